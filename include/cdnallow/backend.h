@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The one interface every firewall backend implements (nftables, iptables,
+ * ufw, firewalld). A backend owns only objects whose names start with
+ * "cdnallow" (DESIGN.md §4) and never flushes, reorders or edits anything else.
+ * The engine never knows which backend it drives.
+ */
+#ifndef CDNALLOW_BACKEND_H
+#define CDNALLOW_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct diag;
+struct plan;
+struct prefix_set;
+
+enum cdnallow_mode { MODE_ALLOW = 0, MODE_LOCKDOWN = 1 };
+
+#define BACKEND_MAX_PORTS 16
+
+/* What the engine asks of a backend; all pointers borrowed for the handle's life. */
+struct backend_cfg {
+	enum cdnallow_mode mode;
+	uint16_t ports[BACKEND_MAX_PORTS];
+	size_t nports;
+	const char *state_dir;     /* may hold backend bookkeeping (e.g. nft generation id) */
+	const char *nft_table;     /* "[family] name" of the admin's table for allow mode, or NULL */
+	const char *nft_chain;     /* the admin's input chain in nft_table, or NULL */
+	unsigned ufw_ipset_threshold; /* ufw switches to ipset mode above this many prefixes */
+	const char *source_tag;    /* comment suffix for per-rule backends ("cdnallow:<tag>") */
+};
+
+/* What a backend found installed. */
+struct backend_state {
+	struct prefix_set *set; /* owned by the caller (engine allocates); aggregated by read() */
+	bool present;           /* cdnallow's objects exist at all */
+	bool complete;          /* objects and rules are exactly as apply() would leave them */
+	char where[256];        /* human description: "table inet cdnallow", "ipset cdnallow4 + INPUT rule" */
+};
+
+struct backend_ops {
+	const char *name;
+	/* One line for `cdnallow providers`/--help style listings. */
+	const char *summary;
+	/*
+	 * How strongly the host uses this firewall, read-only: 0 not in use, higher
+	 * wins in `auto` (firewalld running 40, ufw active 30, native nft tables 20,
+	 * iptables rules 10). Negative errno when it cannot tell.
+	 */
+	int (*detect)(struct diag *d);
+	/* Opens a handle; -ENOENT/-ENOTSUP with a message when the firewall is missing or inactive. */
+	int (*open)(const struct backend_cfg *cfg, void **handle, struct diag *d);
+	/* Fills st with what cdnallow installed; never changes anything. */
+	int (*read)(void *h, struct backend_state *st, struct diag *d);
+	/*
+	 * Makes the firewall hold exactly p->want, creating objects when p->create
+	 * or p->repair. Atomic where the firewall allows it; otherwise additions
+	 * before deletions so no wanted prefix is ever missing. On failure the
+	 * previous state is kept.
+	 */
+	int (*apply)(void *h, const struct plan *p, struct diag *d);
+	/* Removes every object cdnallow installed, nothing else. */
+	int (*flush)(void *h, struct diag *d);
+	/* Checks for problems that defeat the allowlist (a drop elsewhere, a rule open to all); warnings into d. */
+	int (*audit)(void *h, struct diag *d);
+	void (*close)(void *h);
+};
+
+/* NULL-terminated registry, in `auto` preference order for equal scores. */
+extern const struct backend_ops *const backend_registry[];
+
+const struct backend_ops *backend_find(const char *name);
+/* Picks the backend the host uses (DESIGN.md §1); nftables when nothing is in use. */
+const struct backend_ops *backend_auto(struct diag *d);
+
+#endif

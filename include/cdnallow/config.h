@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * /etc/cdnallow/cdnallow.conf (INI, libinih) and the built-in defaults
+ * (DESIGN.md §6). Unknown sections or keys and bad values are errors naming
+ * file:line and the key. The CLI overrides fields after loading.
+ */
+#ifndef CDNALLOW_CONFIG_H
+#define CDNALLOW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "source.h"
+
+struct diag;
+
+#define CONFIG_DEFAULT_PATH "/etc/cdnallow/cdnallow.conf"
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/cdnallow"
+
+/* [provider:NAME]: overrides of a built-in provider; unset fields keep the defaults. */
+struct provider_override {
+	char *name;
+	char *urls[SOURCE_MAX_URLS]; /* url = a, b (comma list) or path = … */
+	size_t nurls;
+	size_t floor;
+	bool has_floor;
+	char *filter; /* service = / tag = */
+	bool insecure;
+};
+
+/* [source:NAME]: an extra generic source. */
+struct source_def {
+	char *name;
+	char *url;  /* url or path, exactly one */
+	char *path;
+	enum source_format format;
+	char *json_path;
+	bool insecure;
+	size_t floor;
+};
+
+struct config {
+	char *path; /* file loaded, or NULL for built-in defaults */
+	char **providers;
+	size_t nproviders;
+	char *backend; /* "auto" or a backend name */
+	uint16_t ports[BACKEND_MAX_PORTS];
+	size_t nports;
+	enum cdnallow_mode mode;
+	char *state_dir;
+	/* [guard] */
+	unsigned max_shrink;
+	bool allow_test_ranges;
+	/* [fetch] */
+	long timeout_s;
+	unsigned retries;
+	size_t max_size;
+	char *ca_file;
+	/* [provider:*], [source:*] */
+	struct provider_override *overrides;
+	size_t noverrides;
+	struct source_def *sources;
+	size_t nsources;
+	/* [nftables] */
+	char *nft_table;
+	char *nft_chain;
+	/* [ufw] */
+	unsigned ufw_ipset_threshold;
+};
+
+/* Built-in defaults: cloudflare, auto, 80+443, allow, /var/lib/cdnallow, 30 %, 30 s, 3, 16 MiB. */
+int config_init(struct config *c);
+/* Loads path over c. -ENOENT when the file does not exist (caller decides), -EINVAL with file:line. */
+int config_load(struct config *c, const char *path, struct diag *d);
+void config_release(struct config *c);
+/* "80,443" → ports; -EINVAL naming the bad item. */
+int config_parse_ports(const char *s, uint16_t *ports, size_t *nports, struct diag *d);
+/* "cloudflare, fastly" → providers list (validated against the registry). */
+int config_set_providers(struct config *c, const char *list, struct diag *d);
+/* "16M", "512k", "1000" → bytes. */
+int config_parse_size(const char *s, size_t *out);
+const struct provider_override *config_find_override(const struct config *c, const char *name);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Turns configured sources into guarded, aggregated lists: fetch (conditional
+ * GET), parse, guard, and on any failure fall back to the last good cached
+ * copy, then to the built-in snapshot, never to "nothing".
+ */
+#ifndef CDNALLOW_RESOLVE_H
+#define CDNALLOW_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "fetch.h"
+#include "guard.h"
+
+struct diag;
+struct prefix_set;
+struct source;
+
+enum source_status {
+	SOURCE_FRESH = 0,    /* downloaded now, passed the guard */
+	SOURCE_NOT_MODIFIED, /* 304: the cached copy is current */
+	SOURCE_CACHED,       /* fresh copy failed or was refused: last good cached copy */
+	SOURCE_SNAPSHOT,     /* no usable cache: built-in snapshot */
+	SOURCE_REFUSED,      /* nothing usable: contributes nothing, the run must not apply */
+};
+
+const char *source_status_name(enum source_status s); /* "fresh", "not-modified", … */
+
+struct source_result {
+	enum source_status status;
+	struct prefix_set *set; /* owned, aggregated; empty when refused */
+	long age_s;             /* age of the data used (0 when fresh) */
+	char error[512];        /* why fresh data was not used, or "" */
+};
+
+struct resolve_opts {
+	const char *state_dir; /* cache location; NULL: no cache */
+	struct fetch_opts fetch;
+	struct guard_opts guard;
+	/* per-source count applied last time (state.json), same order as sources; may be NULL */
+	const size_t *last_counts;
+	bool write_cache; /* store good fresh bodies (not for dry runs that must not write?) */
+};
+
+/* Resolves n sources; results[i] must be zeroed. Returns 0 or -errno on setup failure. */
+int resolve_sources(const struct source *srcs, size_t n, const struct resolve_opts *o,
+		    struct source_result *results, struct diag *d);
+void source_result_release(struct source_result *r);
+
+#endif

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Where ranges come from: one const struct provider per built-in CDN (its
+ * endpoints, floor and parser), listed in one registry, and struct source, a
+ * configured instance (a provider with overrides, or a generic URL/file).
+ */
+#ifndef CDNALLOW_SOURCE_H
+#define CDNALLOW_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct diag;
+struct prefix_set;
+
+#define SOURCE_MAX_URLS 4
+
+enum source_format {
+	FORMAT_AUTO = 0, /* sniff: cdnallow JSON, other JSON (needs json_path), else text */
+	FORMAT_TEXT,
+	FORMAT_JSON,
+	FORMAT_CDNALLOW,
+};
+
+struct source;
+
+struct provider {
+	const char *name;
+	const char *summary;
+	/* Default endpoints, all fetched and united; NULL-terminated. Empty: the admin sets `path`. */
+	const char *urls[SOURCE_MAX_URLS + 1];
+	/* Alternative endpoint(s) in another format, documented in `providers` output; may be NULL. */
+	const char *alt_url;
+	size_t floor;               /* a list with fewer prefixes is refused */
+	const char *default_filter; /* service/tag selector (cloudfront, azure-frontdoor), or NULL */
+	/* Parses one fetched body of src into out (appends). */
+	int (*parse)(const struct source *src, const char *body, size_t len, struct prefix_set *out,
+		     struct diag *d);
+};
+
+struct source {
+	char *name;                    /* provider name, [source:NAME], or the -s argument */
+	const struct provider *prov;   /* built-in provider, or &provider_generic */
+	char *urls[SOURCE_MAX_URLS];   /* https URLs or local paths (owned) */
+	size_t nurls;
+	enum source_format format;     /* generic sources */
+	char *json_path;               /* generic JSON: "a.b[].c" */
+	char *filter;                  /* provider selector, or NULL for the provider default */
+	bool insecure;                 /* plain http allowed */
+	size_t floor;
+};
+
+extern const struct provider *const provider_registry[]; /* NULL-terminated */
+extern const struct provider provider_generic;
+
+const struct provider *provider_find(const char *name);
+
+/* Fills src from a built-in provider's defaults (urls, floor, filter). */
+int source_init_provider(struct source *src, const struct provider *prov);
+/* Fills src for a generic URL or path (from -s or [source:NAME]). */
+int source_init_generic(struct source *src, const char *name, const char *url_or_path);
+void source_release(struct source *src);
+/* True when s is a URL (has a scheme), false for a local path. */
+bool source_is_url(const char *s);
+
+/* Parses body with src's provider; appends to out. */
+int source_parse(const struct source *src, const char *body, size_t len, struct prefix_set *out,
+		 struct diag *d);
+
+/* Built-in snapshot compiled from the real provider lists (generated source). */
+struct snapshot {
+	const char *provider;
+	const char *text; /* aggregated text list */
+	long long taken;  /* unix time the upstream list was published/captured */
+};
+/* Returns the snapshot of a provider, or NULL. */
+const struct snapshot *snapshot_find(const char *provider);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * state.json in the state dir: what the last sync did (time, result, backend,
+ * counts, per-source freshness) and the set it applied (applied.txt), written
+ * atomically. status compares the kernel with it; the guard's shrink rule
+ * compares new lists with it.
+ */
+#ifndef CDNALLOW_STATE_H
+#define CDNALLOW_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct diag;
+struct prefix_set;
+
+#define STATE_MAX_SOURCES 64
+
+struct state_source {
+	char *name;
+	char *status; /* source_status_name() */
+	size_t count;
+	time_t data_time; /* when the data used was fetched/published */
+};
+
+struct state {
+	time_t last_run;
+	time_t last_success;
+	int result; /* 0 ok, else the negative errno of the last run */
+	char *backend;
+	char *mode;
+	size_t count[2]; /* v4, v6 applied */
+	struct state_source sources[STATE_MAX_SOURCES];
+	size_t nsources;
+};
+
+/* -ENOENT when no state yet; a corrupt file is -EBADMSG with a message. */
+int state_load(const char *state_dir, struct state *st, struct diag *d);
+int state_save(const char *state_dir, const struct state *st, struct diag *d);
+void state_release(struct state *st);
+size_t state_source_count(const struct state *st, const char *name);
+
+/* The set last applied (applied.txt); -ENOENT when none. */
+int state_load_applied(const char *state_dir, struct prefix_set *set, struct diag *d);
+int state_save_applied(const char *state_dir, const struct prefix_set *set, struct diag *d);
+
+/* Exclusive lock on state_dir/lock; waits up to wait_s seconds; -EWOULDBLOCK when held. */
+int state_lock(const char *state_dir, unsigned wait_s, int *fd, struct diag *d);
+void state_unlock(int fd);
+
+#endif
