@@ -30,6 +30,7 @@ struct backend_cfg {
 	const char *nft_chain;     /* the admin's input chain in nft_table, or NULL */
 	unsigned ufw_ipset_threshold; /* ufw switches to ipset mode above this many prefixes */
 	const char *source_tag;    /* comment suffix for per-rule backends ("cdnallow:<tag>") */
+	bool lockdown_only;        /* nftables: manage only the own lockdown table (another backend allows) */
 };
 
 /* What a backend found installed. */

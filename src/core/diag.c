@@ -39,7 +39,8 @@ void diag_err(struct diag *d, const char *fmt, ...)
 
 void diag_prefix(struct diag *d, const char *fmt, ...)
 {
-	char head[DIAG_MSG_MAX], old[DIAG_MSG_MAX];
+	char head[DIAG_MSG_MAX];
+	size_t hlen, mlen;
 	va_list ap;
 
 	if (!d)
@@ -47,8 +48,14 @@ void diag_prefix(struct diag *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
-	memcpy(old, d->msg, sizeof(old));
-	snprintf(d->msg, sizeof(d->msg), "%s%s", head, old);
+	hlen = strlen(head);
+	mlen = strnlen(d->msg, sizeof(d->msg) - 1);
+	/* the tail of an over-long message is lost, never the context in front */
+	if (hlen + mlen > sizeof(d->msg) - 1)
+		mlen = hlen < sizeof(d->msg) - 1 ? sizeof(d->msg) - 1 - hlen : 0;
+	memmove(d->msg + hlen, d->msg, mlen);
+	memcpy(d->msg, head, hlen < sizeof(d->msg) - 1 ? hlen : sizeof(d->msg) - 1);
+	d->msg[hlen + mlen < sizeof(d->msg) ? hlen + mlen : sizeof(d->msg) - 1] = '\0';
 }
 
 static void push_warning(struct diag *d, char *w)

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The pipeline of DESIGN.md §1 shared by sync, plan, status, fetch and flush:
+ * config + CLI → sources → guard → desired set → plan → backend → state. It
+ * decides nothing about output or exit codes (the cmd_* files do) and never
+ * applies anything when a source has no usable list.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "cli.h"
+#include "diag.h"
+#include "msg.h"
+#include "prefix_set.h"
+#include "source.h"
+
+static void keep_warning(struct engine *e, const char *w)
+{
+	char **v = realloc(e->warnings, (e->nwarnings + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	e->warnings = v;
+	e->warnings[e->nwarnings] = strdup(w);
+	if (e->warnings[e->nwarnings])
+		e->nwarnings++;
+}
+
+void engine_report(struct engine *e, struct diag *d, const char *what)
+{
+	for (size_t i = 0; i < d->nwarnings; i++)
+		keep_warning(e, d->warnings[i]);
+	msg_diag(d, what);
+	diag_release(d);
+	diag_init(d);
+}
+
+static int apply_overrides(struct engine *e, struct diag *d)
+{
+	struct cli_opts *o = e->opts;
+	struct config *c = &e->cfg;
+	int ret = 0;
+
+	if (o->providers) {
+		ret = config_set_providers(c, o->providers, d);
+		if (ret < 0)
+			return ret;
+	}
+	if (o->backend) {
+		if (strcmp(o->backend, "auto") && !backend_find(o->backend)) {
+			diag_err(d, "unknown backend '%s' (nftables, iptables, ufw, firewalld, auto)",
+				 o->backend);
+			return -EINVAL;
+		}
+		free(c->backend);
+		c->backend = strdup(o->backend);
+	}
+	if (o->ports) {
+		ret = config_parse_ports(o->ports, c->ports, &c->nports, d);
+		if (ret < 0) {
+			diag_prefix(d, "--ports: ");
+			return ret;
+		}
+	}
+	if (o->mode) {
+		if (!strcmp(o->mode, "allow")) {
+			c->mode = MODE_ALLOW;
+		} else if (!strcmp(o->mode, "lockdown")) {
+			c->mode = MODE_LOCKDOWN;
+		} else {
+			diag_err(d, "--mode: '%s' is neither 'allow' nor 'lockdown'", o->mode);
+			return -EINVAL;
+		}
+	}
+	if (o->state_dir) {
+		free(c->state_dir);
+		c->state_dir = strdup(o->state_dir);
+	}
+	if ((c->backend && !c->backend[0]) || !c->state_dir || !c->backend)
+		return -ENOMEM;
+	return 0;
+}
+
+static int add_provider_source(struct engine *e, const char *name, struct diag *d)
+{
+	const struct provider *prov = provider_find(name);
+	const struct provider_override *ov = config_find_override(&e->cfg, name);
+	struct source *src = &e->srcs[e->nsrcs];
+	int ret;
+
+	if (!prov) {
+		diag_err(d, "unknown provider '%s' (see cdnallow providers)", name);
+		return -EINVAL;
+	}
+	ret = source_init_provider(src, prov);
+	if (ret < 0)
+		return ret;
+	e->nsrcs++;
+	if (!ov)
+		return 0;
+	if (ov->nurls) {
+		for (size_t i = 0; i < src->nurls; i++)
+			free(src->urls[i]);
+		src->nurls = 0;
+		for (size_t i = 0; i < ov->nurls; i++) {
+			src->urls[i] = strdup(ov->urls[i]);
+			if (!src->urls[i])
+				return -ENOMEM;
+			src->nurls++;
+		}
+	}
+	if (ov->has_floor)
+		src->floor = ov->floor;
+	if (ov->filter) {
+		free(src->filter);
+		src->filter = strdup(ov->filter);
+		if (!src->filter)
+			return -ENOMEM;
+	}
+	src->insecure = ov->insecure;
+	if (src->nurls == 0) {
+		diag_err(d, "provider '%s' publishes no download URL: set [provider:%s] path = FILE",
+			 name, name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int add_generic_source(struct engine *e, const char *name, const char *where,
+			      const struct source_def *def)
+{
+	struct source *src = &e->srcs[e->nsrcs];
+	int ret = source_init_generic(src, name, where);
+
+	if (ret < 0)
+		return ret;
+	e->nsrcs++;
+	if (!def)
+		return 0;
+	src->format = def->format;
+	src->insecure = def->insecure;
+	if (def->floor)
+		src->floor = def->floor;
+	if (def->json_path) {
+		src->json_path = strdup(def->json_path);
+		if (!src->json_path)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int build_sources(struct engine *e, struct diag *d)
+{
+	struct cli_opts *o = e->opts;
+	bool only_cli = o->nsources && !o->providers;
+	size_t max = o->nsources + (only_cli ? 0 : e->cfg.nproviders + e->cfg.nsources);
+	int ret = 0;
+	size_t len = 0;
+
+	e->srcs = calloc(max ? max : 1, sizeof(*e->srcs));
+	e->results = calloc(max ? max : 1, sizeof(*e->results));
+	if (!e->srcs || !e->results)
+		return -ENOMEM;
+	for (size_t i = 0; !only_cli && i < e->cfg.nproviders && ret == 0; i++)
+		ret = add_provider_source(e, e->cfg.providers[i], d);
+	for (size_t i = 0; !only_cli && i < e->cfg.nsources && ret == 0; i++) {
+		const struct source_def *def = &e->cfg.sources[i];
+
+		ret = add_generic_source(e, def->name, def->url ? def->url : def->path, def);
+	}
+	for (size_t i = 0; i < o->nsources && ret == 0; i++)
+		ret = add_generic_source(e, o->sources[i], o->sources[i], NULL);
+	if (ret < 0)
+		return ret;
+	if (e->nsrcs == 0) {
+		diag_err(d, "no source configured: give -p PROVIDER or -s URL|FILE");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < e->nsrcs && len + 2 < sizeof(e->tag); i++) {
+		const char *base = strrchr(e->srcs[i].name, '/');
+
+		base = base && e->srcs[i].prov == &provider_generic ? base + 1 : e->srcs[i].name;
+		len += (size_t)snprintf(e->tag + len, sizeof(e->tag) - len, "%s%s", i ? "+" : "",
+					base);
+	}
+	return 0;
+}
+
+int engine_init(struct engine *e, struct cli_opts *o)
+{
+	struct diag d;
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->opts = o;
+	e->lock_fd = -1;
+	diag_init(&d);
+	ret = config_init(&e->cfg);
+	if (ret < 0)
+		goto out;
+	ret = config_load(&e->cfg, o->config_path, &d);
+	if (ret == -ENOENT && !o->config_explicit) {
+		msg(MSG_DEBUG, "no %s, using built-in defaults", o->config_path);
+		ret = 0;
+	} else if (ret == -ENOENT) {
+		diag_err(&d, "config file '%s' does not exist", o->config_path);
+	}
+	if (ret < 0)
+		goto out;
+	ret = apply_overrides(e, &d);
+	if (ret < 0)
+		goto out;
+	ret = build_sources(e, &d);
+	if (ret < 0)
+		goto out;
+	e->have_prev = state_load(e->cfg.state_dir, &e->prev, &d) == 0;
+	if (!e->have_prev && d.msg[0]) {
+		diag_warn(&d, "%s; ignoring the previous state", d.msg);
+		diag_clear_err(&d);
+	}
+out:
+	if (ret < 0 && !d.msg[0])
+		diag_err(&d, "%s", strerror(-ret));
+	engine_report(e, &d, NULL);
+	return ret;
+}
+
+void engine_release(struct engine *e)
+{
+	if (e->be && e->bh)
+		e->be->close(e->bh);
+	prefix_set_free(e->st.set);
+	if (e->plan.add || e->plan.del)
+		plan_release(&e->plan);
+	for (size_t i = 0; i < e->nsrcs; i++) {
+		source_result_release(&e->results[i]);
+		source_release(&e->srcs[i]);
+	}
+	free(e->results);
+	free(e->srcs);
+	prefix_set_free(e->want);
+	if (e->have_prev)
+		state_release(&e->prev);
+	state_unlock(e->lock_fd);
+	for (size_t i = 0; i < e->nwarnings; i++)
+		free(e->warnings[i]);
+	free(e->warnings);
+	config_release(&e->cfg);
+	memset(e, 0, sizeof(*e));
+}
+
+int engine_lock(struct engine *e)
+{
+	struct diag d;
+	int ret;
+
+	diag_init(&d);
+	ret = dir_ensure(e->cfg.state_dir, 0700);
+	if (ret < 0) {
+		diag_err(&d, "cannot create state dir '%s': %s", e->cfg.state_dir, strerror(-ret));
+		goto out;
+	}
+	ret = state_lock(e->cfg.state_dir, 10, &e->lock_fd, &d);
+out:
+	engine_report(e, &d, NULL);
+	return ret;
+}
+
+int engine_resolve(struct engine *e)
+{
+	struct resolve_opts ro = { 0 };
+	size_t *last = NULL;
+	struct diag d;
+	int ret;
+
+	diag_init(&d);
+	last = calloc(e->nsrcs, sizeof(*last));
+	e->want = prefix_set_new();
+	if (!last || !e->want) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < e->nsrcs && e->have_prev; i++)
+		last[i] = state_source_count(&e->prev, e->srcs[i].name);
+	ro.state_dir = e->lock_fd >= 0 ? e->cfg.state_dir : NULL;
+	ro.fetch.timeout_s = e->cfg.timeout_s;
+	ro.fetch.connect_timeout_s = e->cfg.timeout_s < 10 ? e->cfg.timeout_s : 10;
+	ro.fetch.retries = e->cfg.retries;
+	ro.fetch.max_size = e->cfg.max_size;
+	ro.fetch.ca_file = e->cfg.ca_file;
+	ro.fetch.offline = e->opts->offline;
+	ro.guard.max_shrink = e->cfg.max_shrink;
+	ro.guard.allow_test_ranges = e->cfg.allow_test_ranges;
+	ro.guard.force = e->opts->force;
+	ro.last_counts = last;
+	ro.write_cache = ro.state_dir != NULL;
+	ret = resolve_sources(e->srcs, e->nsrcs, &ro, e->results, &d);
+	if (ret < 0)
+		goto out;
+	for (size_t i = 0; i < e->nsrcs; i++) {
+		const struct source_result *r = &e->results[i];
+
+		if (r->status == SOURCE_REFUSED) {
+			diag_err(&d,
+				 "source '%s' has no usable list (%s); nothing was changed — fix the "
+				 "source or remove it from the configuration",
+				 e->srcs[i].name, r->error[0] ? r->error : "no data");
+			ret = -ENODATA;
+			goto out;
+		}
+		if (r->status == SOURCE_CACHED || r->status == SOURCE_SNAPSHOT)
+			diag_warn(&d, "source '%s': using the %s copy (%ld s old): %s",
+				  e->srcs[i].name, source_status_name(r->status), r->age_s,
+				  r->error);
+		ret = prefix_set_extend(e->want, r->set);
+		if (ret < 0)
+			goto out;
+	}
+	ret = prefix_set_aggregate(e->want);
+	if (ret == 0 && e->want->n == 0) {
+		diag_err(&d, "the sources yield no prefix at all; nothing was changed");
+		ret = -ENODATA;
+	}
+out:
+	free(last);
+	if (ret < 0 && !d.msg[0])
+		diag_err(&d, "resolving sources: %s", strerror(-ret));
+	engine_report(e, &d, NULL);
+	return ret;
+}
+
+static void fill_backend_cfg(struct engine *e)
+{
+	struct backend_cfg *b = &e->bcfg;
+
+	b->mode = e->cfg.mode;
+	memcpy(b->ports, e->cfg.ports, sizeof(b->ports));
+	b->nports = e->cfg.nports;
+	b->state_dir = e->cfg.state_dir;
+	b->nft_table = e->cfg.nft_table;
+	b->nft_chain = e->cfg.nft_chain;
+	b->ufw_ipset_threshold = e->cfg.ufw_ipset_threshold;
+	b->source_tag = e->tag;
+}
+
+int engine_open_backend(struct engine *e, bool reuse_last)
+{
+	const char *name = e->cfg.backend;
+	struct diag d;
+	int ret = 0;
+
+	diag_init(&d);
+	if (reuse_last && !strcmp(name, "auto") && e->have_prev && e->prev.backend)
+		name = e->prev.backend;
+	if (!strcmp(name, "auto")) {
+		e->be = backend_auto(&d);
+		if (!e->be) {
+			ret = -ENOENT;
+			diag_err(&d, "no usable firewall backend found");
+			goto out;
+		}
+		msg(MSG_DEBUG, "backend auto: %s", e->be->name);
+	} else {
+		e->be = backend_find(name);
+		if (!e->be) {
+			ret = -ENOENT;
+			diag_err(&d, "backend '%s' is not available in this build", name);
+			goto out;
+		}
+	}
+	fill_backend_cfg(e);
+	ret = e->be->open(&e->bcfg, &e->bh, &d);
+	if (ret < 0) {
+		e->bh = NULL;
+		diag_prefix(&d, "%s: ", e->be->name);
+		goto out;
+	}
+	e->st.set = prefix_set_new();
+	if (!e->st.set) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = e->be->read(e->bh, &e->st, &d);
+	if (ret < 0)
+		diag_prefix(&d, "%s: reading the installed state: ", e->be->name);
+out:
+	engine_report(e, &d, NULL);
+	return ret;
+}
+
+int engine_plan(struct engine *e)
+{
+	int ret = plan_build(&e->plan, e->want, e->st.set);
+
+	if (ret < 0) {
+		msg(MSG_ERROR, "building the plan: %s", strerror(-ret));
+		return ret;
+	}
+	e->plan.create = !e->st.present;
+	e->plan.repair = e->st.present && !e->st.complete;
+	return 0;
+}
+
+/* In lockdown mode with another backend, the drop lives in our own nftables table (DESIGN.md §4). */
+static int apply_lockdown_companion(struct engine *e, struct diag *d)
+{
+	const struct backend_ops *nft = backend_find("nftables");
+	struct backend_cfg cfg = e->bcfg;
+	struct backend_state st = { 0 };
+	struct plan p = { 0 };
+	void *h = NULL;
+	int ret;
+
+	if (!nft) {
+		diag_warn(d, "lockdown: nftables backend unavailable; %s handles it alone",
+			  e->be->name);
+		return 0;
+	}
+	cfg.lockdown_only = true;
+	cfg.nft_table = NULL;
+	cfg.nft_chain = NULL;
+	ret = nft->open(&cfg, &h, d);
+	if (ret < 0)
+		goto out;
+	st.set = prefix_set_new();
+	if (!st.set) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = nft->read(h, &st, d);
+	if (ret < 0)
+		goto out;
+	ret = plan_build(&p, e->want, st.set);
+	if (ret < 0)
+		goto out;
+	p.create = !st.present;
+	p.repair = st.present && !st.complete;
+	if (!plan_is_noop(&p))
+		ret = nft->apply(h, &p, d);
+out:
+	if (p.add || p.del)
+		plan_release(&p);
+	prefix_set_free(st.set);
+	if (h)
+		nft->close(h);
+	if (ret < 0)
+		diag_prefix(d, "nftables lockdown table: ");
+	return ret;
+}
+
+int engine_apply(struct engine *e)
+{
+	struct diag d;
+	int ret = 0;
+
+	diag_init(&d);
+	if (!plan_is_noop(&e->plan)) {
+		ret = e->be->apply(e->bh, &e->plan, &d);
+		if (ret < 0) {
+			diag_prefix(&d, "%s: applying the plan (the previous state is kept): ",
+				    e->be->name);
+			goto out;
+		}
+	}
+	if (e->cfg.mode == MODE_LOCKDOWN && strcmp(e->be->name, "nftables"))
+		ret = apply_lockdown_companion(e, &d);
+out:
+	engine_report(e, &d, NULL);
+	return ret;
+}
+
+int engine_save_state(struct engine *e, int result)
+{
+	struct state st = { 0 };
+	struct diag d;
+	int ret;
+
+	diag_init(&d);
+	st.last_run = time(NULL);
+	st.last_success = result == 0 ? st.last_run : (e->have_prev ? e->prev.last_success : 0);
+	st.result = result;
+	st.backend = (char *)(e->be ? e->be->name : e->cfg.backend);
+	st.mode = (char *)(e->cfg.mode == MODE_LOCKDOWN ? "lockdown" : "allow");
+	if (e->want) {
+		st.count[0] = prefix_set_count(e->want, AF_INET);
+		st.count[1] = prefix_set_count(e->want, AF_INET6);
+	}
+	for (size_t i = 0; i < e->nsrcs && i < STATE_MAX_SOURCES; i++) {
+		const struct source_result *r = &e->results[i];
+
+		st.sources[i].name = e->srcs[i].name;
+		st.sources[i].status = (char *)source_status_name(r->status);
+		st.sources[i].count = r->set ? r->set->n : 0;
+		st.sources[i].data_time = st.last_run - r->age_s;
+		st.nsources++;
+	}
+	ret = state_save(e->cfg.state_dir, &st, &d);
+	if (ret == 0 && result == 0 && e->want)
+		ret = state_save_applied(e->cfg.state_dir, e->want, &d);
+	if (ret < 0)
+		diag_prefix(&d, "saving state in '%s': ", e->cfg.state_dir);
+	engine_report(e, &d, NULL);
+	return ret;
+}
+
+int engine_sync(struct engine *e, bool apply, bool *changed)
+{
+	int ret;
+
+	*changed = false;
+	ret = engine_lock(e);
+	if (ret < 0)
+		return ret;
+	ret = engine_resolve(e);
+	if (ret == 0)
+		ret = engine_open_backend(e, false);
+	if (ret == 0)
+		ret = engine_plan(e);
+	if (ret < 0 || !apply) {
+		*changed = ret == 0 && !plan_is_noop(&e->plan);
+		goto out;
+	}
+	if (!plan_is_noop(&e->plan) && msg_is_tty() && e->plan.add->n + e->plan.del->n > 10000)
+		msg_progress("applying %zu changes to %s…", e->plan.add->n + e->plan.del->n,
+			     e->be->name);
+	ret = engine_apply(e);
+	msg_progress(NULL);
+	*changed = ret == 0 && !plan_is_noop(&e->plan);
+out:
+	if (apply)
+		engine_save_state(e, ret);
+	return ret;
+}

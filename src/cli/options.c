@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The global options of DESIGN.md §3, shared by every command. Parsing only:
+ * values are checked where they are used (config overrides), so a bad value
+ * reads the same whether it came from the file or the command line.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "msg.h"
+
+enum {
+	OPT_PORTS = 256,
+	OPT_MODE,
+	OPT_OFFLINE,
+	OPT_STATE_DIR,
+	OPT_JSON,
+	OPT_FORCE,
+	OPT_METRICS,
+	OPT_DOMAIN,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "provider", required_argument, NULL, 'p' },
+	{ "source", required_argument, NULL, 's' },
+	{ "backend", required_argument, NULL, 'b' },
+	{ "ports", required_argument, NULL, OPT_PORTS },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS },
+	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+void cli_usage(FILE *f)
+{
+	fputs("usage: cdnallow [OPTIONS] COMMAND\n"
+	      "\n"
+	      "Keep the firewall open on the web ports to every node of a CDN.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  sync       fetch, check, and apply the difference (atomic)\n"
+	      "  plan       show what sync would change (alias: diff); exit 2 on drift\n"
+	      "  status     what is installed now; exit 3 when stale or changed behind our back\n"
+	      "  fetch      print the validated, aggregated ranges; no firewall access\n"
+	      "  flush      remove every object cdnallow installed\n"
+	      "  doctor     diagnose CDN-to-origin reachability (the causes of error 521)\n"
+	      "  providers  list built-in providers and their endpoints\n"
+	      "\n"
+	      "Options:\n"
+	      "  -c, --config FILE        default " CONFIG_DEFAULT_PATH "\n"
+	      "  -p, --provider LIST      comma list of built-in providers (default cloudflare)\n"
+	      "  -s, --source URL|PATH    extra source (repeatable): https URL or file, text or JSON\n"
+	      "  -b, --backend NAME       nftables | iptables | ufw | firewalld | auto\n"
+	      "      --ports LIST         default 80,443\n"
+	      "      --mode allow|lockdown  lockdown also drops non-CDN sources on those ports\n"
+	      "  -n, --dry-run            sync without changing anything (same as plan)\n"
+	      "      --offline            no network: cache, then built-in snapshot\n"
+	      "      --state-dir DIR      default " CONFIG_DEFAULT_STATE_DIR "\n"
+	      "      --json               one JSON document on stdout\n"
+	      "      --force              apply despite a guard's refusal (floor, shrink)\n"
+	      "      --metrics-file PATH  write Prometheus textfile metrics (sync)\n"
+	      "      --domain NAME        doctor: also check DNS and TLS of NAME\n"
+	      "  -v, --verbose / -q, --quiet\n"
+	      "  -h, --help / --version\n",
+	      f);
+}
+
+int cli_parse(int argc, char **argv, struct cli_opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->config_path = CONFIG_DEFAULT_PATH;
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		c = getopt_long(argc, argv, ":c:p:s:b:nvqh", long_opts, NULL);
+		if (c == -1)
+			break;
+		switch (c) {
+		case 'c':
+			o->config_path = optarg;
+			o->config_explicit = true;
+			break;
+		case 'p':
+			o->providers = optarg;
+			break;
+		case 's':
+			if (o->nsources == CLI_MAX_SOURCES) {
+				msg(MSG_ERROR, "too many --source options (at most %d)",
+				    CLI_MAX_SOURCES);
+				return EXIT_ERROR;
+			}
+			o->sources[o->nsources++] = optarg;
+			break;
+		case 'b':
+			o->backend = optarg;
+			break;
+		case OPT_PORTS:
+			o->ports = optarg;
+			break;
+		case OPT_MODE:
+			o->mode = optarg;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case OPT_OFFLINE:
+			o->offline = true;
+			break;
+		case OPT_STATE_DIR:
+			o->state_dir = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case OPT_METRICS:
+			o->metrics_file = optarg;
+			break;
+		case OPT_DOMAIN:
+			o->domain = optarg;
+			break;
+		case 'v':
+			o->verbosity = 1;
+			break;
+		case 'q':
+			o->verbosity = -1;
+			break;
+		case 'h':
+			cli_usage(stdout);
+			return EXIT_OK;
+		case OPT_VERSION:
+			printf("cdnallow %s\n", CDNALLOW_VERSION);
+			return EXIT_OK;
+		case ':':
+			msg(MSG_ERROR, "option '%s' needs a value", argv[optind - 1]);
+			return EXIT_ERROR;
+		default:
+			msg(MSG_ERROR, "unknown option '%s' (see cdnallow --help)", argv[optind - 1]);
+			return EXIT_ERROR;
+		}
+	}
+	if (optind < argc) {
+		msg(MSG_ERROR, "unexpected argument '%s' (see cdnallow --help)", argv[optind]);
+		return EXIT_ERROR;
+	}
+	msg_init(o->verbosity);
+	return CLI_CONTINUE;
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cdnallow providers: the built-in providers, their endpoints, floors,
+ * filters and the age of the built-in snapshot. Reads only the registry.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "cli.h"
+#include "source.h"
+
+static json_t *provider_json(const struct provider *p, time_t now)
+{
+	const struct snapshot *snap = snapshot_find(p->name);
+	json_t *urls = json_array();
+
+	for (size_t i = 0; urls && p->urls[i]; i++)
+		json_array_append_new(urls, json_string(p->urls[i]));
+	return json_pack("{s:s, s:s, s:o, s:s?, s:I, s:s?, s:I}", "name", p->name, "summary",
+			 p->summary, "urls", urls, "alt_url", p->alt_url, "floor",
+			 (json_int_t)p->floor, "filter", p->default_filter, "snapshot_age_s",
+			 snap ? (json_int_t)(now - snap->taken) : (json_int_t)-1);
+}
+
+int cmd_providers(int argc, char **argv)
+{
+	time_t now = time(NULL);
+	struct cli_opts o;
+	json_t *all;
+	int ret;
+
+	ret = cli_parse(argc, argv, &o);
+	if (ret != CLI_CONTINUE)
+		return ret;
+	if (o.json) {
+		all = json_array();
+		for (size_t i = 0; all && provider_registry[i]; i++)
+			json_array_append_new(all, provider_json(provider_registry[i], now));
+		if (!all)
+			return EXIT_ERROR;
+		json_dumpf(all, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(all);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; provider_registry[i]; i++) {
+		const struct provider *p = provider_registry[i];
+		const struct snapshot *snap = snapshot_find(p->name);
+
+		printf("%-16s %s\n", p->name, p->summary);
+		for (size_t u = 0; p->urls[u]; u++)
+			printf("%16s url %s\n", "", p->urls[u]);
+		if (!p->urls[0])
+			printf("%16s no public URL: set [provider:%s] path = FILE\n", "", p->name);
+		if (p->alt_url)
+			printf("%16s alternative %s\n", "", p->alt_url);
+		printf("%16s floor %zu", "", p->floor);
+		if (p->default_filter)
+			printf(", filter %s", p->default_filter);
+		if (snap)
+			printf(", snapshot %lld days old", (long long)(now - snap->taken) / 86400);
+		putchar('\n');
+	}
+	return EXIT_OK;
+}

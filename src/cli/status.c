@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cdnallow status: what the firewall holds now, compared with what the last
+ * sync applied, and how fresh the data is. Exit 3 when stale, missing or
+ * changed behind our back (a reboot or a firewall reload wiped the sets), so
+ * monitoring notices. Read-only: takes no lock, writes nothing.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "cli.h"
+#include "diag.h"
+#include "msg.h"
+#include "prefix_set.h"
+
+#define STALE_AFTER_S (24 * 3600)
+
+struct verdict {
+	bool have_applied, matches, stale;
+	const char *why;
+};
+
+static void fmt_time(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (!t) {
+		snprintf(buf, size, "never");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void judge(const struct engine *e, const struct prefix_set *applied, struct verdict *v)
+{
+	time_t now = time(NULL);
+
+	v->matches = v->have_applied && e->st.present && e->st.complete &&
+		     prefix_set_equal(e->st.set, applied);
+	v->stale = !e->have_prev || !e->prev.last_success ||
+		   now - e->prev.last_success > STALE_AFTER_S;
+	if (!e->have_prev || !v->have_applied)
+		v->why = "no successful sync recorded";
+	else if (!e->st.present)
+		v->why = "cdnallow's firewall objects are missing (reboot or firewall reload?)";
+	else if (!e->st.complete)
+		v->why = "cdnallow's firewall objects are incomplete (a rule was removed?)";
+	else if (!v->matches)
+		v->why = "the firewall differs from what the last sync applied";
+	else if (v->stale)
+		v->why = "the last successful sync is older than 24 h";
+	else
+		v->why = NULL;
+}
+
+static void print_text(const struct engine *e, const struct verdict *v)
+{
+	char last[32], ok[32];
+
+	fmt_time(e->have_prev ? e->prev.last_run : 0, last, sizeof(last));
+	fmt_time(e->have_prev ? e->prev.last_success : 0, ok, sizeof(ok));
+	printf("backend %s (%s)\n", e->be->name, e->st.where);
+	printf("installed: %zu IPv4, %zu IPv6 prefixes\n", prefix_set_count(e->st.set, AF_INET),
+	       prefix_set_count(e->st.set, AF_INET6));
+	printf("last run: %s (%s), last success: %s\n", last,
+	       e->have_prev && e->prev.result == 0 ? "ok" : "failed", ok);
+	for (size_t i = 0; e->have_prev && i < e->prev.nsources; i++) {
+		const struct state_source *s = &e->prev.sources[i];
+
+		printf("source %s: %s, %zu prefixes, data from %ld s before the last run\n",
+		       s->name, s->status, s->count, (long)(e->prev.last_run - s->data_time));
+	}
+	printf("%s\n", v->why ? v->why : "ok: the firewall holds what the last sync applied");
+}
+
+static void print_json(const struct engine *e, const struct verdict *v)
+{
+	char last[32], ok[32];
+	json_t *srcs = json_array();
+	json_t *root;
+
+	fmt_time(e->have_prev ? e->prev.last_run : 0, last, sizeof(last));
+	fmt_time(e->have_prev ? e->prev.last_success : 0, ok, sizeof(ok));
+	for (size_t i = 0; srcs && e->have_prev && i < e->prev.nsources; i++) {
+		const struct state_source *s = &e->prev.sources[i];
+
+		json_array_append_new(srcs, json_pack("{s:s, s:s, s:I, s:I}", "name", s->name,
+						      "status", s->status, "count",
+						      (json_int_t)s->count, "data_time",
+						      (json_int_t)s->data_time));
+	}
+	root = json_pack("{s:s, s:s, s:b, s:b, s:{s:I}, s:{s:I}, s:s, s:s, s:b, s:b, s:s?, s:o}",
+			 "backend", e->be->name, "where", e->st.where, "present", e->st.present,
+			 "complete", e->st.complete, "ipv4", "installed",
+			 (json_int_t)prefix_set_count(e->st.set, AF_INET), "ipv6", "installed",
+			 (json_int_t)prefix_set_count(e->st.set, AF_INET6), "last_run", last,
+			 "last_success", ok, "matches_last_apply", v->matches, "stale", v->stale,
+			 "problem", v->why, "sources", srcs);
+	if (root) {
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(root);
+	}
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct prefix_set *applied = NULL;
+	struct verdict v = { 0 };
+	struct cli_opts o;
+	struct engine e;
+	struct diag d;
+	int ret;
+
+	ret = cli_parse(argc, argv, &o);
+	if (ret != CLI_CONTINUE)
+		return ret;
+	diag_init(&d);
+	ret = EXIT_ERROR;
+	if (engine_init(&e, &o) < 0)
+		goto out;
+	if (engine_open_backend(&e, true) < 0)
+		goto out;
+	applied = prefix_set_new();
+	if (!applied)
+		goto out;
+	v.have_applied = state_load_applied(e.cfg.state_dir, applied, &d) == 0;
+	if (!v.have_applied && d.msg[0])
+		diag_warn(&d, "%s", d.msg);
+	diag_clear_err(&d);
+	engine_report(&e, &d, NULL);
+	judge(&e, applied, &v);
+	if (o.json)
+		print_json(&e, &v);
+	else if (o.verbosity >= 0)
+		print_text(&e, &v);
+	ret = v.why ? EXIT_STALE : EXIT_OK;
+out:
+	prefix_set_free(applied);
+	diag_release(&d);
+	engine_release(&e);
+	return ret;
+}

@@ -1,0 +1,225 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The three file primitives the state dir is built on: whole-file reads with a
+ * size cap, crash-safe replacement (temp file in the same directory, fsync,
+ * rename, fsync of the directory) and mkdir -p. A reader must only ever see
+ * the old or the new content of a file, never a torn one, and a failed write
+ * must never leave its temp file behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The rename is only durable once the directory entry itself reaches the disk. */
+static int fsync_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = NULL;
+	int fd, ret = 0;
+
+	if (!slash)
+		dir = strdup(".");
+	else if (slash == path)
+		dir = strdup("/");
+	else
+		dir = strndup(path, (size_t)(slash - path));
+	if (!dir)
+		return -ENOMEM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+out:
+	free(dir);
+	return ret;
+}
+
+int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode)
+{
+	char *tmp = NULL;
+	int fd = -1, ret;
+
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		free(tmp);
+		return ret;
+	}
+	if (fchmod(fd, (mode_t)mode) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = write_full(fd, buf, len);
+	if (ret < 0)
+		goto out;
+	if (fsync(fd) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		ret = -errno;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	free(tmp);
+	return fsync_parent(path);
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return ret;
+}
+
+int file_read_all(const char *path, size_t max, char **buf, size_t *len)
+{
+	size_t cap, n = 0;
+	char *b = NULL;
+	struct stat st;
+	int fd, ret;
+
+	*buf = NULL;
+	*len = 0;
+	if (max > SIZE_MAX / 2)
+		max = SIZE_MAX / 2;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (unsigned long long)st.st_size > max) {
+		ret = -EFBIG;
+		goto out;
+	}
+	/* st_size is a hint only: the file may grow, and pipes report 0. */
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
+	if (cap > max + 1)
+		cap = max + 1;
+	for (;;) {
+		ssize_t r;
+
+		if (n + 1 >= cap || !b) {
+			size_t ncap = b ? cap * 2 : cap;
+			char *nb;
+
+			if (ncap > max + 2)
+				ncap = max + 2;
+			if (ncap < 2)
+				ncap = 2;
+			nb = realloc(b, ncap);
+			if (!nb) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			b = nb;
+			cap = ncap;
+		}
+		r = read(fd, b + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			ret = -EFBIG;
+			goto out;
+		}
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	b = NULL;
+	ret = 0;
+out:
+	free(b);
+	close(fd);
+	return ret;
+}
+
+static int mkdir_one(const char *path, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdir(path, mode) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -errno;
+	if (stat(path, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+int dir_ensure(const char *path, unsigned mode)
+{
+	char *p;
+	size_t n;
+	int ret = 0;
+
+	if (!path || !*path)
+		return -EINVAL;
+	p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		p[--n] = '\0';
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		ret = mkdir_one(p, 0755);
+		*s = '/';
+		if (ret < 0)
+			goto out;
+	}
+	ret = mkdir_one(p, (mode_t)mode);
+out:
+	free(p);
+	return ret;
+}

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The guard of DESIGN.md §5: decides from a list and a few numbers whether a
+ * source's list may be installed. Pure: it never fetches, reads state or
+ * prints. --force may override the size rules (floor, shrink) but never the
+ * rules about what a prefix may be (default route, too broad, special-use),
+ * nor an empty list: falling back to "nothing" is the outage we exist to stop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "diag.h"
+#include "guard.h"
+#include "prefix.h"
+#include "prefix_set.h"
+
+struct special_range {
+	struct prefix p;
+	const char *reason;
+	bool test; /* documentation range: allowed with allow_test_ranges */
+};
+
+#define V4(a, b, c, d, l)                                                                       \
+	{                                                                                       \
+		.hi = (uint64_t)(((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d)) << 32, \
+		.lo = 0, .len = (l), .family = AF_INET                                          \
+	}
+#define V6(h, l, f)                                                  \
+	{                                                            \
+		.hi = (h), .lo = (l), .len = (f), .family = AF_INET6 \
+	}
+
+/*
+ * IANA special-purpose registries. The translation prefixes (NAT64 64:ff9b::/96
+ * and 64:ff9b:1::/48, 6to4 2002::/16 and its relay 192.88.99.0/24, Teredo
+ * 2001::/32) are refused too: each embeds arbitrary IPv4 hosts, so allowing
+ * one opens the ports to the whole IPv4 Internet through a translator, and no
+ * CDN publishes them as its own.
+ */
+static const struct special_range special[] = {
+	{ V4(0, 0, 0, 0, 8), "'this network' 0.0.0.0/8", false },
+	{ V4(10, 0, 0, 0, 8), "private-use 10.0.0.0/8", false },
+	{ V4(100, 64, 0, 0, 10), "shared address space (CGNAT) 100.64.0.0/10", false },
+	{ V4(127, 0, 0, 0, 8), "loopback 127.0.0.0/8", false },
+	{ V4(169, 254, 0, 0, 16), "link-local 169.254.0.0/16", false },
+	{ V4(172, 16, 0, 0, 12), "private-use 172.16.0.0/12", false },
+	{ V4(192, 0, 0, 0, 24), "IETF protocol assignments 192.0.0.0/24", false },
+	{ V4(192, 0, 2, 0, 24), "documentation 192.0.2.0/24", true },
+	{ V4(192, 88, 99, 0, 24), "6to4 relay anycast 192.88.99.0/24", false },
+	{ V4(192, 168, 0, 0, 16), "private-use 192.168.0.0/16", false },
+	{ V4(198, 18, 0, 0, 15), "benchmarking 198.18.0.0/15", false },
+	{ V4(198, 51, 100, 0, 24), "documentation 198.51.100.0/24", true },
+	{ V4(203, 0, 113, 0, 24), "documentation 203.0.113.0/24", true },
+	{ V4(224, 0, 0, 0, 4), "multicast 224.0.0.0/4", false },
+	{ V4(240, 0, 0, 0, 4), "reserved 240.0.0.0/4", false },
+	{ V4(255, 255, 255, 255, 32), "limited broadcast 255.255.255.255/32", false },
+	{ V6(0, 0, 128), "unspecified ::/128", false },
+	{ V6(0, 1, 128), "loopback ::1/128", false },
+	{ V6(0, 0xffff00000000ULL, 96), "IPv4-mapped ::ffff:0:0/96", false },
+	{ V6(0x0064ff9b00000000ULL, 0, 96), "NAT64 64:ff9b::/96", false },
+	{ V6(0x0064ff9b00010000ULL, 0, 48), "local-use NAT64 64:ff9b:1::/48", false },
+	{ V6(0x0100000000000000ULL, 0, 64), "discard-only 100::/64", false },
+	{ V6(0x2001000000000000ULL, 0, 32), "Teredo 2001::/32", false },
+	{ V6(0x2001001000000000ULL, 0, 28), "ORCHID 2001:10::/28", false },
+	{ V6(0x2001002000000000ULL, 0, 28), "ORCHIDv2 2001:20::/28", false },
+	{ V6(0x20010db800000000ULL, 0, 32), "documentation 2001:db8::/32", true },
+	{ V6(0x2002000000000000ULL, 0, 16), "6to4 2002::/16", false },
+	{ V6(0x3fff000000000000ULL, 0, 20), "documentation 3fff::/20", true },
+	{ V6(0xfc00000000000000ULL, 0, 7), "unique-local fc00::/7", false },
+	{ V6(0xfe80000000000000ULL, 0, 10), "link-local fe80::/10", false },
+	{ V6(0xfec0000000000000ULL, 0, 10), "site-local fec0::/10", false },
+	{ V6(0xff00000000000000ULL, 0, 8), "multicast ff00::/8", false },
+};
+
+static bool overlaps(const struct prefix *a, const struct prefix *b)
+{
+	if (a->family != b->family)
+		return false;
+	return prefix_contains(a, b) || prefix_contains(b, a);
+}
+
+const char *guard_prefix_reason(const struct prefix *p, bool allow_test_ranges)
+{
+	if (p->len == 0)
+		return p->family == AF_INET ? "default route 0.0.0.0/0" : "default route ::/0";
+	if (p->family == AF_INET && p->len < 8)
+		return "broader than /8";
+	if (p->family == AF_INET6 && p->len < 24)
+		return "broader than /24";
+	if (p->family != AF_INET && p->family != AF_INET6)
+		return "unknown address family";
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		if (special[i].test && allow_test_ranges)
+			continue;
+		if (overlaps(p, &special[i].p))
+			return special[i].reason;
+	}
+	return NULL;
+}
+
+static int check_prefixes(const char *source, const struct prefix_set *list,
+			  const struct guard_opts *o, struct diag *d)
+{
+	const struct prefix *first = NULL;
+	const char *why = NULL;
+	char buf[PREFIX_STRLEN];
+	size_t bad = 0;
+
+	for (size_t i = 0; i < list->n; i++) {
+		const char *r = guard_prefix_reason(&list->v[i], o->allow_test_ranges);
+
+		if (!r)
+			continue;
+		if (!first) {
+			first = &list->v[i];
+			why = r;
+		}
+		bad++;
+	}
+	if (!bad)
+		return 0;
+	prefix_format(first, buf, sizeof(buf));
+	diag_err(d,
+		 "source '%s': prefix %s refused (%s); %zu of %zu prefixes break the "
+		 "special-range rules — the list is not used and --force cannot override this",
+		 source, buf, why, bad, list->n);
+	return -EPERM;
+}
+
+int guard_check_list(const char *source, const struct prefix_set *list, size_t floor,
+		     size_t last_count, const struct guard_opts *o, struct diag *d)
+{
+	size_t n = list ? list->n : 0;
+	int ret;
+
+	if (n == 0) {
+		diag_err(d,
+			 "source '%s': list is empty (0 prefixes); keeping the last good list — "
+			 "check the URL / the HTTP response",
+			 source);
+		return -EPERM;
+	}
+	ret = check_prefixes(source, list, o, d);
+	if (ret < 0)
+		return ret;
+	if (n < floor) {
+		if (!o->force) {
+			diag_err(
+				d,
+				"source '%s': has %zu prefixes, fewer than the floor of %zu for "
+				"this provider; set [provider:%s] floor = %zu if this is expected, "
+				"or --force",
+				source, n, floor, source, n);
+			return -EPERM;
+		}
+		diag_warn(d,
+			  "source '%s': has %zu prefixes, fewer than the floor of %zu; "
+			  "ACCEPTED ONLY BECAUSE OF --force",
+			  source, n, floor);
+	}
+	/* (last - n) / last > max_shrink / 100, in integers */
+	if (last_count > 0 && n < last_count &&
+	    (last_count - n) * 100 > (size_t)o->max_shrink * last_count) {
+		unsigned pct = (unsigned)(((last_count - n) * 100 + last_count / 2) / last_count);
+
+		if (!o->force) {
+			diag_err(d,
+				 "source '%s': shrank from %zu to %zu prefixes (-%u%%, max_shrink "
+				 "is %u%%); keeping the last good list — raise [guard] max_shrink "
+				 "if this is expected, or --force to accept",
+				 source, last_count, n, pct, o->max_shrink);
+			return -EPERM;
+		}
+		diag_warn(d,
+			  "source '%s': shrank from %zu to %zu prefixes (-%u%%, max_shrink is "
+			  "%u%%); ACCEPTED ONLY BECAUSE OF --force",
+			  source, last_count, n, pct, o->max_shrink);
+	}
+	return 0;
+}
+
+int guard_check_url(const char *source, const char *url, bool insecure, struct diag *d)
+{
+	if (strncasecmp(url, "https://", 8) == 0)
+		return 0;
+	if (strncasecmp(url, "http://", 7) == 0) {
+		if (insecure)
+			return 0;
+		diag_err(d,
+			 "source '%s': plain http URL '%s' refused: lists must come over https "
+			 "(set insecure = true for this source to allow it)",
+			 source, url);
+		return -EPERM;
+	}
+	if (strstr(url, "://")) {
+		diag_err(d,
+			 "source '%s': URL '%s' refused: only https (or a local path) is supported",
+			 source, url);
+		return -EPERM;
+	}
+	return 0;
+}

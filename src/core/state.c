@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The state dir's record of the last run: state.json (times, result, counts,
+ * per-source freshness), applied.txt (the aggregated set last applied, which
+ * the shrink guard and `status` compare against) and the run lock. Files are
+ * replaced atomically and read back strictly: a damaged file is reported as
+ * such and never silently read as a smaller set.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cache.h"
+#include "diag.h"
+#include "prefix.h"
+#include "prefix_set.h"
+#include "state.h"
+
+#define STATE_FILE "state.json"
+#define APPLIED_FILE "applied.txt"
+#define LOCK_FILE "lock"
+#define STATE_VERSION 1
+#define STATE_JSON_MAX (1024 * 1024)
+/* A million IPv6 prefixes at ~45 bytes each, with room to spare. */
+#define APPLIED_MAX ((size_t)256 * 1024 * 1024)
+#define APPLIED_MAGIC "# cdnallow applied set v1:"
+
+static char *state_path(const char *state_dir, const char *file)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", state_dir, file) < 0)
+		return NULL;
+	return p;
+}
+
+void state_release(struct state *st)
+{
+	if (!st)
+		return;
+	free(st->backend);
+	free(st->mode);
+	for (size_t i = 0; i < st->nsources; i++) {
+		free(st->sources[i].name);
+		free(st->sources[i].status);
+	}
+	memset(st, 0, sizeof(*st));
+}
+
+size_t state_source_count(const struct state *st, const char *name)
+{
+	for (size_t i = 0; i < st->nsources; i++)
+		if (st->sources[i].name && strcmp(st->sources[i].name, name) == 0)
+			return st->sources[i].count;
+	return 0;
+}
+
+static int get_int(json_t *obj, const char *key, json_int_t min, json_int_t *out, char *why,
+		   size_t whylen)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < min) {
+		snprintf(why, whylen, "'%s' is missing or not a valid number", key);
+		return -EBADMSG;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int get_str(json_t *obj, const char *key, char **out, char *why, size_t whylen)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (json_is_null(v)) {
+		*out = NULL;
+		return 0;
+	}
+	if (!json_is_string(v)) {
+		snprintf(why, whylen, "'%s' is missing or not a string", key);
+		return -EBADMSG;
+	}
+	*out = strdup(json_string_value(v));
+	return *out ? 0 : -ENOMEM;
+}
+
+static int parse_sources(json_t *arr, struct state *st, char *why, size_t whylen)
+{
+	size_t i;
+	json_t *o;
+	int ret;
+
+	if (!json_is_array(arr)) {
+		snprintf(why, whylen, "'sources' is missing or not an array");
+		return -EBADMSG;
+	}
+	if (json_array_size(arr) > STATE_MAX_SOURCES) {
+		snprintf(why, whylen, "more than %d sources", STATE_MAX_SOURCES);
+		return -EBADMSG;
+	}
+	json_array_foreach(arr, i, o)
+	{
+		struct state_source *s = &st->sources[i];
+		json_int_t n;
+
+		if (!json_is_object(o)) {
+			snprintf(why, whylen, "sources[%zu] is not an object", i);
+			return -EBADMSG;
+		}
+		st->nsources = i + 1;
+		ret = get_str(o, "name", &s->name, why, whylen);
+		if (ret == 0 && !s->name) {
+			snprintf(why, whylen, "sources[%zu] has no name", i);
+			ret = -EBADMSG;
+		}
+		if (ret == 0)
+			ret = get_str(o, "status", &s->status, why, whylen);
+		if (ret == 0)
+			ret = get_int(o, "count", 0, &n, why, whylen);
+		if (ret < 0)
+			return ret;
+		s->count = (size_t)n;
+		ret = get_int(o, "data_time", 0, &n, why, whylen);
+		if (ret < 0)
+			return ret;
+		s->data_time = (time_t)n;
+	}
+	return 0;
+}
+
+static int parse_state(json_t *root, struct state *st, char *why, size_t whylen)
+{
+	json_int_t v;
+	json_t *count;
+	int ret;
+
+	if (!json_is_object(root)) {
+		snprintf(why, whylen, "not a JSON object");
+		return -EBADMSG;
+	}
+	ret = get_int(root, "version", 1, &v, why, whylen);
+	if (ret < 0)
+		return ret;
+	if (v != STATE_VERSION) {
+		snprintf(why, whylen, "version %lld is not %d", (long long)v, STATE_VERSION);
+		return -EBADMSG;
+	}
+	ret = get_int(root, "last_run", 0, &v, why, whylen);
+	if (ret < 0)
+		return ret;
+	st->last_run = (time_t)v;
+	ret = get_int(root, "last_success", 0, &v, why, whylen);
+	if (ret < 0)
+		return ret;
+	st->last_success = (time_t)v;
+	ret = get_int(root, "result", -4096, &v, why, whylen);
+	if (ret < 0)
+		return ret;
+	st->result = (int)v;
+	ret = get_str(root, "backend", &st->backend, why, whylen);
+	if (ret == 0)
+		ret = get_str(root, "mode", &st->mode, why, whylen);
+	if (ret < 0)
+		return ret;
+	count = json_object_get(root, "count");
+	if (!json_is_object(count)) {
+		snprintf(why, whylen, "'count' is missing or not an object");
+		return -EBADMSG;
+	}
+	ret = get_int(count, "ipv4", 0, &v, why, whylen);
+	if (ret < 0)
+		return ret;
+	st->count[0] = (size_t)v;
+	ret = get_int(count, "ipv6", 0, &v, why, whylen);
+	if (ret < 0)
+		return ret;
+	st->count[1] = (size_t)v;
+	return parse_sources(json_object_get(root, "sources"), st, why, whylen);
+}
+
+int state_load(const char *state_dir, struct state *st, struct diag *d)
+{
+	char why[256] = "";
+	char *path = NULL, *buf = NULL;
+	json_error_t jerr;
+	json_t *root = NULL;
+	size_t len = 0;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	path = state_path(state_dir, STATE_FILE);
+	if (!path)
+		return -ENOMEM;
+	ret = file_read_all(path, STATE_JSON_MAX, &buf, &len);
+	if (ret == -ENOENT)
+		goto out;
+	if (ret == -EFBIG) {
+		snprintf(why, sizeof(why), "larger than %d bytes", STATE_JSON_MAX);
+		ret = -EBADMSG;
+		goto bad;
+	}
+	if (ret < 0) {
+		diag_err(d, "cannot read '%s': %s", path, strerror(-ret));
+		goto out;
+	}
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(why, sizeof(why), "line %d: %s", jerr.line, jerr.text);
+		ret = -EBADMSG;
+		goto bad;
+	}
+	ret = parse_state(root, st, why, sizeof(why));
+	if (ret == 0)
+		goto out;
+bad:
+	state_release(st);
+	if (ret == -EBADMSG)
+		diag_err(d, "state file '%s' is corrupt (%s)", path, why);
+out:
+	json_decref(root);
+	free(buf);
+	free(path);
+	return ret;
+}
+
+static json_t *state_to_json(const struct state *st)
+{
+	json_t *root, *arr;
+
+	root = json_pack("{s:i, s:I, s:I, s:i, s:s?, s:s?, s:{s:I, s:I}}", "version", STATE_VERSION,
+			 "last_run", (json_int_t)st->last_run, "last_success",
+			 (json_int_t)st->last_success, "result", st->result, "backend", st->backend,
+			 "mode", st->mode, "count", "ipv4", (json_int_t)st->count[0], "ipv6",
+			 (json_int_t)st->count[1]);
+	if (!root)
+		return NULL;
+	arr = json_array();
+	if (!arr || json_object_set_new(root, "sources", arr) < 0)
+		goto fail;
+	for (size_t i = 0; i < st->nsources && i < STATE_MAX_SOURCES; i++) {
+		const struct state_source *s = &st->sources[i];
+		json_t *o = json_pack("{s:s, s:s?, s:I, s:I}", "name", s->name ? s->name : "",
+				      "status", s->status, "count", (json_int_t)s->count,
+				      "data_time", (json_int_t)s->data_time);
+
+		if (!o || json_array_append_new(arr, o) < 0)
+			goto fail;
+	}
+	return root;
+fail:
+	json_decref(root);
+	return NULL;
+}
+
+/* Writes one file of the state dir, creating the dir (0700) on first use. */
+static int write_state_file(const char *state_dir, const char *file, const char *buf, size_t len,
+			    struct diag *d)
+{
+	char *path = state_path(state_dir, file);
+	int ret;
+
+	if (!path)
+		return -ENOMEM;
+	ret = dir_ensure(state_dir, 0700);
+	if (ret < 0) {
+		diag_err(d, "cannot create state dir '%s': %s", state_dir, strerror(-ret));
+		goto out;
+	}
+	ret = file_write_atomic(path, buf, len, 0600);
+	if (ret < 0)
+		diag_err(d, "cannot write '%s': %s", path, strerror(-ret));
+out:
+	free(path);
+	return ret;
+}
+
+int state_save(const char *state_dir, const struct state *st, struct diag *d)
+{
+	json_t *root = state_to_json(st);
+	char *text = NULL;
+	int ret;
+
+	if (!root)
+		return -ENOMEM;
+	text = json_dumps(root, JSON_INDENT(2));
+	json_decref(root);
+	if (!text)
+		return -ENOMEM;
+	ret = write_state_file(state_dir, STATE_FILE, text, strlen(text), d);
+	free(text);
+	return ret;
+}
+
+/*
+ * applied.txt is a plain prefix list an admin can read or diff, with a header
+ * that records the counts: a file cut at a line boundary would otherwise
+ * parse as a valid, smaller set and weaken the shrink guard.
+ */
+int state_save_applied(const char *state_dir, const struct prefix_set *set, struct diag *d)
+{
+	size_t cap, len = 0;
+	char *buf;
+	int ret, n;
+
+	if (set->n > (SIZE_MAX - 256) / PREFIX_STRLEN)
+		return -EOVERFLOW;
+	cap = 256 + set->n * PREFIX_STRLEN;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	n = snprintf(buf, cap, APPLIED_MAGIC " %zu ipv4, %zu ipv6\n", prefix_set_count(set, AF_INET),
+		     prefix_set_count(set, AF_INET6));
+	len = (size_t)n;
+	for (size_t i = 0; i < set->n; i++) {
+		n = prefix_format(&set->v[i], buf + len, cap - len - 1);
+		if (n < 0 || (size_t)n >= cap - len - 1) {
+			ret = -EINVAL;
+			goto out;
+		}
+		len += (size_t)n;
+		buf[len++] = '\n';
+	}
+	ret = write_state_file(state_dir, APPLIED_FILE, buf, len, d);
+out:
+	free(buf);
+	return ret;
+}
+
+static int parse_applied_header(const char *buf, size_t len, size_t want[2])
+{
+	const char *nl = memchr(buf, '\n', len);
+	size_t mlen = strlen(APPLIED_MAGIC);
+	char line[128], tail;
+
+	if (!nl || (size_t)(nl - buf) >= sizeof(line) || len < mlen ||
+	    memcmp(buf, APPLIED_MAGIC, mlen) != 0)
+		return -EBADMSG;
+	memcpy(line, buf + mlen, (size_t)(nl - buf) - mlen);
+	line[(nl - buf) - mlen] = '\0';
+	if (sscanf(line, " %zu ipv4, %zu ipv6%c", &want[0], &want[1], &tail) != 2)
+		return -EBADMSG;
+	return 0;
+}
+
+int state_load_applied(const char *state_dir, struct prefix_set *set, struct diag *d)
+{
+	char *path = NULL, *buf = NULL;
+	struct diag sub;
+	size_t len = 0, want[2];
+	int ret;
+
+	diag_init(&sub);
+	prefix_set_clear(set);
+	path = state_path(state_dir, APPLIED_FILE);
+	if (!path)
+		return -ENOMEM;
+	ret = file_read_all(path, APPLIED_MAX, &buf, &len);
+	if (ret == -ENOENT)
+		goto out;
+	if (ret < 0) {
+		diag_err(d, "cannot read '%s': %s", path, strerror(-ret));
+		goto out;
+	}
+	ret = parse_applied_header(buf, len, want);
+	if (ret < 0) {
+		diag_err(d, "applied set '%s' is corrupt (no valid header line)", path);
+		goto out;
+	}
+	ret = prefix_set_parse_text(set, buf, len, path, &sub);
+	if (ret == -ENOMEM)
+		goto out;
+	if (ret < 0) {
+		diag_err(d, "applied set is corrupt: %s", sub.msg);
+		ret = -EBADMSG;
+		goto out;
+	}
+	ret = prefix_set_aggregate(set);
+	if (ret < 0)
+		goto out;
+	if (prefix_set_count(set, AF_INET) != want[0] || prefix_set_count(set, AF_INET6) != want[1]) {
+		diag_err(d,
+			 "applied set '%s' is corrupt (header says %zu ipv4 and %zu ipv6, "
+			 "file holds %zu and %zu)",
+			 path, want[0], want[1], prefix_set_count(set, AF_INET),
+			 prefix_set_count(set, AF_INET6));
+		ret = -EBADMSG;
+	}
+out:
+	if (ret < 0)
+		prefix_set_clear(set);
+	diag_release(&sub);
+	free(buf);
+	free(path);
+	return ret;
+}
+
+static void holder_pid(int fd, char *out, size_t outlen)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	char *end;
+	long pid;
+
+	out[0] = '\0';
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	pid = strtol(buf, &end, 10);
+	if (pid > 0 && end != buf)
+		snprintf(out, outlen, " (pid %ld)", pid);
+}
+
+int state_lock(const char *state_dir, unsigned wait_s, int *fd, struct diag *d)
+{
+	const struct timespec pause = { 0, 100 * 1000 * 1000 };
+	struct timespec start, now;
+	char *path = NULL, pidbuf[32], holder[48];
+	int lfd = -1, ret, n;
+
+	*fd = -1;
+	path = state_path(state_dir, LOCK_FILE);
+	if (!path)
+		return -ENOMEM;
+	ret = dir_ensure(state_dir, 0700);
+	if (ret < 0) {
+		diag_err(d, "cannot create state dir '%s': %s", state_dir, strerror(-ret));
+		goto out;
+	}
+	lfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (lfd < 0) {
+		ret = -errno;
+		diag_err(d, "cannot open lock file '%s': %s", path, strerror(-ret));
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (flock(lfd, LOCK_EX | LOCK_NB) == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK) {
+			ret = -errno;
+			diag_err(d, "cannot lock '%s': %s", path, strerror(-ret));
+			goto out;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= (time_t)wait_s) {
+			holder_pid(lfd, holder, sizeof(holder));
+			diag_err(d, "another cdnallow run holds the lock '%s'%s", path, holder);
+			ret = -EWOULDBLOCK;
+			goto out;
+		}
+		nanosleep(&pause, NULL);
+	}
+	/* Only a hint for the message above; the flock is what excludes. */
+	n = snprintf(pidbuf, sizeof(pidbuf), "%ld\n", (long)getpid());
+	if (ftruncate(lfd, 0) == 0 && pwrite(lfd, pidbuf, (size_t)n, 0) < 0)
+		diag_warn(d, "cannot record pid in '%s': %s", path, strerror(errno));
+	*fd = lfd;
+	lfd = -1;
+	ret = 0;
+out:
+	if (lfd >= 0)
+		close(lfd);
+	free(path);
+	return ret;
+}
+
+void state_unlock(int fd)
+{
+	if (fd < 0)
+		return;
+	if (ftruncate(fd, 0) < 0) {
+		/* a stale pid in an unlocked file is harmless */
+	}
+	close(fd);
+}

@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs what cdnallow needs on Debian 12, as root. "demo": build + nftables;
+# "test": everything the test suite drives (every firewall, sanitizers, fuzzing).
+# Firewall daemons are installed without being started, so the host's firewall
+# is never touched: tests run them inside their own namespaces.
+set -euo pipefail
+what=${1:-test}
+
+build_pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libnftnl-dev libmnl-dev
+	libjansson-dev libinih-dev libnftables-dev libsystemd-dev libcmocka-dev
+	ca-certificates nftables iproute2 python3 openssl)
+test_pkgs=(clang libclang-rt-14-dev clang-format valgrind iptables ipset ufw firewalld dbus
+	iprange time curl procps kmod man-db groff-base gcovr)
+
+pkgs=("${build_pkgs[@]}")
+[ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: run as root to install: ${missing[*]}" >&2
+	exit 1
+fi
+
+# Keep package scripts from starting firewalld/ufw on the host: a started
+# firewalld would replace the host's ruleset.
+own_policy=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	own_policy=1
+fi
+trap '[ $own_policy = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
+if [ -d /run/systemd/system ] && ! dpkg-query -W firewalld >/dev/null 2>&1; then
+	systemctl mask firewalld.service >/dev/null 2>&1 || true
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
