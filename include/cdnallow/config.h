@@ -74,11 +74,22 @@ struct config {
 int config_init(struct config *c);
 /* Loads path over c. -ENOENT when the file does not exist (caller decides), -EINVAL with file:line. */
 int config_load(struct config *c, const char *path, struct diag *d);
+/*
+ * Parses the INI text buf[0..len) over c; origin names it in messages
+ * ("origin:LINE: ..."). On error c is still valid for config_release() but may
+ * hold some of the file's values.
+ */
+int config_load_string(struct config *c, const char *buf, size_t len, const char *origin,
+		       struct diag *d);
 void config_release(struct config *c);
 /* "80,443" → ports; -EINVAL naming the bad item. */
 int config_parse_ports(const char *s, uint16_t *ports, size_t *nports, struct diag *d);
 /* "cloudflare, fastly" → providers list (validated against the registry). */
 int config_set_providers(struct config *c, const char *list, struct diag *d);
+/* Command-line overrides; each checks like the config key and changes nothing on error. */
+int config_set_backend(struct config *c, const char *name, struct diag *d); /* auto|nftables|… */
+int config_set_mode(struct config *c, const char *mode, struct diag *d);    /* allow|lockdown */
+int config_set_state_dir(struct config *c, const char *dir, struct diag *d); /* absolute path */
 /* "16M", "512k", "1000" → bytes. */
 int config_parse_size(const char *s, size_t *out);
 const struct provider_override *config_find_override(const struct config *c, const char *name);

@@ -23,13 +23,13 @@ struct spawn_opts {
 	 */
 	const char *const *argv;
 	const char *const *envp; /* NULL: inherit the caller's environment */
-	const char *in;          /* written to the child's stdin, then EOF; NULL: /dev/null */
+	const char *in;		 /* written to the child's stdin, then EOF; NULL: /dev/null */
 	size_t in_len;
-	size_t out_cap;          /* bytes of stdout kept (the rest is read and dropped); 0: default */
-	size_t err_cap;          /* same for stderr; 0: default */
-	bool discard_out;        /* stdout goes to /dev/null */
-	unsigned timeout_ms;     /* 0: no limit; on expiry the child gets SIGKILL */
-	const char *what;        /* name in messages ("ipset restore"); NULL: argv[0] */
+	size_t out_cap;	     /* bytes of stdout kept (the rest is read and dropped); 0: default */
+	size_t err_cap;	     /* same for stderr; 0: default */
+	bool discard_out;    /* stdout goes to /dev/null */
+	unsigned timeout_ms; /* 0: no limit; on expiry the child gets SIGKILL */
+	const char *what;    /* name in messages ("ipset restore"); NULL: argv[0] */
 };
 
 struct spawn_result {
@@ -39,8 +39,8 @@ struct spawn_result {
 	char *err; /* NUL-terminated, owned */
 	size_t err_len;
 	bool err_truncated;
-	int status;     /* exit status 0..255, or -1 when killed by a signal */
-	int signal;     /* the terminating signal, or 0 */
+	int status;	/* exit status 0..255, or -1 when killed by a signal */
+	int signal;	/* the terminating signal, or 0 */
 	bool timed_out; /* killed because timeout_ms expired */
 };
 

@@ -24,5 +24,7 @@ void config_free_list(char **items, size_t n);
 int config_set_string(char **dst, const char *s);
 /* An absolute path without control characters; what names the key's meaning ("state dir"). */
 int config_check_path(const char *s, const char *what, struct diag *d);
+/* A built-in provider name (not "generic"); the error lists the known ones. */
+int config_check_provider(const char *name, struct diag *d);
 
 #endif

@@ -145,20 +145,6 @@ static int grow(struct prefix_set *s, size_t more)
 	return prefix_set_reserve(s, cap);
 }
 
-static bool prefix_valid(const struct prefix *p)
-{
-	struct prefix m;
-
-	if (p->family != AF_INET && p->family != AF_INET6)
-		return false;
-	if (p->len > prefix_width(p) || (p->family == AF_INET && (p->hi & 0xffffffff || p->lo)))
-		return false;
-	m = *p;
-	return prefix_from_bytes(AF_INET6, (const uint8_t[16]){ 0 }, 0, &m) == 0 &&
-	       u128_eq(prefix_start(p), u128_sub(prefix_end(p), u128_sub(prefix_end(p),
-									 prefix_start(p))));
-}
-
 int prefix_set_add(struct prefix_set *s, const struct prefix *p)
 {
 	int r;
@@ -173,5 +159,431 @@ int prefix_set_add(struct prefix_set *s, const struct prefix *p)
 			return r;
 	}
 	s->v[s->n++] = *p;
+	return 0;
+}
+
+int prefix_set_extend(struct prefix_set *dst, const struct prefix_set *src)
+{
+	int r;
+
+	if (src->n == 0)
+		return 0;
+	r = grow(dst, src->n);
+	if (r < 0)
+		return r;
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	return 0;
+}
+
+int prefix_set_copy(struct prefix_set *dst, const struct prefix_set *src)
+{
+	prefix_set_clear(dst);
+	return prefix_set_extend(dst, src);
+}
+
+/*
+ * Writes the minimal CIDR cover of [s, e] (inclusive, s <= e) to out and
+ * returns how many prefixes that took: at most 2 * 128 - 2, and never more
+ * than the number of prefixes whose union is [s, e]. Each step takes the
+ * largest block aligned at s that does not pass e.
+ */
+static size_t emit_cover(struct prefix *out, uint8_t family, struct u128 s, struct u128 e)
+{
+	size_t n = 0;
+
+	for (;;) {
+		unsigned k = u128_ctz(s);
+		struct u128 d = u128_sub(e, s), last;
+
+		if (!u128_eq(d, u128_max)) {
+			unsigned l = u128_log2(u128_inc(d));
+
+			if (l < k)
+				k = l;
+		}
+		out[n].hi = s.hi;
+		out[n].lo = s.lo;
+		out[n].len = (uint8_t)(128 - k);
+		out[n].family = family;
+		n++;
+		last = u128_or_low(s, k);
+		if (u128_eq(last, e))
+			return n;
+		s = u128_inc(last);
+	}
+}
+
+static bool less_addr(const struct prefix *a, const struct prefix *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi;
+	if (a->lo != b->lo)
+		return a->lo < b->lo;
+	return a->len < b->len;
+}
+
+static void swap_prefix(struct prefix *a, struct prefix *b)
+{
+	struct prefix t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+static void insertion_sort(struct prefix *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct prefix x = v[i];
+		size_t j = i;
+
+		while (j > 0 && less_addr(&x, &v[j - 1])) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+static void sift_down(struct prefix *v, size_t i, size_t n)
+{
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && less_addr(&v[c], &v[c + 1]))
+			c++;
+		if (!less_addr(&v[i], &v[c]))
+			return;
+		swap_prefix(&v[i], &v[c]);
+		i = c;
+	}
+}
+
+static void heap_sort(struct prefix *v, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(v, i, n);
+	for (size_t i = n; i-- > 1;) {
+		swap_prefix(&v[0], &v[i]);
+		sift_down(v, 0, i);
+	}
+}
+
+/* In place (qsort may allocate a copy of the array); heap sort bounds the worst case. */
+static void intro_sort(struct prefix *v, size_t n, unsigned depth)
+{
+	while (n > 16) {
+		size_t m = n / 2, i = 0, j = n - 1;
+		struct prefix pivot;
+
+		if (depth-- == 0) {
+			heap_sort(v, n);
+			return;
+		}
+		if (less_addr(&v[m], &v[0]))
+			swap_prefix(&v[m], &v[0]);
+		if (less_addr(&v[n - 1], &v[0]))
+			swap_prefix(&v[n - 1], &v[0]);
+		if (less_addr(&v[n - 1], &v[m]))
+			swap_prefix(&v[n - 1], &v[m]);
+		pivot = v[m];
+		for (;;) {
+			while (less_addr(&v[i], &pivot))
+				i++;
+			while (less_addr(&pivot, &v[j]))
+				j--;
+			if (i >= j)
+				break;
+			swap_prefix(&v[i], &v[j]);
+			i++;
+			j--;
+		}
+		/* [0, j] <= pivot <= [j + 1, n): recurse into the smaller half */
+		if (j + 1 < n - j - 1) {
+			intro_sort(v, j + 1, depth);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			intro_sort(v + j + 1, n - j - 1, depth);
+			n = j + 1;
+		}
+	}
+	insertion_sort(v, n);
+}
+
+/* Merges a sorted run of one family in place; returns the new length. */
+static size_t aggregate_run(struct prefix *v, size_t n)
+{
+	size_t w = 0, i = 0;
+
+	while (i < n) {
+		struct u128 st = prefix_start(&v[i]), en = prefix_end(&v[i]);
+		uint8_t family = v[i].family;
+
+		for (i++; i < n; i++) {
+			struct u128 ne;
+
+			if (!u128_eq(en, u128_max) && u128_lt(u128_inc(en), prefix_start(&v[i])))
+				break;
+			ne = prefix_end(&v[i]);
+			if (u128_lt(en, ne))
+				en = ne;
+		}
+		/* the cover of v[.. i) never needs more slots than it consumed */
+		w += emit_cover(v + w, family, st, en);
+	}
+	return w;
+}
+
+/* LSD radix sort of 40-bit keys; returns a or tmp, whichever holds the result. */
+static uint64_t *radix_sort_keys(uint64_t *a, uint64_t *tmp, size_t n)
+{
+	size_t count[2048];
+
+	for (unsigned shift = 0; shift < 40; shift += 11) {
+		uint64_t *t;
+		size_t sum = 0;
+
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[(a[i] >> shift) & 2047]++;
+		if (count[(a[0] >> shift) & 2047] == n)
+			continue;
+		for (size_t d = 0; d < 2048; d++) {
+			size_t c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(a[i] >> shift) & 2047]++] = a[i];
+		t = a;
+		a = tmp;
+		tmp = t;
+	}
+	return a;
+}
+
+/*
+ * IPv4 fast path: each prefix shrinks to a 64-bit key (address << 8 | len)
+ * written over the front of its own run, and the radix sort uses the next
+ * 8 bytes per prefix as scratch: 16 of the 24 bytes, so nothing is allocated.
+ * Keys cross the struct prefix / uint64_t boundary through memcpy only.
+ */
+static size_t aggregate_v4(struct prefix *v, size_t n)
+{
+	unsigned char *base = (unsigned char *)v;
+	uint64_t *keys = (uint64_t *)(void *)base, *sorted;
+	size_t w = 0, i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		uint32_t a = (uint32_t)(v[i].hi >> 32);
+		unsigned len = v[i].len;
+		uint64_t key;
+
+		a &= len ? ~(uint32_t)0 << (32 - len) : 0;
+		key = (uint64_t)a << 8 | len;
+		memcpy(base + i * sizeof(key), &key, sizeof(key));
+	}
+	sorted = radix_sort_keys(keys, keys + n, n);
+	for (i = 0; i < n;) {
+		uint64_t st = sorted[i] >> 8, en = st + (1ull << (32 - (sorted[i] & 0xff))) - 1;
+
+		for (i++; i < n; i++) {
+			uint64_t ns = sorted[i] >> 8, ne;
+
+			if (ns > en + 1)
+				break;
+			ne = ns + (1ull << (32 - (sorted[i] & 0xff))) - 1;
+			if (ne > en)
+				en = ne;
+		}
+		/* w <= i: the cover of this interval fits in the slots it consumed */
+		while (st <= en) {
+			unsigned b = st ? (unsigned)__builtin_ctzll(st) : 32;
+			unsigned l = 63 - (unsigned)__builtin_clzll(en - st + 1);
+
+			if (l < b)
+				b = l;
+			keys[w++] = st << 8 | (32 - b);
+			st += 1ull << b;
+		}
+	}
+	/* backwards: prefix k overwrites keys 3k..3k+2, all consumed by then */
+	for (i = w; i-- > 0;) {
+		uint64_t key;
+		struct prefix p = { 0 };
+
+		memcpy(&key, base + i * sizeof(key), sizeof(key));
+		p.hi = (key >> 8) << 32;
+		p.len = (uint8_t)(key & 0xff);
+		p.family = AF_INET;
+		v[i] = p;
+	}
+	return w;
+}
+
+/* Clears host bits; false for a family or length no prefix can have. */
+static bool normalize(struct prefix *p)
+{
+	struct u128 m;
+
+	if ((p->family != AF_INET && p->family != AF_INET6) || p->len > prefix_width(p))
+		return false;
+	m = u128_or_low((struct u128){ 0, 0 }, 128 - p->len);
+	p->hi &= ~m.hi;
+	p->lo &= ~m.lo;
+	return true;
+}
+
+int prefix_set_aggregate(struct prefix_set *s)
+{
+	size_t lo = 0, hi = s->n, n4, m4, m6, depth = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (!normalize(&s->v[i]))
+			return -EINVAL;
+	}
+	while (lo < hi) {
+		if (s->v[lo].family == AF_INET) {
+			lo++;
+		} else {
+			hi--;
+			swap_prefix(&s->v[lo], &s->v[hi]);
+		}
+	}
+	n4 = lo;
+	for (size_t k = s->n - n4; k > 1; k >>= 1)
+		depth += 2;
+	intro_sort(s->v + n4, s->n - n4, (unsigned)depth);
+	m6 = aggregate_run(s->v + n4, s->n - n4);
+	m4 = aggregate_v4(s->v, n4);
+	if (m6 && m4 != n4)
+		memmove(s->v + m4, s->v + n4, m6 * sizeof(*s->v));
+	s->n = m4 + m6;
+	/* give back what growth over-reserved; failing to shrink is harmless */
+	if (s->cap > 64 && s->cap / 4 > s->n / 3) {
+		struct prefix *v = realloc(s->v, (s->n ? s->n : 1) * sizeof(*v));
+
+		if (v) {
+			s->v = v;
+			s->cap = s->n ? s->n : 1;
+		}
+	}
+	return 0;
+}
+
+size_t prefix_set_count(const struct prefix_set *s, int family)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		c += s->v[i].family == family;
+	return c;
+}
+
+bool prefix_set_equal(const struct prefix_set *a, const struct prefix_set *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		if (!prefix_equal(&a->v[i], &b->v[i]))
+			return false;
+	}
+	return true;
+}
+
+int prefix_set_diff(const struct prefix_set *want, const struct prefix_set *have,
+		    struct prefix_set *add, struct prefix_set *del, size_t unchanged[2])
+{
+	size_t i = 0, j = 0, same[2] = { 0, 0 };
+	int r = 0;
+
+	prefix_set_clear(add);
+	prefix_set_clear(del);
+	while (i < want->n || j < have->n) {
+		int c;
+
+		if (i == want->n)
+			c = 1;
+		else if (j == have->n)
+			c = -1;
+		else
+			c = prefix_cmp(&want->v[i], &have->v[j]);
+		if (c == 0) {
+			same[want->v[i].family == AF_INET ? 0 : 1]++;
+			i++;
+			j++;
+		} else if (c < 0) {
+			r = prefix_set_add(add, &want->v[i++]);
+		} else {
+			r = prefix_set_add(del, &have->v[j++]);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (unchanged) {
+		unchanged[0] = same[0];
+		unchanged[1] = same[1];
+	}
+	return 0;
+}
+
+/* Orders by family and first address only. */
+static int cmp_start(const struct prefix *a, const struct prefix *b)
+{
+	if (a->family != b->family)
+		return a->family == AF_INET ? -1 : 1;
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return 0;
+}
+
+bool prefix_set_contains(const struct prefix_set *s, const struct prefix *p)
+{
+	size_t lo = 0, hi = s->n;
+
+	/* the only candidate is the last prefix starting at or before p */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cmp_start(&s->v[mid], p) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && prefix_contains(&s->v[lo - 1], p);
+}
+
+int prefix_set_add_range(struct prefix_set *s, int family, const uint8_t *first,
+			 const uint8_t *next)
+{
+	struct prefix f, x;
+	struct u128 st, en;
+	int r;
+
+	r = prefix_from_bytes(family, first, family == AF_INET ? 32 : 128, &f);
+	if (r < 0)
+		return r;
+	st = prefix_start(&f);
+	en = u128_max;
+	if (next) {
+		prefix_from_bytes(family, next, family == AF_INET ? 32 : 128, &x);
+		if (u128_eq(prefix_start(&x), st))
+			return 0;
+		if (u128_lt(prefix_start(&x), st))
+			return -EINVAL;
+		en = u128_dec(prefix_start(&x));
+	}
+	r = grow(s, 256);
+	if (r < 0)
+		return r;
+	s->n += emit_cover(s->v + s->n, (uint8_t)family, st, en);
 	return 0;
 }

@@ -113,7 +113,7 @@ static int try_fresh(const struct source *src, struct endpoint *eps, size_t last
 	for (size_t j = 0; j < src->nurls; j++) {
 		const struct fetch_req *q = eps[j].req;
 		const char *body;
-		size_t len;
+		size_t len, before;
 
 		if (!q) {
 			set_error(r, "%s", eps[j].refusal);
@@ -131,9 +131,18 @@ static int try_fresh(const struct source *src, struct endpoint *eps, size_t last
 		body = q->not_modified ? eps[j].cache.body : q->body;
 		len = q->not_modified ? eps[j].cache.len : q->len;
 		all_304 = all_304 && q->not_modified;
+		before = r->set->n;
 		ret = parse_body(src, q->url, body, len, r->set, r, d);
 		if (ret < 0)
 			return ret;
+		/* one empty endpoint of several would silently drop a family */
+		if (src->nurls > 1 && r->set->n == before) {
+			set_error(r,
+				  "source '%s': '%s' gave an empty list (0 prefixes); keeping the "
+				  "last good list — check the URL / the HTTP response",
+				  src->name, q->url);
+			return -EPERM;
+		}
 	}
 	ret = guard_list(src, r->set, last_count, o, r, d);
 	if (ret < 0)

@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Runs an external firewall tool from an argv array with fork/execve: stdin fed
+ * from a buffer, stdout/stderr captured up to a cap, a deadline enforced with
+ * SIGKILL. Never goes through a shell, never changes the caller's signal
+ * dispositions or prints anything; the child starts with default signals.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "spawn.h"
+
+extern char **environ;
+
+static const char *const fallback_path = "/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin";
+
+struct sink {
+	char *buf;
+	size_t len, alloc, cap;
+	bool truncated;
+};
+
+static bool is_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+static bool search_dirs(const char *dirs, const char *name, char *buf, size_t size)
+{
+	const char *p = dirs;
+
+	while (p && *p) {
+		const char *colon = strchr(p, ':');
+		size_t dlen = colon ? (size_t)(colon - p) : strlen(p);
+		int n;
+
+		/* an empty PATH entry means the current directory: never for a root tool */
+		if (dlen > 0) {
+			n = snprintf(buf, size, "%.*s/%s", (int)dlen, p, name);
+			if (n > 0 && (size_t)n < size && is_executable(buf))
+				return true;
+		}
+		p = colon ? colon + 1 : NULL;
+	}
+	return false;
+}
+
+bool spawn_find_program(const char *name, char *buf, size_t size)
+{
+	const char *path = getenv("PATH");
+
+	if (!name || !*name || size == 0)
+		return false;
+	if (strchr(name, '/')) {
+		if (strlen(name) >= size || !is_executable(name))
+			return false;
+		memcpy(buf, name, strlen(name) + 1);
+		return true;
+	}
+	if (path && search_dirs(path, name, buf, size))
+		return true;
+	return search_dirs(fallback_path, name, buf, size);
+}
+
+static int monotonic_ms(int64_t *now)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return -errno;
+	*now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return 0;
+}
+
+/* Keeps fds 0-2 free for the child's dup2 and off the child's inherited set. */
+static int fd_above_stdio(int fd)
+{
+	int nfd;
+
+	if (fd > 2)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return nfd < 0 ? -errno : nfd;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int make_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	fds[0] = fd_above_stdio(fds[0]);
+	fds[1] = fd_above_stdio(fds[1]);
+	if (fds[0] < 0 || fds[1] < 0)
+		return -EMFILE;
+	return 0;
+}
+
+static int sink_read(struct sink *s, int fd, bool *eof)
+{
+	char tmp[65536];
+	ssize_t n = read(fd, tmp, sizeof(tmp));
+	size_t keep;
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+	if (n == 0) {
+		*eof = true;
+		return 0;
+	}
+	keep = (size_t)n;
+	if (keep > s->cap - s->len) {
+		keep = s->cap - s->len;
+		s->truncated = true;
+	}
+	if (s->len + keep + 1 > s->alloc) {
+		size_t na = s->alloc ? s->alloc : 4096;
+		char *nb;
+
+		while (na < s->len + keep + 1)
+			na *= 2;
+		nb = realloc(s->buf, na);
+		if (!nb)
+			return -ENOMEM;
+		s->buf = nb;
+		s->alloc = na;
+	}
+	memcpy(s->buf + s->len, tmp, keep);
+	s->len += keep;
+	s->buf[s->len] = '\0';
+	return 0;
+}
+
+static int sink_finish(struct sink *s, char **out, size_t *len, bool *truncated)
+{
+	if (!s->buf) {
+		s->buf = calloc(1, 1);
+		if (!s->buf)
+			return -ENOMEM;
+	}
+	*out = s->buf;
+	*len = s->len;
+	*truncated = s->truncated;
+	s->buf = NULL;
+	return 0;
+}
+
+/*
+ * Runs in the forked child: only async-signal-safe calls until execve. The
+ * exec error travels back through a close-on-exec pipe.
+ */
+static void exec_child(const struct spawn_opts *o, const char *path, int in_fd, int out_fd,
+		       int err_fd, int report_fd)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int e, null_fd = -1;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (in_fd < 0 || o->discard_out) {
+		null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (null_fd < 0)
+			goto fail;
+	}
+	if (dup2(in_fd >= 0 ? in_fd : null_fd, 0) < 0 ||
+	    dup2(o->discard_out ? null_fd : out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		goto fail;
+	execve(path, (char *const *)o->argv, o->envp ? (char *const *)o->envp : environ);
+fail:
+	e = errno;
+	if (write(report_fd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int start_child(const struct spawn_opts *o, const char *path, int in_fd, int out_fd,
+		       int err_fd, pid_t *pid)
+{
+	int rep[2], e = 0, ret = 0;
+	ssize_t n;
+
+	/* fds 0-2 of the child are overwritten by dup2, so rep must sit above them */
+	ret = make_pipe(rep);
+	if (ret)
+		return ret;
+	*pid = fork();
+	if (*pid < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (*pid == 0)
+		exec_child(o, path, in_fd, out_fd, err_fd, rep[1]);
+	close_fd(&rep[1]);
+	do {
+		n = read(rep[0], &e, sizeof(e));
+	} while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(e)) {
+		waitpid(*pid, NULL, 0);
+		*pid = -1;
+		ret = -(e ? e : EIO);
+	}
+out:
+	close_fd(&rep[0]);
+	close_fd(&rep[1]);
+	return ret;
+}
+
+struct io {
+	int in, out, err; /* parent ends, -1 when closed */
+	const char *inbuf;
+	size_t inlen, inoff;
+	struct sink so, se;
+};
+
+static int io_step(struct io *io, int wait_ms)
+{
+	struct pollfd p[3];
+	nfds_t n = 0;
+	int ret, i_in = -1, i_out = -1, i_err = -1;
+
+	if (io->in >= 0) {
+		i_in = (int)n;
+		p[n++] = (struct pollfd){ .fd = io->in, .events = POLLOUT };
+	}
+	if (io->out >= 0) {
+		i_out = (int)n;
+		p[n++] = (struct pollfd){ .fd = io->out, .events = POLLIN };
+	}
+	if (io->err >= 0) {
+		i_err = (int)n;
+		p[n++] = (struct pollfd){ .fd = io->err, .events = POLLIN };
+	}
+	ret = poll(p, n, wait_ms);
+	if (ret < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (i_in >= 0 && p[i_in].revents) {
+		/* a socket, not a pipe: MSG_NOSIGNAL spares the caller a SIGPIPE */
+		ssize_t w = send(io->in, io->inbuf + io->inoff, io->inlen - io->inoff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w > 0)
+			io->inoff += (size_t)w;
+		/* a child that stops reading early is its own business: its exit status tells */
+		if ((w < 0 && errno != EAGAIN && errno != EINTR) || io->inoff == io->inlen)
+			close_fd(&io->in);
+	}
+	for (int k = 0; k < 2; k++) {
+		int idx = k ? i_err : i_out;
+		int *fd = k ? &io->err : &io->out;
+		bool eof = false;
+
+		if (idx < 0 || !p[idx].revents)
+			continue;
+		ret = sink_read(k ? &io->se : &io->so, *fd, &eof);
+		if (ret < 0)
+			return ret;
+		if (eof)
+			close_fd(fd);
+	}
+	return 0;
+}
+
+static int remaining_ms(int64_t deadline, int *left)
+{
+	int64_t now = 0;
+	int ret;
+
+	if (deadline < 0) {
+		*left = -1;
+		return 0;
+	}
+	ret = monotonic_ms(&now);
+	if (ret < 0)
+		return ret;
+	*left = now >= deadline ? 0
+				: (int)(deadline - now > INT32_MAX ? INT32_MAX : deadline - now);
+	return 0;
+}
+
+/* Waits for the child, killing it at the deadline; sets r->status/signal/timed_out. */
+static int reap(pid_t pid, int64_t deadline, struct spawn_result *r)
+{
+	int st = 0, left;
+	pid_t w;
+
+	for (;;) {
+		w = waitpid(pid, &st, deadline < 0 ? 0 : WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (w == 0) {
+			if (remaining_ms(deadline, &left) < 0 || left == 0) {
+				kill(pid, SIGKILL);
+				r->timed_out = true;
+				deadline = -1;
+				continue;
+			}
+			nanosleep(&(struct timespec){ .tv_nsec = 2000000 }, NULL);
+		}
+	}
+	if (WIFEXITED(st)) {
+		r->status = WEXITSTATUS(st);
+	} else {
+		r->status = -1;
+		r->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+	}
+	return 0;
+}
+
+int spawn_run(const struct spawn_opts *o, struct spawn_result *r, struct diag *d)
+{
+	struct io io = { .in = -1, .out = -1, .err = -1 };
+	int in_pair[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+	const char *what;
+	char path[4096];
+	int64_t deadline = -1, now = 0;
+	pid_t pid = -1;
+	int ret, left;
+
+	memset(r, 0, sizeof(*r));
+	if (!o || !o->argv || !o->argv[0])
+		return -EINVAL;
+	what = o->what ? o->what : o->argv[0];
+	if (!spawn_find_program(o->argv[0], path, sizeof(path))) {
+		diag_err(d, "%s: program '%s' not found", what, o->argv[0]);
+		return -ENOENT;
+	}
+	io.so.cap = o->out_cap ? o->out_cap : SPAWN_DEFAULT_OUT_CAP;
+	io.se.cap = o->err_cap ? o->err_cap : SPAWN_DEFAULT_ERR_CAP;
+	io.inbuf = o->in;
+	io.inlen = o->in_len;
+
+	if (o->in) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) < 0) {
+			ret = -errno;
+			goto out;
+		}
+		in_pair[0] = fd_above_stdio(in_pair[0]);
+		in_pair[1] = fd_above_stdio(in_pair[1]);
+		if (in_pair[0] < 0 || in_pair[1] < 0) {
+			ret = -EMFILE;
+			goto out;
+		}
+	}
+	ret = make_pipe(out_pipe);
+	if (!ret)
+		ret = make_pipe(err_pipe);
+	if (ret)
+		goto out;
+	if (o->timeout_ms) {
+		ret = monotonic_ms(&now);
+		if (ret)
+			goto out;
+		deadline = now + o->timeout_ms;
+	}
+	ret = start_child(o, path, in_pair[0], out_pipe[1], err_pipe[1], &pid);
+	if (ret) {
+		pid = -1;
+		diag_err(d, "%s: cannot run '%s': %s", what, path, strerror(-ret));
+		goto out;
+	}
+	close_fd(&in_pair[0]);
+	close_fd(&out_pipe[1]);
+	close_fd(&err_pipe[1]);
+	io.in = in_pair[1];
+	in_pair[1] = -1;
+	io.out = out_pipe[0];
+	out_pipe[0] = -1;
+	io.err = err_pipe[0];
+	err_pipe[0] = -1;
+	if (io.in >= 0 && io.inlen == 0)
+		close_fd(&io.in);
+	if (io.in >= 0)
+		fcntl(io.in, F_SETFL, O_NONBLOCK);
+	fcntl(io.out, F_SETFL, O_NONBLOCK);
+	fcntl(io.err, F_SETFL, O_NONBLOCK);
+
+	while (io.in >= 0 || io.out >= 0 || io.err >= 0) {
+		ret = remaining_ms(deadline, &left);
+		if (ret)
+			break;
+		if (left == 0) {
+			/* reap() below sees the deadline has passed and kills */
+			break;
+		}
+		ret = io_step(&io, left);
+		if (ret)
+			break;
+	}
+	close_fd(&io.in);
+	close_fd(&io.out);
+	close_fd(&io.err);
+	if (ret) {
+		kill(pid, SIGKILL);
+		reap(pid, -1, r);
+	} else {
+		ret = reap(pid, deadline, r);
+	}
+	pid = -1;
+	if (!ret)
+		ret = sink_finish(&io.so, &r->out, &r->out_len, &r->out_truncated);
+	if (!ret)
+		ret = sink_finish(&io.se, &r->err, &r->err_len, &r->err_truncated);
+	if (!ret && r->timed_out) {
+		diag_err(d, "%s timed out after %u ms", what, o->timeout_ms);
+		ret = -ETIMEDOUT;
+	} else if (ret && !r->timed_out) {
+		diag_err(d, "%s: %s", what, strerror(-ret));
+	}
+out:
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		reap(pid, -1, r);
+	}
+	close_fd(&in_pair[0]);
+	close_fd(&in_pair[1]);
+	close_fd(&out_pipe[0]);
+	close_fd(&out_pipe[1]);
+	close_fd(&err_pipe[0]);
+	close_fd(&err_pipe[1]);
+	close_fd(&io.in);
+	close_fd(&io.out);
+	close_fd(&io.err);
+	free(io.so.buf);
+	free(io.se.buf);
+	return ret;
+}
+
+/* The first lines of stderr, whitespace-trimmed and joined, for a one-line message. */
+static void stderr_summary(const struct spawn_result *r, char *buf, size_t size)
+{
+	size_t n = 0;
+	const char *s = r->err ? r->err : "";
+
+	buf[0] = '\0';
+	while (*s && n + 1 < size) {
+		char c = *s++;
+
+		if (c == '\n' || c == '\r' || c == '\t')
+			c = ' ';
+		if (c == ' ' && (n == 0 || buf[n - 1] == ' '))
+			continue;
+		buf[n++] = c;
+	}
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
+}
+
+int spawn_run_checked(const struct spawn_opts *o, struct spawn_result *r, struct diag *d)
+{
+	const char *what;
+	char msg[512];
+	int ret = spawn_run(o, r, d);
+
+	if (ret)
+		return ret;
+	if (r->status == 0)
+		return 0;
+	what = o->what ? o->what : o->argv[0];
+	stderr_summary(r, msg, sizeof(msg));
+	if (msg[0])
+		diag_err(d, "%s failed: %s", what, msg);
+	else if (r->status > 0)
+		diag_err(d, "%s failed: exit status %d", what, r->status);
+	else
+		diag_err(d, "%s failed: killed by signal %d", what, r->signal);
+	return -EIO;
+}
+
+void spawn_result_release(struct spawn_result *r)
+{
+	if (!r)
+		return;
+	free(r->out);
+	free(r->err);
+	memset(r, 0, sizeof(*r));
+}

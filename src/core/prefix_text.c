@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Reads a plain-text prefix list (one CIDR a line, '#' comments) into a
+ * prefix set. Providers publish these by hand and through caches that
+ * sometimes serve an HTML error page instead, so the parser is liberal about
+ * whitespace and line ends but must never accept a line it cannot read: one
+ * bad line rejects the whole list, naming line and byte offset.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+#include "prefix_set.h"
+
+/* Host-bit warnings shown one by one; the rest are summed up in one line. */
+#define HOST_BITS_WARN_MAX 10
+/* Longest piece of a bad token quoted in a message. */
+#define TOKEN_QUOTE_MAX 48
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static const char *reason(int err)
+{
+	switch (err) {
+	case -ERANGE:
+		return "bad prefix length";
+	case -EAFNOSUPPORT:
+		return "IPv4-mapped or IPv4-compatible IPv6 address, use the IPv4 form";
+	default:
+		return "not an IPv4 or IPv6 prefix";
+	}
+}
+
+/* Printable, bounded copy of a token for a message. */
+static void quote_token(char *out, size_t size, const char *s, size_t n)
+{
+	size_t o = 0, i;
+
+	for (i = 0; i < n && o + 5 < size && i < TOKEN_QUOTE_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\'')
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+	}
+	if (i < n && o + 4 < size) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+static bool looks_like_html(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '<')
+			return true;
+		if (!is_blank(buf[i]) && buf[i] != '\n')
+			return false;
+	}
+	return false;
+}
+
+int prefix_set_parse_text(struct prefix_set *s, const char *buf, size_t len, const char *origin,
+			  struct diag *d)
+{
+	const char *p = buf, *end = buf + len;
+	size_t start_n = s->n, lineno = 0, host_bits_count = 0;
+	char quoted[4 * TOKEN_QUOTE_MAX + 8], text[PREFIX_STRLEN];
+	int r = 0;
+
+	if (!origin)
+		origin = "<input>";
+	/* a UTF-8 byte order mark from a Windows editor */
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	if (looks_like_html(p, (size_t)(end - p))) {
+		diag_err(d, "%s:1: looks like an HTML page, not a list of prefixes", origin);
+		return -EINVAL;
+	}
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *tok, *tend, *hash;
+		struct prefix pfx;
+		bool host = false;
+
+		if (!eol)
+			eol = end;
+		lineno++;
+		if (memchr(p, '\0', (size_t)(eol - p))) {
+			const char *nul = memchr(p, '\0', (size_t)(eol - p));
+
+			diag_err(d, "%s:%zu: NUL byte (byte offset %zu): not a text list", origin,
+				 lineno, (size_t)(nul - buf));
+			r = -EINVAL;
+			goto out;
+		}
+		hash = memchr(p, '#', (size_t)(eol - p));
+		tend = hash ? hash : eol;
+		tok = p;
+		while (tok < tend && is_blank(*tok))
+			tok++;
+		while (tend > tok && is_blank(tend[-1]))
+			tend--;
+		p = eol + 1;
+		if (tok == tend)
+			continue;
+		r = prefix_parse(tok, (size_t)(tend - tok), &pfx, &host);
+		if (r < 0) {
+			quote_token(quoted, sizeof(quoted), tok, (size_t)(tend - tok));
+			diag_err(d, "%s:%zu: bad prefix '%s' (byte offset %zu): %s", origin, lineno,
+				 quoted, (size_t)(tok - buf), reason(r));
+			r = -EINVAL;
+			goto out;
+		}
+		if (host) {
+			if (host_bits_count < HOST_BITS_WARN_MAX) {
+				quote_token(quoted, sizeof(quoted), tok, (size_t)(tend - tok));
+				prefix_format(&pfx, text, sizeof(text));
+				diag_warn(d, "%s:%zu: '%s' has host bits set, using %s", origin,
+					  lineno, quoted, text);
+			}
+			host_bits_count++;
+		}
+		r = prefix_set_add(s, &pfx);
+		if (r < 0)
+			goto out;
+	}
+	if (host_bits_count > HOST_BITS_WARN_MAX)
+		diag_warn(d, "%s: %zu prefixes had host bits set (first %d shown)", origin,
+			  host_bits_count, HOST_BITS_WARN_MAX);
+out:
+	if (r < 0)
+		s->n = start_n;
+	return r;
+}

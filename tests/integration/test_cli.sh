@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The CLI contract of DESIGN.md §3 without any firewall: help/version, exit
+# codes, `fetch -s FILE` (text and cdnallow JSON) against python's ipaddress
+# as an independent reference, and clear file:line errors for bad lists.
+set -euo pipefail
+: "${CDNALLOW:?} ${FIXTURES_DIR:?}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+
+expect_rc() { # expected-rc description cmd...
+	local want=$1 what=$2 rc=0; shift 2
+	"$@" >"$work/out" 2>"$work/err" || rc=$?
+	[ "$rc" -eq "$want" ] || { cat "$work/err"; fail "$what: exit $rc, want $want"; }
+}
+
+collapse() { # reference aggregation with python3 ipaddress
+	python3 - "$@" <<'PY'
+import ipaddress, sys
+nets = []
+for path in sys.argv[1:]:
+    for line in open(path, encoding="utf-8"):
+        line = line.split("#")[0].strip()
+        if line:
+            nets.append(ipaddress.ip_network(line, strict=False))
+v4 = ipaddress.collapse_addresses(n for n in nets if n.version == 4)
+v6 = ipaddress.collapse_addresses(n for n in nets if n.version == 6)
+for n in list(v4) + list(v6):
+    print(n)
+PY
+}
+
+S=(--state-dir "$work/state")
+
+expect_rc 0 "--help" "$CDNALLOW" --help
+grep -q "usage: cdnallow" "$work/out" || fail "--help prints usage"
+ok "--help"
+expect_rc 0 "--version" "$CDNALLOW" --version
+grep -Eq '^cdnallow [0-9]+\.[0-9]+\.[0-9]+$' "$work/out" || fail "--version format"
+ok "--version"
+expect_rc 1 "unknown command" "$CDNALLOW" frobnicate
+grep -q "unknown command 'frobnicate'" "$work/err" || fail "unknown command message"
+ok "unknown command exits 1"
+expect_rc 1 "unknown option" "$CDNALLOW" fetch --frob
+ok "unknown option exits 1"
+expect_rc 1 "missing config" "$CDNALLOW" -c "$work/nope.conf" fetch -s "$FIXTURES_DIR/cloudflare-ips-v4.txt"
+grep -q "nope.conf" "$work/err" || fail "missing explicit config is named"
+ok "explicit missing config is an error"
+
+for f in cloudflare-ips-v4.txt cloudflare-ips-v6-trailing-newline.txt akamai-v4.txt akamai-v6.txt; do
+	expect_rc 0 "fetch $f" "$CDNALLOW" "${S[@]}" fetch -s "$FIXTURES_DIR/$f"
+	collapse "$FIXTURES_DIR/$f" > "$work/want"
+	diff -u "$work/want" "$work/out" || fail "fetch $f differs from ipaddress.collapse_addresses"
+	ok "fetch -s $f equals the python reference"
+done
+
+# several sources are united and aggregated
+expect_rc 0 "fetch union" "$CDNALLOW" "${S[@]}" fetch -s "$FIXTURES_DIR/cloudflare-ips-v4.txt" \
+	-s "$FIXTURES_DIR/cloudflare-ips-v6.txt" -s "$FIXTURES_DIR/akamai-v4.txt"
+collapse "$FIXTURES_DIR/cloudflare-ips-v4.txt" "$FIXTURES_DIR/cloudflare-ips-v6.txt" \
+	"$FIXTURES_DIR/akamai-v4.txt" > "$work/want"
+diff -u "$work/want" "$work/out" || fail "union differs"
+ok "fetch unites several -s sources"
+
+# --json is cdnallow-ranges/1 and is itself accepted as a source
+expect_rc 0 "fetch --json" "$CDNALLOW" "${S[@]}" fetch --json -s "$FIXTURES_DIR/cloudflare-ips-v4.txt" \
+	-s "$FIXTURES_DIR/cloudflare-ips-v6.txt"
+cp "$work/out" "$work/ranges.json"
+python3 - "$work/ranges.json" <<'PY' || fail "fetch --json shape"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format"] == "cdnallow-ranges/1", d
+assert len(d["ipv4"]) == 15 and len(d["ipv6"]) == 7, (len(d["ipv4"]), len(d["ipv6"]))
+assert d["generated"].endswith("Z")
+assert all(s["status"] == "fresh" for s in d["sources"]), d["sources"]
+PY
+expect_rc 0 "fetch from cdnallow json" "$CDNALLOW" "${S[@]}" fetch -s "$work/ranges.json"
+collapse "$FIXTURES_DIR/cloudflare-ips-v4.txt" "$FIXTURES_DIR/cloudflare-ips-v6.txt" > "$work/want"
+diff -u "$work/want" "$work/out" || fail "round trip through cdnallow-ranges/1"
+ok "fetch --json output round-trips as a source"
+
+# host bits: masked, with a warning naming the entry
+printf '# made up\n192.0.2.77/24\n' > "$work/hostbits.txt"
+printf '[guard]\nallow_test_ranges = true\n' > "$work/test.conf"
+expect_rc 0 "host bits" "$CDNALLOW" -c "$work/test.conf" "${S[@]}" fetch -s "$work/hostbits.txt"
+[ "$(cat "$work/out")" = "192.0.2.0/24" ] || fail "host bits masked"
+grep -q "192.0.2.77/24" "$work/err" || fail "host bits warning names the entry"
+ok "host bits are masked with a warning"
+
+# a bad list: file:line, what is wrong, exit 1, nothing printed on stdout
+printf '# made up\n203.0.113.0/24\n\n  203.0.113.300/24\n' > "$work/bad.txt"
+expect_rc 1 "bad list" "$CDNALLOW" -c "$work/test.conf" "${S[@]}" fetch -s "$work/bad.txt"
+grep -q "bad.txt:4" "$work/err" || { cat "$work/err"; fail "bad list names file:line"; }
+grep -q "203.0.113.300/24" "$work/err" || fail "bad list names the entry"
+[ ! -s "$work/out" ] || fail "no result on stdout for a bad list"
+ok "a bad list fails with file:line and the entry"
+
+# HTML error body and an empty body are refused, never an empty result
+for f in cloudflare-ips-v4-error-502.html fastly-error-empty.txt; do
+	expect_rc 1 "refuse $f" "$CDNALLOW" "${S[@]}" fetch -s "$FIXTURES_DIR/$f"
+	[ ! -s "$work/out" ] || fail "$f printed a result"
+	grep -q "$f" "$work/err" || fail "$f: message names the source"
+	ok "$f is refused with a message naming it"
+done
+
+# poisoned list: the default route is refused
+printf '# made up\n0.0.0.0/0\n' > "$work/poison.txt"
+expect_rc 1 "poison" "$CDNALLOW" "${S[@]}" fetch -s "$work/poison.txt"
+grep -q "0.0.0.0/0" "$work/err" || fail "poison message names the prefix"
+ok "0.0.0.0/0 is refused"
+
+expect_rc 0 "providers" "$CDNALLOW" providers
+for p in cloudflare fastly cloudfront google gcore akamai azure-frontdoor bunny imperva; do
+	grep -q "^$p " "$work/out" || fail "providers lists $p"
+done
+expect_rc 0 "providers --json" "$CDNALLOW" providers --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {p["name"] for p in d} >= {"cloudflare","fastly"}' "$work/out" || fail "providers --json"
+ok "providers lists every built-in provider (text and JSON)"
+
+echo "$pass passed, 0 failed"

@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of resolve_sources without network: sources are local fixture
+ * files (read through fetch_many with the same cap), and URLs only appear
+ * with offline set or as refused plain http, so nothing is downloaded. They
+ * check fresh data, the cache written and reused, the fallback order (cache,
+ * then built-in snapshot, then refused) and that every fallback says why.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cache.h"
+#include "diag.h"
+#include "prefix_set.h"
+#include "resolve.h"
+#include "source.h"
+
+struct fx {
+	char dir[64];
+	struct resolve_opts o;
+	struct diag d;
+};
+
+static char *fixture(const char *name)
+{
+	char *p = NULL;
+
+	assert_true(asprintf(&p, "%s/%s", FIXTURES_DIR, name) > 0);
+	return p;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/cdnallow-test-resolve-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->o.state_dir = f->dir;
+	f->o.fetch.timeout_s = 5;
+	f->o.fetch.max_size = 16u << 20;
+	f->o.fetch.offline = true; /* unit tests never download; local files still read */
+	f->o.guard.max_shrink = 30;
+	f->o.write_cache = true;
+	diag_init(&f->d);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	diag_release(&f->d);
+	free(f);
+	return 0;
+}
+
+/* A source of a built-in provider whose endpoints are the given paths or URLs. */
+static void src_provider(struct source *s, const char *prov, const char *const *urls)
+{
+	memset(s, 0, sizeof(*s));
+	s->prov = provider_find(prov);
+	assert_non_null(s->prov);
+	s->name = strdup(prov);
+	s->floor = s->prov->floor;
+	for (size_t i = 0; urls[i]; i++)
+		s->urls[s->nurls++] = strchr(urls[i], '/') ? strdup(urls[i]) : fixture(urls[i]);
+}
+
+static void src_generic(struct source *s, const char *name, const char *path)
+{
+	memset(s, 0, sizeof(*s));
+	s->prov = &provider_generic;
+	s->name = strdup(name);
+	s->format = FORMAT_TEXT;
+	s->floor = 1;
+	s->urls[s->nurls++] = strdup(path);
+}
+
+/* The built-in snapshot was parsed from the same fixtures with the same parsers. */
+static struct prefix_set *snapshot_set(const char *prov)
+{
+	const struct snapshot *snap = snapshot_find(prov);
+	struct prefix_set *s = prefix_set_new();
+	struct diag d;
+
+	assert_non_null(snap);
+	assert_non_null(s);
+	diag_init(&d);
+	assert_int_equal(prefix_set_parse_text(s, snap->text, strlen(snap->text), prov, &d), 0);
+	assert_int_equal(prefix_set_aggregate(s), 0);
+	diag_release(&d);
+	return s;
+}
+
+static struct prefix_set *text_fixtures_set(const char *a, const char *b)
+{
+	const char *names[] = { a, b };
+	struct prefix_set *s = prefix_set_new();
+	struct diag d;
+
+	diag_init(&d);
+	for (size_t i = 0; i < 2 && names[i]; i++) {
+		char *p = fixture(names[i]), *buf = NULL;
+		size_t len = 0;
+
+		assert_int_equal(file_read_all(p, 1 << 20, &buf, &len), 0);
+		assert_int_equal(prefix_set_parse_text(s, buf, len, p, &d), 0);
+		free(buf);
+		free(p);
+	}
+	assert_int_equal(prefix_set_aggregate(s), 0);
+	diag_release(&d);
+	return s;
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static bool has_warning(const struct diag *d, const char *needle)
+{
+	for (size_t i = 0; i < d->nwarnings; i++) {
+		if (strstr(d->warnings[i], needle))
+			return true;
+	}
+	return false;
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("'%s' does not contain '%s'", hay, needle);
+}
+
+static const char *const cf_files[] = { "cloudflare-ips-v4.txt", "cloudflare-ips-v6.txt", NULL };
+
+static void test_fresh_files_write_cache(void **state)
+{
+	struct fx *f = *state;
+	struct prefix_set *want = text_fixtures_set(cf_files[0], cf_files[1]);
+	struct source_result r[1] = { 0 };
+	struct cache_entry e = { 0 };
+	struct source s;
+	char *v4 = fixture(cf_files[0]), *buf = NULL;
+	size_t len = 0;
+
+	src_provider(&s, "cloudflare", cf_files);
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_FRESH);
+	assert_string_equal(source_status_name(r[0].status), "fresh");
+	assert_string_equal(r[0].error, "");
+	assert_int_equal(r[0].age_s, 0);
+	assert_int_equal(r[0].set->n, 22);
+	assert_true(prefix_set_equal(r[0].set, want));
+
+	/* the cache now holds each endpoint's body byte for byte */
+	assert_int_equal(cache_load(f->dir, "cloudflare", 0, &e, &f->d), 0);
+	assert_int_equal(file_read_all(v4, 1 << 20, &buf, &len), 0);
+	assert_int_equal(e.len, len);
+	assert_memory_equal(e.body, buf, len);
+	assert_true(time(NULL) - e.fetched < 60);
+
+	cache_entry_release(&e);
+	free(buf);
+	free(v4);
+	source_result_release(&r[0]);
+	source_release(&s);
+	prefix_set_free(want);
+}
+
+static void test_no_cache_write_when_disabled(void **state)
+{
+	struct fx *f = *state;
+	struct source_result r[1] = { 0 };
+	struct cache_entry e = { 0 };
+	struct source s;
+
+	f->o.write_cache = false;
+	src_provider(&s, "cloudflare", cf_files);
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_FRESH);
+	assert_int_equal(cache_load(f->dir, "cloudflare", 0, &e, &f->d), -ENOENT);
+	source_result_release(&r[0]);
+	source_release(&s);
+}
+
+static void test_cache_fallback_on_parse_error(void **state)
+{
+	static const char *const broken[] = { "cloudflare-ips-v4-error-500.html",
+					      "cloudflare-ips-v6.txt", NULL };
+	struct fx *f = *state;
+	struct prefix_set *want = text_fixtures_set(cf_files[0], cf_files[1]);
+	struct source_result r[1] = { 0 };
+	struct source s;
+
+	src_provider(&s, "cloudflare", cf_files);
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_FRESH);
+	source_result_release(&r[0]);
+	source_release(&s);
+	/* age the cache by two hours */
+	for (unsigned i = 0; i < 2; i++) {
+		struct cache_entry e = { 0 };
+
+		assert_int_equal(cache_load(f->dir, "cloudflare", i, &e, &f->d), 0);
+		e.fetched = time(NULL) - 7200;
+		assert_int_equal(cache_store(f->dir, "cloudflare", i, &e, &f->d), 0);
+		cache_entry_release(&e);
+	}
+
+	memset(r, 0, sizeof(r));
+	src_provider(&s, "cloudflare", broken);
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_CACHED);
+	assert_true(prefix_set_equal(r[0].set, want));
+	assert_in_range(r[0].age_s, 7200, 7260);
+	assert_contains(r[0].error, "source 'cloudflare'");
+	assert_contains(r[0].error, "error-500.html");
+	assert_contains(r[0].error, "cannot be parsed");
+
+	source_result_release(&r[0]);
+	source_release(&s);
+	prefix_set_free(want);
+}
+
+static void test_snapshot_fallback(void **state)
+{
+	static const char *const missing[] = { "/nonexistent/ips-v4", "cloudflare-ips-v6.txt",
+					       NULL };
+	struct fx *f = *state;
+	struct prefix_set *want = text_fixtures_set(cf_files[0], cf_files[1]);
+	struct source_result r[1] = { 0 };
+	struct source s;
+
+	src_provider(&s, "cloudflare", missing);
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_SNAPSHOT);
+	assert_true(prefix_set_equal(r[0].set, want));
+	assert_true(r[0].age_s > 86400);
+	assert_contains(r[0].error, "source 'cloudflare': '/nonexistent/ips-v4': cannot read");
+	assert_true(has_warning(&f->d, "source 'cloudflare': using the built-in snapshot"));
+	assert_true(has_warning(&f->d, "days old"));
+	source_result_release(&r[0]);
+	source_release(&s);
+	prefix_set_free(want);
+}
+
+static void test_empty_endpoint_is_refused(void **state)
+{
+	static const char *const half[] = { "cloudflare-ips-v4.txt", "fastly-error-empty.txt",
+					    NULL };
+	struct fx *f = *state;
+	struct source_result r[1] = { 0 };
+	struct source s;
+
+	src_provider(&s, "cloudflare", half);
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_SNAPSHOT);
+	assert_contains(r[0].error, "fastly-error-empty.txt' gave an empty list (0 prefixes)");
+	source_result_release(&r[0]);
+	source_release(&s);
+}
+
+static void test_refused_when_nothing_usable(void **state)
+{
+	struct fx *f = *state;
+	struct source_result r[1] = { 0 };
+	struct source s;
+
+	src_generic(&s, "office", "/nonexistent/office.txt");
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_REFUSED);
+	assert_string_equal(source_status_name(r[0].status), "refused");
+	assert_non_null(r[0].set);
+	assert_int_equal(r[0].set->n, 0);
+	assert_contains(r[0].error, "source 'office': '/nonexistent/office.txt': cannot read");
+	assert_contains(r[0].error, "nothing from this source can be applied");
+	source_result_release(&r[0]);
+	source_release(&s);
+}
+
+static void test_guard_refusal_falls_back_to_cache(void **state)
+{
+	struct fx *f = *state;
+	struct source_result r[1] = { 0 };
+	char path[128];
+	struct source s;
+
+	snprintf(path, sizeof(path), "%s/office.txt", f->dir);
+	write_file(path, "# made up\n23.1.0.0/16\n23.2.0.0/16\n");
+	src_generic(&s, "office", path);
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_FRESH);
+	assert_int_equal(r[0].set->n, 2);
+	source_result_release(&r[0]);
+
+	/* poisoned with a default route: refused, the cached good copy is used */
+	write_file(path, "23.1.0.0/16\n23.2.0.0/16\n0.0.0.0/0\n");
+	memset(r, 0, sizeof(r));
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_CACHED);
+	assert_int_equal(r[0].set->n, 2);
+	assert_contains(r[0].error, "source 'office': prefix 0.0.0.0/0 refused (default route");
+	source_result_release(&r[0]);
+
+	/* the refused list did not replace the cache: a good list comes back fresh */
+	write_file(path, "23.1.0.0/16\n23.2.0.0/16\n23.3.0.0/16\n");
+	memset(r, 0, sizeof(r));
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_FRESH);
+	assert_int_equal(r[0].set->n, 3);
+	source_result_release(&r[0]);
+	source_release(&s);
+}
+
+static void test_shrink_against_last_count(void **state)
+{
+	struct fx *f = *state;
+	struct source_result r[1] = { 0 };
+	size_t last[1] = { 10 };
+	char path[128];
+	struct source s;
+
+	snprintf(path, sizeof(path), "%s/office.txt", f->dir);
+	write_file(path, "23.1.0.0/16\n23.3.0.0/16\n23.5.0.0/16\n23.7.0.0/16\n");
+	src_generic(&s, "office", path);
+	f->o.last_counts = last;
+	f->o.write_cache = false;
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_REFUSED);
+	assert_contains(r[0].error, "shrank from 10 to 4 prefixes (-60%, max_shrink is 30%)");
+	source_result_release(&r[0]);
+
+	/* a cached copy is checked against the floor only */
+	write_file(path, "23.1.0.0/16\n");
+	f->o.last_counts = NULL;
+	f->o.write_cache = true;
+	memset(r, 0, sizeof(r));
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_FRESH);
+	source_result_release(&r[0]);
+	f->o.last_counts = last;
+	write_file(path, "");
+	memset(r, 0, sizeof(r));
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_CACHED);
+	assert_int_equal(r[0].set->n, 1);
+	assert_contains(r[0].error, "list is empty (0 prefixes)");
+	source_result_release(&r[0]);
+
+	/* --force accepts the shrink, loudly */
+	write_file(path, "23.1.0.0/16\n23.3.0.0/16\n");
+	f->o.guard.force = true;
+	memset(r, 0, sizeof(r));
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_FRESH);
+	assert_true(has_warning(&f->d, "ACCEPTED ONLY BECAUSE OF --force"));
+	source_result_release(&r[0]);
+	source_release(&s);
+}
+
+static void test_offline_and_plain_http(void **state)
+{
+	static const char *const urls[] = { "https://127.0.0.1:9/ips-v4",
+					    "https://127.0.0.1:9/ips-v6", NULL };
+	struct fx *f = *state;
+	struct source_result r[2] = { 0 };
+	struct source s[2];
+
+	src_provider(&s[0], "cloudflare", urls);
+	src_generic(&s[1], "plain", "http://127.0.0.1:9/list.txt");
+	assert_int_equal(resolve_sources(s, 2, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_SNAPSHOT);
+	assert_contains(r[0].error, "'https://127.0.0.1:9/ips-v4': offline");
+	assert_int_equal(r[1].status, SOURCE_REFUSED);
+	assert_contains(r[1].error, "source 'plain': plain http URL 'http://127.0.0.1:9/list.txt' "
+				    "refused");
+	for (size_t i = 0; i < 2; i++) {
+		source_result_release(&r[i]);
+		source_release(&s[i]);
+	}
+}
+
+static void test_many_sources_at_once(void **state)
+{
+	static const char *const fastly[] = { "fastly.json", NULL };
+	static const char *const cloudfront[] = { "aws-ip-ranges.json", NULL };
+	static const char *const gcore[] = { "gcore.json", NULL };
+	static const char *const names[] = { "cloudflare", "fastly", "cloudfront", "gcore" };
+	const char *const *files[] = { cf_files, fastly, cloudfront, gcore };
+	struct fx *f = *state;
+	struct source_result r[4] = { 0 };
+	struct source s[4];
+
+	for (size_t i = 0; i < 4; i++)
+		src_provider(&s[i], names[i], files[i]);
+	assert_int_equal(resolve_sources(s, 4, &f->o, r, &f->d), 0);
+	for (size_t i = 0; i < 4; i++) {
+		struct prefix_set *want = snapshot_set(names[i]);
+
+		if (r[i].status != SOURCE_FRESH)
+			fail_msg("%s: %s: %s", names[i], source_status_name(r[i].status),
+				 r[i].error);
+		assert_true(prefix_set_equal(r[i].set, want));
+		prefix_set_free(want);
+		source_result_release(&r[i]);
+		source_release(&s[i]);
+	}
+}
+
+static void test_size_cap_applies_to_files(void **state)
+{
+	static const char *const cloudfront[] = { "aws-ip-ranges.json", NULL };
+	struct fx *f = *state;
+	struct source_result r[1] = { 0 };
+	struct source s;
+
+	f->o.fetch.max_size = 1u << 20;
+	src_provider(&s, "cloudfront", cloudfront);
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_SNAPSHOT);
+	assert_contains(r[0].error, "body larger than the 1 MiB cap (max_size)");
+	source_result_release(&r[0]);
+	source_release(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fresh_files_write_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_cache_write_when_disabled, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cache_fallback_on_parse_error, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_endpoint_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_when_nothing_usable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guard_refusal_falls_back_to_cache, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_shrink_against_last_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offline_and_plain_http, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_sources_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_size_cap_applies_to_files, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
