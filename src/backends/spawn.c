@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -471,17 +472,13 @@ static void stderr_summary(const struct spawn_result *r, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
-int spawn_run_checked(const struct spawn_opts *o, struct spawn_result *r, struct diag *d)
+int spawn_check(const struct spawn_opts *o, const struct spawn_result *r, struct diag *d)
 {
-	const char *what;
+	const char *what = o->what ? o->what : o->argv[0];
 	char msg[512];
-	int ret = spawn_run(o, r, d);
 
-	if (ret)
-		return ret;
 	if (r->status == 0)
 		return 0;
-	what = o->what ? o->what : o->argv[0];
 	stderr_summary(r, msg, sizeof(msg));
 	if (msg[0])
 		diag_err(d, "%s failed: %s", what, msg);
@@ -492,6 +489,13 @@ int spawn_run_checked(const struct spawn_opts *o, struct spawn_result *r, struct
 	return -EIO;
 }
 
+int spawn_run_checked(const struct spawn_opts *o, struct spawn_result *r, struct diag *d)
+{
+	int ret = spawn_run(o, r, d);
+
+	return ret ? ret : spawn_check(o, r, d);
+}
+
 void spawn_result_release(struct spawn_result *r)
 {
 	if (!r)
@@ -499,4 +503,50 @@ void spawn_result_release(struct spawn_result *r)
 	free(r->out);
 	free(r->err);
 	memset(r, 0, sizeof(*r));
+}
+
+void spawn_text_printf(struct spawn_text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->err)
+		return;
+	for (;;) {
+		size_t room = t->alloc - t->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? room : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->err = -EINVAL;
+			return;
+		}
+		if (t->buf && (size_t)n < room) {
+			t->len += (size_t)n;
+			return;
+		}
+		{
+			size_t na = t->alloc ? t->alloc : 4096;
+			char *nb;
+
+			while (na < t->len + (size_t)n + 1)
+				na *= 2;
+			nb = realloc(t->buf, na);
+			if (!nb) {
+				t->err = -ENOMEM;
+				return;
+			}
+			t->buf = nb;
+			t->alloc = na;
+		}
+	}
+}
+
+void spawn_text_release(struct spawn_text *t)
+{
+	if (!t)
+		return;
+	free(t->buf);
+	memset(t, 0, sizeof(*t));
 }

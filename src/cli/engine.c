@@ -41,50 +41,27 @@ void engine_report(struct engine *e, struct diag *d, const char *what)
 	diag_init(d);
 }
 
+/* Command-line options win over the file; the setters check values as the file's keys are. */
 static int apply_overrides(struct engine *e, struct diag *d)
 {
 	struct cli_opts *o = e->opts;
 	struct config *c = &e->cfg;
 	int ret = 0;
 
-	if (o->providers) {
+	if (o->providers)
 		ret = config_set_providers(c, o->providers, d);
-		if (ret < 0)
-			return ret;
-	}
-	if (o->backend) {
-		if (strcmp(o->backend, "auto") && !backend_find(o->backend)) {
-			diag_err(d, "unknown backend '%s' (nftables, iptables, ufw, firewalld, auto)",
-				 o->backend);
-			return -EINVAL;
-		}
-		free(c->backend);
-		c->backend = strdup(o->backend);
-	}
-	if (o->ports) {
+	if (ret == 0 && o->backend)
+		ret = config_set_backend(c, o->backend, d);
+	if (ret == 0 && o->ports) {
 		ret = config_parse_ports(o->ports, c->ports, &c->nports, d);
-		if (ret < 0) {
+		if (ret < 0)
 			diag_prefix(d, "--ports: ");
-			return ret;
-		}
 	}
-	if (o->mode) {
-		if (!strcmp(o->mode, "allow")) {
-			c->mode = MODE_ALLOW;
-		} else if (!strcmp(o->mode, "lockdown")) {
-			c->mode = MODE_LOCKDOWN;
-		} else {
-			diag_err(d, "--mode: '%s' is neither 'allow' nor 'lockdown'", o->mode);
-			return -EINVAL;
-		}
-	}
-	if (o->state_dir) {
-		free(c->state_dir);
-		c->state_dir = strdup(o->state_dir);
-	}
-	if ((c->backend && !c->backend[0]) || !c->state_dir || !c->backend)
-		return -ENOMEM;
-	return 0;
+	if (ret == 0 && o->mode)
+		ret = config_set_mode(c, o->mode, d);
+	if (ret == 0 && o->state_dir)
+		ret = config_set_state_dir(c, o->state_dir, d);
+	return ret;
 }
 
 static int add_provider_source(struct engine *e, const char *name, struct diag *d)

@@ -58,13 +58,13 @@ static int entry_paths(const char *state_dir, const char *source, unsigned idx, 
 		safe[0] = '_';
 	*body = NULL;
 	*meta = NULL;
-	if (asprintf(body, "%s/" CACHE_DIR "/%s-%016" PRIx64 ".%u.body", state_dir, safe, h,
-		     idx) < 0) {
+	if (asprintf(body, "%s/" CACHE_DIR "/%s-%016" PRIx64 ".%u.body", state_dir, safe, h, idx) <
+	    0) {
 		*body = NULL;
 		return -ENOMEM;
 	}
-	if (asprintf(meta, "%s/" CACHE_DIR "/%s-%016" PRIx64 ".%u.json", state_dir, safe, h,
-		     idx) < 0) {
+	if (asprintf(meta, "%s/" CACHE_DIR "/%s-%016" PRIx64 ".%u.json", state_dir, safe, h, idx) <
+	    0) {
 		free(*body);
 		*body = NULL;
 		*meta = NULL;
@@ -223,7 +223,7 @@ out:
 	return ret;
 }
 
-static int meta_write(const char *meta_path, json_t *meta)
+static int meta_write(const char *meta_path, json_t *meta, struct diag *d)
 {
 	char *text = json_dumps(meta, JSON_INDENT(1) | JSON_SORT_KEYS);
 	int ret;
@@ -231,6 +231,8 @@ static int meta_write(const char *meta_path, json_t *meta)
 	if (!text)
 		return -ENOMEM;
 	ret = file_write_atomic(meta_path, text, strlen(text), 0600);
+	if (ret < 0)
+		diag_err(d, "cannot write '%s': %s", meta_path, strerror(-ret));
 	free(text);
 	return ret;
 }
@@ -284,9 +286,7 @@ int cache_store(const char *state_dir, const char *source, unsigned idx,
 		diag_err(d, "cannot write '%s': %s", body_path, strerror(-ret));
 		goto out;
 	}
-	ret = meta_write(meta_path, meta);
-	if (ret < 0)
-		diag_err(d, "cannot write '%s': %s", meta_path, strerror(-ret));
+	ret = meta_write(meta_path, meta, d);
 out:
 	json_decref(meta);
 	free(body_path);
@@ -319,9 +319,7 @@ int cache_touch(const char *state_dir, const char *source, unsigned idx, time_t 
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = meta_write(meta_path, meta);
-	if (ret < 0)
-		diag_err(d, "cannot write '%s': %s", meta_path, strerror(-ret));
+	ret = meta_write(meta_path, meta, d);
 out:
 	json_decref(meta);
 	free(body_path);

@@ -18,8 +18,8 @@
 #include "config_int.h"
 #include "diag.h"
 
-static const char *const backend_names[] = { "auto", "nftables", "iptables", "ufw", "firewalld",
-					     NULL };
+static const char *const backend_names[] = { "auto", "nftables",  "iptables",
+					     "ufw",  "firewalld", NULL };
 
 int config_set_string(char **dst, const char *s)
 {

@@ -27,4 +27,37 @@ int config_check_path(const char *s, const char *what, struct diag *d);
 /* A built-in provider name (not "generic"); the error lists the known ones. */
 int config_check_provider(const char *name, struct diag *d);
 
+/* The sections of cdnallow.conf and their keys (config_keys.c). */
+enum config_sec {
+	SEC_CDNALLOW,
+	SEC_GUARD,
+	SEC_FETCH,
+	SEC_PROVIDER,
+	SEC_SOURCE,
+	SEC_NFTABLES,
+	SEC_UFW,
+	SEC_COUNT
+};
+/* Key slots the end-of-section checks look at; synonyms (service, tag) share one. */
+enum { P_URL, P_PATH, P_FLOOR, P_FILTER, P_INSECURE };
+enum { S_URL, S_PATH, S_FORMAT, S_JSON_PATH, S_INSECURE, S_FLOOR };
+enum { N_TABLE, N_CHAIN };
+
+struct config;
+
+struct config_key {
+	const char *name;
+	unsigned slot;
+	/* at: the section's entry in c->overrides or c->sources (named sections only) */
+	int (*set)(struct config *c, size_t i, const char *v, struct diag *d);
+};
+
+struct config_section {
+	const char *name;
+	bool named;		       /* [name:NAME] */
+	const struct config_key *keys; /* NULL-terminated */
+};
+
+extern const struct config_section config_sections[SEC_COUNT];
+
 #endif

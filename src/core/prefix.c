@@ -118,7 +118,8 @@ static bool is_v4_in_v6(const struct prefix *p)
 		return false;
 	if (top == 0xffff)
 		return true;
-	return top == 0 && !(p->len == 128 && p->lo <= 1);
+	/* ::/127 too: it is what aggregating :: and ::1 yields */
+	return top == 0 && !(p->len >= 127 && p->lo <= 1);
 }
 
 int prefix_parse(const char *s, size_t n, struct prefix *out, bool *host_bits)

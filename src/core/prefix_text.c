@@ -55,32 +55,43 @@ static void quote_token(char *out, size_t size, const char *s, size_t n)
 	out[o] = '\0';
 }
 
-static bool looks_like_html(const char *buf, size_t len)
+/* The line of the first '<' when it is the first thing in the body, else 0. */
+static size_t html_line(const char *buf, size_t len)
 {
+	size_t line = 1;
+
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] == '<')
-			return true;
-		if (!is_blank(buf[i]) && buf[i] != '\n')
-			return false;
+			return line;
+		if (buf[i] == '\n')
+			line++;
+		else if (!is_blank(buf[i]))
+			return 0;
 	}
-	return false;
+	return 0;
 }
 
 int prefix_set_parse_text(struct prefix_set *s, const char *buf, size_t len, const char *origin,
 			  struct diag *d)
 {
-	const char *p = buf, *end = buf + len;
+	const char *p, *end;
 	size_t start_n = s->n, lineno = 0, host_bits_count = 0;
 	char quoted[4 * TOKEN_QUOTE_MAX + 8], text[PREFIX_STRLEN];
 	int r = 0;
 
+	if (len == 0)
+		return 0;
 	if (!origin)
 		origin = "<input>";
+	p = buf;
+	end = buf + len;
 	/* a UTF-8 byte order mark from a Windows editor */
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
-	if (looks_like_html(p, (size_t)(end - p))) {
-		diag_err(d, "%s:1: looks like an HTML page, not a list of prefixes", origin);
+	lineno = html_line(p, (size_t)(end - p));
+	if (lineno) {
+		diag_err(d, "%s:%zu: looks like an HTML page, not a list of prefixes", origin,
+			 lineno);
 		return -EINVAL;
 	}
 	while (p < end) {

@@ -107,8 +107,7 @@ static int parse_sources(json_t *arr, struct state *st, char *why, size_t whylen
 		snprintf(why, whylen, "more than %d sources", STATE_MAX_SOURCES);
 		return -EBADMSG;
 	}
-	json_array_foreach(arr, i, o)
-	{
+	json_array_foreach (arr, i, o) {
 		struct state_source *s = &st->sources[i];
 		json_int_t n;
 
@@ -317,8 +316,8 @@ int state_save_applied(const char *state_dir, const struct prefix_set *set, stru
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
-	n = snprintf(buf, cap, APPLIED_MAGIC " %zu ipv4, %zu ipv6\n", prefix_set_count(set, AF_INET),
-		     prefix_set_count(set, AF_INET6));
+	n = snprintf(buf, cap, APPLIED_MAGIC " %zu ipv4, %zu ipv6\n",
+		     prefix_set_count(set, AF_INET), prefix_set_count(set, AF_INET6));
 	len = (size_t)n;
 	for (size_t i = 0; i < set->n; i++) {
 		n = prefix_format(&set->v[i], buf + len, cap - len - 1);
@@ -386,7 +385,8 @@ int state_load_applied(const char *state_dir, struct prefix_set *set, struct dia
 	ret = prefix_set_aggregate(set);
 	if (ret < 0)
 		goto out;
-	if (prefix_set_count(set, AF_INET) != want[0] || prefix_set_count(set, AF_INET6) != want[1]) {
+	if (prefix_set_count(set, AF_INET) != want[0] ||
+	    prefix_set_count(set, AF_INET6) != want[1]) {
 		diag_err(d,
 			 "applied set '%s' is corrupt (header says %zu ipv4 and %zu ipv6, "
 			 "file holds %zu and %zu)",

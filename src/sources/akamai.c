@@ -17,7 +17,8 @@ static int akamai_parse(const struct source *src, const char *body, size_t len,
 
 const struct provider provider_akamai = {
 	.name = "akamai",
-	.summary = "Akamai SiteShield/origin CIDR lists (text files; set path = in [provider:akamai])",
+	.summary =
+		"Akamai SiteShield/origin CIDR lists (text files; set path = in [provider:akamai])",
 	.urls = { NULL },
 	.floor = 5,
 	.parse = akamai_parse,

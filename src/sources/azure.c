@@ -33,57 +33,54 @@ static int add_tag(const json_t *val, size_t i, struct prefix_set *out, struct d
 	return json_util_add_array(WHO, path, arr, 0, out, d);
 }
 
+static int parse_root(const json_t *root, const void *ctx, struct prefix_set *out, struct diag *d)
+{
+	const char *filter = ctx;
+	const json_t *values, *val, *name;
+	size_t i, matched = 0;
+	char path[96];
+	int ret;
+
+	ret = json_util_get(WHO, "values", root, "values", JSON_ARRAY, &values, d);
+	if (ret < 0)
+		return ret;
+	json_array_foreach (values, i, val) {
+		snprintf(path, sizeof(path), "values[%zu]", i);
+		ret = json_util_check(WHO, path, val, JSON_OBJECT, d);
+		if (ret < 0)
+			return ret;
+		snprintf(path, sizeof(path), "values[%zu].name", i);
+		ret = json_util_get(WHO, path, val, "name", JSON_STRING, &name, d);
+		if (ret < 0)
+			return ret;
+		if (strcmp(json_string_value(name), filter))
+			continue;
+		ret = add_tag(val, i, out, d);
+		if (ret < 0)
+			return ret;
+		matched++;
+	}
+	if (!matched && json_array_size(values)) {
+		diag_err(d, WHO ": no service tag named \"%s\"", filter);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 static int azure_parse(const struct source *src, const char *body, size_t len,
 		       struct prefix_set *out, struct diag *d)
 {
 	const char *filter =
 		src && src->filter ? src->filter : provider_azure_frontdoor.default_filter;
-	const json_t *values, *val, *name;
-	json_t *root = NULL;
-	size_t i, matched = 0;
-	char path[96];
-	int ret;
 
-	ret = json_util_load(WHO, body, len, &root, d);
-	if (ret < 0 || !root)
-		goto out;
-	ret = json_util_check(WHO, NULL, root, JSON_OBJECT, d);
-	if (ret < 0)
-		goto out;
-	ret = json_util_get(WHO, "values", root, "values", JSON_ARRAY, &values, d);
-	if (ret < 0)
-		goto out;
-	json_array_foreach(values, i, val)
-	{
-		snprintf(path, sizeof(path), "values[%zu]", i);
-		ret = json_util_check(WHO, path, val, JSON_OBJECT, d);
-		if (ret < 0)
-			goto out;
-		snprintf(path, sizeof(path), "values[%zu].name", i);
-		ret = json_util_get(WHO, path, val, "name", JSON_STRING, &name, d);
-		if (ret < 0)
-			goto out;
-		if (strcmp(json_string_value(name), filter))
-			continue;
-		ret = add_tag(val, i, out, d);
-		if (ret < 0)
-			goto out;
-		matched++;
-	}
-	if (!matched && json_array_size(values)) {
-		diag_err(d, WHO ": no service tag named \"%s\"", filter);
-		ret = -ENOENT;
-	}
-out:
-	json_decref(root);
-	return ret;
+	return json_util_parse_object(WHO, body, len, parse_root, filter, out, d);
 }
 
 const struct provider provider_azure_frontdoor = {
 	.name = "azure-frontdoor",
-	.summary = "Azure Front Door backends (downloaded ServiceTags_Public JSON; set path =)",
+	.summary = "Azure Front Door backends (ServiceTags_Public JSON, Microsoft download 56519; "
+		   "set path =)",
 	.urls = { NULL },
-	.alt_url = "https://www.microsoft.com/en-us/download/details.aspx?id=56519",
 	.floor = 20,
 	.default_filter = "AzureFrontDoor.Backend",
 	.parse = azure_parse,

@@ -60,8 +60,10 @@ static int parse_xml(const char *body, size_t len, struct prefix_set *out, struc
 		if (!close)
 			goto bad;
 		str = json_stringn_nocheck(p, close - p);
-		if (!str)
+		if (!str) {
+			diag_err(d, WHO ": out of memory");
 			return -ENOMEM;
+		}
 		snprintf(path, sizeof(path), "string[%zu]", i++);
 		ret = json_util_add_prefix(WHO, path, str, 0, out, d);
 		json_decref(str);

@@ -11,38 +11,26 @@
 #include "json_util.h"
 #include "providers.h"
 
-static int parse_api(const char *body, size_t len, struct prefix_set *out, struct diag *d)
+static int parse_api(const json_t *root, const void *ctx, struct prefix_set *out, struct diag *d)
 {
-	const json_t *success, *result, *errors;
-	json_t *root = NULL;
+	const json_t *success = json_object_get(root, "success"), *result, *msg;
 	int ret;
 
-	ret = json_util_load("cloudflare", body, len, &root, d);
-	if (ret < 0 || !root)
-		goto out;
-	ret = json_util_check("cloudflare", NULL, root, JSON_OBJECT, d);
-	if (ret < 0)
-		goto out;
-	success = json_object_get(root, "success");
+	(void)ctx;
 	if (!json_is_true(success)) {
-		const json_t *msg;
-
-		errors = json_object_get(root, "errors");
-		msg = json_object_get(json_array_get(errors, 0), "message");
+		msg = json_object_get(json_array_get(json_object_get(root, "errors"), 0),
+				      "message");
 		diag_err(d, "cloudflare: API reported %s%s%s",
 			 success ? "failure" : "no \"success\" field",
 			 json_is_string(msg) ? ": " : "",
 			 json_is_string(msg) ? json_string_value(msg) : "");
-		ret = -EBADMSG;
-		goto out;
+		return -EBADMSG;
 	}
 	ret = json_util_get("cloudflare", "result", root, "result", JSON_OBJECT, &result, d);
 	if (ret < 0)
-		goto out;
-	ret = json_util_add_pair("cloudflare", "result", result, "ipv4_cidrs", "ipv6_cidrs", out, d);
-out:
-	json_decref(root);
-	return ret;
+		return ret;
+	return json_util_add_pair("cloudflare", "result", result, "ipv4_cidrs", "ipv6_cidrs", out,
+				  d);
 }
 
 static int cloudflare_parse(const struct source *src, const char *body, size_t len,
@@ -50,7 +38,7 @@ static int cloudflare_parse(const struct source *src, const char *body, size_t l
 {
 	(void)src;
 	if (json_util_sniff(body, len) == BODY_JSON)
-		return parse_api(body, len, out, d);
+		return json_util_parse_object("cloudflare", body, len, parse_api, NULL, out, d);
 	return json_util_parse_text("cloudflare", body, len, out, d);
 }
 

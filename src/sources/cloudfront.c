@@ -44,8 +44,7 @@ static int parse_records(const json_t *root, const char *arrkey, const char *val
 	ret = json_util_get(WHO, arrkey, root, arrkey, JSON_ARRAY, &arr, d);
 	if (ret < 0)
 		return ret;
-	json_array_foreach(arr, i, rec)
-	{
+	json_array_foreach (arr, i, rec) {
 		snprintf(path, sizeof(path), "%s[%zu]", arrkey, i);
 		ret = json_util_check(WHO, path, rec, JSON_OBJECT, d);
 		if (ret < 0)
@@ -72,19 +71,26 @@ static int parse_records(const json_t *root, const char *arrkey, const char *val
 	return 0;
 }
 
-static int parse_ip_ranges(const json_t *root, const char *filter, struct prefix_set *out,
-			   struct diag *d)
+static int parse_root(const json_t *root, const void *ctx, struct prefix_set *out, struct diag *d)
 {
+	const char *filter = ctx;
 	char seen[256] = "";
 	size_t matched = 0;
 	int ret;
 
+	if (json_object_get(root, LIST_GLOBAL) || json_object_get(root, LIST_REGIONAL)) {
+		/* edge list format: no services, so the filter does not apply */
+		ret = json_util_add_key(WHO, NULL, root, LIST_GLOBAL, AF_INET, out, d);
+		if (ret == 0)
+			ret = json_util_add_key(WHO, NULL, root, LIST_REGIONAL, AF_INET, out, d);
+		return ret;
+	}
 	ret = parse_records(root, "prefixes", "ip_prefix", AF_INET, filter, &matched, seen,
 			    sizeof(seen), out, d);
 	if (ret < 0)
 		return ret;
-	ret = parse_records(root, "ipv6_prefixes", "ipv6_prefix", AF_INET6, filter, &matched,
-			    seen, sizeof(seen), out, d);
+	ret = parse_records(root, "ipv6_prefixes", "ipv6_prefix", AF_INET6, filter, &matched, seen,
+			    sizeof(seen), out, d);
 	if (ret < 0)
 		return ret;
 	if (!matched && seen[0]) {
@@ -99,26 +105,8 @@ static int cloudfront_parse(const struct source *src, const char *body, size_t l
 			    struct prefix_set *out, struct diag *d)
 {
 	const char *filter = src && src->filter ? src->filter : provider_cloudfront.default_filter;
-	json_t *root = NULL;
-	int ret;
 
-	ret = json_util_load(WHO, body, len, &root, d);
-	if (ret < 0 || !root)
-		goto out;
-	ret = json_util_check(WHO, NULL, root, JSON_OBJECT, d);
-	if (ret < 0)
-		goto out;
-	if (json_object_get(root, LIST_GLOBAL) || json_object_get(root, LIST_REGIONAL)) {
-		/* edge list format: no services, so the filter does not apply */
-		ret = json_util_add_key(WHO, NULL, root, LIST_GLOBAL, AF_INET, out, d);
-		if (ret == 0)
-			ret = json_util_add_key(WHO, NULL, root, LIST_REGIONAL, AF_INET, out, d);
-		goto out;
-	}
-	ret = parse_ip_ranges(root, filter, out, d);
-out:
-	json_decref(root);
-	return ret;
+	return json_util_parse_object(WHO, body, len, parse_root, filter, out, d);
 }
 
 const struct provider provider_cloudfront = {

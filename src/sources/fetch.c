@@ -180,11 +180,19 @@ static long total_timeout(const struct fetch_opts *o)
 	return o->timeout_s > 0 ? o->timeout_s : 30;
 }
 
+/* A drip below the low-speed limit fails well before the total timeout. */
+static long low_speed_time(const struct fetch_opts *o)
+{
+	long total = total_timeout(o);
+	long slow = total / 2 < LOW_SPEED_TIME_S ? total / 2 : LOW_SPEED_TIME_S;
+
+	return slow > 0 ? slow : 1;
+}
+
 static int xfer_setup(struct xfer *x, const struct fetch_opts *o)
 {
 	const char *protos = x->req->insecure ? "http,https" : "https";
 	long total = total_timeout(o);
-	long slow = total / 2 < LOW_SPEED_TIME_S ? total / 2 : LOW_SPEED_TIME_S;
 	CURL *h;
 
 	h = curl_easy_init();
@@ -206,7 +214,7 @@ static int xfer_setup(struct xfer *x, const struct fetch_opts *o)
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, connect_timeout(o, total));
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, total);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED_BYTES);
-	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, slow > 0 ? slow : 1L);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, low_speed_time(o));
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "cdnallow/" CDNALLOW_VERSION);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -233,20 +241,19 @@ static const char *curl_why(const struct xfer *x, CURLcode c)
 	return x->errbuf[0] ? x->errbuf : curl_easy_strerror(c);
 }
 
-static bool redirected_to_http(const struct xfer *x)
+/* The plain http URL a redirect pointed to, or NULL. */
+static const char *http_redirect_target(const struct xfer *x)
 {
 	char *u = NULL;
-	long n = 0;
 
-	curl_easy_getinfo(x->h, CURLINFO_REDIRECT_COUNT, &n);
-	if (curl_easy_getinfo(x->h, CURLINFO_EFFECTIVE_URL, &u) == CURLE_OK && u &&
-	    has_scheme(u, "http") && !has_scheme(x->req->url, "http"))
-		return true;
-	u = NULL;
 	if (curl_easy_getinfo(x->h, CURLINFO_REDIRECT_URL, &u) == CURLE_OK && u &&
 	    has_scheme(u, "http"))
-		return true;
-	return n > 0 && strstr(x->errbuf, "\"http\"");
+		return u;
+	u = NULL;
+	if (curl_easy_getinfo(x->h, CURLINFO_EFFECTIVE_URL, &u) == CURLE_OK && u &&
+	    has_scheme(u, "http") && !has_scheme(x->req->url, "http"))
+		return u;
+	return NULL;
 }
 
 /* Maps a curl result; returns true when the failure is transient (worth a retry). */
@@ -260,8 +267,14 @@ static bool xfer_result(struct xfer *x, CURLcode c, const struct fetch_opts *o)
 	case CURLE_OK:
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		if (!strncmp(x->errbuf, "Operation too slow", 18))
-			set_err(r, -ETIMEDOUT, "transfer too slow: %s", x->errbuf);
+		if (!strncmp(x->errbuf, "Operation too slow", 18) && !r->http_status)
+			set_err(r, -ETIMEDOUT, "timeout: no response after %ld s",
+				low_speed_time(o));
+		else if (!strncmp(x->errbuf, "Operation too slow", 18))
+			set_err(r, -ETIMEDOUT,
+				"transfer too slow: under %ld bytes/s for %ld s (%zu bytes "
+				"received)",
+				LOW_SPEED_BYTES, low_speed_time(o), x->len);
 		else if (!strncmp(x->errbuf, "Connection timed out", 20) ||
 			 !strncmp(x->errbuf, "Connection timeout", 18))
 			set_err(r, -ETIMEDOUT, "connect timeout after %ld s",
@@ -306,8 +319,9 @@ static bool xfer_result(struct xfer *x, CURLcode c, const struct fetch_opts *o)
 		set_err(r, -ECONNABORTED, "TLS handshake failed: %s", curl_why(x, c));
 		return false;
 	case CURLE_UNSUPPORTED_PROTOCOL:
-		if (redirected_to_http(x))
-			set_err(r, -EPERM, "redirect to plain http refused (%s)", curl_why(x, c));
+		if (http_redirect_target(x))
+			set_err(r, -EPERM, "redirect to plain http refused (Location: %s)",
+				http_redirect_target(x));
 		else
 			set_err(r, -EPROTONOSUPPORT, "unsupported URL scheme: %s", curl_why(x, c));
 		return false;

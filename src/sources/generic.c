@@ -23,7 +23,7 @@
 
 struct jseg {
 	char key[JPATH_MAX_KEY]; /* empty: no key, only [] on the current value */
-	unsigned each;           /* number of trailing [] */
+	unsigned each;		 /* number of trailing [] */
 };
 
 struct jpath {
@@ -81,21 +81,20 @@ static int jpath_compile(const char *who, const char *s, struct jpath *jp, struc
 
 static int walk_seg(struct walk *w, const json_t *v, size_t si, bool expanded);
 
-static int walk_each(struct walk *w, const json_t *v, size_t si, unsigned level)
+static int walk_each(struct walk *w, const json_t *v, size_t si, unsigned level, bool expanded)
 {
 	size_t mark = strlen(w->shown), i;
 	const json_t *e;
 	int ret;
 
 	if (level == w->jp->seg[si].each)
-		return walk_seg(w, v, si + 1, true);
+		return walk_seg(w, v, si + 1, expanded || level > 0);
 	ret = json_util_check(w->who, w->shown[0] ? w->shown : "top level", v, JSON_ARRAY, w->d);
 	if (ret < 0)
 		return ret;
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach (v, i, e) {
 		snprintf(w->shown + mark, sizeof(w->shown) - mark, "[%zu]", i);
-		ret = walk_each(w, e, si, level + 1);
+		ret = walk_each(w, e, si, level + 1, expanded);
 		if (ret < 0)
 			return ret;
 	}
@@ -123,7 +122,7 @@ static int walk_seg(struct walk *w, const json_t *v, size_t si, bool expanded)
 	}
 	seg = &w->jp->seg[si];
 	if (!seg->key[0])
-		return walk_each(w, v, si, 0);
+		return walk_each(w, v, si, 0, expanded);
 	ret = json_util_check(w->who, w->shown[0] ? w->shown : "top level", v, JSON_OBJECT, w->d);
 	if (ret < 0)
 		return ret;
@@ -137,7 +136,7 @@ static int walk_seg(struct walk *w, const json_t *v, size_t si, bool expanded)
 		diag_err(w->d, "%s: missing key \"%s\"", w->who, w->shown);
 		return -EBADMSG;
 	}
-	ret = walk_each(w, next, si, 0);
+	ret = walk_each(w, next, si, 0, expanded);
 	w->shown[mark] = '\0';
 	return ret;
 }

@@ -33,33 +33,29 @@ static int add_entry(const json_t *e, size_t i, struct prefix_set *out, struct d
 	return json_util_add_prefix(WHO, path, v4 ? v4 : v6, v4 ? AF_INET : AF_INET6, out, d);
 }
 
-static int google_parse(const struct source *src, const char *body, size_t len,
-			struct prefix_set *out, struct diag *d)
+static int parse_root(const json_t *root, const void *ctx, struct prefix_set *out, struct diag *d)
 {
 	const json_t *prefixes, *e;
-	json_t *root = NULL;
 	size_t i;
 	int ret;
 
-	(void)src;
-	ret = json_util_load(WHO, body, len, &root, d);
-	if (ret < 0 || !root)
-		goto out;
-	ret = json_util_check(WHO, NULL, root, JSON_OBJECT, d);
-	if (ret < 0)
-		goto out;
+	(void)ctx;
 	ret = json_util_get(WHO, "prefixes", root, "prefixes", JSON_ARRAY, &prefixes, d);
 	if (ret < 0)
-		goto out;
-	json_array_foreach(prefixes, i, e)
-	{
+		return ret;
+	json_array_foreach (prefixes, i, e) {
 		ret = add_entry(e, i, out, d);
 		if (ret < 0)
-			goto out;
+			return ret;
 	}
-out:
-	json_decref(root);
-	return ret;
+	return 0;
+}
+
+static int google_parse(const struct source *src, const char *body, size_t len,
+			struct prefix_set *out, struct diag *d)
+{
+	(void)src;
+	return json_util_parse_object(WHO, body, len, parse_root, NULL, out, d);
 }
 
 const struct provider provider_google = {

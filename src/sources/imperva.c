@@ -14,33 +14,26 @@
 
 #define WHO "imperva"
 
-static int imperva_parse(const struct source *src, const char *body, size_t len,
-			 struct prefix_set *out, struct diag *d)
+static int parse_root(const json_t *root, const void *ctx, struct prefix_set *out, struct diag *d)
 {
-	const json_t *res, *msg;
-	json_t *root = NULL;
-	int ret;
+	const json_t *res = json_object_get(root, "res"), *msg;
 
-	(void)src;
-	ret = json_util_load(WHO, body, len, &root, d);
-	if (ret < 0 || !root)
-		goto out;
-	ret = json_util_check(WHO, NULL, root, JSON_OBJECT, d);
-	if (ret < 0)
-		goto out;
-	res = json_object_get(root, "res");
+	(void)ctx;
 	if (res && !(json_is_integer(res) && json_integer_value(res) == 0)) {
 		msg = json_object_get(root, "res_message");
 		diag_err(d, WHO ": API error (res %lld): %s",
 			 json_is_integer(res) ? (long long)json_integer_value(res) : -1LL,
 			 json_is_string(msg) ? json_string_value(msg) : "no res_message");
-		ret = -EBADMSG;
-		goto out;
+		return -EBADMSG;
 	}
-	ret = json_util_add_pair(WHO, NULL, root, "ipRanges", "ipv6Ranges", out, d);
-out:
-	json_decref(root);
-	return ret;
+	return json_util_add_pair(WHO, NULL, root, "ipRanges", "ipv6Ranges", out, d);
+}
+
+static int imperva_parse(const struct source *src, const char *body, size_t len,
+			 struct prefix_set *out, struct diag *d)
+{
+	(void)src;
+	return json_util_parse_object(WHO, body, len, parse_root, NULL, out, d);
 }
 
 const struct provider provider_imperva = {

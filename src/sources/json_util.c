@@ -70,8 +70,8 @@ int json_util_load(const char *who, const char *body, size_t len, json_t **root,
 	off = len >= 3 && !memcmp(body, "\xef\xbb\xbf", 3) ? 3 : 0;
 	*root = json_loadb(body + off, len - off, JSON_REJECT_DUPLICATES, &jerr);
 	if (!*root) {
-		diag_err(d, "%s: invalid JSON at line %d column %d: %s", who, jerr.line, jerr.column,
-			 jerr.text);
+		diag_err(d, "%s: invalid JSON at line %d column %d: %s", who, jerr.line,
+			 jerr.column, jerr.text);
 		return -EBADMSG;
 	}
 	return 0;
@@ -193,8 +193,7 @@ int json_util_add_array(const char *who, const char *path, const json_t *v, int 
 		diag_err(d, "%s: %s", who, strerror(-ret));
 		return ret;
 	}
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach (v, i, e) {
 		snprintf(elem, sizeof(elem), "%s[%zu]", path, i);
 		ret = json_util_add_prefix(who, elem, e, family, out, d);
 		if (ret < 0)
@@ -256,8 +255,10 @@ int json_util_add_pair(const char *who, const char *parent, const json_t *obj, c
 	return json_util_add_key(who, parent, obj, key6, AF_INET6, out, d);
 }
 
-int json_util_parse_pair(const char *who, const char *body, size_t len, const char *key4,
-			 const char *key6, struct prefix_set *out, struct diag *d)
+int json_util_parse_object(const char *who, const char *body, size_t len,
+			   int (*fn)(const json_t *root, const void *ctx, struct prefix_set *out,
+				     struct diag *d),
+			   const void *ctx, struct prefix_set *out, struct diag *d)
 {
 	json_t *root = NULL;
 	int ret;
@@ -266,10 +267,28 @@ int json_util_parse_pair(const char *who, const char *body, size_t len, const ch
 	if (ret < 0 || !root)
 		goto out;
 	ret = json_util_check(who, NULL, root, JSON_OBJECT, d);
-	if (ret < 0)
-		goto out;
-	ret = json_util_add_pair(who, NULL, root, key4, key6, out, d);
+	if (ret == 0)
+		ret = fn(root, ctx, out, d);
 out:
 	json_decref(root);
 	return ret;
+}
+
+struct pair_keys {
+	const char *who, *key4, *key6;
+};
+
+static int add_pair_cb(const json_t *root, const void *ctx, struct prefix_set *out, struct diag *d)
+{
+	const struct pair_keys *k = ctx;
+
+	return json_util_add_pair(k->who, NULL, root, k->key4, k->key6, out, d);
+}
+
+int json_util_parse_pair(const char *who, const char *body, size_t len, const char *key4,
+			 const char *key6, struct prefix_set *out, struct diag *d)
+{
+	const struct pair_keys k = { who, key4, key6 };
+
+	return json_util_parse_object(who, body, len, add_pair_cb, &k, out, d);
 }

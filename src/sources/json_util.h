@@ -72,6 +72,14 @@ int json_util_add_key(const char *who, const char *parent, const json_t *obj, co
 /* Adds obj[key4] (IPv4 only) and obj[key6] (IPv6 only); both keys must exist. */
 int json_util_add_pair(const char *who, const char *parent, const json_t *obj, const char *key4,
 		       const char *key6, struct prefix_set *out, struct diag *d);
+/*
+ * Whole parse of a body that must be one JSON object: loads it (blank → 0
+ * prefixes), checks it is an object, calls fn(root, ctx, out, d), frees it.
+ */
+int json_util_parse_object(const char *who, const char *body, size_t len,
+			   int (*fn)(const json_t *root, const void *ctx, struct prefix_set *out,
+				     struct diag *d),
+			   const void *ctx, struct prefix_set *out, struct diag *d);
 /* Whole parse of a body that is one object with a v4 and a v6 array (fastly, gcore). */
 int json_util_parse_pair(const char *who, const char *body, size_t len, const char *key4,
 			 const char *key6, struct prefix_set *out, struct diag *d);

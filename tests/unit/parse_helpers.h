@@ -25,6 +25,7 @@ static inline char *fixture_read(const char *name, size_t *len)
 	long n;
 	FILE *f;
 
+	*len = 0;
 	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
 	f = fopen(path, "rb");
 	if (!f)

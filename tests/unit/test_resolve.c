@@ -272,6 +272,23 @@ static void test_snapshot_fallback(void **state)
 	prefix_set_free(want);
 }
 
+static void test_every_failed_endpoint_is_named(void **state)
+{
+	static const char *const missing[] = { "/nonexistent/a", "/nonexistent/b", NULL };
+	struct fx *f = *state;
+	struct source_result r[1] = { 0 };
+	struct source s;
+
+	src_provider(&s, "cloudflare", missing);
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	assert_int_equal(r[0].status, SOURCE_SNAPSHOT);
+	assert_contains(r[0].error,
+			"source 'cloudflare': '/nonexistent/a': cannot read '/nonexistent/a'"
+			": No such file or directory; '/nonexistent/b': cannot read");
+	source_result_release(&r[0]);
+	source_release(&s);
+}
+
 static void test_empty_endpoint_is_refused(void **state)
 {
 	static const char *const half[] = { "cloudflare-ips-v4.txt", "fastly-error-empty.txt",
@@ -331,7 +348,7 @@ static void test_guard_refusal_falls_back_to_cache(void **state)
 	source_result_release(&r[0]);
 
 	/* the refused list did not replace the cache: a good list comes back fresh */
-	write_file(path, "23.1.0.0/16\n23.2.0.0/16\n23.3.0.0/16\n");
+	write_file(path, "23.1.0.0/16\n23.2.0.0/16\n23.5.0.0/16\n");
 	memset(r, 0, sizeof(r));
 	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
 	assert_int_equal(r[0].status, SOURCE_FRESH);
@@ -459,6 +476,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cache_fallback_on_parse_error, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_failed_endpoint_is_named, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_empty_endpoint_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_when_nothing_usable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guard_refusal_falls_back_to_cache, setup,

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * `cdnallow doctor`: one small check per cause of a CDN-to-origin failure
+ * (error 521 and friends). Checks only look; they never change the system.
+ * Each adds findings (severity, message, fix) and returns 0, or a negative
+ * errno when it could not check at all (the command then exits 1).
+ */
+#ifndef CDNALLOW_DOCTOR_H
+#define CDNALLOW_DOCTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct diag;
+struct prefix;
+struct prefix_set;
+
+enum severity { SEV_ERROR = 0, SEV_WARNING = 1 };
+
+struct finding {
+	const char *check; /* static: "listen", "bind", "firewall", "docker", "freshness", "dns", "tls" */
+	enum severity severity;
+	char *message; /* owned */
+	char *fix;     /* owned */
+};
+
+struct findings {
+	struct finding *v;
+	size_t n;
+};
+
+void findings_add(struct findings *f, const char *check, enum severity sev, const char *fix,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void findings_release(struct findings *f);
+size_t findings_count(const struct findings *f, enum severity sev);
+
+struct doctor_ctx {
+	const uint16_t *ports;
+	size_t nports;
+	const struct prefix_set *cdn; /* the ranges that must get through (aggregated) */
+	const char *proc;             /* "/proc"; tests point it elsewhere */
+	bool lockdown;
+};
+
+/* One listening TCP socket (from /proc/net/tcp{,6}). */
+struct listener {
+	int family;
+	uint8_t addr[16];
+	uint16_t port;
+	unsigned long inode;
+};
+
+/* Parses a /proc/net/tcp or tcp6 table; appends LISTEN sockets. */
+int listen_parse_proc(const char *text, int family, struct listener **v, size_t *n);
+/* Check 1 + 2: something listens on every port, on an address the CDN can reach. */
+int doctor_check_listen(const struct doctor_ctx *c, struct findings *f, struct diag *d);
+
+/* A packet the CDN sends: source address, TCP destination port, not on lo, ct state new. */
+struct probe {
+	int family;
+	uint8_t saddr[16];
+	uint16_t dport;
+};
+
+enum verdict { VERDICT_ACCEPT, VERDICT_DROP };
+
+/* The fate of a probe in one base chain of the nftables ruleset. */
+struct chain_verdict {
+	char where[160];  /* "table inet filter chain input (hook input, priority 0)" */
+	enum verdict verdict;
+	bool uncertain;   /* a rule the evaluator could not decide came before */
+	char because[256]; /* "rule handle 7: … drop", "policy drop" */
+};
+
+/*
+ * Evaluates a probe against `nft -j list ruleset` JSON: every filter base chain
+ * hooked at prerouting or input. Returns the number of verdicts or -errno.
+ */
+int nft_eval_ruleset(const char *json, size_t len, const struct probe *p,
+		     struct chain_verdict **out, size_t *n, struct diag *d);
+/* Same for `iptables-legacy-save` output (filter table INPUT, raw/mangle PREROUTING). */
+int legacy_eval_save(const char *save, const struct probe *p, struct chain_verdict **out,
+		     size_t *n, struct diag *d);
+
+/* Check 3: would the host's rules accept the CDN on every port (every place that can drop)? */
+int doctor_check_firewall(const struct doctor_ctx *c, struct findings *f, struct diag *d);
+/* Check 4: ports published by DNAT (Docker) that bypass INPUT rules. */
+int doctor_check_docker(const struct doctor_ctx *c, struct findings *f, struct diag *d);
+/* Checks 6 + 7: DNS of domain and the certificate served on 443. */
+int doctor_check_domain(const struct doctor_ctx *c, const char *domain, struct findings *f,
+			struct diag *d);
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Kernel ipsets of type hash:net driven through the `ipset` program: read a
+ * set back, replace its whole content atomically (fill a temporary set with
+ * one `ipset restore`, `ipset swap`, destroy the temporary), destroy it. Used
+ * by the iptables backend and by any backend whose rules match on an ipset.
+ */
+#ifndef CDNALLOW_IPSET_H
+#define CDNALLOW_IPSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct diag;
+struct prefix_set;
+
+#define IPSET_TMP_SUFFIX "-tmp"
+#define IPSET_NAME_MAX 31 /* IPSET_MAXNAMELEN - 1 in the kernel uapi */
+
+struct ipset_info {
+	bool exists;
+	bool compatible; /* hash:net of the expected family */
+	bool plain;	 /* no entry carries options (nomatch, timeout, ...) cdnallow never sets */
+	int family;	 /* AF_INET, AF_INET6, or 0 when unknown */
+	char type[32];	 /* "hash:net" */
+	unsigned long maxelem; /* 0 when not shown */
+};
+
+/* One set to replace: name holds exactly the prefixes of want whose family is family. */
+struct ipset_job {
+	const char *name;
+	int family; /* AF_INET or AF_INET6 */
+	const struct prefix_set *want;
+};
+
+/* maxelem for n entries with headroom: max(65536, next power of two >= 2n). */
+unsigned long ipset_maxelem_for(size_t n);
+/*
+ * Reads set name (`ipset save NAME`): its prefixes of family are appended to out
+ * (which may be NULL to only probe) and info describes it. An absent set is not
+ * an error: info->exists is false.
+ */
+int ipset_read(const char *name, int family, struct prefix_set *out, struct ipset_info *info,
+	       struct diag *d);
+/*
+ * Makes every job's set hold exactly its prefixes, creating missing sets, in one
+ * `ipset restore` run: NAME-tmp is filled and swapped in, so the rules matching
+ * on NAME see the old content, then the new, never a partial one. A live set of
+ * another type or family is an error (-EEXIST): swap cannot replace it.
+ */
+int ipset_replace(const struct ipset_job *jobs, size_t njobs, struct diag *d);
+/* Destroys name and name-tmp when they exist; -EBUSY when a rule still uses name. */
+int ipset_destroy(const char *name, struct diag *d);
+
+#endif

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Skips the element dump when nothing changed: STATE_DIR/nft.applied holds the
+ * prefixes cdnallow last saw committed (18 bytes each), STATE_DIR/nft.genid the
+ * ruleset generation id they belong to plus a fingerprint (boot id, network
+ * namespace cookie, targets, ports) and the count and FNV-1a hash of
+ * nft.applied. The kernel bumps the generation on every commit by anyone, so an
+ * equal id means the sets are exactly as recorded. A cache problem only ever
+ * costs a dump: this file must never make read() report something unverified.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "nft_int.h"
+#include "prefix_set.h"
+
+#define REC 18
+#define MAX_APPLIED (256u << 20)
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static void path(const struct nft_handle *h, const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", h->cfg.state_dir, name);
+}
+
+static void fingerprint(const struct nft_handle *h, char *buf, size_t size)
+{
+	char boot[64] = "";
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+	size_t len;
+
+	if (f) {
+		if (!fgets(boot, sizeof(boot), f))
+			boot[0] = '\0';
+		fclose(f);
+	}
+	boot[strcspn(boot, "\n")] = '\0';
+	len = (size_t)snprintf(buf, size, "boot=%s netns=%" PRIu64, boot,
+			       nft_nl_netns_id(&h->nl));
+	for (size_t i = 0; i < h->ntg && len < size; i++) {
+		const struct nft_target *t = &h->tg[i];
+
+		len += (size_t)snprintf(buf + len, size - len, " %s:%s:%s:%s:%s:%d",
+					nft_family_name(t->family), t->table, t->chain, t->set4,
+					t->set6, t->lockdown);
+	}
+	for (size_t i = 0; i < h->cfg.nports && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%u", i ? "," : " ports=",
+					h->cfg.ports[i]);
+}
+
+int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set *s)
+{
+	char p[4096], fp[1024], line[1200], want_fp[1024];
+	unsigned long long count = 0, hash = 0;
+	unsigned long gen = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret = -ENOENT;
+
+	if (!h->cfg.state_dir)
+		return -ENOENT;
+	path(h, "nft.genid", p, sizeof(p));
+	f = fopen(p, "re");
+	if (!f)
+		return -ENOENT;
+	fp[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "fingerprint ", 12))
+			snprintf(fp, sizeof(fp), "%s", line + 12);
+		else if (sscanf(line, "genid %lu", &gen) == 1 || sscanf(line, "count %llu", &count) == 1 ||
+			 sscanf(line, "hash %llx", &hash) == 1)
+			continue;
+	}
+	fclose(f);
+	fingerprint(h, want_fp, sizeof(want_fp));
+	if (gen != genid || strcmp(fp, want_fp))
+		return -ESTALE;
+	path(h, "nft.applied", p, sizeof(p));
+	if (file_read_all(p, MAX_APPLIED, &buf, &len) < 0)
+		return -ENOENT;
+	if (len != count * REC || fnv1a((uint8_t *)buf, len) != hash)
+		goto out;
+	ret = prefix_set_reserve(s, s->n + (size_t)count);
+	for (size_t i = 0; ret == 0 && i < len; i += REC) {
+		struct prefix pf;
+		uint8_t *r = (uint8_t *)buf + i;
+
+		ret = prefix_from_bytes(r[0] == 4 ? AF_INET : AF_INET6, r + 2, r[1], &pf);
+		if (ret == 0)
+			ret = prefix_set_add(s, &pf);
+	}
+	if (ret == 0)
+		ret = prefix_set_aggregate(s);
+out:
+	free(buf);
+	if (ret < 0)
+		prefix_set_clear(s);
+	return ret == -ENOENT ? -EBADMSG : ret;
+}
+
+void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct prefix_set *s)
+{
+	char p[4096], fp[1024], *meta = NULL;
+	uint8_t *buf;
+	int n;
+
+	if (!h->cfg.state_dir)
+		return;
+	buf = malloc(s->n * REC + 1);
+	if (!buf)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		uint8_t *r = buf + i * REC;
+
+		memset(r, 0, REC);
+		r[0] = s->v[i].family == AF_INET ? 4 : 6;
+		r[1] = s->v[i].len;
+		prefix_first_bytes(&s->v[i], r + 2);
+	}
+	fingerprint(h, fp, sizeof(fp));
+	n = asprintf(&meta, "cdnallow-nft-cache 1\nfingerprint %s\ngenid %lu\ncount %zu\nhash %llx\n",
+		     fp, (unsigned long)genid, s->n,
+		     (unsigned long long)fnv1a(buf, s->n * REC));
+	nft_cache_drop(h);
+	path(h, "nft.applied", p, sizeof(p));
+	if (n > 0 && file_write_atomic(p, buf, s->n * REC, 0600) == 0) {
+		path(h, "nft.genid", p, sizeof(p));
+		file_write_atomic(p, meta, (size_t)n, 0600);
+	}
+	free(meta);
+	free(buf);
+}
+
+void nft_cache_drop(const struct nft_handle *h)
+{
+	char p[4096];
+
+	if (!h->cfg.state_dir)
+		return;
+	path(h, "nft.genid", p, sizeof(p));
+	unlink(p);
+}

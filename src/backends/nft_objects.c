@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Creates, repairs and removes the nftables objects cdnallow owns (table inet
+ * cdnallow, its sets and lockdown chain; sets cdnallow4/cdnallow6/cdnallow_ports
+ * and the two rules commented "cdnallow" in the admin's table) through
+ * libnftables, each call one transaction. This runs once per host or after a
+ * wipe; set elements never go through here (nft_batch.c does them). It must
+ * never name an object outside that list.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "diag.h"
+#include "nft_int.h"
+
+/*
+ * The generated config.h (HAVE_LIBNFTABLES) is shadowed by include/cdnallow/config.h;
+ * CMake links libnftables exactly when its header is installed, so test for that.
+ */
+#if defined(__has_include)
+#if __has_include(<nftables/libnftables.h>)
+#define NFT_HAVE_LIBNFTABLES 1
+#endif
+#endif
+
+#ifdef NFT_HAVE_LIBNFTABLES
+#include <nftables/libnftables.h>
+
+static int run(char *cmds, size_t len, const char *what, struct diag *d)
+{
+	struct nft_ctx *ctx;
+	int ret = 0;
+
+	if (!cmds)
+		return -ENOMEM;
+	if (len == 0)
+		return 0;
+	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return -ENOMEM;
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	if (nft_run_cmd_from_buffer(ctx, cmds) != 0) {
+		const char *err = nft_ctx_get_error_buffer(ctx);
+		size_t n = err ? strcspn(err, "\n") : 0;
+
+		diag_err(d, "%s: %.*s", what, (int)n, n ? err : "nftables refused the change");
+		ret = -EIO;
+	}
+	nft_ctx_free(ctx);
+	return ret;
+}
+#else
+static int run(char *cmds, size_t len, const char *what, struct diag *d)
+{
+	if (!cmds)
+		return -ENOMEM;
+	if (len == 0)
+		return 0;
+	diag_err(d, "%s: built without libnftables", what);
+	return -ENOTSUP;
+}
+#endif
+
+static const char *fam(const struct nft_target *t)
+{
+	return nft_family_name(t->family);
+}
+
+int nft_objects_ensure_sets(struct nft_handle *h, struct diag *d)
+{
+	char *cmds = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&cmds, &len);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->ntg; i++) {
+		const struct nft_target *t = &h->tg[i];
+
+		if (t->own)
+			fprintf(f, "add table inet %s\n", NFT_OWN_TABLE);
+		if (t->has_table && t->has_sets && t->ports_ok)
+			continue;
+		fprintf(f, "add set %s %s %s { type ipv4_addr; flags interval; }\n", fam(t), t->table,
+			t->set4);
+		fprintf(f, "add set %s %s %s { type ipv6_addr; flags interval; }\n", fam(t), t->table,
+			t->set6);
+		fprintf(f, "add set %s %s %s { type inet_service; }\n", fam(t), t->table, t->ports);
+		fprintf(f, "flush set %s %s %s\nadd element %s %s %s {", fam(t), t->table, t->ports,
+			fam(t), t->table, t->ports);
+		for (size_t j = 0; j < h->cfg.nports; j++)
+			fprintf(f, "%s %u", j ? "," : "", h->cfg.ports[j]);
+		fprintf(f, " }\n");
+	}
+	fclose(f);
+	ret = run(cmds, len, "creating sets", d);
+	free(cmds);
+	return ret;
+}
+
+static void put_lockdown(FILE *f, const struct nft_target *t)
+{
+	const char *r = "add rule inet " NFT_OWN_TABLE " " NFT_OWN_CHAIN;
+
+	if (t->has_chain)
+		fprintf(f, "delete chain inet %s %s\n", NFT_OWN_TABLE, NFT_OWN_CHAIN);
+	fprintf(f,
+		"add chain inet %s %s { type filter hook prerouting priority -150; policy accept; }\n",
+		NFT_OWN_TABLE, NFT_OWN_CHAIN);
+	fprintf(f, "%s iif lo return comment \"%s\"\n", r, NFT_COMMENT);
+	fprintf(f,
+		"%s meta nfproto ipv4 fib daddr type local tcp dport @%s ip saddr != @%s drop "
+		"comment \"%s\"\n",
+		r, t->ports, t->set4, NFT_COMMENT);
+	fprintf(f,
+		"%s meta nfproto ipv6 fib daddr type local tcp dport @%s ip6 saddr != @%s drop "
+		"comment \"%s\"\n",
+		r, t->ports, t->set6, NFT_COMMENT);
+}
+
+/* Inserted v6 first so that the v4 rule ends up on top; both above every admin rule. */
+static void put_allow(FILE *f, const struct nft_target *t)
+{
+	for (size_t i = 0; i < t->nhandles; i++)
+		fprintf(f, "delete rule %s %s %s handle %llu\n", fam(t), t->table, t->chain,
+			(unsigned long long)t->handles[i]);
+	fprintf(f, "insert rule %s %s %s tcp dport @%s ip6 saddr @%s accept comment \"%s\"\n",
+		fam(t), t->table, t->chain, t->ports, t->set6, NFT_COMMENT);
+	fprintf(f, "insert rule %s %s %s tcp dport @%s ip saddr @%s accept comment \"%s\"\n",
+		fam(t), t->table, t->chain, t->ports, t->set4, NFT_COMMENT);
+}
+
+int nft_objects_ensure_rules(struct nft_handle *h, struct diag *d)
+{
+	char *cmds = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&cmds, &len);
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->ntg; i++) {
+		const struct nft_target *t = &h->tg[i];
+
+		if (t->own && t->lockdown && !t->rules_ok)
+			put_lockdown(f, t);
+		else if (t->own && t->stale_chain)
+			fprintf(f, "delete chain inet %s %s\n", NFT_OWN_TABLE, NFT_OWN_CHAIN);
+		else if (!t->own && !t->rules_ok)
+			put_allow(f, t);
+	}
+	/* Switched from lockdown to allow in the admin's table: the old drop must go. */
+	if (h->stale_own)
+		fprintf(f, "delete table inet %s\n", NFT_OWN_TABLE);
+	fclose(f);
+	ret = run(cmds, len, "creating rules", d);
+	free(cmds);
+	return ret;
+}
+
+struct set_scan {
+	FILE *f;
+	int err;
+};
+
+static int set_scan_cb(const struct nlmsghdr *nlh, void *data)
+{
+	static const char *const ours[] = { "cdnallow4", "cdnallow6", "cdnallow_ports" };
+	struct set_scan *ss = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	const char *table, *name;
+	uint16_t family;
+
+	if (!s || nftnl_set_nlmsg_parse(nlh, s) < 0) {
+		if (s)
+			nftnl_set_free(s);
+		ss->err = -ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	family = (uint16_t)nftnl_set_get_u32(s, NFTNL_SET_FAMILY);
+	table = nftnl_set_get_str(s, NFTNL_SET_TABLE);
+	name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+	for (size_t i = 0; table && name && i < sizeof(ours) / sizeof(ours[0]); i++)
+		if (!strcmp(name, ours[i]) &&
+		    !(family == NFPROTO_INET && !strcmp(table, NFT_OWN_TABLE)))
+			fprintf(ss->f, "delete set %s %s %s\n", nft_family_name(family), table, name);
+	if (s)
+		nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* Our rules first (they reference the sets), then the sets, then our table: one transaction. */
+static int scan_foreign(struct nft_handle *h, FILE *f, struct diag *d)
+{
+	struct set_scan ss = { .f = f };
+	struct nft_rule_list rl;
+	struct nlmsghdr *req;
+	int ret;
+
+	ret = nft_list_our_rules(&h->nl, NFPROTO_UNSPEC, NULL, NULL, &rl);
+	for (size_t i = 0; ret == 0 && i < rl.n; i++) {
+		const struct nft_rule_ref *r = &rl.v[i];
+
+		if (r->family == NFPROTO_INET && !strcmp(r->table, NFT_OWN_TABLE))
+			continue;
+		fprintf(f, "delete rule %s %s %s handle %llu\n", nft_family_name(r->family),
+			r->table, r->chain, (unsigned long long)r->handle);
+	}
+	if (ret == 0) {
+		req = nft_nl_request(&h->nl, NFT_MSG_GETSET, NFPROTO_UNSPEC, NLM_F_DUMP);
+		ret = nft_nl_query(&h->nl, req, set_scan_cb, &ss);
+		if (ret < 0 && ss.err)
+			ret = ss.err;
+		if (ret == -ENOENT)
+			ret = 0;
+	}
+	if (ret < 0)
+		diag_err(d, "looking for cdnallow's rules and sets: %s", strerror(-ret));
+	return ret;
+}
+
+int nft_objects_flush(struct nft_handle *h, struct diag *d)
+{
+	char *cmds = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&cmds, &len);
+	bool own = false;
+	int ret;
+
+	if (!f)
+		return -ENOMEM;
+	ret = h->cfg.lockdown_only ? 0 : scan_foreign(h, f, d);
+	if (ret == 0)
+		ret = nft_table_exists(&h->nl, NFPROTO_INET, NFT_OWN_TABLE, &own);
+	if (ret == 0 && own)
+		fprintf(f, "delete table inet %s\n", NFT_OWN_TABLE);
+	fclose(f);
+	if (ret == 0)
+		ret = run(cmds, len, "removing cdnallow's objects", d);
+	free(cmds);
+	return ret;
+}

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The nftables backend (DESIGN.md §4): where cdnallow's sets live (its own table
+ * inet cdnallow, or the admin's table for allow mode), reading them back, and
+ * applying a plan as one element transaction with a generation check. It owns
+ * only objects named cdnallow… and the rules commented "cdnallow"; it must never
+ * flush, reorder or edit anything else, nor run `nft` on the update path.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/netfilter.h>
+
+#include "backend.h"
+#include "diag.h"
+#include "nft_int.h"
+#include "plan.h"
+#include "prefix_set.h"
+
+static void target_own(struct nft_target *t, bool lockdown)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = NFPROTO_INET;
+	snprintf(t->table, sizeof(t->table), "%s", NFT_OWN_TABLE);
+	t->set4 = "cdn4";
+	t->set6 = "cdn6";
+	t->ports = "ports";
+	t->own = true;
+	t->lockdown = lockdown;
+}
+
+static void target_admin(struct nft_target *t, const char *table, const char *chain)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = NFPROTO_INET;
+	snprintf(t->table, sizeof(t->table), "%s", table);
+	snprintf(t->chain, sizeof(t->chain), "%s", chain);
+	t->set4 = "cdnallow4";
+	t->set6 = "cdnallow6";
+	t->ports = "cdnallow_ports";
+}
+
+/* Names go into libnftables commands: nothing but what nft itself calls an identifier. */
+static bool valid_name(const char *s)
+{
+	if (!*s || strlen(s) >= NFT_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+static int configured_target(struct nft_handle *h, struct nft_target *t, struct diag *d)
+{
+	char fam[16] = "", name[NFT_NAME_MAX] = "", extra[2] = "";
+	const char *chain = h->cfg.nft_chain ? h->cfg.nft_chain : "input";
+	int n = sscanf(h->cfg.nft_table, "%15s %63s %1s", fam, name, extra);
+
+	if (n == 1) {
+		snprintf(name, sizeof(name), "%s", fam);
+		snprintf(fam, sizeof(fam), "inet");
+	}
+	if (n < 1 || n > 2 || !valid_name(name) || !valid_name(chain)) {
+		diag_err(d, "[nftables] table '%s' / chain '%s': expected 'inet NAME' and a chain name",
+			 h->cfg.nft_table, chain);
+		return -EINVAL;
+	}
+	if (strcmp(fam, "inet")) {
+		diag_err(d,
+			 "[nftables] table '%s': only an inet table can hold both the IPv4 and "
+			 "IPv6 rules; use an inet table",
+			 h->cfg.nft_table);
+		return -ENOTSUP;
+	}
+	target_admin(t, name, chain);
+	return 0;
+}
+
+static bool is_input_drop(const struct nft_chain_info *c)
+{
+	return c->base && c->hooknum == NF_INET_LOCAL_IN && c->policy == NF_DROP &&
+	       (c->family == NFPROTO_INET || c->family == NFPROTO_IPV4 ||
+		c->family == NFPROTO_IPV6);
+}
+
+/* No [nftables] table: find the admin's own input chain with a drop policy (DESIGN.md §4). */
+static int discover_target(struct nft_handle *h, struct nft_target *t, bool *found,
+			   struct diag *d)
+{
+	struct nft_chain_info *v = NULL, *hit = NULL;
+	size_t n = 0, nhit = 0, len = 0;
+	int ret = nft_list_chains(&h->nl, &v, &n, d);
+
+	*found = false;
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_input_drop(&v[i]) || nft_chain_owner(&v[i]))
+			continue;
+		nhit++;
+		hit = &v[i];
+		len += (size_t)snprintf(h->ambiguous + len,
+					len < sizeof(h->ambiguous) ? sizeof(h->ambiguous) - len : 0,
+					"%s'table %s %s chain %s'", nhit > 1 ? ", " : "",
+					nft_family_name(v[i].family), v[i].table, v[i].name);
+	}
+	if (nhit == 1 && hit->family == NFPROTO_INET && valid_name(hit->table) &&
+	    valid_name(hit->name)) {
+		target_admin(t, hit->table, hit->name);
+		*found = true;
+		diag_warn(d,
+			  "nftables: allowing the CDN in table inet %s chain %s, whose policy is drop; "
+			  "set [nftables] table/chain to make this explicit",
+			  hit->table, hit->name);
+		h->ambiguous[0] = '\0';
+	} else if (nhit == 1) {
+		diag_warn(d,
+			  "nftables: %s drops by default but is not an inet table; cdnallow cannot "
+			  "allow the CDN there (set [nftables] table to an inet table)",
+			  h->ambiguous);
+		h->ambiguous[0] = '\0';
+	} else if (nhit > 1) {
+		char list[sizeof(h->ambiguous)];
+
+		snprintf(list, sizeof(list), "%s", h->ambiguous);
+		snprintf(h->ambiguous, sizeof(h->ambiguous),
+			 "several input chains drop by default (%s): set [nftables] table and chain "
+			 "to the one cdnallow must allow the CDN in",
+			 list);
+	} else if (h->cfg.mode == MODE_ALLOW) {
+		diag_warn(d, "nftables: no input chain drops by default, so the web ports are open "
+			     "to everyone and allow mode changes nothing (lockdown would close them)");
+	}
+	free(v);
+	return 0;
+}
+
+static void nft_close(void *handle)
+{
+	struct nft_handle *h = handle;
+
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->ntg; i++)
+		prefix_set_free(h->tg[i].have);
+	nft_nl_close(&h->nl);
+	free(h);
+}
+
+static int nft_open(const struct backend_cfg *cfg, void **handle, struct diag *d)
+{
+	struct nft_handle *h = calloc(1, sizeof(*h));
+	struct nft_target admin;
+	bool have_admin = false;
+	int ret;
+
+	*handle = NULL;
+	if (!h)
+		return -ENOMEM;
+	h->cfg = *cfg;
+	ret = nft_nl_open(&h->nl, d);
+	if (ret < 0)
+		goto out;
+	if (cfg->lockdown_only) {
+		target_own(&h->tg[h->ntg++], true);
+		goto out;
+	}
+	if (cfg->nft_table) {
+		ret = configured_target(h, &admin, d);
+		have_admin = ret == 0;
+	} else {
+		ret = discover_target(h, &admin, &have_admin, d);
+	}
+	if (ret < 0)
+		goto out;
+	if (have_admin)
+		h->tg[h->ntg++] = admin;
+	if (!have_admin || cfg->mode == MODE_LOCKDOWN)
+		target_own(&h->tg[h->ntg++], cfg->mode == MODE_LOCKDOWN);
+out:
+	if (ret < 0)
+		nft_close(h);
+	else
+		*handle = h;
+	return ret;
+}
+
+static void describe(const struct nft_handle *h, struct backend_state *st)
+{
+	const struct nft_target *t = &h->tg[0];
+
+	if (t->own)
+		snprintf(st->where, sizeof(st->where), "table inet %s (sets %s/%s%s)", t->table,
+			 t->set4, t->set6, t->lockdown ? ", prerouting lockdown chain" : "");
+	else
+		snprintf(st->where, sizeof(st->where), "table %s %s chain %s (sets %s/%s)%s",
+			 nft_family_name(t->family), t->table, t->chain, t->set4, t->set6,
+			 h->ntg > 1 ? " + table inet cdnallow lockdown chain" : "");
+}
+
+static bool target_complete(const struct nft_target *t)
+{
+	return t->has_table && t->has_sets && t->ports_ok && t->rules_ok && !t->stale_chain;
+}
+
+static int read_full(struct nft_handle *h, struct backend_state *st, struct diag *d)
+{
+	int ret = 0;
+
+	st->complete = true;
+	for (size_t i = 0; i < h->ntg && ret == 0; i++) {
+		struct nft_target *t = &h->tg[i];
+
+		ret = nft_read_objects(h, t, d);
+		if (ret == 0 && i > 0) {
+			prefix_set_free(t->have);
+			t->have = prefix_set_new();
+			ret = t->have ? nft_read_elems(&h->nl, t, t->have, d) : -ENOMEM;
+		} else if (ret == 0) {
+			ret = nft_read_elems(&h->nl, t, st->set, d);
+		}
+		st->complete = st->complete && target_complete(t) &&
+			       (i == 0 || (ret == 0 && prefix_set_equal(st->set, t->have)));
+	}
+	if (ret == 0 && !h->tg[0].own && !h->cfg.lockdown_only && h->cfg.mode == MODE_ALLOW)
+		ret = nft_table_exists(&h->nl, NFPROTO_INET, NFT_OWN_TABLE, &h->stale_own);
+	if (ret < 0)
+		return ret;
+	st->present = h->tg[0].has_table && h->tg[0].has_sets;
+	st->complete = st->complete && st->present && !h->stale_own;
+	return 0;
+}
+
+static int nft_read(void *handle, struct backend_state *st, struct diag *d)
+{
+	struct nft_handle *h = handle;
+	uint32_t after = 0;
+	int ret;
+
+	prefix_set_clear(st->set);
+	st->present = st->complete = false;
+	describe(h, st);
+	if (h->ambiguous[0])
+		diag_warn(d, "nftables: %s", h->ambiguous);
+	ret = nft_nl_genid(&h->nl, &h->genid);
+	if (ret < 0) {
+		diag_err(d, "reading the nftables generation id: %s", strerror(-ret));
+		return ret;
+	}
+	h->have_genid = true;
+	if (nft_cache_load(h, h->genid, st->set) == 0) {
+		for (size_t i = 1; i < h->ntg; i++) {
+			prefix_set_free(h->tg[i].have);
+			h->tg[i].have = prefix_set_new();
+			if (!h->tg[i].have || prefix_set_copy(h->tg[i].have, st->set) < 0)
+				return -ENOMEM;
+		}
+		st->present = st->complete = true;
+		return 0;
+	}
+	ret = read_full(h, st, d);
+	if (ret < 0)
+		return ret;
+	/* Nothing committed during the dump: what we read is the state at h->genid. */
+	if (st->complete && nft_nl_genid(&h->nl, &after) == 0 && after == h->genid)
+		nft_cache_save(h, h->genid, st->set);
+	return 0;
+}
+
+struct diffs {
+	struct prefix_set *add[2], *del[2];
+};
+
+static void diffs_release(struct diffs *df)
+{
+	for (size_t i = 0; i < 2; i++) {
+		prefix_set_free(df->add[i]);
+		prefix_set_free(df->del[i]);
+		df->add[i] = df->del[i] = NULL;
+	}
+}
+
+/* Per-target element diffs against what each target holds (re-read when fresh). */
+static int compute_diffs(struct nft_handle *h, const struct plan *p, bool reread,
+			 struct diffs *df, struct diag *d)
+{
+	size_t unchanged[2];
+	int ret = 0;
+
+	for (size_t i = 0; i < h->ntg && ret == 0; i++) {
+		struct nft_target *t = &h->tg[i];
+
+		df->add[i] = prefix_set_new();
+		df->del[i] = prefix_set_new();
+		if (!df->add[i] || !df->del[i])
+			return -ENOMEM;
+		if (i == 0 && !reread) {
+			ret = prefix_set_copy(df->add[i], p->add);
+			if (ret == 0)
+				ret = prefix_set_copy(df->del[i], p->del);
+			continue;
+		}
+		if (reread || !t->have) {
+			prefix_set_free(t->have);
+			t->have = prefix_set_new();
+			ret = t->have ? nft_read_elems(&h->nl, t, t->have, d) : -ENOMEM;
+		}
+		if (ret == 0)
+			ret = prefix_set_diff(p->want, t->have, df->add[i], df->del[i], unchanged);
+	}
+	return ret;
+}
+
+static int commit_diffs(struct nft_handle *h, struct diffs *df, uint32_t genid, bool *sent,
+			struct diag *d)
+{
+	struct nft_batch *b;
+	size_t total = 0;
+	int ret = 0;
+
+	*sent = false;
+	for (size_t i = 0; i < h->ntg; i++)
+		total += df->add[i]->n + df->del[i]->n;
+	if (total == 0)
+		return 0;
+	b = nft_batch_new(total, genid);
+	if (!b)
+		return -ENOMEM;
+	/* Deletions first: a shrinking prefix must leave before its replacement may overlap. */
+	for (size_t i = 0; i < h->ntg && ret == 0; i++)
+		ret = nft_batch_elems(b, &h->tg[i], df->del[i], true);
+	for (size_t i = 0; i < h->ntg && ret == 0; i++)
+		ret = nft_batch_elems(b, &h->tg[i], df->add[i], false);
+	if (ret == 0) {
+		ret = nft_batch_commit(b, &h->nl, d);
+		*sent = ret == 0;
+	} else {
+		diag_err(d, "building the nftables batch: %s", strerror(-ret));
+	}
+	nft_batch_free(b);
+	return ret;
+}
+
+static int nft_apply(void *handle, const struct plan *p, struct diag *d)
+{
+	struct nft_handle *h = handle;
+	bool objects = p->create || p->repair, sent = false;
+	struct diffs df;
+	uint32_t genid = h->genid, after = 0;
+	int ret;
+
+	memset(&df, 0, sizeof(df));
+	if (h->ambiguous[0]) {
+		diag_err(d, "%s", h->ambiguous);
+		return -EEXIST;
+	}
+	for (size_t i = 0; objects && i < h->ntg; i++) {
+		if (!h->tg[i].own && !h->tg[i].has_table) {
+			diag_err(d, "table %s %s does not exist", nft_family_name(h->tg[i].family),
+				 h->tg[i].table);
+			return -ENOENT;
+		}
+	}
+	nft_cache_drop(h);
+	if (objects) {
+		ret = nft_objects_ensure_sets(h, d);
+		if (ret == 0)
+			ret = nft_nl_genid(&h->nl, &genid);
+		if (ret < 0)
+			return ret;
+	}
+	ret = compute_diffs(h, p, false, &df, d);
+	if (ret == 0)
+		ret = commit_diffs(h, &df, genid, &sent, d);
+	if (ret == -ERESTART) {
+		/* Someone committed since we read: re-read, re-diff, retry once; never blindly. */
+		diag_clear_err(d);
+		diffs_release(&df);
+		ret = nft_nl_genid(&h->nl, &genid);
+		if (ret == 0)
+			ret = compute_diffs(h, p, true, &df, d);
+		if (ret == 0)
+			ret = commit_diffs(h, &df, genid, &sent, d);
+		if (ret == -ERESTART)
+			diag_err(d, "the ruleset kept changing during the sync; nothing was applied");
+	}
+	diffs_release(&df);
+	if (ret == 0 && objects)
+		ret = nft_objects_ensure_rules(h, d);
+	else if (ret == 0 && sent && nft_nl_genid(&h->nl, &after) == 0 && after == genid + 1)
+		nft_cache_save(h, after, p->want);
+	return ret;
+}
+
+static int nft_flush(void *handle, struct diag *d)
+{
+	struct nft_handle *h = handle;
+
+	nft_cache_drop(h);
+	return nft_objects_flush(h, d);
+}
+
+/* An accept in one table never overrides a drop in another (DESIGN.md §4). */
+static int nft_audit(void *handle, struct diag *d)
+{
+	struct nft_handle *h = handle;
+	const struct nft_target *t = &h->tg[0];
+	struct nft_chain_info *v = NULL;
+	size_t n = 0;
+	int ret = nft_list_chains(&h->nl, &v, &n, d);
+
+	if (ret < 0 || h->cfg.lockdown_only)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const char *owner = nft_chain_owner(&v[i]);
+
+		if (!is_input_drop(&v[i]) ||
+		    (!t->own && v[i].family == t->family && !strcmp(v[i].table, t->table) &&
+		     !strcmp(v[i].name, t->chain)))
+			continue;
+		diag_warn(d,
+			  "table %s %s chain %s%s%s%s drops by default: the CDN accepted in %s %s "
+			  "is still dropped there%s",
+			  nft_family_name(v[i].family), v[i].table, v[i].name, owner ? " (" : "",
+			  owner ? owner : "", owner ? ")" : "", t->own ? "table inet" : "table",
+			  t->table,
+			  owner ? "; use that firewall's backend" :
+				  "; set [nftables] table/chain to it");
+	}
+out:
+	free(v);
+	return ret;
+}
+
+/* Native tables (not iptables-nft, ufw, firewalld, Docker or ours) mean nftables is in use. */
+static int nft_detect(struct diag *d)
+{
+	struct nft_chain_info *v = NULL;
+	struct nft_nl nl;
+	size_t n = 0;
+	int ret = nft_nl_open(&nl, d), score = 0;
+
+	if (ret < 0)
+		return ret;
+	ret = nft_list_chains(&nl, &v, &n, d);
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		if (!nft_chain_owner(&v[i]))
+			score = 20;
+	free(v);
+	nft_nl_close(&nl);
+	return ret < 0 ? ret : score;
+}
+
+const struct backend_ops backend_nftables = {
+	.name = "nftables",
+	.summary = "nftables sets via libnftnl, one kernel transaction per sync",
+	.detect = nft_detect,
+	.open = nft_open,
+	.read = nft_read,
+	.apply = nft_apply,
+	.flush = nft_flush,
+	.audit = nft_audit,
+	.close = nft_close,
+};

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The ufw backend. Up to cfg->ufw_ipset_threshold prefixes it keeps one ufw
+ * rule per prefix (`ufw allow proto tcp from P to any port PORTS comment
+ * 'cdnallow:<tag>'`), read back from the `### tuple ###` lines of user.rules
+ * and user6.rules; above it, ipset mode (ufw_ipset.c). A ufw call costs
+ * 0.1-1 s, so only the difference is applied, additions before deletions, and
+ * a sync with nothing to change runs ufw not once. It never touches a rule
+ * whose comment is not cdnallow's, never parses `ufw status` and never runs
+ * `ufw enable`, `disable` or `reset`.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "backend.h"
+#include "cache.h"
+#include "diag.h"
+#include "plan.h"
+#include "prefix_set.h"
+#include "spawn.h"
+#include "ufw_int.h"
+
+#define UFW_DIR "/etc/ufw"
+#define UFW_TIMEOUT_MS 120000
+#define UFW_FILE_MAX (64u << 20)
+
+void ufw_path(const struct ufw *u, const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", u->dir, name);
+}
+
+int ufw_run(const char *const *args, struct diag *d)
+{
+	const char *argv[24] = { "ufw" };
+	struct spawn_opts o = { .argv = argv, .timeout_ms = UFW_TIMEOUT_MS, .what = NULL };
+	struct spawn_result r = { 0 };
+	char what[64];
+	size_t i;
+	int ret;
+
+	for (i = 0; args[i] && i + 2 < sizeof(argv) / sizeof(argv[0]); i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	snprintf(what, sizeof(what), "ufw %s", args[0]);
+	o.what = what;
+	ret = spawn_run_checked(&o, &r, d);
+	spawn_result_release(&r);
+	return ret;
+}
+
+/* ufw.conf's ENABLED=yes: what `ufw enable` writes and ufw-init checks at boot. */
+static bool ufw_conf_enabled(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	bool on = false;
+
+	if (file_read_all(UFW_DIR "/ufw.conf", 1u << 20, &buf, &len) < 0)
+		return false;
+	for (char *line = buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+
+		if (nl)
+			*nl = '\0';
+		line += strspn(line, " \t");
+		if (!strncmp(line, "ENABLED=", 8))
+			on = !strncmp(line + 8, "yes", 3) || !strncmp(line + 8, "\"yes\"", 5);
+		line = nl ? nl + 1 : NULL;
+	}
+	free(buf);
+	return on;
+}
+
+/* ufw's chains are in the kernel only while it runs (ENABLED=yes alone survives a flush). */
+static bool ufw_chains_loaded(void)
+{
+	const char *argv[] = { "iptables", "-w", "5", "-S", "ufw-user-input", NULL };
+	struct spawn_opts o = { .argv = argv, .discard_out = true, .timeout_ms = 10000 };
+	struct spawn_result r = { 0 };
+	bool ok = spawn_run(&o, &r, NULL) == 0 && r.status == 0;
+
+	spawn_result_release(&r);
+	return ok;
+}
+
+static int ufw_detect(struct diag *d)
+{
+	char path[256];
+
+	(void)d;
+	if (!spawn_find_program("ufw", path, sizeof(path)) || !ufw_conf_enabled())
+		return 0;
+	return ufw_chains_loaded() ? 30 : 0;
+}
+
+/* The tag goes through ufw's argument parser: keep it to harmless characters. */
+static void make_comment(char *out, size_t size, const char *tag)
+{
+	size_t n;
+
+	snprintf(out, size, "%s%s%.100s", UFW_COMMENT_PREFIX, tag && *tag ? ":" : "",
+		 tag ? tag : "");
+	n = strlen(UFW_COMMENT_PREFIX);
+	for (char *c = out + n; *c; c++) {
+		if (!(*c >= 'a' && *c <= 'z') && !(*c >= 'A' && *c <= 'Z') &&
+		    !(*c >= '0' && *c <= '9') && !strchr(":+-_./", *c))
+			*c = '_';
+	}
+}
+
+static int ufw_open(const struct backend_cfg *cfg, void **handle, struct diag *d)
+{
+	char path[256];
+	struct ufw *u;
+	int ret;
+
+	*handle = NULL;
+	if (!spawn_find_program("ufw", path, sizeof(path))) {
+		diag_err(d, "ufw is not installed; install it or pick another backend with -b");
+		return -ENOENT;
+	}
+	if (!ufw_conf_enabled() || !ufw_chains_loaded()) {
+		diag_err(d, "ufw is not active (ufw status: inactive); enable it with `ufw enable` "
+			    "or pick another backend with -b");
+		return -ENOTSUP;
+	}
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	ret = ufw_ports_format(cfg->ports, cfg->nports, u->ports, sizeof(u->ports));
+	if (ret < 0) {
+		diag_err(d, "ufw takes 1 to %d ports, not %zu", UFW_PORTS_MAX, cfg->nports);
+		free(u);
+		return ret;
+	}
+	u->cfg = cfg;
+	make_comment(u->comment, sizeof(u->comment), cfg->source_tag);
+	snprintf(u->dir, sizeof(u->dir), "%s", UFW_DIR);
+	*handle = u;
+	return 0;
+}
+
+static void ufw_close(void *h)
+{
+	free(h);
+}
+
+static int read_rules(struct ufw *u, struct ufw_rules *r, struct diag *d)
+{
+	static const char *const files[] = { "user.rules", "user6.rules" };
+	int ret = 0;
+
+	for (size_t i = 0; i < 2 && !ret; i++) {
+		char path[256], *buf = NULL;
+		size_t len = 0;
+
+		ufw_path(u, files[i], path, sizeof(path));
+		ret = file_read_all(path, UFW_FILE_MAX, &buf, &len);
+		if (ret == -ENOENT) {
+			ret = 0;
+			continue;
+		}
+		if (ret < 0) {
+			diag_err(d, "reading '%s': %s", path, strerror(-ret));
+			break;
+		}
+		ret = ufw_rules_parse(r, buf, len, i == 1, d);
+		free(buf);
+	}
+	return ret;
+}
+
+/* Our rule is one cdnallow writes itself: a plain allow of a single prefix (any ports). */
+static bool ours_deletable(const struct ufw_rule *x, struct prefix *p)
+{
+	return ufw_rule_is_ours(x) && !x->forward && !x->app && !strcmp(x->action, "allow") &&
+	       !strcmp(x->proto, "tcp") && !strcmp(x->sport, "any") && !strcmp(x->dir, "in") &&
+	       ufw_rule_src_prefix(x, p);
+}
+
+static size_t find_rule(const struct ufw_rules *r, const struct prefix *p, const char *ports,
+			bool *ours)
+{
+	struct prefix q;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (ufw_rule_is_plain_allow(&r->v[i], ports) && ufw_rule_src_prefix(&r->v[i], &q) &&
+		    prefix_equal(&q, p)) {
+			*ours = ufw_rule_is_ours(&r->v[i]);
+			return i;
+		}
+	}
+	return r->n;
+}
+
+static int ufw_read(void *h, struct backend_state *st, struct diag *d)
+{
+	struct ufw *u = h;
+	struct ufw_rules r = { 0 };
+	struct ufw_ipset_state is = { 0 };
+	size_t ours = 0, bad = 0, manual = 0, n;
+	struct prefix p;
+	bool ipset_mode;
+	int ret;
+
+	ret = read_rules(u, &r, d);
+	if (ret < 0)
+		goto out;
+	ret = ufw_ipset_read(u, &is, st->set, d);
+	if (ret < 0)
+		goto out;
+	ipset_mode = is.block4 || is.block6 || is.init || is.set4 || is.set6;
+	for (size_t i = 0; i < r.n; i++) {
+		const struct ufw_rule *x = &r.v[i];
+
+		if (ufw_rule_is_ours(x)) {
+			ours++;
+			if (!ufw_rule_is_plain_allow(x, u->ports) || !ufw_rule_src_prefix(x, &p)) {
+				bad++;
+				continue;
+			}
+		} else if (ipset_mode || !ufw_rule_is_plain_allow(x, u->ports) ||
+			   !ufw_rule_src_prefix(x, &p)) {
+			continue;
+		} else {
+			manual++;
+		}
+		ret = prefix_set_add(st->set, &p);
+		if (ret < 0)
+			goto out;
+	}
+	n = st->set->n;
+	ret = prefix_set_aggregate(st->set);
+	if (ret < 0)
+		goto out;
+	if (manual)
+		diag_warn(d,
+			  "ufw: %zu rule(s) not made by cdnallow already allow CDN prefixes on "
+			  "port %s; cdnallow counts them and leaves them alone",
+			  manual, u->ports);
+	st->present = ours > 0 || ipset_mode;
+	/* n != set->n: duplicates or mergeable rules, which apply() cleans up */
+	if (ipset_mode) {
+		st->complete = ours == 0 && is.exact && is.set4 && is.set6 &&
+			       st->set->n > u->cfg->ufw_ipset_threshold;
+		snprintf(st->where, sizeof(st->where),
+			 "ipsets %s/%s + blocks in %s/before.rules, before6.rules, before.init%s",
+			 UFW_SET4, UFW_SET6, u->dir, ours ? " (and per-prefix rules)" : "");
+	} else {
+		st->complete =
+			bad == 0 && n == st->set->n && st->set->n <= u->cfg->ufw_ipset_threshold;
+		snprintf(st->where, sizeof(st->where),
+			 "%zu ufw rules in %s/user.rules, user6.rules", ours, u->dir);
+	}
+out:
+	ufw_rules_release(&r);
+	return ret;
+}
+
+static int rule_add(struct ufw *u, const struct prefix *p, struct diag *d)
+{
+	char src[PREFIX_STRLEN];
+	const char *args[] = { "allow", "proto", "tcp",	   "from",    src,	  "to",
+			       "any",	"port",	 u->ports, "comment", u->comment, NULL };
+
+	prefix_format(p, src, sizeof(src));
+	return ufw_run(args, d);
+}
+
+/* ufw matches a delete on the rule's fields, never its comment. */
+static int rule_delete(const struct ufw_rule *x, struct diag *d)
+{
+	const char *args[] = { "delete", "allow", "proto", "tcp",    "from", x->src,
+			       "to",	 "any",	  "port",  x->dport, NULL };
+
+	if (!strcmp(x->dport, "any"))
+		args[8] = NULL;
+	return ufw_run(args, d);
+}
+
+static bool wanted(const struct prefix_set *want, const struct prefix *p)
+{
+	for (size_t i = 0; i < want->n; i++) {
+		if (prefix_equal(&want->v[i], p))
+			return true;
+	}
+	return false;
+}
+
+/* Deletes every rule of ours that is not an exact wanted prefix on the right ports (all when want
+ * is NULL). */
+static int delete_stale(struct ufw *u, const struct prefix_set *want, struct diag *d)
+{
+	struct ufw_rules r = { 0 };
+	struct prefix p;
+	int ret;
+
+	ret = read_rules(u, &r, d);
+	for (size_t i = 0; i < r.n && !ret; i++) {
+		const struct ufw_rule *x = &r.v[i];
+		bool keep = false;
+
+		if (!ufw_rule_is_ours(x))
+			continue;
+		if (!ours_deletable(x, &p)) {
+			diag_warn(d,
+				  "ufw: %s:%u carries a cdnallow comment but is no rule cdnallow "
+				  "writes; left alone",
+				  x->v6 ? "user6.rules" : "user.rules", x->line);
+			continue;
+		}
+		if (want && ufw_rule_is_plain_allow(x, u->ports) && wanted(want, &p)) {
+			/* a second rule for the same prefix (an older run's duplicate) goes too */
+			keep = true;
+			for (size_t j = 0; j < i; j++) {
+				struct prefix q;
+
+				if (ufw_rule_is_ours(&r.v[j]) &&
+				    ufw_rule_is_plain_allow(&r.v[j], u->ports) &&
+				    ufw_rule_src_prefix(&r.v[j], &q) && prefix_equal(&q, &p))
+					keep = false;
+			}
+		}
+		if (!keep)
+			ret = rule_delete(x, d);
+	}
+	ufw_rules_release(&r);
+	return ret;
+}
+
+static int add_missing(struct ufw *u, const struct prefix_set *want, struct diag *d)
+{
+	struct ufw_rules r = { 0 };
+	char buf[PREFIX_STRLEN];
+	int ret;
+
+	ret = read_rules(u, &r, d);
+	for (size_t i = 0; i < want->n && !ret; i++) {
+		bool ours = false;
+
+		if (find_rule(&r, &want->v[i], u->ports, &ours) < r.n) {
+			if (!ours) {
+				prefix_format(&want->v[i], buf, sizeof(buf));
+				diag_warn(d,
+					  "ufw: a rule not made by cdnallow already allows %s on "
+					  "port %s; not duplicated",
+					  buf, u->ports);
+			}
+			continue;
+		}
+		ret = rule_add(u, &want->v[i], d);
+	}
+	ufw_rules_release(&r);
+	return ret;
+}
+
+static int ufw_apply(void *h, const struct plan *p, struct diag *d)
+{
+	struct ufw *u = h;
+	int ret;
+
+	if (p->want->n > u->cfg->ufw_ipset_threshold) {
+		/* the sets and their rule are live before the per-prefix rules go */
+		ret = ufw_ipset_install(u, p->want, d);
+		if (!ret)
+			ret = delete_stale(u, NULL, d);
+		return ret;
+	}
+	ret = add_missing(u, p->want, d);
+	if (!ret)
+		ret = ufw_ipset_remove(u, false, d);
+	if (!ret)
+		ret = delete_stale(u, p->want, d);
+	return ret;
+}
+
+static int ufw_flush(void *h, struct diag *d)
+{
+	struct ufw *u = h;
+	int ret = delete_stale(u, NULL, d);
+
+	if (!ret)
+		ret = ufw_ipset_remove(u, true, d);
+	return ret;
+}
+
+/* DEFAULT_INPUT_POLICY in /etc/default/ufw: with ACCEPT nothing needs allowing. */
+static bool default_input_accepts(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	bool acc;
+
+	if (file_read_all("/etc/default/ufw", 1u << 20, &buf, &len) < 0)
+		return false;
+	acc = strstr(buf, "\nDEFAULT_INPUT_POLICY=\"ACCEPT\"") != NULL;
+	free(buf);
+	return acc;
+}
+
+static void audit_rule(struct ufw *u, const struct ufw_rule *x, size_t first_ours[2],
+		       struct diag *d)
+{
+	const char *file = x->v6 ? "user6.rules" : "user.rules";
+
+	for (size_t k = 0; k < u->cfg->nports; k++) {
+		uint16_t port = u->cfg->ports[k];
+
+		if (!ufw_rule_covers_port(x, port))
+			continue;
+		if ((!strcmp(x->action, "allow") || !strcmp(x->action, "limit")) &&
+		    ufw_rule_src_any(x)) {
+			diag_warn(d,
+				  "ufw: %s:%u '%s %s %s from %s' lets anyone reach port %u: "
+				  "the allowlist has no effect there",
+				  file, x->line, x->action, x->proto, x->dport, x->src, port);
+			return;
+		}
+		if ((!strcmp(x->action, "deny") || !strcmp(x->action, "reject")) &&
+		    x->line < first_ours[x->v6]) {
+			diag_warn(d,
+				  "ufw: %s:%u '%s %s %s from %s' comes before cdnallow's rules "
+				  "and blocks port %u for the sources it matches",
+				  file, x->line, x->action, x->proto, x->dport, x->src, port);
+			return;
+		}
+	}
+}
+
+static int ufw_audit(void *h, struct diag *d)
+{
+	struct ufw *u = h;
+	struct ufw_rules r = { 0 };
+	struct ufw_ipset_state is = { 0 };
+	size_t first_ours[2] = { (size_t)-1, (size_t)-1 };
+	int ret;
+
+	ret = read_rules(u, &r, d);
+	if (!ret)
+		ret = ufw_ipset_read(u, &is, NULL, d);
+	if (ret < 0)
+		goto out;
+	if (default_input_accepts())
+		diag_warn(d,
+			  "ufw: the default incoming policy is allow: every source reaches "
+			  "the web ports; `ufw default deny incoming` makes the allowlist matter");
+	/* in ipset mode our rule sits in ufw-before-input, ahead of every user rule */
+	for (size_t i = 0; i < r.n && !(is.block4 || is.block6); i++) {
+		if (ufw_rule_is_ours(&r.v[i]) && first_ours[r.v[i].v6] == (size_t)-1)
+			first_ours[r.v[i].v6] = r.v[i].line;
+	}
+	for (size_t i = 0; i < r.n; i++) {
+		if (!ufw_rule_is_ours(&r.v[i]))
+			audit_rule(u, &r.v[i], first_ours, d);
+	}
+out:
+	ufw_rules_release(&r);
+	return ret;
+}
+
+const struct backend_ops backend_ufw = {
+	.name = "ufw",
+	.summary = "ufw: one rule per prefix in user.rules, ipsets above a threshold",
+	.detect = ufw_detect,
+	.open = ufw_open,
+	.read = ufw_read,
+	.apply = ufw_apply,
+	.flush = ufw_flush,
+	.audit = ufw_audit,
+	.close = ufw_close,
+};

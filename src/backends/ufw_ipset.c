@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The ufw backend's ipset mode, for lists too long for one ufw rule each: the
+ * kernel sets cdnallow4/cdnallow6, created by a marked block in before.init
+ * (ufw runs it before loading its rules, at boot and on every reload), and
+ * one ACCEPT rule per family in a marked block of before.rules/before6.rules.
+ * ufw is reloaded only when a block changes; routine updates swap the sets
+ * (ipset.c) and run no ufw at all. Every byte of ufw's files outside our
+ * blocks is kept as it was; the sets are destroyed only once no rule uses them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "cache.h"
+#include "diag.h"
+#include "ipset.h"
+#include "prefix_set.h"
+#include "spawn.h"
+#include "ufw_int.h"
+
+#define UFW_FILE_MAX (64u << 20)
+
+enum { F_RULES4, F_RULES6, F_INIT, F_COUNT };
+
+static const char *const file_names[F_COUNT] = { "before.rules", "before6.rules", "before.init" };
+
+struct ufw_file {
+	char path[256];
+	char *text; /* owned; "" for a missing file */
+	size_t len;
+	unsigned mode;
+	bool exists;
+};
+
+static int file_load(struct ufw *u, int which, struct ufw_file *f, struct diag *d)
+{
+	struct stat sb;
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	ufw_path(u, file_names[which], f->path, sizeof(f->path));
+	ret = file_read_all(f->path, UFW_FILE_MAX, &f->text, &f->len);
+	if (ret == -ENOENT) {
+		f->text = strdup(which == F_INIT ? "#!/bin/sh\n" : "");
+		f->len = f->text ? strlen(f->text) : 0;
+		f->mode = 0750;
+		return f->text ? 0 : -ENOMEM;
+	}
+	if (ret < 0) {
+		diag_err(d, "reading '%s': %s", f->path, strerror(-ret));
+		return ret;
+	}
+	f->exists = true;
+	f->mode = stat(f->path, &sb) == 0 ? (unsigned)(sb.st_mode & 07777) : 0640;
+	return 0;
+}
+
+static void file_release(struct ufw_file *f)
+{
+	free(f->text);
+	f->text = NULL;
+}
+
+static int block_want(struct ufw *u, int which, char **out)
+{
+	if (which == F_INIT)
+		return ufw_block_init(out);
+	return ufw_block_rules(which == F_RULES6, u->ports, out);
+}
+
+/* Is the block there, and is it byte for byte the one we would write? */
+static int block_state(struct ufw *u, int which, const struct ufw_file *f, bool *present,
+		       bool *exact)
+{
+	size_t s, e;
+	char *want = NULL;
+	int ret;
+
+	*present = ufw_block_find(f->text, f->len, &s, &e);
+	*exact = false;
+	if (!*present)
+		return 0;
+	ret = block_want(u, which, &want);
+	if (ret < 0)
+		return ret;
+	*exact = strlen(want) == e - s && !memcmp(want, f->text + s, e - s);
+	free(want);
+	return 0;
+}
+
+int ufw_ipset_read(struct ufw *u, struct ufw_ipset_state *s, struct prefix_set *out, struct diag *d)
+{
+	bool present[F_COUNT], exact[F_COUNT];
+	struct ipset_info i4 = { 0 }, i6 = { 0 };
+	int ret = 0;
+
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < F_COUNT && !ret; i++) {
+		struct ufw_file f;
+
+		ret = file_load(u, i, &f, d);
+		if (!ret)
+			ret = block_state(u, i, &f, &present[i], &exact[i]);
+		if (!ret && i == F_INIT && f.exists && !(f.mode & 0100))
+			exact[i] = false;
+		file_release(&f);
+	}
+	if (ret < 0)
+		return ret;
+	s->block4 = present[F_RULES4];
+	s->block6 = present[F_RULES6];
+	s->init = present[F_INIT];
+	s->exact = exact[F_RULES4] && exact[F_RULES6] && exact[F_INIT];
+	if (!s->block4 && !s->block6 && !s->init)
+		return 0;
+	ret = ipset_read(UFW_SET4, AF_INET, out, &i4, d);
+	if (!ret)
+		ret = ipset_read(UFW_SET6, AF_INET6, out, &i6, d);
+	s->set4 = i4.exists && i4.compatible && i4.plain;
+	s->set6 = i6.exists && i6.compatible && i6.plain;
+	return ret;
+}
+
+/* Writes file which with our block set to block (NULL removes it); *changed when the text moved. */
+static int block_write(struct ufw *u, int which, const char *block, bool *changed, struct diag *d)
+{
+	struct ufw_file f;
+	char *text = NULL;
+	size_t len = 0;
+	unsigned mode;
+	int ret;
+
+	ret = file_load(u, which, &f, d);
+	if (ret < 0)
+		return ret;
+	if (!block && !f.exists)
+		goto out;
+	ret = ufw_block_set(f.text, f.len, block,
+			    which == F_INIT ? UFW_ANCHOR_INIT : UFW_ANCHOR_FILTER, &text, &len);
+	if (ret == -ENOENT) {
+		diag_err(d,
+			 "'%s' has no *filter section ending in COMMIT; cannot add the "
+			 "cdnallow block",
+			 f.path);
+		goto out;
+	}
+	if (ret < 0)
+		goto out;
+	/* ufw runs before.init only when it is executable */
+	mode = which == F_INIT && block ? f.mode | 0100 : f.mode;
+	if (len == f.len && !memcmp(text, f.text, len) && mode == f.mode)
+		goto out;
+	ret = file_write_atomic(f.path, text, len, mode);
+	if (ret < 0) {
+		diag_err(d, "writing '%s': %s", f.path, strerror(-ret));
+		goto out;
+	}
+	*changed = true;
+out:
+	free(text);
+	file_release(&f);
+	return ret;
+}
+
+static int reload(struct diag *d)
+{
+	const char *args[] = { "reload", NULL };
+
+	return ufw_run(args, d);
+}
+
+int ufw_ipset_install(struct ufw *u, const struct prefix_set *want, struct diag *d)
+{
+	struct ipset_job jobs[2] = { { UFW_SET4, AF_INET, want }, { UFW_SET6, AF_INET6, want } };
+	bool changed_rules = false, changed_init = false;
+	int ret;
+
+	/* the sets exist and are full before any rule can name them */
+	ret = ipset_replace(jobs, 2, d);
+	for (int i = 0; i < F_COUNT && !ret; i++) {
+		char *block = NULL;
+
+		ret = block_want(u, i, &block);
+		if (!ret)
+			ret = block_write(u, i, block, i == F_INIT ? &changed_init : &changed_rules,
+					  d);
+		free(block);
+	}
+	/* before.init only creates what ipset_replace() already made: no reload for it */
+	if (!ret && changed_rules)
+		ret = reload(d);
+	return ret;
+}
+
+int ufw_ipset_remove(struct ufw *u, bool always, struct diag *d)
+{
+	bool changed_rules = false, changed_init = false;
+	char path[256];
+	int ret = 0;
+
+	for (int i = 0; i < F_COUNT && !ret; i++)
+		ret = block_write(u, i, NULL, i == F_INIT ? &changed_init : &changed_rules, d);
+	if (!ret && changed_rules)
+		ret = reload(d);
+	if (ret)
+		return ret;
+	/* rules mode without blocks (the common case) spawns no ipset at all */
+	if (!changed_rules && !changed_init && !always)
+		return 0;
+	if (!spawn_find_program("ipset", path, sizeof(path)))
+		return 0;
+	ret = ipset_destroy(UFW_SET4, d);
+	if (!ret)
+		ret = ipset_destroy(UFW_SET6, d);
+	return ret;
+}

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The one table of built-in providers, lookup by name, and the life cycle of
+ * a configured struct source. Adding a provider means one file and one line
+ * here; nothing else may keep a list of providers.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "providers.h"
+#include "source.h"
+
+/* Order is the order of `cdnallow providers`: the common CDNs first. */
+const struct provider *const provider_registry[] = {
+	&provider_cloudflare,	   /* text lists, or the API JSON */
+	&provider_fastly,	   /* JSON */
+	&provider_cloudfront,	   /* AWS ip-ranges.json, service filter */
+	&provider_google,	   /* goog.json */
+	&provider_gcore,	   /* JSON, host routes */
+	&provider_akamai,	   /* text files, path only */
+	&provider_azure_frontdoor, /* ServiceTags JSON, path only, tag filter */
+	&provider_bunny,	   /* JSON, XML or text, single addresses */
+	&provider_imperva,	   /* JSON, path only (POST API) */
+	NULL,
+};
+
+const struct provider *provider_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; provider_registry[i]; i++) {
+		if (!strcmp(provider_registry[i]->name, name))
+			return provider_registry[i];
+	}
+	return NULL;
+}
+
+static int dup_opt(char **dst, const char *s)
+{
+	*dst = NULL;
+	if (!s)
+		return 0;
+	*dst = strdup(s);
+	return *dst ? 0 : -ENOMEM;
+}
+
+int source_init_provider(struct source *src, const struct provider *prov)
+{
+	int ret;
+
+	memset(src, 0, sizeof(*src));
+	if (!prov)
+		return -EINVAL;
+	src->prov = prov;
+	src->format = FORMAT_AUTO;
+	src->floor = prov->floor;
+	ret = dup_opt(&src->name, prov->name);
+	if (ret == 0)
+		ret = dup_opt(&src->filter, prov->default_filter);
+	for (size_t i = 0; ret == 0 && i < SOURCE_MAX_URLS && prov->urls[i]; i++) {
+		ret = dup_opt(&src->urls[i], prov->urls[i]);
+		src->nurls = i + 1;
+	}
+	if (ret < 0)
+		source_release(src);
+	return ret;
+}
+
+int source_init_generic(struct source *src, const char *name, const char *url_or_path)
+{
+	int ret;
+
+	memset(src, 0, sizeof(*src));
+	if (!name || !url_or_path || !url_or_path[0])
+		return -EINVAL;
+	src->prov = &provider_generic;
+	src->format = FORMAT_AUTO;
+	src->floor = provider_generic.floor;
+	ret = dup_opt(&src->name, name);
+	if (ret == 0)
+		ret = dup_opt(&src->urls[0], url_or_path);
+	if (ret < 0) {
+		source_release(src);
+		return ret;
+	}
+	src->nurls = 1;
+	return 0;
+}
+
+void source_release(struct source *src)
+{
+	if (!src)
+		return;
+	free(src->name);
+	for (size_t i = 0; i < SOURCE_MAX_URLS; i++)
+		free(src->urls[i]);
+	free(src->json_path);
+	free(src->filter);
+	memset(src, 0, sizeof(*src));
+}
+
+bool source_is_url(const char *s)
+{
+	size_t i = 0;
+
+	if (!s)
+		return false;
+	/* RFC 3986 scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	while ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+	       (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '-' || s[i] == '.')
+		i++;
+	return !strncmp(s + i, "://", 3);
+}
+
+int source_parse(const struct source *src, const char *body, size_t len, struct prefix_set *out,
+		 struct diag *d)
+{
+	if (!src || !src->prov || !src->prov->parse || !out) {
+		diag_err(d, "source '%s': no parser", src && src->name ? src->name : "?");
+		return -EINVAL;
+	}
+	if (!body)
+		len = 0;
+	return src->prov->parse(src, body ? body : "", len, out, d);
+}

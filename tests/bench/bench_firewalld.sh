@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Benchmarks the firewalld backend against firewall-cmd on N (default 100000)
+# made-up, non-overlapping IPv4 /24s, in a real firewalld running in its own
+# network + mount namespace with a private system D-Bus (never the host's):
+#   - cdnallow first sync (creates zone + ipsets, one reload) and a 1% update
+#   - firewall-cmd --add-entries-from-file, permanent + runtime, same lists
+#   - per-entry firewall-cmd calls: 100 timed calls, extrapolated (says so)
+#   - firewall-cmd --reload with N entries (the drop-all window cdnallow avoids)
+# Prints a Markdown table for docs/benchmarks.md. Not a test; needs root.
+#
+#   tests/bench/bench_firewalld.sh [CDNALLOW_BINARY] [N]
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${1:-${CDNALLOW:-$here/../../../build/cdnallow}}
+n=${2:-100000}
+[ "$(id -u)" -eq 0 ] || { echo "bench_firewalld.sh: needs root" >&2; exit 1; }
+[ -x "$bin" ] || { echo "bench_firewalld.sh: $bin is not the cdnallow binary" >&2; exit 1; }
+. "$here/../integration/lib/firewalld.sh"
+fwd_have_tools || { echo "bench_firewalld.sh: firewalld, dbus-daemon or nsenter missing" >&2; exit 1; }
+
+ns=cdna-fwd-$$-bench
+tmp=$(mktemp -d /tmp/cdna-fwd-bench.XXXXXX)
+cleanup() {
+	fwd_stop
+	ip netns del "$ns" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Every other /24 from 20.0.0.0: nothing overlaps or merges. The update drops
+# the first 1% and adds as many new /24s after the end.
+gen() { # first count
+	awk -v a="$1" -v c="$2" 'BEGIN { for (i = a; i < a + c; i++) {
+		k = 2 * i; printf "%d.%d.%d.0/24\n", 20 + int(k / 65536), int(k / 256) % 256, k % 256 } }'
+}
+upd=$((n / 100))
+gen 0 "$n" >"$tmp/full"
+{ gen "$upd" "$((n - upd))"; gen "$n" "$upd"; } >"$tmp/update"
+gen 0 "$upd" >"$tmp/removed"
+gen "$n" "$upd" >"$tmp/added"
+printf '[guard]\nallow_test_ranges = true\nmax_shrink = 90\n' >"$tmp/conf"
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+rows=()
+row() { rows+=("| $1 | $2 | $3 |"); }
+timed() { # label note cmd...
+	local label=$1 note=$2 t0 t1
+	shift 2
+	t0=$(now_ms)
+	"$@" >/dev/null 2>"$tmp/err" || { echo "failed: $label" >&2; cat "$tmp/err" >&2; exit 1; }
+	t1=$(now_ms)
+	row "$label" "$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')" "$note"
+	echo "$label: $((t1 - t0)) ms" >&2
+}
+fcmd() { fwd_exec firewall-cmd "$@"; }
+sync_list() {
+	fwd_exec "$bin" sync -b firewalld -c "$tmp/conf" -s "$1" --state-dir "$tmp/state"
+}
+fresh() {
+	fwd_stop
+	ip netns del "$ns" 2>/dev/null || true
+	ip netns add "$ns"
+	fwd_start "$ns" "$tmp/fwd"
+}
+
+# 1. cdnallow
+fresh
+timed "cdnallow sync, first ($n entries)" \
+	"creates zone + ipsets, 1 reload while empty, runtime setEntries on the empty set, permanent setEntries" \
+	sync_list "$tmp/full"
+[ "$(fcmd --ipset=cdnallow4 --get-entries | wc -l)" -eq "$n" ] || { echo "first sync incomplete" >&2; exit 1; }
+timed "cdnallow sync, no change" "reads runtime + permanent entries only" sync_list "$tmp/full"
+timed "cdnallow sync, 1% update ($upd added, $upd removed)" \
+	"per-entry runtime addEntry/removeEntry (atomic each, no reload) + 1 permanent setEntries" \
+	sync_list "$tmp/update"
+[ "$(fcmd --ipset=cdnallow4 --get-entries | sort)" = "$(sort "$tmp/update")" ] ||
+	{ echo "update incomplete" >&2; exit 1; }
+timed "firewall-cmd --reload with $n entries" "what an admin's reload costs; drop-all meanwhile" \
+	fcmd --reload
+
+# 2. firewall-cmd --add-entries-from-file on a fresh daemon with the same empty objects
+fresh
+fcmd --permanent --new-ipset=bench4 --type=hash:net --option=family=inet \
+	--option=maxelem=4194304 >/dev/null
+fcmd --reload >/dev/null
+timed "firewall-cmd --permanent --add-entries-from-file ($n)" "permanent only" \
+	fcmd --permanent --ipset=bench4 --add-entries-from-file="$tmp/full"
+timed "firewall-cmd --add-entries-from-file ($n, runtime)" \
+	"runtime setEntries: flushes the set, then refills it" \
+	fcmd --ipset=bench4 --add-entries-from-file="$tmp/full"
+timed "firewall-cmd 1% update, permanent" "--add-entries-from-file + --remove-entries-from-file" \
+	sh -c "nsenter -t $FWD_PID -m -n -- firewall-cmd --permanent --ipset=bench4 \
+		--add-entries-from-file=$tmp/added && nsenter -t $FWD_PID -m -n -- firewall-cmd \
+		--permanent --ipset=bench4 --remove-entries-from-file=$tmp/removed"
+timed "firewall-cmd 1% update, runtime" "two runtime setEntries of the whole set (flush + refill each)" \
+	sh -c "nsenter -t $FWD_PID -m -n -- firewall-cmd --ipset=bench4 \
+		--add-entries-from-file=$tmp/added && nsenter -t $FWD_PID -m -n -- firewall-cmd \
+		--ipset=bench4 --remove-entries-from-file=$tmp/removed"
+
+# 3. per-entry firewall-cmd: 100 calls each way on the full set, extrapolated
+gen "$((2 * n))" 100 >"$tmp/sample"
+t0=$(now_ms)
+while read -r e; do fcmd --ipset=bench4 --add-entry="$e" >/dev/null; done <"$tmp/sample"
+t1=$(now_ms)
+t2=$t1
+while read -r e; do fcmd --permanent --ipset=bench4 --add-entry="$e" >/dev/null; done <"$tmp/sample"
+t2=$(now_ms)
+per_rt=$(((t1 - t0) / 100))
+per_perm=$(((t2 - t1) / 100))
+row "firewall-cmd --add-entry, per entry (runtime / permanent)" \
+	"$(awk -v a=$per_rt -v b=$per_perm 'BEGIN { printf "%.2f / %.2f", a / 1000, b / 1000 }')" \
+	"measured: 100 calls each on a $n-entry set"
+row "per-entry firewall-cmd, $n entries (runtime + permanent)" \
+	"$(awk -v a=$per_rt -v b=$per_perm -v n="$n" 'BEGIN { printf "~%.0f", (a + b) * n / 1000 }')" \
+	"extrapolated from the 100 sampled calls (cost grows with the set: an underestimate)"
+row "per-entry firewall-cmd, 1% update ($((2 * upd)) calls x 2)" \
+	"$(awk -v a=$per_rt -v b=$per_perm -v n=$((2 * upd)) 'BEGIN { printf "~%.0f", (a + b) * n / 1000 }')" \
+	"extrapolated from the 100 sampled calls"
+
+echo
+echo "firewalld $(fcmd --version), backend $(fcmd --get-default-zone >/dev/null && \
+	grep -h '^FirewallBackend' /etc/firewalld/firewalld.conf | cut -d= -f2), $(nproc) cores"
+echo
+echo "| operation | seconds | notes |"
+echo "|---|---:|---|"
+printf '%s\n' "${rows[@]}"

@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Benchmark of the nftables backend in a throw-away network namespace, against
+# `nft -f` doing the same work. Synthetic lists of N non-overlapping,
+# non-mergeable prefixes (every other address of 11.0.0.0/11 as /32; made up,
+# never routed). Per N: full sync into an empty kernel vs `nft -f` loading the
+# same set; a 1% incremental sync vs `nft -f` applying the same adds/deletes and
+# vs a full `nft -f` reload; no-op sync (generation cache hit, and with the
+# cache removed so the sets are dumped); peak RSS of each. Prints a Markdown
+# table for docs/benchmarks.md.
+#
+# usage: bench_nft.sh CDNALLOW_BINARY [N...]   (default N: 10000 100000 1000000)
+set -u
+CDNALLOW=${1:?usage: bench_nft.sh CDNALLOW_BINARY [N...]}
+shift
+SIZES=("$@")
+[ ${#SIZES[@]} -gt 0 ] || SIZES=(10000 100000 1000000)
+[ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 77; }
+[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 77; }
+NS=cdna-nft-bench-$$
+T=$(mktemp -d /tmp/cdna-nft-bench.XXXXXX)
+trap 'ip netns del $NS 2>/dev/null; rm -rf "$T"' EXIT
+ip netns add $NS
+
+# gen N SHIFT: N /32s, every other address, starting SHIFT slots in (for the 1% change).
+gen() {
+	python3 - "$1" "$2" <<'EOF'
+import sys
+n, shift = int(sys.argv[1]), int(sys.argv[2])
+base = 11 << 24
+out = []
+for i in range(shift, n + shift):
+    a = base + 2 * i
+    out.append("%d.%d.%d.%d/32" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255))
+sys.stdout.write("\n".join(out) + "\n")
+EOF
+}
+
+nftfile() { # LISTFILE -> nft -f script creating table inet b with the set
+	printf 'table inet b {\n set s { type ipv4_addr; flags interval;\n  elements = {\n'
+	sed 's/$/,/' "$1"
+	printf ' }\n }\n}\n'
+}
+
+# measure LABEL CMD...: appends "label seconds rss_kb"
+measure() {
+	local label=$1
+	shift
+	/usr/bin/time -f "%e %M" -o "$T/time" ip netns exec $NS "$@" >/dev/null 2>"$T/err" ||
+		{ echo "$label failed: $(tail -3 "$T/err")" >&2; echo "$label - -" >>"$T/results"; return 1; }
+	echo "$label $(cat "$T/time")" >>"$T/results"
+}
+
+cat >"$T/conf" <<'EOF'
+[cdnallow]
+mode = lockdown
+ports = 80, 443
+[guard]
+max_shrink = 50
+[fetch]
+max_size = 64M
+EOF
+
+: >"$T/results"
+for n in "${SIZES[@]}"; do
+	gen "$n" 0 >"$T/a.txt"
+	# 1%: drop the first n/200 and add n/200 new ones at the end
+	gen "$n" $((n / 200)) >"$T/b.txt"
+	comm -23 <(sort "$T/a.txt") <(sort "$T/b.txt") >"$T/del.txt"
+	comm -13 <(sort "$T/a.txt") <(sort "$T/b.txt") >"$T/add.txt"
+	nftfile "$T/a.txt" >"$T/a.nft"
+	{
+		echo "flush set inet b s"
+		printf 'add element inet b s {\n'
+		sed 's/$/,/' "$T/b.txt"
+		printf '}\n'
+	} >"$T/reload.nft"
+	{
+		printf 'delete element inet b s {\n'
+		sed 's/$/,/' "$T/del.txt"
+		printf '}\nadd element inet b s {\n'
+		sed 's/$/,/' "$T/add.txt"
+		printf '}\n'
+	} >"$T/incr.nft"
+
+	measure "$n nft-f-full" nft -f "$T/a.nft"
+	measure "$n nft-f-incremental" nft -f "$T/incr.nft"
+	measure "$n nft-f-reload" nft -f "$T/reload.nft"
+	ip netns exec $NS nft delete table inet b
+
+	rm -rf "$T/state"
+	cp "$T/a.txt" "$T/src.txt"
+	sync="$CDNALLOW sync -q -b nftables -c $T/conf -s $T/src.txt --state-dir $T/state"
+	measure "$n cdnallow-full" $sync
+	measure "$n cdnallow-noop-cached" $sync
+	rm -f "$T/state/nft.genid"
+	measure "$n cdnallow-noop-dump" $sync
+	cp "$T/b.txt" "$T/src.txt"
+	measure "$n cdnallow-incremental" $sync
+	got=$(ip netns exec $NS nft list set inet cdnallow cdn4 | grep -o '11\.[0-9.]*' | wc -l)
+	[ "$got" = "$n" ] || echo "WARNING: kernel holds $got elements, expected $n" >&2
+	ip netns exec $NS nft delete table inet cdnallow
+done
+
+echo "| prefixes | operation | seconds | peak RSS (MB) |"
+echo "|---:|---|---:|---:|"
+while read -r n op s kb; do
+	mb=-
+	[ "$kb" != - ] && mb=$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')
+	echo "| $n | $op | $s | $mb |"
+done <"$T/results"

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shell helpers for the firewalld tests and benchmark: run a real firewalld
+# inside a network namespace plus a private mount namespace with its own
+# system D-Bus, so the host's firewall and bus are never touched. Source it;
+# it never starts anything outside a namespace and never talks to the host bus.
+#
+# fwd_start NS DIR  starts dbus-daemon + firewalld in netns NS (must exist),
+#                   state under DIR; sets FWD_PID (firewalld's pid)
+# fwd_exec CMD...   runs CMD in firewalld's network + mount namespace
+# fwd_stop          stops firewalld, its bus and the holder process
+
+FWD_PID=
+FWD_HOLDER=
+FWD_DIR=
+
+fwd_have_tools() {
+	command -v firewalld >/dev/null && command -v firewall-cmd >/dev/null &&
+		command -v dbus-daemon >/dev/null && command -v nsenter >/dev/null &&
+		command -v unshare >/dev/null
+}
+
+fwd_exec() {
+	nsenter -t "$FWD_PID" -m -n -- "$@"
+}
+
+# Waits up to $2 seconds (default 30) for firewalld to answer on its bus.
+fwd_wait_ready() {
+	local i max=$((${1:-30} * 10))
+	for ((i = 0; i < max; i++)); do
+		if [ -s "$FWD_DIR/firewalld.pid" ]; then
+			FWD_PID=$(cat "$FWD_DIR/firewalld.pid")
+			if [ "$(fwd_exec firewall-cmd --state 2>/dev/null)" = running ]; then
+				return 0
+			fi
+		fi
+		sleep 0.1
+	done
+	echo "firewalld did not become ready; log:" >&2
+	tail -n 30 "$FWD_DIR/firewalld.log" >&2 2>/dev/null
+	return 1
+}
+
+fwd_start() {
+	local ns=$1
+	FWD_DIR=$2
+	mkdir -p "$FWD_DIR"
+	rm -f "$FWD_DIR/firewalld.pid"
+	# The pristine configuration is copied before the tmpfs hides it.
+	rm -rf "$FWD_DIR/etc-firewalld"
+	cp -a /etc/firewalld "$FWD_DIR/etc-firewalld"
+	ip netns exec "$ns" unshare -m --propagation private sh -c '
+		set -e
+		dir=$1
+		mount -t tmpfs tmpfs /run
+		mkdir -p /run/dbus
+		mount -t tmpfs tmpfs /etc/firewalld
+		cp -a "$dir/etc-firewalld/." /etc/firewalld/
+		mount -t tmpfs tmpfs /var/log
+		dbus-daemon --system --fork
+		firewalld --nofork --nopid --log-target file --log-file "$dir/firewalld.log" &
+		echo $! > "$dir/firewalld.pid"
+		wait
+	' fwd-holder "$FWD_DIR" >"$FWD_DIR/holder.log" 2>&1 &
+	FWD_HOLDER=$!
+	fwd_wait_ready 30
+}
+
+fwd_stop() {
+	local dpid
+	[ -n "$FWD_PID" ] || return 0
+	if kill -0 "$FWD_PID" 2>/dev/null; then
+		dpid=$(fwd_exec cat /run/dbus/pid 2>/dev/null)
+		kill "$FWD_PID" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$FWD_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$FWD_PID" 2>/dev/null || true
+		[ -z "$dpid" ] || kill "$dpid" 2>/dev/null || true
+	fi
+	[ -z "$FWD_HOLDER" ] || wait "$FWD_HOLDER" 2>/dev/null || true
+	FWD_PID=
+	FWD_HOLDER=
+	return 0
+}
+
+# Everything but zone cdnallow, to prove the other zones are left alone.
+fwd_zones_but_ours() {
+	fwd_exec firewall-cmd "$@" --list-all-zones | awk '
+		/^[^ \t]/ { skip = ($1 == "cdnallow") }
+		!skip'
+}
+
+# Sorted entries of ipset $1, runtime or (with $2 = --permanent) permanent.
+fwd_entries() {
+	fwd_exec firewall-cmd ${2:-} --ipset="$1" --get-entries | sort
+}
+
+# Runtime and permanent entries of both cdnallow ipsets must be identical.
+fwd_assert_rt_eq_perm() {
+	local s
+	for s in cdnallow4 cdnallow6; do
+		if [ "$(fwd_entries $s)" != "$(fwd_entries $s --permanent)" ]; then
+			echo "FAIL: runtime and permanent entries of $s differ" >&2
+			diff <(fwd_entries $s) <(fwd_entries $s --permanent) >&2
+			return 1
+		fi
+	done
+}
+
+# Watches firewalld's Reloaded signal into $1 until fwd_monitor_stop.
+FWD_MON=
+fwd_monitor_start() {
+	fwd_exec dbus-monitor --system \
+		"type='signal',interface='org.fedoraproject.FirewallD1',member='Reloaded'" >"$1" 2>&1 &
+	FWD_MON=$!
+	sleep 0.5
+}
+
+fwd_monitor_stop() {
+	[ -z "$FWD_MON" ] || { kill "$FWD_MON" 2>/dev/null; wait "$FWD_MON" 2>/dev/null; } || true
+	FWD_MON=
+	return 0
+}
+
+# Number of Reloaded signals seen in monitor file $1.
+fwd_reloads() {
+	grep -c 'member=Reloaded' "$1"
+}
+
+# Hosts for the packet tests (used until tests/integration/lib/netns.sh offers
+# the same): CDN host 203.0.113.10 and outsider 198.51.100.10, each on its own
+# veth to origin netns $1 (203.0.113.1, 198.51.100.1), web listener on port 80.
+FWD_WEB=
+fwd_hosts() {
+	local origin=$1 cdn=$2 out=$3
+	ip netns add "$cdn" && ip netns add "$out" || return 1
+	ip link add o-cdn netns "$origin" type veth peer name eth0 netns "$cdn" &&
+		ip link add o-out netns "$origin" type veth peer name eth0 netns "$out" || return 1
+	ip -n "$origin" addr add 203.0.113.1/24 dev o-cdn
+	ip -n "$origin" addr add 198.51.100.1/24 dev o-out
+	ip -n "$cdn" addr add 203.0.113.10/24 dev eth0
+	ip -n "$out" addr add 198.51.100.10/24 dev eth0
+	local ns
+	for ns in "$origin" "$cdn" "$out"; do
+		ip -n "$ns" link set lo up
+	done
+	ip -n "$origin" link set o-cdn up && ip -n "$origin" link set o-out up &&
+		ip -n "$cdn" link set eth0 up && ip -n "$out" link set eth0 up || return 1
+	ip netns exec "$origin" /usr/bin/python3 -m http.server 80 --bind 0.0.0.0 \
+		>/dev/null 2>&1 &
+	FWD_WEB=$!
+	sleep 0.5
+}
+
+fwd_hosts_stop() {
+	[ -z "$FWD_WEB" ] || { kill "$FWD_WEB" 2>/dev/null; wait "$FWD_WEB" 2>/dev/null; } || true
+	FWD_WEB=
+	return 0
+}
+
+# TCP connect from netns $1 to $2:80; succeeds when the handshake completes.
+fwd_probe() {
+	ip netns exec "$1" timeout 2 bash -c "exec 3<>/dev/tcp/$2/80" 2>/dev/null
+}

@@ -1,0 +1,108 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# firewalld backend against a real firewalld in its own network + mount
+# namespace with a private system D-Bus: sync from nothing (one reload),
+# no-op re-sync, incremental update without any Reloaded signal, runtime ==
+# permanent, an admin's --reload keeps the allowlist, a manual overlapping
+# entry fails clearly, other zones untouched, flush. Lists are made up from
+# documentation ranges ([guard] allow_test_ranges = true).
+set -u
+[ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
+. "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/firewalld.sh"
+fwd_have_tools || { echo "skip: firewalld, dbus-daemon or nsenter missing"; exit 77; }
+[ -x "${CDNALLOW:-}" ] || { echo "skip: CDNALLOW not set"; exit 77; }
+
+NS=cdna-fwd-$$-sync
+WORK=$(mktemp -d /tmp/cdna-fwd-sync.XXXXXX)
+cleanup() {
+	fwd_monitor_stop
+	fwd_stop
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+ip netns add "$NS" || fail "cannot create netns"
+fwd_start "$NS" "$WORK/fwd" || fail "firewalld did not start"
+
+printf '[guard]\nallow_test_ranges = true\nmax_shrink = 90\n' >"$WORK/conf"
+printf '203.0.113.0/24\n192.0.2.0/25\n2001:db8:1::/48\n' >"$WORK/l1"
+printf '203.0.113.0/24\n192.0.2.128/25\n2001:db8:2::/48\n' >"$WORK/l2"
+sync_list() {
+	fwd_exec "$CDNALLOW" sync -b firewalld -c "$WORK/conf" -s "$1" --state-dir "$WORK/state" \
+		"${@:2}" 2>"$WORK/err"
+}
+
+zones_before=$(fwd_zones_but_ours)
+zones_perm_before=$(fwd_zones_but_ours --permanent)
+
+# 1. from nothing: objects created, exactly one reload, said so
+fwd_monitor_start "$WORK/mon1"
+sync_list "$WORK/l1" || { cat "$WORK/err"; fail "first sync"; }
+fwd_monitor_stop
+grep -q "one reload was needed" "$WORK/err" || fail "first sync did not say it reloaded"
+[ "$(fwd_reloads "$WORK/mon1")" -eq 1 ] || fail "first sync: expected 1 reload, saw $(fwd_reloads "$WORK/mon1")"
+[ "$(fwd_entries cdnallow4)" = "$(printf '192.0.2.0/25\n203.0.113.0/24')" ] ||
+	fail "runtime cdnallow4: $(fwd_entries cdnallow4)"
+[ "$(fwd_entries cdnallow6)" = "2001:db8:1::/48" ] || fail "runtime cdnallow6"
+fwd_assert_rt_eq_perm || fail "after first sync"
+info=$(fwd_exec firewall-cmd --info-zone=cdnallow)
+grep -q "sources: ipset:cdnallow4 ipset:cdnallow6" <<<"$info" || fail "zone sources: $info"
+grep -q "ports: 80/tcp 443/tcp" <<<"$info" || fail "zone ports: $info"
+
+# 2. no-op re-sync and 3. incremental update: no reload at all
+fwd_monitor_start "$WORK/mon2"
+sync_list "$WORK/l1" --json >"$WORK/out" || { cat "$WORK/err"; fail "re-sync"; }
+grep -q '"changed": *false' "$WORK/out" || fail "re-sync changed something: $(cat "$WORK/out")"
+sync_list "$WORK/l2" || { cat "$WORK/err"; fail "update"; }
+fwd_monitor_stop
+[ "$(fwd_reloads "$WORK/mon2")" -eq 0 ] || fail "an update reloaded firewalld"
+[ "$(fwd_entries cdnallow4)" = "$(printf '192.0.2.128/25\n203.0.113.0/24')" ] ||
+	fail "runtime cdnallow4 after update: $(fwd_entries cdnallow4)"
+[ "$(fwd_entries cdnallow6)" = "2001:db8:2::/48" ] || fail "runtime cdnallow6 after update"
+fwd_assert_rt_eq_perm || fail "after update"
+grep -q "reload" "$WORK/err" && fail "update mentioned a reload: $(cat "$WORK/err")"
+
+# 4. the monitor sees reloads (so zero above means zero), and an admin's reload keeps the list
+fwd_monitor_start "$WORK/mon3"
+fwd_exec firewall-cmd --reload >/dev/null || fail "admin reload"
+fwd_monitor_stop
+[ "$(fwd_reloads "$WORK/mon3")" -ge 1 ] || fail "dbus-monitor did not see an admin reload"
+[ "$(fwd_entries cdnallow4)" = "$(printf '192.0.2.128/25\n203.0.113.0/24')" ] ||
+	fail "allowlist lost by firewall-cmd --reload"
+sync_list "$WORK/l2" --json >"$WORK/out" || fail "re-sync after reload"
+grep -q '"changed": *false' "$WORK/out" || fail "drift after admin reload"
+
+# 5. an entry added by hand that overlaps a wanted prefix: clear error, nothing lost
+fwd_exec firewall-cmd --ipset=cdnallow4 --add-entry=192.0.2.7 >/dev/null || fail "manual add"
+sync_list "$WORK/l1" && fail "sync over an overlapping manual entry succeeded"
+grep -q "overlaps entry 192.0.2.7" "$WORK/err" || fail "unclear overlap error: $(cat "$WORK/err")"
+grep -q -- "--remove-entry=192.0.2.7" "$WORK/err" || fail "overlap error gives no fix"
+fwd_entries cdnallow4 | grep -qx 203.0.113.0/24 || fail "failed sync lost a prefix"
+fwd_exec firewall-cmd --ipset=cdnallow4 --remove-entry=192.0.2.7 >/dev/null
+sync_list "$WORK/l1" || { cat "$WORK/err"; fail "sync after removing the manual entry"; }
+fwd_assert_rt_eq_perm || fail "after repair"
+
+# 6. a runtime-only drift (admin removed a prefix without --permanent) is repaired
+fwd_exec firewall-cmd --ipset=cdnallow4 --remove-entry=203.0.113.0/24 >/dev/null
+sync_list "$WORK/l1" || { cat "$WORK/err"; fail "repair sync"; }
+fwd_entries cdnallow4 | grep -qx 203.0.113.0/24 || fail "drift not repaired"
+
+# 7. other zones untouched, runtime and permanent
+[ "$(fwd_zones_but_ours)" = "$zones_before" ] || fail "other runtime zones changed"
+[ "$(fwd_zones_but_ours --permanent)" = "$zones_perm_before" ] ||
+	fail "other permanent zones changed"
+
+# 8. flush: zone and ipsets gone from runtime and permanent, the rest as before
+fwd_exec "$CDNALLOW" flush -b firewalld -c "$WORK/conf" --state-dir "$WORK/state" 2>"$WORK/err" ||
+	{ cat "$WORK/err"; fail "flush"; }
+fwd_exec firewall-cmd --get-zones | grep -qw cdnallow && fail "runtime zone left after flush"
+fwd_exec firewall-cmd --permanent --get-zones | grep -qw cdnallow && fail "permanent zone left"
+[ -z "$(fwd_exec firewall-cmd --get-ipsets)" ] || fail "runtime ipsets left after flush"
+[ -z "$(fwd_exec firewall-cmd --permanent --get-ipsets)" ] || fail "permanent ipsets left"
+[ "$(fwd_zones_but_ours)" = "$zones_before" ] || fail "flush changed other zones"
+echo "ok: firewalld sync, update without reload, reload survival, overlap error, flush"

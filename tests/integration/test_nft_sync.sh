@@ -1,0 +1,150 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# nftables backend against the real kernel, in a fresh network namespace:
+# sync from nothing, no-op re-sync (no kernel change at all), incremental update
+# (exact element messages, one generation), shrink refused, flush; every other
+# table (a native one and one made by iptables-nft) byte-identical throughout.
+# Then allow mode inside the admin's table: configured, discovered, ambiguous.
+set -u
+. "$TESTS_DIR/integration/lib/netns.sh"
+netns_require python3
+. "$TESTS_DIR/integration/lib/nft.sh"
+netns_init nft
+T=$NETNS_TMP
+pass=0
+ok() {
+	pass=$((pass + 1))
+	echo "ok $pass - $*"
+}
+
+netns_new origin
+netns_exec origin nft -f - <<'EOF' || netns_fail "admin ruleset"
+table ip other {
+	set keep { type ipv4_addr; flags interval; elements = { 10.9.0.0/16 } }
+	chain pass { type filter hook forward priority 0; policy accept; ip saddr @keep counter; }
+}
+EOF
+if command -v iptables-nft >/dev/null; then
+	netns_exec origin iptables-nft -A INPUT -s 192.0.2.99 -p tcp --dport 22 -j DROP ||
+		netns_fail "iptables-nft"
+fi
+nft_others origin >"$T/before"
+
+# --- lockdown in our own table
+nft_conf "$T/lock.conf" lockdown
+nft_list "$T/l1" 0 40
+nft_sync origin "$T/lock.conf" "$T/l1" || netns_fail "first sync"
+[ "$(nft_elems origin inet cdnallow cdn4)" = "$(nft_list_elems "$T/l1" 4)" ] ||
+	netns_fail "cdn4 differs from the list: $(nft_elems origin inet cdnallow cdn4 | head)"
+[ "$(nft_elems origin inet cdnallow cdn6)" = "2001:db8:cd::/48" ] || netns_fail "cdn6"
+[ "$(nft_elems origin inet cdnallow ports)" = "$(printf '443\n80')" ] || netns_fail "ports"
+netns_exec origin nft list chain inet cdnallow lockdown | grep -q 'hook prerouting priority mangle' ||
+	netns_fail "lockdown chain hook"
+[ "$(netns_exec origin nft list chain inet cdnallow lockdown | grep -c 'comment "cdnallow"')" = 3 ] ||
+	netns_fail "lockdown rules"
+diff -u "$T/before" <(nft_others origin) || netns_fail "other tables changed by sync"
+ok "sync from nothing"
+
+nft_monitored origin "$T/mon" nft_sync origin "$T/lock.conf" "$T/l1" || netns_fail "no-op sync"
+[ ! -s "$T/mon" ] || netns_fail "no-op sync changed the kernel: $(cat "$T/mon")"
+ok "no-op re-sync commits nothing"
+
+# Adjacent prefixes that cannot merge stay separate elements (5.1.41.0/25 starts where 5.1.40.0/24 ends).
+nft_list "$T/l2" 4 40
+echo "5.1.41.0/25" >>"$T/l2"
+echo "5.1.44.0/24" >>"$T/l2"
+nft_monitored origin "$T/mon" nft_sync origin "$T/lock.conf" "$T/l2" || netns_fail "incremental sync"
+[ "$(nft_elems origin inet cdnallow cdn4)" = "$(nft_list_elems "$T/l2" 4)" ] ||
+	netns_fail "cdn4 after the update differs from the list: $(diff <(nft_elems origin inet cdnallow cdn4) <(nft_list_elems "$T/l2" 4))"
+grep -q '^delete element inet cdnallow cdn4 { 5.1.0.0/24 }' "$T/mon" || netns_fail "no delete 5.1.0.0"
+grep -q '^delete element inet cdnallow cdn4 { 5.1.2.0/24 }' "$T/mon" || netns_fail "no delete 5.1.2.0"
+grep -q '^add element inet cdnallow cdn4 { 5.1.41.0/25 }' "$T/mon" || netns_fail "no add 5.1.41.0"
+grep -q '^add element inet cdnallow cdn4 { 5.1.44.0/24 }' "$T/mon" || netns_fail "no add 5.1.44.0"
+[ "$(grep -c element "$T/mon")" = 4 ] || netns_fail "extra element changes: $(cat "$T/mon")"
+[ "$(grep -c '^# new generation' "$T/mon")" = 1 ] || netns_fail "not one transaction"
+[ "$(awk '/element/ { print $1 }' "$T/mon" | uniq | tr '\n' ' ')" = "delete add " ] ||
+	netns_fail "deletions must come first"
+ok "incremental update: exact elements, deletions first, one generation"
+
+# A change made behind cdnallow's back moves the generation: the next sync dumps and repairs it.
+netns_exec origin nft add element inet cdnallow cdn4 '{ 9.9.9.0/24 }'
+nft_sync origin "$T/lock.conf" "$T/l2" || netns_fail "sync after a foreign change"
+! nft_elems origin inet cdnallow cdn4 | grep -q 9.9.9.0 || netns_fail "foreign element kept"
+ok "foreign element removed (generation id changed)"
+
+nft_list "$T/l3" 0 6
+nft_sync origin "$T/lock.conf" "$T/l3" >/dev/null 2>&1
+[ "$(nft_elems origin inet cdnallow cdn4)" = "$(nft_list_elems "$T/l2" 4)" ] ||
+	netns_fail "a list shrunk by 80% was applied"
+ok "shrink refused: installed set unchanged"
+
+nft_cmd origin flush "$T/lock.conf" "$T/l2" || netns_fail "flush"
+! netns_exec origin nft list table inet cdnallow >/dev/null 2>&1 || netns_fail "table left"
+diff -u "$T/before" <(netns_exec origin nft list ruleset) || netns_fail "flush touched others"
+ok "flush removes table inet cdnallow, nothing else"
+
+# --- allow mode in the admin's table
+netns_exec origin nft -f - <<'EOF' || netns_fail "admin table"
+table inet filter {
+	chain input {
+		type filter hook input priority 0; policy drop;
+		ct state established,related accept
+		iif lo accept
+	}
+}
+EOF
+nft_others origin >"$T/before2"
+nft_conf "$T/allow.conf" allow '[nftables]' 'table = inet filter' 'chain = input'
+rm -rf "$T/state-origin"
+nft_sync origin "$T/allow.conf" "$T/l1" || netns_fail "allow sync"
+netns_exec origin nft list chain inet filter input >"$T/chain"
+sed -n 4p "$T/chain" | grep -q 'tcp dport @cdnallow_ports ip saddr @cdnallow4 accept comment "cdnallow"' ||
+	netns_fail "v4 rule not first: $(cat "$T/chain")"
+sed -n 5p "$T/chain" | grep -q 'ip6 saddr @cdnallow6 accept comment "cdnallow"' ||
+	netns_fail "v6 rule not second"
+[ "$(nft_elems origin inet filter cdnallow4)" = "$(nft_list_elems "$T/l1" 4)" ] ||
+	netns_fail "cdnallow4 content"
+! netns_exec origin nft list table inet cdnallow >/dev/null 2>&1 ||
+	netns_fail "allow mode in the admin table left table inet cdnallow behind"
+nft_monitored origin "$T/mon" nft_sync origin "$T/allow.conf" "$T/l1" || netns_fail "allow no-op"
+[ ! -s "$T/mon" ] || netns_fail "allow no-op changed the kernel"
+nft_sync origin "$T/allow.conf" "$T/l2" || netns_fail "allow update"
+[ "$(nft_elems origin inet filter cdnallow4)" = "$(nft_list_elems "$T/l2" 4)" ] ||
+	netns_fail "cdnallow4 after update"
+ok "allow mode in table inet filter: rules on top, sets, no-op, update"
+
+# A wiped rule is repaired, without duplicating the surviving one.
+h=$(netns_exec origin nft -a list chain inet filter input | awk '/ip6 saddr @cdnallow6/ { print $NF }')
+netns_exec origin nft delete rule inet filter input handle "$h"
+nft_sync origin "$T/allow.conf" "$T/l2" || netns_fail "repair sync"
+[ "$(netns_exec origin nft list chain inet filter input | grep -c 'comment "cdnallow"')" = 2 ] ||
+	netns_fail "repair did not restore exactly two rules"
+ok "deleted rule repaired"
+
+nft_cmd origin flush "$T/allow.conf" "$T/l2" || netns_fail "allow flush"
+diff -u "$T/before2" <(netns_exec origin nft list ruleset) || netns_fail "flush left traces"
+ok "flush removes our rules and sets from the admin table, nothing else"
+
+# Discovery: one admin drop chain → used with a warning.
+nft_conf "$T/auto.conf" allow
+rm -rf "$T/state-origin"
+out=$(netns_exec origin "$CDNALLOW" sync -b nftables -c "$T/auto.conf" -s "$(nft_src origin "$T/l1")" \
+	--state-dir "$T/state-origin" 2>&1) || netns_fail "discovery sync: $out"
+echo "$out" | grep -q 'table inet filter chain input' || netns_fail "no discovery warning: $out"
+netns_exec origin nft list chain inet filter input | grep -q '@cdnallow4 accept' ||
+	netns_fail "discovered chain not used"
+nft_cmd origin flush "$T/auto.conf" "$T/l1" || netns_fail "flush after discovery"
+ok "single drop chain discovered"
+
+netns_exec origin nft add table inet second
+netns_exec origin nft add chain inet second input '{ type filter hook input priority 10; policy drop; }'
+if out=$(netns_exec origin "$CDNALLOW" sync -b nftables -c "$T/auto.conf" -s "$(nft_src origin "$T/l1")" \
+	--state-dir "$T/state-origin" 2>&1); then
+	netns_fail "two drop chains must be refused"
+fi
+echo "$out" | grep -q 'inet filter' && echo "$out" | grep -q 'inet second' ||
+	netns_fail "refusal does not list both chains: $out"
+! netns_exec origin nft list ruleset | grep -q cdnallow || netns_fail "refused sync left objects"
+ok "several drop chains refused, listing them"
+
+echo "all $pass nftables sync checks passed"

@@ -1,0 +1,93 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# End to end through the ufw backend: a cdn host keeps opening TCP connections
+# to the origin's port 443 while cdnallow applies a stream of list updates
+# (one prefix added, then removed again), and not a single connection may
+# fail; the outsider stays out. Rules mode: 25 updates, because each one is a
+# ufw call of 0.5-1 s (100 would take minutes and prove no more: every update
+# is the same single add or delete). Ipset mode: 100 updates (set swaps).
+set -uo pipefail
+. "$(dirname "$0")/lib/netns.sh"
+. "$(dirname "$0")/lib/ufw.sh"
+netns_require
+ufw_require
+[ -n "${CDNALLOW:-}" ] && [ -x "$CDNALLOW" ] || netns_skip "CDNALLOW not set"
+netns_init ufw
+netns_topology
+ufw_start origin
+netns_listen origin 443
+
+pass=0
+ok() {
+	pass=$((pass + 1))
+	echo "ok - $*"
+}
+
+T=$NETNS_TMP
+printf '[guard]\nallow_test_ranges = true\n' >"$T/rules.conf"
+printf '[guard]\nallow_test_ranges = true\n[ufw]\nipset_threshold = 3\n' >"$T/ipset.conf"
+printf '203.0.113.0/24\n192.0.2.128/26\n198.51.100.128/26\n198.51.100.224/27\n2001:db8:cd::/48\n2001:db8:ce::/48\n' >"$T/l1"
+grep -v '198.51.100.224/27' "$T/l1" >"$T/l2"
+
+# probe loop in the cdn host: one connection every 50 ms until $T/stop exists
+probe_start() {
+	rm -f "$T/stop" "$T/probe.ok" "$T/probe.fail"
+	netns_exec cdn bash -c '
+		t=$1 addr=$2
+		ok=0 fail=0
+		while [ ! -e "$t/stop" ]; do
+			if timeout 1 bash -c "exec 3<>/dev/tcp/$addr/443" 2>/dev/null; then
+				ok=$((ok + 1))
+			else
+				fail=$((fail + 1))
+			fi
+			sleep 0.05
+		done
+		echo $ok >"$t/probe.ok"
+		echo $fail >"$t/probe.fail"
+	' probe "$T" "$NETNS_ORIGIN4" &
+	PROBE=$!
+}
+
+probe_stop() {
+	touch "$T/stop"
+	wait "$PROBE"
+}
+
+run_mode() { # MODE COUNT
+	local mode=$1 count=$2 i list out t0 t1
+	out=$(ufw_sync sync -b ufw -c "$T/$mode.conf" --state-dir "$T/state" -s "$T/l1" 2>&1) ||
+		netns_fail "$mode: first sync: $out"
+	netns_expect_open cdn "$NETNS_ORIGIN4" 443
+	probe_start
+	sleep 0.3
+	t0=$(date +%s%N)
+	for ((i = 0; i < count; i++)); do
+		list=$T/l$((i % 2 + 1))
+		[ $((i % 2)) = 0 ] && list=$T/l2 || list=$T/l1
+		out=$(ufw_sync sync -b ufw -c "$T/$mode.conf" --state-dir "$T/state" -s "$list" 2>&1) ||
+			{ probe_stop; netns_fail "$mode: update $i: $out"; }
+	done
+	t1=$(date +%s%N)
+	sleep 0.3
+	probe_stop
+	echo "$mode: $count updates in $(((t1 - t0) / 1000000)) ms, $(cat "$T/probe.ok") connections ok, $(cat "$T/probe.fail") failed"
+	[ "$(cat "$T/probe.fail")" = 0 ] || netns_fail "$mode: $(cat "$T/probe.fail") connections from the cdn host failed"
+	[ "$(cat "$T/probe.ok")" -gt "$count" ] || netns_fail "$mode: too few probes ($(cat "$T/probe.ok"))"
+	netns_expect_closed outsider "$NETNS_ORIGIN4" 443
+	ok "$mode mode: $count updates, 0 failed connections from the cdn host"
+}
+
+run_mode rules 25
+run_mode ipset 100
+# and the switch back, probed as well
+probe_start
+sleep 0.3
+out=$(ufw_sync sync -b ufw -c "$T/rules.conf" --state-dir "$T/state" -s "$T/l1" 2>&1) ||
+	{ probe_stop; netns_fail "switch to rules: $out"; }
+sleep 0.3
+probe_stop
+[ "$(cat "$T/probe.fail")" = 0 ] || netns_fail "switch ipset -> rules: $(cat "$T/probe.fail") connections failed"
+ok "switch ipset -> rules under load: 0 failed connections"
+
+echo "PASS: $pass checks"

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests for the text-list parser (src/core/prefix_text.c): whitespace,
+ * comments, line ends and error messages on made-up inputs, then the real
+ * provider payloads in FIXTURES_DIR, including the HTML and empty bodies
+ * that were served in place of a list.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "diag.h"
+#include "prefix_set.h"
+
+struct ctx {
+	struct prefix_set *s;
+	struct diag d;
+};
+
+static int setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -1;
+	c->s = prefix_set_new();
+	diag_init(&c->d);
+	*state = c;
+	return c->s ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	prefix_set_free(c->s);
+	diag_release(&c->d);
+	free(c);
+	return 0;
+}
+
+static int parse(struct ctx *c, const char *buf, size_t len)
+{
+	diag_release(&c->d);
+	diag_init(&c->d);
+	return prefix_set_parse_text(c->s, buf, len, "list.txt", &c->d);
+}
+
+static int parse_str(struct ctx *c, const char *text)
+{
+	return parse(c, text, strlen(text));
+}
+
+static void assert_set(const struct prefix_set *s, const char *want)
+{
+	char got[8192] = "", buf[PREFIX_STRLEN];
+	size_t o = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		prefix_format(&s->v[i], buf, sizeof(buf));
+		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s", i ? " " : "", buf);
+		assert_true(o < sizeof(got));
+	}
+	assert_string_equal(got, want);
+}
+
+static char *read_fixture(const char *name, size_t *len)
+{
+	char path[512];
+	char *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static int parse_fixture(struct ctx *c, const char *name)
+{
+	size_t len;
+	char *buf = read_fixture(name, &len);
+	int r = parse(c, buf, len);
+
+	free(buf);
+	return r;
+}
+
+static void test_layout(void **state)
+{
+	struct ctx *c = *state;
+
+	assert_int_equal(parse_str(c, "# header\n\n192.0.2.0/24\r\n  198.51.100.0/24\t# edge\n"
+				      "\t2001:db8::/32 \r\n#192.0.2.99\n   \n\t\n203.0.113.0/24"),
+			 0);
+	assert_set(c->s, "192.0.2.0/24 198.51.100.0/24 2001:db8::/32 203.0.113.0/24");
+	assert_string_equal(c->d.msg, "");
+	assert_int_equal(c->d.nwarnings, 0);
+	/* parsing appends */
+	assert_int_equal(parse_str(c, "192.0.2.0/25\n"), 0);
+	assert_int_equal(c->s->n, 5);
+	prefix_set_clear(c->s);
+	/* only comments, only blanks, nothing at all, a lone CR */
+	assert_int_equal(parse_str(c, "# nothing here\n#\n"), 0);
+	assert_int_equal(parse_str(c, "\n\r\n \t \n"), 0);
+	assert_int_equal(parse_str(c, ""), 0);
+	assert_int_equal(parse(c, NULL, 0), 0);
+	assert_int_equal(parse_str(c, "\r"), 0);
+	assert_int_equal(c->s->n, 0);
+	/* comment glued to the prefix; UTF-8 BOM */
+	assert_int_equal(parse_str(c, "\xef\xbb\xbf"
+				      "192.0.2.0/24#x\n"),
+			 0);
+	assert_set(c->s, "192.0.2.0/24");
+	prefix_set_clear(c->s);
+	/* no trailing newline, and CR only at the very end */
+	assert_int_equal(parse_str(c, "192.0.2.0/24\n198.51.100.1\r"), 0);
+	assert_set(c->s, "192.0.2.0/24 198.51.100.1/32");
+}
+
+static void test_errors(void **state)
+{
+	struct ctx *c = *state;
+	char *big;
+
+	assert_int_equal(parse_str(c, "192.0.2.0/24\n\nbogus entry\n"), -EINVAL);
+	assert_string_equal(c->d.msg, "list.txt:3: bad prefix 'bogus entry' (byte offset 14): "
+				      "not an IPv4 or IPv6 prefix");
+	/* the set is left as it was */
+	assert_int_equal(c->s->n, 0);
+	assert_int_equal(parse_str(c, "192.0.2.0/24\r\n  192.0.2.0/33 # c\r\n"), -EINVAL);
+	assert_string_equal(c->d.msg, "list.txt:2: bad prefix '192.0.2.0/33' (byte offset 16): "
+				      "bad prefix length");
+	assert_int_equal(parse_str(c, "2001:db8::/32\n::ffff:192.0.2.1"), -EINVAL);
+	assert_string_equal(c->d.msg,
+			    "list.txt:2: bad prefix '::ffff:192.0.2.1' (byte offset 14): "
+			    "IPv4-mapped or IPv4-compatible IPv6 address, use the IPv4 form");
+	assert_int_equal(parse_str(c, "192.0.2.0/24 198.51.100.0/24"), -EINVAL);
+	assert_int_equal(parse_str(c, "192.0.2.0/24,"), -EINVAL);
+	assert_int_equal(parse_str(c, "192.0.2.0/24;"), -EINVAL);
+	assert_int_equal(parse_str(c, "192.0.2.0/24\v"), -EINVAL);
+	assert_int_equal(parse(c, "192.0.2.0/24\n\x01\xff", 15), -EINVAL);
+	assert_string_equal(c->d.msg, "list.txt:2: bad prefix '\\x01\\xff' (byte offset 13): "
+				      "not an IPv4 or IPv6 prefix");
+	/* NUL anywhere, even in a comment, means this is not text */
+	assert_int_equal(parse(c, "192.0.2.0/24\n# a\0b\n", 19), -EINVAL);
+	assert_string_equal(c->d.msg, "list.txt:2: NUL byte (byte offset 16): not a text list");
+	assert_int_equal(parse(c, "192.0.2.0/24\0", 13), -EINVAL);
+	/* a very long token is cut in the message */
+	big = malloc(5001);
+	assert_non_null(big);
+	memset(big, '9', 5000);
+	big[5000] = '\0';
+	assert_int_equal(parse_str(c, big), -EINVAL);
+	assert_true(strlen(c->d.msg) < 200);
+	assert_non_null(strstr(c->d.msg, "999...' (byte offset 0)"));
+	free(big);
+	assert_int_equal(c->s->n, 0);
+}
+
+static void test_host_bits_warnings(void **state)
+{
+	struct ctx *c = *state;
+	char buf[4096];
+	size_t o = 0;
+
+	assert_int_equal(parse_str(c, "192.0.2.1/24\n2001:db8::1/64\n198.51.100.0/24"), 0);
+	assert_set(c->s, "192.0.2.0/24 2001:db8::/64 198.51.100.0/24");
+	assert_int_equal(c->d.nwarnings, 2);
+	assert_string_equal(c->d.warnings[0],
+			    "list.txt:1: '192.0.2.1/24' has host bits set, using 192.0.2.0/24");
+	assert_string_equal(c->d.warnings[1],
+			    "list.txt:2: '2001:db8::1/64' has host bits set, using 2001:db8::/64");
+	prefix_set_clear(c->s);
+	for (int i = 0; i < 25; i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "10.0.%d.1/24\n", i);
+	assert_int_equal(parse_str(c, buf), 0);
+	assert_int_equal(c->s->n, 25);
+	assert_int_equal(c->d.nwarnings, 11);
+	assert_string_equal(c->d.warnings[9],
+			    "list.txt:10: '10.0.9.1/24' has host bits set, using 10.0.9.0/24");
+	assert_string_equal(c->d.warnings[10],
+			    "list.txt: 25 prefixes had host bits set (first 10 shown)");
+}
+
+static void test_html(void **state)
+{
+	struct ctx *c = *state;
+
+	assert_int_equal(parse_str(c, "\r\n  <!DOCTYPE html>\n<html>"), -EINVAL);
+	assert_string_equal(c->d.msg,
+			    "list.txt:2: looks like an HTML page, not a list of prefixes");
+	assert_int_equal(parse_str(c, "<html>"), -EINVAL);
+	assert_string_equal(c->d.msg,
+			    "list.txt:1: looks like an HTML page, not a list of prefixes");
+	/* '<' after a prefix is just a bad line */
+	assert_int_equal(parse_str(c, "192.0.2.0/24\n<html>"), -EINVAL);
+	assert_string_equal(c->d.msg, "list.txt:2: bad prefix '<html>' (byte offset 13): "
+				      "not an IPv4 or IPv6 prefix");
+}
+
+static void test_fixture_cloudflare(void **state)
+{
+	struct ctx *c = *state;
+	struct prefix_set *nl = prefix_set_new();
+
+	assert_int_equal(parse_fixture(c, "cloudflare-ips-v4.txt"), 0);
+	assert_int_equal(c->s->n, 15);
+	assert_int_equal(prefix_set_count(c->s, AF_INET), 15);
+	assert_int_equal(prefix_set_aggregate(c->s), 0);
+	assert_int_equal(c->s->n, 15);
+	/* the 2021 variant: trailing newline and another order, same set */
+	assert_int_equal(prefix_set_copy(nl, c->s), 0);
+	prefix_set_clear(c->s);
+	assert_int_equal(parse_fixture(c, "cloudflare-ips-v4-trailing-newline.txt"), 0);
+	assert_int_equal(c->s->n, 15);
+	assert_int_equal(prefix_set_aggregate(c->s), 0);
+	assert_true(prefix_set_equal(c->s, nl));
+
+	prefix_set_clear(c->s);
+	assert_int_equal(parse_fixture(c, "cloudflare-ips-v6.txt"), 0);
+	assert_int_equal(prefix_set_count(c->s, AF_INET6), 7);
+	assert_int_equal(prefix_set_aggregate(c->s), 0);
+	assert_int_equal(prefix_set_copy(nl, c->s), 0);
+	prefix_set_clear(c->s);
+	assert_int_equal(parse_fixture(c, "cloudflare-ips-v6-trailing-newline.txt"), 0);
+	assert_int_equal(prefix_set_aggregate(c->s), 0);
+	assert_true(prefix_set_equal(c->s, nl));
+	assert_int_equal(c->d.nwarnings, 0);
+	prefix_set_free(nl);
+}
+
+static void test_fixture_akamai(void **state)
+{
+	struct ctx *c = *state;
+	struct prefix p;
+
+	assert_int_equal(parse_fixture(c, "akamai-v4.txt"), 0);
+	assert_int_equal(c->s->n, 19);
+	assert_int_equal(prefix_set_count(c->s, AF_INET), 19);
+	assert_int_equal(c->d.nwarnings, 0);
+	assert_int_equal(prefix_parse("23.0.0.0/12", 11, &p, NULL), 0);
+	assert_int_equal(prefix_set_aggregate(c->s), 0);
+	assert_true(prefix_set_contains(c->s, &p));
+	prefix_set_clear(c->s);
+	assert_int_equal(parse_fixture(c, "akamai-v6.txt"), 0);
+	assert_int_equal(c->s->n, 3);
+	assert_int_equal(prefix_set_count(c->s, AF_INET6), 3);
+}
+
+static void test_fixture_error_bodies(void **state)
+{
+	static const char *const html[] = {
+		"cloudflare-ips-v4-error-500.html",
+		"cloudflare-ips-v4-error-502.html",
+		"cloudflare-ips-v4-error-challenge.html",
+		"cloudflare-ips-v4-error-notfound.html",
+	};
+	struct ctx *c = *state;
+
+	for (size_t i = 0; i < sizeof(html) / sizeof(html[0]); i++) {
+		assert_int_equal(parse_fixture(c, html[i]), -EINVAL);
+		assert_non_null(strstr(c->d.msg, "looks like an HTML page"));
+		assert_int_equal(c->s->n, 0);
+	}
+	/* empty is not a parse error: the guard refuses empty lists */
+	assert_int_equal(parse_fixture(c, "fastly-error-empty.txt"), 0);
+	assert_int_equal(c->s->n, 0);
+	assert_string_equal(c->d.msg, "");
+	/* JSON is not a text list either */
+	assert_int_equal(parse_fixture(c, "fastly.json"), -EINVAL);
+	assert_non_null(strstr(c->d.msg, "list.txt:1: bad prefix '{"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_bits_warnings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixture_cloudflare, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixture_akamai, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixture_error_bodies, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

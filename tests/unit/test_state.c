@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * state.json and applied.txt round trips, damaged files reported as corrupt
+ * (never read as a smaller set), file modes, and the run lock held by another
+ * process (a forked child). Prefixes are documentation ranges (made up).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "tmpdir.h"
+
+#include "cache.h"
+#include "diag.h"
+#include "prefix.h"
+#include "prefix_set.h"
+#include "state.h"
+
+struct fx {
+	char *dir;
+	struct diag d;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->dir = tmpdir_make();
+	assert_non_null(f->dir);
+	diag_init(&f->d);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	diag_release(&f->d);
+	tmpdir_remove(f->dir);
+	free(f);
+	return 0;
+}
+
+static void fill_state(struct state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->last_run = 1700000100;
+	st->last_success = 1700000000;
+	st->result = -EPERM;
+	st->backend = strdup("nftables");
+	st->mode = strdup("lockdown");
+	st->count[0] = 15;
+	st->count[1] = 7;
+	st->sources[0].name = strdup("cloudflare");
+	st->sources[0].status = strdup("fresh");
+	st->sources[0].count = 22;
+	st->sources[0].data_time = 1699999000;
+	st->sources[1].name = strdup("office");
+	st->sources[1].status = NULL;
+	st->sources[1].count = 0;
+	st->sources[1].data_time = 0;
+	st->nsources = 2;
+}
+
+static void write_file(struct fx *f, const char *name, const char *text)
+{
+	char *p = tmpdir_path(f->dir, name);
+
+	assert_int_equal(tmpdir_write(p, text, strlen(text)), 0);
+	free(p);
+}
+
+static void test_round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct state in, out;
+	char *sub = tmpdir_path(f->dir, "var/lib/cdnallow");
+	char *file = tmpdir_path(sub, "state.json");
+
+	fill_state(&in);
+	assert_int_equal(state_save(sub, &in, &f->d), 0);
+	assert_int_equal(state_load(sub, &out, &f->d), 0);
+	assert_string_equal(f->d.msg, "");
+	assert_int_equal(out.last_run, in.last_run);
+	assert_int_equal(out.last_success, in.last_success);
+	assert_int_equal(out.result, -EPERM);
+	assert_string_equal(out.backend, "nftables");
+	assert_string_equal(out.mode, "lockdown");
+	assert_int_equal(out.count[0], 15);
+	assert_int_equal(out.count[1], 7);
+	assert_int_equal(out.nsources, 2);
+	assert_string_equal(out.sources[0].name, "cloudflare");
+	assert_string_equal(out.sources[0].status, "fresh");
+	assert_int_equal(out.sources[0].count, 22);
+	assert_int_equal(out.sources[0].data_time, 1699999000);
+	assert_string_equal(out.sources[1].name, "office");
+	assert_null(out.sources[1].status);
+	assert_int_equal(state_source_count(&out, "cloudflare"), 22);
+	assert_int_equal(state_source_count(&out, "missing"), 0);
+	assert_int_equal(tmpdir_mode(sub), 0700);
+	assert_int_equal(tmpdir_mode(file), 0600);
+	assert_int_equal(tmpdir_count(sub, ".tmp."), 0);
+
+	/* saving again replaces the file */
+	in.result = 0;
+	assert_int_equal(state_save(sub, &in, &f->d), 0);
+	state_release(&out);
+	assert_int_equal(state_load(sub, &out, &f->d), 0);
+	assert_int_equal(out.result, 0);
+	state_release(&out);
+	assert_null(out.backend);
+	state_release(&in);
+	free(sub);
+	free(file);
+}
+
+static void test_missing(void **state)
+{
+	struct fx *f = *state;
+	struct state st;
+	struct prefix_set *set = prefix_set_new();
+
+	assert_int_equal(state_load(f->dir, &st, &f->d), -ENOENT);
+	assert_int_equal(state_load_applied(f->dir, set, &f->d), -ENOENT);
+	assert_string_equal(f->d.msg, "");
+	prefix_set_free(set);
+}
+
+static void test_corrupt(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} cases[] = {
+		{ "", "line 1" },
+		{ "{\"version\":1,\"last_run\":17", "line 1" },
+		{ "[]", "not a JSON object" },
+		{ "{\"version\":2}", "version 2 is not 1" },
+		{ "{\"version\":1}", "'last_run' is missing" },
+		{ "{\"version\":1,\"last_run\":1,\"last_success\":1,\"result\":0,"
+		  "\"backend\":5}",
+		  "'backend' is missing or not a string" },
+		{ "{\"version\":1,\"last_run\":1,\"last_success\":1,\"result\":0,"
+		  "\"backend\":\"x\",\"mode\":\"allow\"}",
+		  "'count' is missing" },
+		{ "{\"version\":1,\"last_run\":1,\"last_success\":1,\"result\":0,"
+		  "\"backend\":\"x\",\"mode\":\"allow\",\"count\":{\"ipv4\":-1,\"ipv6\":0}}",
+		  "'ipv4' is missing" },
+		{ "{\"version\":1,\"last_run\":1,\"last_success\":1,\"result\":0,"
+		  "\"backend\":\"x\",\"mode\":\"allow\",\"count\":{\"ipv4\":1,\"ipv6\":0}}",
+		  "'sources' is missing" },
+		{ "{\"version\":1,\"last_run\":1,\"last_success\":1,\"result\":0,"
+		  "\"backend\":\"x\",\"mode\":\"allow\",\"count\":{\"ipv4\":1,\"ipv6\":0},"
+		  "\"sources\":[{\"name\":\"a\",\"status\":\"fresh\",\"count\":1}]}",
+		  "'data_time' is missing" },
+		{ "{\"version\":1,\"last_run\":1,\"last_run\":2}", "duplicate" },
+	};
+	struct fx *f = *state;
+	struct state st;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_file(f, "state.json", cases[i].text);
+		assert_int_equal(state_load(f->dir, &st, &f->d), -EBADMSG);
+		assert_non_null(strstr(f->d.msg, "state file '"));
+		assert_non_null(strstr(f->d.msg, "/state.json' is corrupt ("));
+		if (!strstr(f->d.msg, cases[i].why))
+			fail_msg("case %zu: '%s' lacks '%s'", i, f->d.msg, cases[i].why);
+		/* nothing half-filled is left to free */
+		assert_null(st.backend);
+		assert_int_equal(st.nsources, 0);
+		diag_clear_err(&f->d);
+	}
+}
+
+static void test_too_many_sources(void **state)
+{
+	struct fx *f = *state;
+	struct state st;
+	char *text = NULL, *p;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	assert_non_null(m);
+	fputs("{\"version\":1,\"last_run\":1,\"last_success\":1,\"result\":0,\"backend\":null,"
+	      "\"mode\":null,\"count\":{\"ipv4\":0,\"ipv6\":0},\"sources\":[",
+	      m);
+	for (int i = 0; i <= STATE_MAX_SOURCES; i++)
+		fprintf(m, "%s{\"name\":\"s%d\",\"status\":null,\"count\":0,\"data_time\":0}",
+			i ? "," : "", i);
+	fputs("]}", m);
+	fclose(m);
+	write_file(f, "state.json", text);
+	assert_int_equal(state_load(f->dir, &st, &f->d), -EBADMSG);
+	assert_non_null(strstr(f->d.msg, "more than 64 sources"));
+	/* one source fewer is fine */
+	p = strstr(text, ",{\"name\":\"s64\"");
+	assert_non_null(p);
+	strcpy(p, "]}");
+	write_file(f, "state.json", text);
+	assert_int_equal(state_load(f->dir, &st, &f->d), 0);
+	assert_int_equal(st.nsources, STATE_MAX_SOURCES);
+	assert_null(st.backend);
+	state_release(&st);
+	free(text);
+}
+
+static void add(struct prefix_set *s, const char *text)
+{
+	struct prefix p;
+
+	assert_int_equal(prefix_parse(text, strlen(text), &p, NULL), 0);
+	assert_int_equal(prefix_set_add(s, &p), 0);
+}
+
+static struct prefix_set *sample_set(void)
+{
+	struct prefix_set *s = prefix_set_new();
+
+	assert_non_null(s);
+	add(s, "198.51.100.0/24");
+	add(s, "192.0.2.0/25");
+	add(s, "192.0.2.128/25");
+	add(s, "2001:db8:2::/48");
+	add(s, "203.0.113.7/32");
+	add(s, "2001:db8::/48");
+	assert_int_equal(prefix_set_aggregate(s), 0);
+	return s;
+}
+
+static void test_applied_round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct prefix_set *in = sample_set(), *out = prefix_set_new();
+	char *path = tmpdir_path(f->dir, "applied.txt");
+	char *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(state_save_applied(f->dir, in, &f->d), 0);
+	assert_int_equal(file_read_all(path, 4096, &buf, &len), 0);
+	assert_string_equal(buf, "# cdnallow applied set v1: 3 ipv4, 2 ipv6\n"
+				 "192.0.2.0/24\n"
+				 "198.51.100.0/24\n"
+				 "203.0.113.7/32\n"
+				 "2001:db8::/48\n"
+				 "2001:db8:2::/48\n");
+	assert_int_equal(tmpdir_mode(path), 0600);
+	/* load clears what the set held before */
+	add(out, "203.0.113.0/24");
+	assert_int_equal(state_load_applied(f->dir, out, &f->d), 0);
+	assert_true(prefix_set_equal(in, out));
+
+	/* the empty set round-trips too */
+	prefix_set_clear(in);
+	assert_int_equal(state_save_applied(f->dir, in, &f->d), 0);
+	assert_int_equal(state_load_applied(f->dir, out, &f->d), 0);
+	assert_int_equal(out->n, 0);
+	assert_string_equal(f->d.msg, "");
+	free(buf);
+	free(path);
+	prefix_set_free(in);
+	prefix_set_free(out);
+}
+
+static void test_applied_corrupt(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} cases[] = {
+		/* cut at a line boundary: still parses, but the header counts disagree */
+		{ "# cdnallow applied set v1: 3 ipv4, 2 ipv6\n192.0.2.0/24\n198.51.100.0/24\n",
+		  "header says 3 ipv4 and 2 ipv6, file holds 2 and 0" },
+		{ "# cdnallow applied set v1: 1 ipv4, 0 ipv6\n192.0.2.0/2x\n", "corrupt: " },
+		{ "192.0.2.0/24\n", "no valid header line" },
+		{ "# cdnallow applied set v1: x ipv4, 0 ipv6\n192.0.2.0/24\n",
+		  "no valid header line" },
+		{ "", "no valid header line" },
+	};
+	struct fx *f = *state;
+	struct prefix_set *set = prefix_set_new();
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		write_file(f, "applied.txt", cases[i].text);
+		add(set, "203.0.113.0/24");
+		assert_int_equal(state_load_applied(f->dir, set, &f->d), -EBADMSG);
+		if (!strstr(f->d.msg, cases[i].why))
+			fail_msg("case %zu: '%s' lacks '%s'", i, f->d.msg, cases[i].why);
+		assert_non_null(strstr(f->d.msg, "applied"));
+		/* never a partial set */
+		assert_int_equal(set->n, 0);
+		diag_clear_err(&f->d);
+	}
+	prefix_set_free(set);
+}
+
+/* A child takes the lock, reports on a pipe, and holds it until told (or for hold_ms). */
+static pid_t lock_child(const char *dir, int hold_ms, int *ready_fd, int *release_fd)
+{
+	int ready[2], release[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(release), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct diag d;
+		int fd = -1;
+		char c = 'x';
+
+		diag_init(&d);
+		close(ready[0]);
+		close(release[1]);
+		if (state_lock(dir, 0, &fd, &d) < 0)
+			_exit(1);
+		if (write(ready[1], &c, 1) != 1)
+			_exit(2);
+		if (hold_ms > 0) {
+			struct timespec ts = { hold_ms / 1000, (hold_ms % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		} else if (read(release[0], &c, 1) < 0) {
+			_exit(3);
+		}
+		state_unlock(fd);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(release[0]);
+	*ready_fd = ready[0];
+	*release_fd = release[1];
+	return pid;
+}
+
+static void wait_child(pid_t pid)
+{
+	int status = 0;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_lock_contention(void **state)
+{
+	struct fx *f = *state;
+	int ready, release, fd = -1;
+	char c, want[64];
+	struct timespec t0, t1;
+	pid_t pid = lock_child(f->dir, 0, &ready, &release);
+
+	assert_int_equal(read(ready, &c, 1), 1);
+	assert_int_equal(state_lock(f->dir, 0, &fd, &f->d), -EWOULDBLOCK);
+	assert_int_equal(fd, -1);
+	assert_non_null(strstr(f->d.msg, "/lock'"));
+	assert_non_null(strstr(f->d.msg, f->dir));
+	snprintf(want, sizeof(want), "(pid %ld)", (long)pid);
+	if (!strstr(f->d.msg, want))
+		fail_msg("'%s' does not name the holder %s", f->d.msg, want);
+	diag_clear_err(&f->d);
+
+	/* waiting: still held after 1 s */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(state_lock(f->dir, 1, &fd, &f->d), -EWOULDBLOCK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec >= 1);
+	diag_clear_err(&f->d);
+
+	assert_int_equal(write(release, "x", 1), 1);
+	wait_child(pid);
+	close(ready);
+	close(release);
+	assert_int_equal(state_lock(f->dir, 0, &fd, &f->d), 0);
+	assert_true(fd >= 0);
+	state_unlock(fd);
+	state_unlock(-1);
+}
+
+static void test_lock_waits_for_release(void **state)
+{
+	struct fx *f = *state;
+	int ready, release, fd = -1;
+	char c, *lock = tmpdir_path(f->dir, "lock");
+	pid_t pid = lock_child(f->dir, 300, &ready, &release);
+
+	assert_int_equal(read(ready, &c, 1), 1);
+	assert_int_equal(state_lock(f->dir, 5, &fd, &f->d), 0);
+	assert_string_equal(f->d.msg, "");
+	assert_int_equal(tmpdir_mode(lock), 0600);
+	/* a second open file description conflicts even within one process */
+	{
+		int fd2 = -1;
+
+		assert_int_equal(state_lock(f->dir, 0, &fd2, &f->d), -EWOULDBLOCK);
+		assert_int_equal(fd2, -1);
+	}
+	state_unlock(fd);
+	wait_child(pid);
+	close(ready);
+	close(release);
+	free(lock);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_sources, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_applied_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_applied_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_contention, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_waits_for_release, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
