@@ -19,7 +19,8 @@ struct prefix_set;
 enum severity { SEV_ERROR = 0, SEV_WARNING = 1 };
 
 struct finding {
-	const char *check; /* static: "listen", "bind", "firewall", "docker", "freshness", "dns", "tls" */
+	const char *check; /* static: "listen", "bind", "firewall", "docker", "freshness", "dns",
+			      "tls" */
 	enum severity severity;
 	char *message; /* owned */
 	char *fix;     /* owned */
@@ -39,7 +40,7 @@ struct doctor_ctx {
 	const uint16_t *ports;
 	size_t nports;
 	const struct prefix_set *cdn; /* the ranges that must get through (aggregated) */
-	const char *proc;             /* "/proc"; tests point it elsewhere */
+	const char *proc;	      /* "/proc"; tests point it elsewhere */
 	bool lockdown;
 };
 
@@ -67,9 +68,9 @@ enum verdict { VERDICT_ACCEPT, VERDICT_DROP };
 
 /* The fate of a probe in one base chain of the nftables ruleset. */
 struct chain_verdict {
-	char where[160];  /* "table inet filter chain input (hook input, priority 0)" */
+	char where[160]; /* "table inet filter chain input (hook input, priority 0)" */
 	enum verdict verdict;
-	bool uncertain;   /* a rule the evaluator could not decide came before */
+	bool uncertain;	   /* a rule the evaluator could not decide came before */
 	char because[256]; /* "rule handle 7: … drop", "policy drop" */
 };
 
@@ -80,8 +81,8 @@ struct chain_verdict {
 int nft_eval_ruleset(const char *json, size_t len, const struct probe *p,
 		     struct chain_verdict **out, size_t *n, struct diag *d);
 /* Same for `iptables-legacy-save` output (filter table INPUT, raw/mangle PREROUTING). */
-int legacy_eval_save(const char *save, const struct probe *p, struct chain_verdict **out,
-		     size_t *n, struct diag *d);
+int legacy_eval_save(const char *save, const struct probe *p, struct chain_verdict **out, size_t *n,
+		     struct diag *d);
 
 /* Check 3: would the host's rules accept the CDN on every port (every place that can drop)? */
 int doctor_check_firewall(const struct doctor_ctx *c, struct findings *f, struct diag *d);

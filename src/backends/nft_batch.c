@@ -130,8 +130,9 @@ static int emit(struct nft_batch *b, const struct nft_target *t, const char *set
 			break;
 		}
 		nlh = nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(b->mb),
-					    del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, t->family,
-					    (del ? 0 : NLM_F_CREATE) | NLM_F_ACK, b->seq++);
+					    del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM,
+					    t->family, (del ? 0 : NLM_F_CREATE) | NLM_F_ACK,
+					    b->seq++);
 		more = nftnl_set_elems_nlmsg_build_payload_iter(nlh, it);
 		b->msgs[b->nmsgs++] = (struct msg_info){ .t = t,
 							 .set = setname,
@@ -147,8 +148,8 @@ static int emit(struct nft_batch *b, const struct nft_target *t, const char *set
 	return ret;
 }
 
-static int emit_family(struct nft_batch *b, const struct nft_target *t, const char *setname,
-		       int af, const struct prefix_set *ps, bool del)
+static int emit_family(struct nft_batch *b, const struct nft_target *t, const char *setname, int af,
+		       const struct prefix_set *ps, bool del)
 {
 	struct nftnl_set *s = NULL;
 	size_t inchunk = 0;
@@ -210,14 +211,12 @@ static void describe_elem(const struct nft_batch *b, const struct msg_info *mi, 
 	out[0] = '\0';
 	if (offs + sizeof(*e) > nlh->nlmsg_len || offs + e->nla_len > nlh->nlmsg_len)
 		return;
-	mnl_attr_for_each_nested(a, e)
-	{
+	mnl_attr_for_each_nested (a, e) {
 		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_FLAGS)
 			end = ntohl(mnl_attr_get_u32(a)) & NFT_SET_ELEM_INTERVAL_END;
 		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_KEY)
 			continue;
-		mnl_attr_for_each_nested(k, a)
-		{
+		mnl_attr_for_each_nested (k, a) {
 			if (mnl_attr_get_type(k) == NFTA_DATA_VALUE &&
 			    mnl_attr_get_payload_len(k) == (mi->af == AF_INET ? 4u : 16u))
 				inet_ntop(mi->af, mnl_attr_get_payload(k), addr, sizeof(addr));
@@ -320,7 +319,8 @@ int nft_batch_commit(struct nft_batch *b, struct nft_nl *nl, struct diag *d)
 		return -ENOSPC;
 	len = mnl_nlmsg_batch_size(b->mb);
 	nft_nl_grow_buffers(nl, len + MSG_MAX, b->nmsgs * 2048 + (1u << 20));
-	/* nfnetlink runs the whole batch inside this sendto(): every ack is queued when it returns. */
+	/* nfnetlink runs the whole batch inside this sendto(): every ack is queued when it returns.
+	 */
 	if (mnl_socket_sendto(nl->sock, mnl_nlmsg_batch_head(b->mb), len) < 0) {
 		ret = -errno;
 		diag_err(d, "sending a %zu-byte nftables batch: %s", len, strerror(errno));

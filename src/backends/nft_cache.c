@@ -51,8 +51,7 @@ static void fingerprint(const struct nft_handle *h, char *buf, size_t size)
 		fclose(f);
 	}
 	boot[strcspn(boot, "\n")] = '\0';
-	len = (size_t)snprintf(buf, size, "boot=%s netns=%" PRIu64, boot,
-			       nft_nl_netns_id(&h->nl));
+	len = (size_t)snprintf(buf, size, "boot=%s netns=%" PRIu64, boot, nft_nl_netns_id(&h->nl));
 	for (size_t i = 0; i < h->ntg && len < size; i++) {
 		const struct nft_target *t = &h->tg[i];
 
@@ -61,8 +60,8 @@ static void fingerprint(const struct nft_handle *h, char *buf, size_t size)
 					t->set6, t->lockdown);
 	}
 	for (size_t i = 0; i < h->cfg.nports && len < size; i++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%u", i ? "," : " ports=",
-					h->cfg.ports[i]);
+		len += (size_t)snprintf(buf + len, size - len, "%s%u",
+					i ? "," : " ports=", h->cfg.ports[i]);
 }
 
 int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set *s)
@@ -85,8 +84,9 @@ int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "fingerprint ", 12))
-			snprintf(fp, sizeof(fp), "%s", line + 12);
-		else if (sscanf(line, "genid %lu", &gen) == 1 || sscanf(line, "count %llu", &count) == 1 ||
+			snprintf(fp, sizeof(fp), "%.1000s", line + 12);
+		else if (sscanf(line, "genid %lu", &gen) == 1 ||
+			 sscanf(line, "count %llu", &count) == 1 ||
 			 sscanf(line, "hash %llx", &hash) == 1)
 			continue;
 	}
@@ -137,9 +137,9 @@ void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct pre
 		prefix_first_bytes(&s->v[i], r + 2);
 	}
 	fingerprint(h, fp, sizeof(fp));
-	n = asprintf(&meta, "cdnallow-nft-cache 1\nfingerprint %s\ngenid %lu\ncount %zu\nhash %llx\n",
-		     fp, (unsigned long)genid, s->n,
-		     (unsigned long long)fnv1a(buf, s->n * REC));
+	n = asprintf(&meta,
+		     "cdnallow-nft-cache 1\nfingerprint %s\ngenid %lu\ncount %zu\nhash %llx\n", fp,
+		     (unsigned long)genid, s->n, (unsigned long long)fnv1a(buf, s->n * REC));
 	nft_cache_drop(h);
 	path(h, "nft.applied", p, sizeof(p));
 	if (n > 0 && file_write_atomic(p, buf, s->n * REC, 0600) == 0) {

@@ -40,13 +40,14 @@ void nft_nl_close(struct nft_nl *nl);
  * to cb (a mnl_cb_t) until the dump ends or the ack arrives. -errno on a
  * kernel error (-ENOENT for a missing object).
  */
-int nft_nl_query(struct nft_nl *nl, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
-		 void *data);
+int nft_nl_query(struct nft_nl *nl, struct nlmsghdr *req,
+		 int (*cb)(const struct nlmsghdr *, void *), void *data);
 /* Builds the header of a request into nl's buffer with a fresh sequence number. */
 struct nlmsghdr *nft_nl_request(struct nft_nl *nl, uint16_t type, uint16_t family, uint16_t flags);
 /* The ruleset generation id (NFT_MSG_GETGEN). */
 int nft_nl_genid(struct nft_nl *nl, uint32_t *genid);
-/* A cookie unique to this network namespace for the kernel's uptime (SO_NETNS_COOKIE, else inode). */
+/* A cookie unique to this network namespace for the kernel's uptime (SO_NETNS_COOKIE, else inode).
+ */
 uint64_t nft_nl_netns_id(const struct nft_nl *nl);
 /* Raises the socket buffers (SO_SNDBUFFORCE/SO_RCVBUFFORCE) to at least the given sizes. */
 void nft_nl_grow_buffers(struct nft_nl *nl, size_t snd, size_t rcv);
@@ -72,9 +73,9 @@ struct nft_handle {
 	struct nft_nl nl;
 	struct nft_target tg[2]; /* tg[0] is the one read() reports */
 	size_t ntg;
-	bool stale_own; /* allow mode in the admin's table, yet table inet cdnallow exists */
+	bool stale_own;	     /* allow mode in the admin's table, yet table inet cdnallow exists */
 	char ambiguous[512]; /* several drop chains found: apply() refuses, listing them */
-	uint32_t genid;      /* at read() */
+	uint32_t genid;	     /* at read() */
 	bool have_genid;
 };
 

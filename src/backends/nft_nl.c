@@ -77,8 +77,8 @@ struct nlmsghdr *nft_nl_request(struct nft_nl *nl, uint16_t type, uint16_t famil
 	return nftnl_nlmsg_build_hdr(nl->buf, type, family, flags, ++nl->seq);
 }
 
-int nft_nl_query(struct nft_nl *nl, struct nlmsghdr *req, int (*cb)(const struct nlmsghdr *, void *),
-		 void *data)
+int nft_nl_query(struct nft_nl *nl, struct nlmsghdr *req,
+		 int (*cb)(const struct nlmsghdr *, void *), void *data)
 {
 	uint32_t seq = req->nlmsg_seq;
 	ssize_t n;
@@ -195,9 +195,9 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	if (ci->base) {
 		ci->hooknum = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);
 		ci->prio = nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO);
-		ci->policy = nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY) ?
-				     nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) :
-				     NF_ACCEPT;
+		ci->policy = nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY)
+				     ? nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY)
+				     : NF_ACCEPT;
 	}
 	if (c)
 		nftnl_chain_free(c);

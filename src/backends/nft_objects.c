@@ -90,10 +90,10 @@ int nft_objects_ensure_sets(struct nft_handle *h, struct diag *d)
 			fprintf(f, "add table inet %s\n", NFT_OWN_TABLE);
 		if (t->has_table && t->has_sets && t->ports_ok)
 			continue;
-		fprintf(f, "add set %s %s %s { type ipv4_addr; flags interval; }\n", fam(t), t->table,
-			t->set4);
-		fprintf(f, "add set %s %s %s { type ipv6_addr; flags interval; }\n", fam(t), t->table,
-			t->set6);
+		fprintf(f, "add set %s %s %s { type ipv4_addr; flags interval; }\n", fam(t),
+			t->table, t->set4);
+		fprintf(f, "add set %s %s %s { type ipv6_addr; flags interval; }\n", fam(t),
+			t->table, t->set6);
 		fprintf(f, "add set %s %s %s { type inet_service; }\n", fam(t), t->table, t->ports);
 		fprintf(f, "flush set %s %s %s\nadd element %s %s %s {", fam(t), t->table, t->ports,
 			fam(t), t->table, t->ports);
@@ -114,7 +114,8 @@ static void put_lockdown(FILE *f, const struct nft_target *t)
 	if (t->has_chain)
 		fprintf(f, "delete chain inet %s %s\n", NFT_OWN_TABLE, NFT_OWN_CHAIN);
 	fprintf(f,
-		"add chain inet %s %s { type filter hook prerouting priority -150; policy accept; }\n",
+		"add chain inet %s %s { type filter hook prerouting priority -150; policy accept; "
+		"}\n",
 		NFT_OWN_TABLE, NFT_OWN_CHAIN);
 	fprintf(f, "%s iif lo return comment \"%s\"\n", r, NFT_COMMENT);
 	fprintf(f,
@@ -192,7 +193,8 @@ static int set_scan_cb(const struct nlmsghdr *nlh, void *data)
 	for (size_t i = 0; table && name && i < sizeof(ours) / sizeof(ours[0]); i++)
 		if (!strcmp(name, ours[i]) &&
 		    !(family == NFPROTO_INET && !strcmp(table, NFT_OWN_TABLE)))
-			fprintf(ss->f, "delete set %s %s %s\n", nft_family_name(family), table, name);
+			fprintf(ss->f, "delete set %s %s %s\n", nft_family_name(family), table,
+				name);
 	if (s)
 		nftnl_set_free(s);
 	return MNL_CB_OK;

@@ -65,8 +65,7 @@ static int parse_elem(const struct nlattr *elem, struct elem_dump *ed)
 	const struct nlattr *a, *key = NULL;
 	uint32_t flags = 0;
 
-	mnl_attr_for_each_nested(a, elem)
-	{
+	mnl_attr_for_each_nested (a, elem) {
 		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_KEY)
 			key = a;
 		else if (mnl_attr_get_type(a) == NFTA_SET_ELEM_FLAGS)
@@ -74,8 +73,7 @@ static int parse_elem(const struct nlattr *elem, struct elem_dump *ed)
 	}
 	if (!key)
 		return 0;
-	mnl_attr_for_each_nested(a, key)
-	{
+	mnl_attr_for_each_nested (a, key) {
 		if (mnl_attr_get_type(a) == NFTA_DATA_VALUE)
 			return push_bound(ed, mnl_attr_get_payload(a), mnl_attr_get_payload_len(a),
 					  flags & NFT_SET_ELEM_INTERVAL_END);
@@ -88,12 +86,10 @@ static int elem_cb(const struct nlmsghdr *nlh, void *data)
 	struct elem_dump *ed = data;
 	const struct nlattr *a, *e;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
-	{
+	mnl_attr_for_each (a, nlh, sizeof(struct nfgenmsg)) {
 		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
 			continue;
-		mnl_attr_for_each_nested(e, a)
-		{
+		mnl_attr_for_each_nested (e, a) {
 			ed->err = parse_elem(e, ed);
 			if (ed->err < 0)
 				return MNL_CB_ERROR;

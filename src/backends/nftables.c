@@ -65,8 +65,10 @@ static int configured_target(struct nft_handle *h, struct nft_target *t, struct 
 		snprintf(fam, sizeof(fam), "inet");
 	}
 	if (n < 1 || n > 2 || !valid_name(name) || !valid_name(chain)) {
-		diag_err(d, "[nftables] table '%s' / chain '%s': expected 'inet NAME' and a chain name",
-			 h->cfg.nft_table, chain);
+		diag_err(
+			d,
+			"[nftables] table '%s' / chain '%s': expected 'inet NAME' and a chain name",
+			h->cfg.nft_table, chain);
 		return -EINVAL;
 	}
 	if (strcmp(fam, "inet")) {
@@ -87,11 +89,16 @@ static bool is_input_drop(const struct nft_chain_info *c)
 		c->family == NFPROTO_IPV6);
 }
 
-/* No [nftables] table: find the admin's own input chain with a drop policy (DESIGN.md §4). */
-static int discover_target(struct nft_handle *h, struct nft_target *t, bool *found,
-			   struct diag *d)
+/* The backend that manages a foreign owner's rules (Docker sits on iptables). */
+static const char *backend_for(const char *owner)
 {
-	struct nft_chain_info *v = NULL, *hit = NULL;
+	return strcmp(owner, "ufw") && strcmp(owner, "firewalld") ? "iptables" : owner;
+}
+
+/* No [nftables] table: find the admin's own input chain with a drop policy (DESIGN.md §4). */
+static int discover_target(struct nft_handle *h, struct nft_target *t, bool *found, struct diag *d)
+{
+	struct nft_chain_info *v = NULL, *hit = NULL, *foreign = NULL;
 	size_t n = 0, nhit = 0, len = 0;
 	int ret = nft_list_chains(&h->nl, &v, &n, d);
 
@@ -99,6 +106,8 @@ static int discover_target(struct nft_handle *h, struct nft_target *t, bool *fou
 	if (ret < 0)
 		return ret;
 	for (size_t i = 0; i < n; i++) {
+		if (is_input_drop(&v[i]) && nft_chain_owner(&v[i]) && !foreign)
+			foreign = &v[i];
 		if (!is_input_drop(&v[i]) || nft_chain_owner(&v[i]))
 			continue;
 		nhit++;
@@ -113,7 +122,8 @@ static int discover_target(struct nft_handle *h, struct nft_target *t, bool *fou
 		target_admin(t, hit->table, hit->name);
 		*found = true;
 		diag_warn(d,
-			  "nftables: allowing the CDN in table inet %s chain %s, whose policy is drop; "
+			  "nftables: allowing the CDN in table inet %s chain %s, whose policy is "
+			  "drop; "
 			  "set [nftables] table/chain to make this explicit",
 			  hit->table, hit->name);
 		h->ambiguous[0] = '\0';
@@ -128,12 +138,20 @@ static int discover_target(struct nft_handle *h, struct nft_target *t, bool *fou
 
 		snprintf(list, sizeof(list), "%s", h->ambiguous);
 		snprintf(h->ambiguous, sizeof(h->ambiguous),
-			 "several input chains drop by default (%s): set [nftables] table and chain "
+			 "several input chains drop by default (%.380s): set [nftables] table and "
+			 "chain "
 			 "to the one cdnallow must allow the CDN in",
 			 list);
+	} else if (h->cfg.mode == MODE_ALLOW && foreign) {
+		diag_warn(d,
+			  "nftables: table %s %s chain %s (%s) drops by default and an accept in "
+			  "nftables cannot override it: use the %s backend for allow mode",
+			  nft_family_name(foreign->family), foreign->table, foreign->name,
+			  nft_chain_owner(foreign), backend_for(nft_chain_owner(foreign)));
 	} else if (h->cfg.mode == MODE_ALLOW) {
-		diag_warn(d, "nftables: no input chain drops by default, so the web ports are open "
-			     "to everyone and allow mode changes nothing (lockdown would close them)");
+		diag_warn(d,
+			  "nftables: no input chain drops by default, so the web ports are open "
+			  "to everyone and allow mode changes nothing (lockdown would close them)");
 	}
 	free(v);
 	return 0;
@@ -271,22 +289,22 @@ static int nft_read(void *handle, struct backend_state *st, struct diag *d)
 	return 0;
 }
 
+/* add/del point at the plan's sets for the primary target (no copy of 100k prefixes). */
 struct diffs {
-	struct prefix_set *add[2], *del[2];
+	const struct prefix_set *add[2], *del[2];
+	struct prefix_set *own[4];
 };
 
 static void diffs_release(struct diffs *df)
 {
-	for (size_t i = 0; i < 2; i++) {
-		prefix_set_free(df->add[i]);
-		prefix_set_free(df->del[i]);
-		df->add[i] = df->del[i] = NULL;
-	}
+	for (size_t i = 0; i < 4; i++)
+		prefix_set_free(df->own[i]);
+	memset(df, 0, sizeof(*df));
 }
 
 /* Per-target element diffs against what each target holds (re-read when fresh). */
-static int compute_diffs(struct nft_handle *h, const struct plan *p, bool reread,
-			 struct diffs *df, struct diag *d)
+static int compute_diffs(struct nft_handle *h, const struct plan *p, bool reread, struct diffs *df,
+			 struct diag *d)
 {
 	size_t unchanged[2];
 	int ret = 0;
@@ -294,23 +312,25 @@ static int compute_diffs(struct nft_handle *h, const struct plan *p, bool reread
 	for (size_t i = 0; i < h->ntg && ret == 0; i++) {
 		struct nft_target *t = &h->tg[i];
 
-		df->add[i] = prefix_set_new();
-		df->del[i] = prefix_set_new();
-		if (!df->add[i] || !df->del[i])
-			return -ENOMEM;
 		if (i == 0 && !reread) {
-			ret = prefix_set_copy(df->add[i], p->add);
-			if (ret == 0)
-				ret = prefix_set_copy(df->del[i], p->del);
+			df->add[i] = p->add;
+			df->del[i] = p->del;
 			continue;
 		}
+		df->own[2 * i] = prefix_set_new();
+		df->own[2 * i + 1] = prefix_set_new();
+		df->add[i] = df->own[2 * i];
+		df->del[i] = df->own[2 * i + 1];
+		if (!df->own[2 * i] || !df->own[2 * i + 1])
+			return -ENOMEM;
 		if (reread || !t->have) {
 			prefix_set_free(t->have);
 			t->have = prefix_set_new();
 			ret = t->have ? nft_read_elems(&h->nl, t, t->have, d) : -ENOMEM;
 		}
 		if (ret == 0)
-			ret = prefix_set_diff(p->want, t->have, df->add[i], df->del[i], unchanged);
+			ret = prefix_set_diff(p->want, t->have, df->own[2 * i], df->own[2 * i + 1],
+					      unchanged);
 	}
 	return ret;
 }
@@ -379,6 +399,8 @@ static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 	if (ret == -ERESTART) {
 		/* Someone committed since we read: re-read, re-diff, retry once; never blindly. */
 		diag_clear_err(d);
+		diag_warn(d, "nftables: the ruleset changed between reading and committing; "
+			     "re-read the sets and applied the difference to what they hold now");
 		diffs_release(&df);
 		ret = nft_nl_genid(&h->nl, &genid);
 		if (ret == 0)
@@ -386,7 +408,8 @@ static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 		if (ret == 0)
 			ret = commit_diffs(h, &df, genid, &sent, d);
 		if (ret == -ERESTART)
-			diag_err(d, "the ruleset kept changing during the sync; nothing was applied");
+			diag_err(d,
+				 "the ruleset kept changing during the sync; nothing was applied");
 	}
 	diffs_release(&df);
 	if (ret == 0 && objects)
@@ -428,8 +451,8 @@ static int nft_audit(void *handle, struct diag *d)
 			  nft_family_name(v[i].family), v[i].table, v[i].name, owner ? " (" : "",
 			  owner ? owner : "", owner ? ")" : "", t->own ? "table inet" : "table",
 			  t->table,
-			  owner ? "; use that firewall's backend" :
-				  "; set [nftables] table/chain to it");
+			  owner ? "; use that firewall's backend"
+				: "; set [nftables] table/chain to it");
 	}
 out:
 	free(v);

@@ -244,8 +244,8 @@ static int ufw_read(void *h, struct backend_state *st, struct diag *d)
 	st->present = ours > 0 || ipset_mode;
 	/* n != set->n: duplicates or mergeable rules, which apply() cleans up */
 	if (ipset_mode) {
-		st->complete = ours == 0 && is.exact && is.set4 && is.set6 &&
-			       st->set->n > u->cfg->ufw_ipset_threshold;
+		st->complete = ours == 0 && is.exact && is.set4 && is.set6 && is.live4 &&
+			       is.live6 && st->set->n > u->cfg->ufw_ipset_threshold;
 		snprintf(st->where, sizeof(st->where),
 			 "ipsets %s/%s + blocks in %s/before.rules, before6.rules, before.init%s",
 			 UFW_SET4, UFW_SET6, u->dir, ours ? " (and per-prefix rules)" : "");
@@ -401,41 +401,11 @@ static bool default_input_accepts(void)
 	return acc;
 }
 
-static void audit_rule(struct ufw *u, const struct ufw_rule *x, size_t first_ours[2],
-		       struct diag *d)
-{
-	const char *file = x->v6 ? "user6.rules" : "user.rules";
-
-	for (size_t k = 0; k < u->cfg->nports; k++) {
-		uint16_t port = u->cfg->ports[k];
-
-		if (!ufw_rule_covers_port(x, port))
-			continue;
-		if ((!strcmp(x->action, "allow") || !strcmp(x->action, "limit")) &&
-		    ufw_rule_src_any(x)) {
-			diag_warn(d,
-				  "ufw: %s:%u '%s %s %s from %s' lets anyone reach port %u: "
-				  "the allowlist has no effect there",
-				  file, x->line, x->action, x->proto, x->dport, x->src, port);
-			return;
-		}
-		if ((!strcmp(x->action, "deny") || !strcmp(x->action, "reject")) &&
-		    x->line < first_ours[x->v6]) {
-			diag_warn(d,
-				  "ufw: %s:%u '%s %s %s from %s' comes before cdnallow's rules "
-				  "and blocks port %u for the sources it matches",
-				  file, x->line, x->action, x->proto, x->dport, x->src, port);
-			return;
-		}
-	}
-}
-
 static int ufw_audit(void *h, struct diag *d)
 {
 	struct ufw *u = h;
 	struct ufw_rules r = { 0 };
 	struct ufw_ipset_state is = { 0 };
-	size_t first_ours[2] = { (size_t)-1, (size_t)-1 };
 	int ret;
 
 	ret = read_rules(u, &r, d);
@@ -447,15 +417,7 @@ static int ufw_audit(void *h, struct diag *d)
 		diag_warn(d,
 			  "ufw: the default incoming policy is allow: every source reaches "
 			  "the web ports; `ufw default deny incoming` makes the allowlist matter");
-	/* in ipset mode our rule sits in ufw-before-input, ahead of every user rule */
-	for (size_t i = 0; i < r.n && !(is.block4 || is.block6); i++) {
-		if (ufw_rule_is_ours(&r.v[i]) && first_ours[r.v[i].v6] == (size_t)-1)
-			first_ours[r.v[i].v6] = r.v[i].line;
-	}
-	for (size_t i = 0; i < r.n; i++) {
-		if (!ufw_rule_is_ours(&r.v[i]))
-			audit_rule(u, &r.v[i], first_ours, d);
-	}
+	ufw_rules_audit(&r, u->cfg->ports, u->cfg->nports, is.block4 || is.block6, d);
 out:
 	ufw_rules_release(&r);
 	return ret;

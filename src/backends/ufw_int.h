@@ -67,6 +67,14 @@ bool ufw_rule_src_prefix(const struct ufw_rule *r, struct prefix *p);
 bool ufw_rule_src_any(const struct ufw_rule *r);
 /* True when an incoming TCP packet to port may match the rule's protocol and dport. */
 bool ufw_rule_covers_port(const struct ufw_rule *r, uint16_t port);
+/*
+ * Warnings into d about rules that defeat the allowlist (allow/limit from
+ * Anywhere on one of ports) or shadow it (deny/reject on one of ports ahead of
+ * cdnallow's first rule of the family; none in ipset mode, whose rule runs
+ * before every user rule).
+ */
+void ufw_rules_audit(const struct ufw_rules *r, const uint16_t *ports, size_t nports,
+		     bool ipset_mode, struct diag *d);
 /* Lower-case hex of s, as ufw stores comments; "" for an empty s. */
 void ufw_hex_encode(const char *s, char *out, size_t size);
 
@@ -105,19 +113,20 @@ int ufw_run(const char *const *args, struct diag *d);
 /* ipset mode (ufw_ipset.c). */
 struct ufw_ipset_state {
 	bool block4, block6,
-		init;	 /* our blocks exist in before.rules, before6.rules, before.init */
-	bool exact;	 /* all three blocks exist and read exactly as cdnallow writes them */
-	bool set4, set6; /* the kernel sets exist */
+		init;	   /* our blocks exist in before.rules, before6.rules, before.init */
+	bool exact;	   /* all three blocks exist and read exactly as cdnallow writes them */
+	bool set4, set6;   /* the kernel sets exist */
+	bool live4, live6; /* the running ufw(6)-before-input holds exactly our rule */
 };
 
 /* Reads our blocks and, when any exists, the sets' content into out (may be NULL). */
 int ufw_ipset_read(struct ufw *u, struct ufw_ipset_state *s, struct prefix_set *out,
 		   struct diag *d);
-/* Fills the sets with want, writes the blocks and reloads ufw when a block changed. */
+/* Fills the sets with want, writes the blocks and puts the rules into the running chains. */
 int ufw_ipset_install(struct ufw *u, const struct prefix_set *want, struct diag *d);
 /*
- * Removes the blocks (one reload when a rules block existed), then destroys the
- * sets when a block was removed or always is set (flush).
+ * Removes the blocks and the running rules, then destroys the sets; without
+ * always (flush) only when a block existed.
  */
 int ufw_ipset_remove(struct ufw *u, bool always, struct diag *d);
 

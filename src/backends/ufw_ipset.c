@@ -3,9 +3,11 @@
  * The ufw backend's ipset mode, for lists too long for one ufw rule each: the
  * kernel sets cdnallow4/cdnallow6, created by a marked block in before.init
  * (ufw runs it before loading its rules, at boot and on every reload), and
- * one ACCEPT rule per family in a marked block of before.rules/before6.rules.
- * ufw is reloaded only when a block changes; routine updates swap the sets
- * (ipset.c) and run no ufw at all. Every byte of ufw's files outside our
+ * one ACCEPT rule per family in a marked block of before.rules/before6.rules,
+ * which make it survive ufw reloads and reboots. ufw itself is never run: the
+ * running rule is inserted with iptables where a reload would put it, because
+ * a reload briefly drops new connections; routine updates only swap the sets
+ * (ipset.c). Every byte of ufw's files outside our
  * blocks is kept as it was; the sets are destroyed only once no rule uses them.
  */
 #include <errno.h>
@@ -25,6 +27,8 @@
 #define UFW_FILE_MAX (64u << 20)
 
 enum { F_RULES4, F_RULES6, F_INIT, F_COUNT };
+
+static int live_sync(struct ufw *u, bool v6, bool want, bool *has, struct diag *d);
 
 static const char *const file_names[F_COUNT] = { "before.rules", "before6.rules", "before.init" };
 
@@ -122,6 +126,10 @@ int ufw_ipset_read(struct ufw *u, struct ufw_ipset_state *s, struct prefix_set *
 		ret = ipset_read(UFW_SET6, AF_INET6, out, &i6, d);
 	s->set4 = i4.exists && i4.compatible && i4.plain;
 	s->set6 = i6.exists && i6.compatible && i6.plain;
+	if (!ret)
+		ret = live_sync(u, false, true, &s->live4, d);
+	if (!ret)
+		ret = live_sync(u, true, true, &s->live6, d);
 	return ret;
 }
 
@@ -166,17 +174,126 @@ out:
 	return ret;
 }
 
-static int reload(struct diag *d)
-{
-	const char *args[] = { "reload", NULL };
+#define IPT_TIMEOUT_MS 30000
+#define LIVE_ARGS 32
 
-	return ufw_run(args, d);
+static const char *ipt_prog(bool v6)
+{
+	return v6 ? "ip6tables" : "iptables";
+}
+
+static const char *chain_name(bool v6)
+{
+	return v6 ? "ufw6-before-input" : "ufw-before-input";
+}
+
+/* Runs iptables/ip6tables with argv split from line at spaces (our rules never quote). */
+static int ipt_line(bool v6, const char *op, const char *pos, char *line, struct diag *d)
+{
+	const char *argv[LIVE_ARGS] = { ipt_prog(v6), "-w", "10", op, chain_name(v6) };
+	struct spawn_opts o = { .argv = argv, .timeout_ms = IPT_TIMEOUT_MS, .discard_out = true };
+	struct spawn_result r = { 0 };
+	size_t n = 5;
+	char *save = NULL, *tok;
+	int ret;
+
+	if (pos)
+		argv[n++] = pos;
+	/* skip "-A CHAIN" */
+	tok = strtok_r(line, " ", &save);
+	tok = tok ? strtok_r(NULL, " ", &save) : NULL;
+	while (tok && n + 1 < LIVE_ARGS) {
+		tok = strtok_r(NULL, " ", &save);
+		if (tok)
+			argv[n++] = tok;
+	}
+	argv[n] = NULL;
+	o.what = argv[0];
+	ret = spawn_run_checked(&o, &r, d);
+	spawn_result_release(&r);
+	return ret;
+}
+
+/*
+ * Makes the running ufw-before-input hold exactly our rule (want) or none of
+ * ours, without `ufw reload`: a reload flushes ufw's chains and leaves new
+ * connections to the DROP policy for a moment (measured: failed connections
+ * from the CDN host in test_ufw_e2e.sh). The rule goes where a reload would
+ * put it, just before the jump to ufw-user-input.
+ */
+static int live_sync(struct ufw *u, bool v6, bool want, bool *has, struct diag *d)
+{
+	const char *argv[] = { ipt_prog(v6), "-w", "10", "-S", chain_name(v6), NULL };
+	struct spawn_opts o = { .argv = argv, .timeout_ms = IPT_TIMEOUT_MS, .what = argv[0] };
+	struct spawn_result r = { 0 };
+	char *block = NULL, *mine = NULL, *jump = NULL, *match = NULL, *line, *save = NULL;
+	bool found = false;
+	unsigned rule = 0, pos = 0;
+	int ret;
+
+	ret = ufw_block_rules(v6, u->ports, &block);
+	if (ret < 0)
+		goto out;
+	/* the block's rule line is the one before "# END cdnallow" */
+	mine = strstr(block, "\n-A ");
+	if (!mine) {
+		ret = -EINVAL;
+		goto out;
+	}
+	mine++;
+	mine[strcspn(mine, "\n")] = '\0';
+	if (asprintf(&jump, "-A %s -j %s-user-input", chain_name(v6), v6 ? "ufw6" : "ufw") < 0 ||
+	    asprintf(&match, " --match-set %s src ", v6 ? UFW_SET6 : UFW_SET4) < 0) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = spawn_run_checked(&o, &r, d);
+	if (ret < 0)
+		goto out;
+	for (line = strtok_r(r.out, "\n", &save); line && !ret;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "-A ", 3))
+			continue;
+		rule++;
+		if (!pos && !strcmp(line, jump))
+			pos = rule;
+		if (!strstr(line, match))
+			continue;
+		if (want && !found && !strcmp(line, mine)) {
+			found = true;
+			continue;
+		}
+		if (has) {
+			*has = false;
+			goto out;
+		}
+		/* an old port list or a duplicate */
+		ret = ipt_line(v6, "-D", NULL, line, d);
+		if (!ret)
+			rule--;
+	}
+	if (has) {
+		*has = found;
+		goto out;
+	}
+	if (!ret && want && !found) {
+		char num[16];
+
+		snprintf(num, sizeof(num), "%u", pos ? pos : rule + 1);
+		ret = ipt_line(v6, "-I", num, mine, d);
+	}
+out:
+	spawn_result_release(&r);
+	free(block);
+	free(jump);
+	free(match);
+	return ret;
 }
 
 int ufw_ipset_install(struct ufw *u, const struct prefix_set *want, struct diag *d)
 {
 	struct ipset_job jobs[2] = { { UFW_SET4, AF_INET, want }, { UFW_SET6, AF_INET6, want } };
-	bool changed_rules = false, changed_init = false;
+	bool changed = false;
 	int ret;
 
 	/* the sets exist and are full before any rule can name them */
@@ -186,13 +303,13 @@ int ufw_ipset_install(struct ufw *u, const struct prefix_set *want, struct diag 
 
 		ret = block_want(u, i, &block);
 		if (!ret)
-			ret = block_write(u, i, block, i == F_INIT ? &changed_init : &changed_rules,
-					  d);
+			ret = block_write(u, i, block, &changed, d);
 		free(block);
 	}
-	/* before.init only creates what ipset_replace() already made: no reload for it */
-	if (!ret && changed_rules)
-		ret = reload(d);
+	if (!ret)
+		ret = live_sync(u, false, true, NULL, d);
+	if (!ret)
+		ret = live_sync(u, true, true, NULL, d);
 	return ret;
 }
 
@@ -204,13 +321,16 @@ int ufw_ipset_remove(struct ufw *u, bool always, struct diag *d)
 
 	for (int i = 0; i < F_COUNT && !ret; i++)
 		ret = block_write(u, i, NULL, i == F_INIT ? &changed_init : &changed_rules, d);
-	if (!ret && changed_rules)
-		ret = reload(d);
 	if (ret)
 		return ret;
-	/* rules mode without blocks (the common case) spawns no ipset at all */
+	/* rules mode without blocks (the common case) spawns no iptables or ipset at all */
 	if (!changed_rules && !changed_init && !always)
 		return 0;
+	ret = live_sync(u, false, false, NULL, d);
+	if (!ret)
+		ret = live_sync(u, true, false, NULL, d);
+	if (ret)
+		return ret;
 	if (!spawn_find_program("ipset", path, sizeof(path)))
 		return 0;
 	ret = ipset_destroy(UFW_SET4, d);

@@ -309,3 +309,46 @@ bool ufw_rule_covers_port(const struct ufw_rule *r, uint16_t port)
 	}
 	return false;
 }
+
+static void audit_rule(const struct ufw_rule *x, const uint16_t *ports, size_t nports,
+		       const unsigned first_ours[2], struct diag *d)
+{
+	const char *file = x->v6 ? "user6.rules" : "user.rules";
+
+	for (size_t k = 0; k < nports; k++) {
+		if (!ufw_rule_covers_port(x, ports[k]))
+			continue;
+		if ((!strcmp(x->action, "allow") || !strcmp(x->action, "limit")) &&
+		    ufw_rule_src_any(x)) {
+			diag_warn(d,
+				  "ufw: %s:%u '%s %s %s from %s' lets anyone reach port %u: "
+				  "the allowlist has no effect there",
+				  file, x->line, x->action, x->proto, x->dport, x->src, ports[k]);
+			return;
+		}
+		if ((!strcmp(x->action, "deny") || !strcmp(x->action, "reject")) &&
+		    x->line < first_ours[x->v6]) {
+			diag_warn(d,
+				  "ufw: %s:%u '%s %s %s from %s' comes before cdnallow's rules "
+				  "and blocks port %u for the sources it matches",
+				  file, x->line, x->action, x->proto, x->dport, x->src, ports[k]);
+			return;
+		}
+	}
+}
+
+void ufw_rules_audit(const struct ufw_rules *r, const uint16_t *ports, size_t nports,
+		     bool ipset_mode, struct diag *d)
+{
+	unsigned first_ours[2] = { 0, 0 };
+
+	/* in ipset mode our rule sits in ufw-before-input, ahead of every user rule */
+	for (size_t i = 0; i < r->n && !ipset_mode; i++) {
+		if (ufw_rule_is_ours(&r->v[i]) && !first_ours[r->v[i].v6])
+			first_ours[r->v[i].v6] = r->v[i].line;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		if (!ufw_rule_is_ours(&r->v[i]))
+			audit_rule(&r->v[i], ports, nports, first_ours, d);
+	}
+}

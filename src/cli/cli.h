@@ -20,8 +20,8 @@
 enum {
 	EXIT_OK = 0,
 	EXIT_ERROR = 1,
-	EXIT_DRIFT = 2,    /* plan: drift; doctor: problems found */
-	EXIT_STALE = 3,    /* status: stale, missing or differs from the last apply */
+	EXIT_DRIFT = 2, /* plan: drift; doctor: problems found */
+	EXIT_STALE = 3, /* status: stale, missing or differs from the last apply */
 };
 
 #define CLI_CONTINUE (-1)
@@ -44,7 +44,8 @@ struct cli_opts {
 	int verbosity;
 };
 
-/* Parses the global options of DESIGN.md §3: CLI_CONTINUE, or the exit code to stop with (help, version, usage error). */
+/* Parses the global options of DESIGN.md §3: CLI_CONTINUE, or the exit code to stop with (help,
+ * version, usage error). */
 int cli_parse(int argc, char **argv, struct cli_opts *o);
 void cli_usage(FILE *f);
 
@@ -60,11 +61,11 @@ struct engine {
 	struct backend_cfg bcfg;
 	struct backend_state st;
 	struct plan plan;
-	struct state prev;            /* state.json before this run */
+	struct state prev; /* state.json before this run */
 	bool have_prev;
 	int lock_fd;
-	char tag[128];                /* source names, for per-rule comments */
-	char **warnings;              /* collected for --json */
+	char tag[128];	 /* source names, for per-rule comments */
+	char **warnings; /* collected for --json */
 	size_t nwarnings;
 };
 
@@ -73,7 +74,8 @@ int engine_init(struct engine *e, struct cli_opts *o);
 void engine_release(struct engine *e);
 /* Takes the state-dir lock (creating the dir). */
 int engine_lock(struct engine *e);
-/* Fetch + guard + fallback; fills e->results and e->want. Fails when a source has nothing usable. */
+/* Fetch + guard + fallback; fills e->results and e->want. Fails when a source has nothing usable.
+ */
 int engine_resolve(struct engine *e);
 /*
  * Picks and opens the backend, reads what is installed. reuse_last: with

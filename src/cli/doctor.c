@@ -1,19 +1,168 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cdnallow doctor: diagnose CDN-to-origin reachability (the causes of error
- * 521). The checks arrive with issue 8; until then the command says so and
- * fails rather than pretending the origin is healthy.
+ * cdnallow doctor: runs every check of src/doctor/ against the ranges the CDN
+ * uses (the last applied set, else the sources resolved offline) and prints
+ * one finding per cause with its fix. Exit 0 healthy, 2 problems found (a
+ * finding of severity error), 1 when a check could not run. Changes nothing
+ * and never touches the network (except --domain: DNS and this host's 443).
  */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 #include "cli.h"
+#include "diag.h"
+#include "doctor.h"
 #include "msg.h"
+#include "prefix_set.h"
+
+#define STALE_AFTER_S (24 * 3600)
+
+static const char *const sev_name[] = { "error", "warning" };
+
+static void check_freshness(struct engine *e, struct findings *f)
+{
+	struct prefix_set *applied = prefix_set_new();
+	time_t now = time(NULL);
+	struct diag d;
+
+	diag_init(&d);
+	if (!applied)
+		goto out;
+	if (!e->have_prev || !e->prev.last_success) {
+		findings_add(
+			f, "freshness", SEV_WARNING,
+			"run cdnallow sync and enable cdnallow.timer and cdnallow-boot.service",
+			"cdnallow has no successful sync recorded in %s", e->cfg.state_dir);
+		goto out;
+	}
+	if (now - e->prev.last_success > STALE_AFTER_S)
+		findings_add(f, "freshness", SEV_WARNING,
+			     "check the timer (systemctl status cdnallow.timer) and the journal",
+			     "the last successful sync was %ld hours ago",
+			     (long)(now - e->prev.last_success) / 3600);
+	for (size_t i = 0; i < e->prev.nsources; i++) {
+		if (!strcmp(e->prev.sources[i].status, "snapshot"))
+			findings_add(
+				f, "freshness", SEV_WARNING,
+				"let cdnallow reach the provider (network, proxy, URL) and sync",
+				"source '%s' runs on the built-in snapshot, data from %ld days ago",
+				e->prev.sources[i].name,
+				(long)(now - e->prev.sources[i].data_time) / 86400);
+	}
+	if (state_load_applied(e->cfg.state_dir, applied, &d) < 0 ||
+	    engine_open_backend(e, true) < 0)
+		goto out;
+	if (!e->st.present || !e->st.complete || !prefix_set_equal(e->st.set, applied))
+		findings_add(f, "freshness", SEV_ERROR,
+			     "run cdnallow sync --offline now; enable cdnallow-boot.service so a "
+			     "reboot or firewall reload restores it",
+			     "the firewall (%s) no longer holds what the last sync applied (%zu "
+			     "prefixes applied, %zu there now)",
+			     e->be->name, applied->n, e->st.set ? e->st.set->n : 0);
+out:
+	prefix_set_free(applied);
+	diag_release(&d);
+}
+
+/* The ranges that must get through: what was applied, else the sources offline. */
+static int cdn_ranges(struct engine *e, struct prefix_set **out)
+{
+	struct diag d;
+
+	diag_init(&d);
+	*out = prefix_set_new();
+	if (!*out)
+		return -1;
+	if (state_load_applied(e->cfg.state_dir, *out, &d) == 0 && (*out)->n) {
+		diag_release(&d);
+		return 0;
+	}
+	diag_release(&d);
+	prefix_set_free(*out);
+	*out = NULL;
+	e->opts->offline = true;
+	if (engine_resolve(e) < 0)
+		return -1;
+	*out = e->want;
+	e->want = NULL;
+	return 0;
+}
+
+static void print_text(const struct findings *f)
+{
+	if (!f->n) {
+		printf("healthy: no problem found\n");
+		return;
+	}
+	printf("%zu problem(s): %zu error(s), %zu warning(s)\n", f->n, findings_count(f, SEV_ERROR),
+	       findings_count(f, SEV_WARNING));
+	for (size_t i = 0; i < f->n; i++)
+		printf("%-7s [%s] %s\n        fix: %s\n", sev_name[f->v[i].severity], f->v[i].check,
+		       f->v[i].message, f->v[i].fix);
+}
+
+static void print_json(const struct findings *f)
+{
+	json_t *a = json_array(), *root;
+
+	for (size_t i = 0; a && i < f->n; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "check", f->v[i].check,
+						   "severity", sev_name[f->v[i].severity],
+						   "message", f->v[i].message, "fix", f->v[i].fix));
+	root = json_pack("{s:b, s:o}", "healthy", findings_count(f, SEV_ERROR) == 0, "findings", a);
+	if (root) {
+		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', stdout);
+		json_decref(root);
+	}
+}
 
 int cmd_doctor(int argc, char **argv)
 {
+	struct findings f = { 0 };
+	struct prefix_set *cdn = NULL;
+	struct doctor_ctx c = { .proc = "/proc" };
 	struct cli_opts o;
-	int ret = cli_parse(argc, argv, &o);
+	struct engine e;
+	struct diag d;
+	bool incomplete = false;
+	int ret;
 
+	ret = cli_parse(argc, argv, &o);
 	if (ret != CLI_CONTINUE)
 		return ret;
-	msg(MSG_ERROR, "doctor: not implemented yet");
-	return EXIT_ERROR;
+	diag_init(&d);
+	ret = EXIT_ERROR;
+	if (engine_init(&e, &o) < 0 || cdn_ranges(&e, &cdn) < 0)
+		goto out;
+	c.ports = e.cfg.ports;
+	c.nports = e.cfg.nports;
+	c.cdn = cdn;
+	c.lockdown = e.cfg.mode == MODE_LOCKDOWN;
+	if (doctor_check_listen(&c, &f, &d) < 0) {
+		engine_report(&e, &d, "doctor: listen");
+		incomplete = true;
+	}
+	if (doctor_check_firewall(&c, &f, &d) < 0) {
+		engine_report(&e, &d, "doctor: firewall");
+		incomplete = true;
+	}
+	doctor_check_docker(&c, &f, &d);
+	check_freshness(&e, &f);
+	if (o.domain)
+		doctor_check_domain(&c, o.domain, &f, &d);
+	engine_report(&e, &d, NULL);
+	if (o.json)
+		print_json(&f);
+	else
+		print_text(&f);
+	ret = findings_count(&f, SEV_ERROR) ? EXIT_DRIFT : incomplete ? EXIT_ERROR : EXIT_OK;
+out:
+	findings_release(&f);
+	prefix_set_free(cdn);
+	diag_release(&d);
+	engine_release(&e);
+	return ret;
 }

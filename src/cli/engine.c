@@ -102,7 +102,8 @@ static int add_provider_source(struct engine *e, const char *name, struct diag *
 	}
 	src->insecure = ov->insecure;
 	if (src->nurls == 0) {
-		diag_err(d, "provider '%s' publishes no download URL: set [provider:%s] path = FILE",
+		diag_err(d,
+			 "provider '%s' publishes no download URL: set [provider:%s] path = FILE",
 			 name, name);
 		return -EINVAL;
 	}
@@ -249,6 +250,17 @@ out:
 	return ret;
 }
 
+/* r->error without its "source 'NAME': " head, which the caller's message repeats. */
+static const char *without_head(const char *err, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!strncmp(err, "source '", 8) && !strncmp(err + 8, name, n) &&
+	    !strncmp(err + 8 + n, "': ", 3))
+		return err + 11 + n;
+	return err;
+}
+
 int engine_resolve(struct engine *e)
 {
 	struct resolve_opts ro = { 0 };
@@ -265,7 +277,8 @@ int engine_resolve(struct engine *e)
 	}
 	for (size_t i = 0; i < e->nsrcs && e->have_prev; i++)
 		last[i] = state_source_count(&e->prev, e->srcs[i].name);
-	ro.state_dir = e->lock_fd >= 0 ? e->cfg.state_dir : NULL;
+	/* the cache is read by every command, written only under the lock */
+	ro.state_dir = e->cfg.state_dir;
 	ro.fetch.timeout_s = e->cfg.timeout_s;
 	ro.fetch.connect_timeout_s = e->cfg.timeout_s < 10 ? e->cfg.timeout_s : 10;
 	ro.fetch.retries = e->cfg.retries;
@@ -276,7 +289,7 @@ int engine_resolve(struct engine *e)
 	ro.guard.allow_test_ranges = e->cfg.allow_test_ranges;
 	ro.guard.force = e->opts->force;
 	ro.last_counts = last;
-	ro.write_cache = ro.state_dir != NULL;
+	ro.write_cache = e->lock_fd >= 0;
 	ret = resolve_sources(e->srcs, e->nsrcs, &ro, e->results, &d);
 	if (ret < 0)
 		goto out;
@@ -284,10 +297,12 @@ int engine_resolve(struct engine *e)
 		const struct source_result *r = &e->results[i];
 
 		if (r->status == SOURCE_REFUSED) {
-			diag_err(&d,
-				 "source '%s' has no usable list (%s); nothing was changed — fix the "
-				 "source or remove it from the configuration",
-				 e->srcs[i].name, r->error[0] ? r->error : "no data");
+			diag_err(
+				&d,
+				"source '%s' has no usable list: %s; nothing was changed — fix the "
+				"source or remove it from the configuration",
+				e->srcs[i].name,
+				r->error[0] ? without_head(r->error, e->srcs[i].name) : "no data");
 			ret = -ENODATA;
 			goto out;
 		}
@@ -384,7 +399,8 @@ int engine_plan(struct engine *e)
 	return 0;
 }
 
-/* In lockdown mode with another backend, the drop lives in our own nftables table (DESIGN.md §4). */
+/* In lockdown mode with another backend, the drop lives in our own nftables table (DESIGN.md §4).
+ */
 static int apply_lockdown_companion(struct engine *e, struct diag *d)
 {
 	const struct backend_ops *nft = backend_find("nftables");

@@ -18,23 +18,19 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "sync", cmd_sync },
-	{ "plan", cmd_plan },
-	{ "diff", cmd_plan },
-	{ "status", cmd_status },
-	{ "fetch", cmd_fetch },
-	{ "flush", cmd_flush },
-	{ "doctor", cmd_doctor },
-	{ "providers", cmd_providers },
+	{ "sync", cmd_sync },	  { "plan", cmd_plan },		  { "diff", cmd_plan },
+	{ "status", cmd_status }, { "fetch", cmd_fetch },	  { "flush", cmd_flush },
+	{ "doctor", cmd_doctor }, { "providers", cmd_providers },
 };
 
 /* Options that take a separate value, so the value is not mistaken for the command. */
 static bool takes_value(const char *arg)
 {
-	static const char *const with_value[] = { "-c", "--config", "-p", "--provider",
-						  "-s", "--source", "-b", "--backend",
-						  "--ports", "--mode", "--state-dir",
-						  "--metrics-file", "--domain" };
+	static const char *const with_value[] = { "-c",		"--config",    "-p",
+						  "--provider", "-s",	       "--source",
+						  "-b",		"--backend",   "--ports",
+						  "--mode",	"--state-dir", "--metrics-file",
+						  "--domain" };
 
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++) {
 		if (!strcmp(arg, with_value[i]))

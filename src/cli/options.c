@@ -63,7 +63,8 @@ void cli_usage(FILE *f)
 	      "Options:\n"
 	      "  -c, --config FILE        default " CONFIG_DEFAULT_PATH "\n"
 	      "  -p, --provider LIST      comma list of built-in providers (default cloudflare)\n"
-	      "  -s, --source URL|PATH    extra source (repeatable): https URL or file, text or JSON\n"
+	      "  -s, --source URL|PATH    extra source (repeatable): https URL or file, text or "
+	      "JSON\n"
 	      "  -b, --backend NAME       nftables | iptables | ufw | firewalld | auto\n"
 	      "      --ports LIST         default 80,443\n"
 	      "      --mode allow|lockdown  lockdown also drops non-CDN sources on those ports\n"
@@ -153,7 +154,8 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
 			msg(MSG_ERROR, "option '%s' needs a value", argv[optind - 1]);
 			return EXIT_ERROR;
 		default:
-			msg(MSG_ERROR, "unknown option '%s' (see cdnallow --help)", argv[optind - 1]);
+			msg(MSG_ERROR, "unknown option '%s' (see cdnallow --help)",
+			    argv[optind - 1]);
 			return EXIT_ERROR;
 		}
 	}

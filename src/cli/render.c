@@ -164,6 +164,6 @@ int render_ranges_json(const struct engine *e)
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return dump(json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "format", "cdnallow-ranges/1",
 			      "generated", when, "ipv4", cidr_array(e->want, AF_INET), "ipv6",
-			      cidr_array(e->want, AF_INET6), "sources", sources_json(e),
-			      "warnings", warnings_json(e)));
+			      cidr_array(e->want, AF_INET6), "sources", sources_json(e), "warnings",
+			      warnings_json(e)));
 }

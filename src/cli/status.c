@@ -88,10 +88,10 @@ static void print_json(const struct engine *e, const struct verdict *v)
 	for (size_t i = 0; srcs && e->have_prev && i < e->prev.nsources; i++) {
 		const struct state_source *s = &e->prev.sources[i];
 
-		json_array_append_new(srcs, json_pack("{s:s, s:s, s:I, s:I}", "name", s->name,
-						      "status", s->status, "count",
-						      (json_int_t)s->count, "data_time",
-						      (json_int_t)s->data_time));
+		json_array_append_new(srcs,
+				      json_pack("{s:s, s:s, s:I, s:I}", "name", s->name, "status",
+						s->status, "count", (json_int_t)s->count,
+						"data_time", (json_int_t)s->data_time));
 	}
 	root = json_pack("{s:s, s:s, s:b, s:b, s:{s:I}, s:{s:I}, s:s, s:s, s:b, s:b, s:s?, s:o}",
 			 "backend", e->be->name, "where", e->st.where, "present", e->st.present,

@@ -5,18 +5,34 @@
  * keeps its previous state). -n makes it a plan.
  */
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "cli.h"
+#include "metrics.h"
 #include "msg.h"
 #include "prefix_set.h"
+
+/* A metrics file that cannot be written is reported but does not fail the sync. */
+static void write_metrics(const struct engine *e, const char *path, int res,
+			  const struct timespec *t0, const struct timespec *t1)
+{
+	double s = (double)(t1->tv_sec - t0->tv_sec) + (double)(t1->tv_nsec - t0->tv_nsec) / 1e9;
+	int ret = metrics_write(path, e, res, s);
+
+	if (ret < 0)
+		msg(MSG_WARN, "cannot write metrics file '%s': %s", path, strerror(-ret));
+}
 
 int cmd_sync(int argc, char **argv)
 {
 	struct cli_opts o;
 	struct engine e;
+	struct timespec t0, t1;
 	bool changed = false;
 	int ret = EXIT_ERROR;
+	int res;
 
 	ret = cli_parse(argc, argv, &o);
 	if (ret != CLI_CONTINUE)
@@ -24,9 +40,14 @@ int cmd_sync(int argc, char **argv)
 	if (o.dry_run)
 		return cmd_plan(argc, argv);
 	ret = EXIT_ERROR;
-	if (engine_init(&e, &o) < 0)
-		goto out;
-	if (engine_sync(&e, true, &changed) < 0) {
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	res = engine_init(&e, &o);
+	if (res == 0)
+		res = engine_sync(&e, true, &changed);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (o.metrics_file)
+		write_metrics(&e, o.metrics_file, res, &t0, &t1);
+	if (res < 0) {
 		if (o.json && e.be && e.plan.add)
 			render_plan_json(&e, false);
 		goto out;

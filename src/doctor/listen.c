@@ -34,7 +34,9 @@ int listen_parse_proc(const char *text, int family, struct listener **v, size_t 
 		struct listener *nv;
 		const char *next = strchr(line, '\n');
 
-		if (sscanf(line, " %*u: %63[0-9A-Fa-f]:%x %*64[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x %*x %*u %*u %lu",
+		if (sscanf(line,
+			   " %*u: %63[0-9A-Fa-f]:%x %*64[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x %*x %*u "
+			   "%*u %lu",
 			   local, &port, &st, &inode) != 4)
 			goto next;
 		if (st != TCP_LISTEN || port > 65535)
@@ -58,7 +60,7 @@ int listen_parse_proc(const char *text, int family, struct listener **v, size_t 
 			return -ENOMEM;
 		*v = nv;
 		(*v)[(*n)++] = l;
-next:
+	next:
 		line = next;
 	}
 	return 0;
@@ -223,14 +225,16 @@ static void check_port(const struct doctor_ctx *c, const struct listener *v, siz
 				 "listen %u; listen [::]:%u;)",
 				 port, port, port);
 		if (port == 443 && other_port_listens)
-			findings_add(f, "listen", SEV_ERROR, fix,
-				     "nothing listens on tcp port 443 while port 80 does: the CDN's "
-				     "Full and Full (strict) TLS modes connect to 443 (error 521)");
+			findings_add(
+				f, "listen", SEV_ERROR, fix,
+				"nothing listens on tcp port 443 while port 80 does: the CDN's "
+				"Full and Full (strict) TLS modes connect to 443 (error 521)");
 		else
-			findings_add(f, "listen", SEV_ERROR, fix,
-				     "nothing listens on tcp port %u: the CDN gets connection refused "
-				     "(error 521)",
-				     port);
+			findings_add(
+				f, "listen", SEV_ERROR, fix,
+				"nothing listens on tcp port %u: the CDN gets connection refused "
+				"(error 521)",
+				port);
 		return;
 	}
 	if (nloop == nport) {

@@ -42,7 +42,7 @@ static json_t *find_obj(struct ev *e, const char *kind, const char *name)
 	size_t i;
 	json_t *it, *o;
 
-	json_array_foreach(e->items, i, it) {
+	json_array_foreach (e->items, i, it) {
 		o = json_object_get(it, kind);
 		if (o && str_is(json_object_get(o, "family"), e->family) &&
 		    str_is(json_object_get(o, "table"), e->table) &&
@@ -104,9 +104,9 @@ static enum tri port_in_elem(struct ev *e, json_t *el)
 	x = json_object_get(el, "range");
 	if (json_is_array(x) && json_array_size(x) == 2 && json_is_integer(json_array_get(x, 0)))
 		return json_integer_value(json_array_get(x, 0)) <= e->p->dport &&
-				       e->p->dport <= json_integer_value(json_array_get(x, 1)) ?
-			       YES :
-			       NO;
+				       e->p->dport <= json_integer_value(json_array_get(x, 1))
+			       ? YES
+			       : NO;
 	return MAYBE;
 }
 
@@ -161,7 +161,7 @@ static enum tri in_right(struct ev *e, const struct kind *k, json_t *right)
 		return one_elem(e, k, right);
 	if (!json_is_array(elems))
 		return one_elem(e, k, elems);
-	json_array_foreach(elems, i, el) {
+	json_array_foreach (elems, i, el) {
 		t = one_elem(e, k, el);
 		if (t == YES)
 			return YES;
@@ -185,7 +185,8 @@ static enum tri match_left(struct ev *e, json_t *left, json_t *right)
 	bool v4 = e->p->family == AF_INET;
 
 	if ((x = json_object_get(left, "payload"))) {
-		json_t *proto = json_object_get(x, "protocol"), *field = json_object_get(x, "field");
+		json_t *proto = json_object_get(x, "protocol"),
+		       *field = json_object_get(x, "field");
 
 		if ((str_is(proto, "ip") && !v4) || (str_is(proto, "ip6") && v4))
 			return NO; /* the implicit protocol dependency fails */
@@ -268,7 +269,7 @@ static enum outcome eval_rule(struct ev *e, json_t *rule, const char *chain, int
 	size_t i;
 
 	*ret = false;
-	json_array_foreach(json_object_get(rule, "expr"), i, st) {
+	json_array_foreach (json_object_get(rule, "expr"), i, st) {
 		if ((x = json_object_get(st, "match"))) {
 			enum tri t = eval_match(e, x);
 
@@ -307,7 +308,8 @@ static enum outcome eval_rule(struct ev *e, json_t *rule, const char *chain, int
 			return accept ? OUT_ACCEPT : OUT_DROP;
 		}
 		if (jump || go) {
-			const char *target = json_string_value(json_object_get(jump ? jump : go, "target"));
+			const char *target =
+				json_string_value(json_object_get(jump ? jump : go, "target"));
 			enum outcome o;
 
 			if (!target || depth >= MAX_DEPTH) {
@@ -330,7 +332,7 @@ static enum outcome eval_chain(struct ev *e, const char *chain, int depth)
 	json_t *it, *rule;
 	size_t i;
 
-	json_array_foreach(e->items, i, it) {
+	json_array_foreach (e->items, i, it) {
 		enum outcome o;
 		bool ret;
 
@@ -373,7 +375,7 @@ int nft_eval_ruleset(const char *json, size_t len, const struct probe *p,
 	ret = prefix_from_bytes(p->family, p->saddr, p->family == AF_INET ? 32 : 128, &e.src);
 	if (ret < 0)
 		goto out;
-	json_array_foreach(e.items, i, it) {
+	json_array_foreach (e.items, i, it) {
 		struct chain_verdict *v, *nv;
 		const char *hook, *type, *policy, *name;
 		enum outcome o;

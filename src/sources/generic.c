@@ -209,7 +209,11 @@ static int generic_parse(const struct source *src, const char *body, size_t len,
 	enum body_kind kind = json_util_sniff(body, len);
 	char who[160];
 
-	snprintf(who, sizeof(who), "source '%s'", src && src->name ? src->name : "?");
+	/* a single file or URL names itself, so errors read "PATH:LINE: …" */
+	if (src && src->nurls == 1)
+		snprintf(who, sizeof(who), "%s", src->urls[0]);
+	else
+		snprintf(who, sizeof(who), "source '%s'", src && src->name ? src->name : "?");
 	if (!src) {
 		diag_err(d, "%s: no source", who);
 		return -EINVAL;

@@ -2,16 +2,16 @@
 /*
  * Turns configured sources into guarded, aggregated lists. All endpoints of
  * all sources are fetched in one concurrent fetch_many() call with the cached
- * ETag/Last-Modified; each source's bodies are parsed into one set and put to
- * the guard. Anything wrong with the fresh data falls back to the last good
- * cached copy, then to the built-in snapshot, and only then to "refused" —
- * never silently to an empty list. It must never print, and it writes the
- * cache only for data that passed the guard.
+ * validators; each source's bodies are parsed into one set and put to the
+ * guard. When every endpoint of a source answers 304, the parsed list kept by
+ * listcache.c is reused and the raw bodies are not even read. Anything wrong
+ * with the fresh data falls back to the last good cached copy, then to the
+ * built-in snapshot, and only then to "refused" — never silently to an empty
+ * list. It must never print, and it writes the cache only for data that
+ * passed the guard.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,21 +19,15 @@
 
 #include "cache.h"
 #include "diag.h"
+#include "listcache.h"
 #include "prefix_set.h"
 #include "resolve.h"
 #include "source.h"
 
-/*
- * Cache slot (past every endpoint index) of a source's parsed, aggregated
- * list, tagged with a fingerprint of the bodies and parse settings it came
- * from: when every endpoint answers 304, the no-op run reads this short list
- * instead of parsing megabytes of JSON again (AWS ip-ranges.json is 2 MB).
- */
-#define DERIVED_IDX 64u
-
 struct endpoint {
 	struct cache_entry cache;
-	bool cached;
+	bool cache_tried;      /* cache_load() done (lazily: a 304 no-op never needs the body) */
+	bool cached;	       /* cache holds a valid entry */
 	struct fetch_req *req; /* NULL when the URL was refused before fetching */
 	char refusal[DIAG_MSG_MAX];
 };
@@ -140,102 +134,25 @@ static int guard_list(const struct source *src, struct prefix_set *set, size_t l
 	return ret;
 }
 
-static const char *endpoint_body(const struct endpoint *ep, size_t *len)
+static void ensure_cached(const struct source *src, struct endpoint *ep, unsigned idx,
+			  const struct resolve_opts *o, struct diag *d)
 {
-	*len = ep->req->not_modified ? ep->cache.len : ep->req->len;
-	return ep->req->not_modified ? ep->cache.body : ep->req->body;
-}
-
-static uint64_t mix(uint64_t h, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	size_t i = 0;
-
-	/* FNV-1a over 64-bit words: a change detector for our own files, not a MAC */
-	for (; i + 8 <= len; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
-	for (; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-static uint64_t mix_str(uint64_t h, const char *s)
-{
-	if (!s)
-		s = "";
-	return mix(h, s, strlen(s) + 1);
-}
-
-static void fingerprint(const struct source *src, const struct endpoint *eps, char out[17])
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	unsigned fmt = (unsigned)src->format;
-
-	h = mix_str(h, CDNALLOW_VERSION);
-	h = mix_str(h, src->prov ? src->prov->name : "");
-	h = mix_str(h, src->filter);
-	h = mix_str(h, src->json_path);
-	h = mix(h, &fmt, sizeof(fmt));
-	for (size_t j = 0; j < src->nurls; j++) {
-		size_t len;
-		const char *body = endpoint_body(&eps[j], &len);
-
-		h = mix(h, &len, sizeof(len));
-		h = mix(h, body, len);
-	}
-	snprintf(out, 17, "%016" PRIx64, h);
-}
-
-/* Reads the derived list when it was made from exactly these bodies. */
-static int load_derived(const struct source *src, const struct endpoint *eps,
-			const struct resolve_opts *o, struct prefix_set *set)
-{
-	struct cache_entry e = { 0 };
-	char fp[17];
 	struct diag cd;
-	int ret;
 
+	if (ep->cache_tried)
+		return;
+	ep->cache_tried = true;
+	if (!o->state_dir)
+		return;
 	diag_init(&cd);
-	fingerprint(src, eps, fp);
-	ret = cache_load(o->state_dir, src->name, DERIVED_IDX, &e, &cd);
-	if (ret == 0 && (!e.etag || strcmp(e.etag, fp)))
-		ret = -ESTALE;
-	if (ret == 0)
-		ret = prefix_set_parse_text(set, e.body, e.len, "cache", &cd);
-	if (ret < 0)
-		prefix_set_clear(set);
-	cache_entry_release(&e);
+	ep->cached = cache_load(o->state_dir, src->name, idx, &ep->cache, &cd) == 0;
+	diag_take_warnings(d, &cd);
 	diag_release(&cd);
-	return ret;
 }
 
-static int store_derived(const struct source *src, const struct endpoint *eps,
-			 const struct prefix_set *set, const struct resolve_opts *o, time_t now,
-			 struct diag *d)
+static bool same_str(const char *a, const char *b)
 {
-	struct cache_entry e = { .fetched = now };
-	size_t cap = set->n * (PREFIX_STRLEN + 1) + 1;
-	char fp[17];
-	int ret;
-
-	e.body = malloc(cap);
-	if (!e.body)
-		return -ENOMEM;
-	for (size_t i = 0; i < set->n; i++) {
-		e.len += (size_t)prefix_format(&set->v[i], e.body + e.len, cap - e.len);
-		e.body[e.len++] = '\n';
-	}
-	e.body[e.len] = '\0';
-	fingerprint(src, eps, fp);
-	e.etag = fp;
-	ret = cache_store(o->state_dir, src->name, DERIVED_IDX, &e, d);
-	free(e.body);
-	return ret;
+	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
 /* Checks every endpoint's outcome; all problems go into r->error. */
@@ -258,10 +175,6 @@ static int check_endpoints(const struct source *src, const struct endpoint *eps,
 		} else if (q->err < 0) {
 			add_problem(r, src->name, "'%s': %s", q->url, q->errmsg);
 			ret = q->err;
-		} else if (q->not_modified && !eps[j].cached) {
-			add_problem(r, src->name, "'%s': HTTP 304 but no cached copy to reuse",
-				    q->url);
-			ret = -ENOENT;
 		} else {
 			*all_304 = *all_304 && q->not_modified;
 		}
@@ -269,9 +182,31 @@ static int check_endpoints(const struct source *src, const struct endpoint *eps,
 	return ret;
 }
 
-static int try_fresh(const struct source *src, struct endpoint *eps, size_t last_count,
-		     const struct resolve_opts *o, struct source_result *r, bool *reused,
-		     struct diag *d)
+/* The body of endpoint j: downloaded now, or the cached one a 304 confirmed. */
+static const char *endpoint_body(const struct source *src, struct endpoint *ep, unsigned j,
+				 const struct resolve_opts *o, size_t *len, struct source_result *r,
+				 struct diag *d)
+{
+	const struct fetch_req *q = ep->req;
+
+	if (!q->not_modified) {
+		*len = q->len;
+		return q->body;
+	}
+	ensure_cached(src, ep, j, o, d);
+	/* the validators sent may come from the list cache: the body must match them */
+	if (!ep->cached || !same_str(q->etag, ep->cache.etag) ||
+	    !same_str(q->last_modified, ep->cache.last_modified)) {
+		add_problem(r, src->name, "'%s': HTTP 304 but no matching cached copy", q->url);
+		return NULL;
+	}
+	*len = ep->cache.len;
+	return ep->cache.body;
+}
+
+static int try_fresh(const struct source *src, struct endpoint *eps, const struct listcache *lc,
+		     size_t last_count, const struct resolve_opts *o, struct source_result *r,
+		     bool *reused, struct diag *d)
 {
 	bool all_304;
 	int ret;
@@ -280,12 +215,18 @@ static int try_fresh(const struct source *src, struct endpoint *eps, size_t last
 	ret = check_endpoints(src, eps, r, &all_304);
 	if (ret < 0)
 		return ret;
-	if (all_304 && o->state_dir && load_derived(src, eps, o, r->set) == 0)
+	if (all_304 && lc->valid && listcache_parse(lc, r->set) == 0)
 		*reused = true;
-	for (size_t j = 0; j < src->nurls && !*reused; j++) {
-		size_t len, before = r->set->n;
-		const char *body = endpoint_body(&eps[j], &len);
+	else
+		prefix_set_clear(r->set);
+	for (unsigned j = 0; j < src->nurls && !*reused; j++) {
+		size_t len = 0, before = r->set->n;
+		const char *body = endpoint_body(src, &eps[j], j, o, &len, r, d);
 
+		if (!body) {
+			ret = -ENOENT;
+			continue;
+		}
 		if (parse_body(src, eps[j].req->url, body, len, r->set, r, d) < 0) {
 			ret = -EBADMSG;
 			continue;
@@ -313,6 +254,7 @@ static void store_cache(const struct source *src, struct endpoint *eps,
 			const struct prefix_set *set, bool reused, const struct resolve_opts *o,
 			time_t now, struct diag *d)
 {
+	const char *etags[SOURCE_MAX_URLS] = { 0 }, *lms[SOURCE_MAX_URLS] = { 0 };
 	struct diag cd;
 	int ret = 0;
 
@@ -321,7 +263,11 @@ static void store_cache(const struct source *src, struct endpoint *eps,
 		const struct fetch_req *q = eps[j].req;
 
 		if (q->not_modified) {
+			etags[j] = q->etag;
+			lms[j] = q->last_modified;
 			ret = cache_touch(o->state_dir, src->name, (unsigned)j, now, &cd);
+			if (ret == -ENOENT) /* the list cache stood in for it: fine */
+				ret = 0;
 		} else {
 			struct cache_entry e = {
 				.body = q->body,
@@ -330,11 +276,13 @@ static void store_cache(const struct source *src, struct endpoint *eps,
 				.last_modified = q->new_last_modified,
 				.fetched = now,
 			};
+			etags[j] = q->new_etag;
+			lms[j] = q->new_last_modified;
 			ret = cache_store(o->state_dir, src->name, (unsigned)j, &e, &cd);
 		}
 	}
 	if (ret == 0 && !reused)
-		ret = store_derived(src, eps, set, o, now, &cd);
+		ret = listcache_store(o->state_dir, src, etags, lms, set, now, &cd);
 	if (ret < 0)
 		diag_warn(d, "source '%s': cannot update the cache: %s", src->name,
 			  cd.msg[0] ? cd.msg : strerror(-ret));
@@ -351,7 +299,8 @@ static int try_cache(const struct source *src, struct endpoint *eps, const struc
 
 	if (src->nurls == 0)
 		return -ENOENT;
-	for (size_t j = 0; j < src->nurls; j++) {
+	for (unsigned j = 0; j < src->nurls; j++) {
+		ensure_cached(src, &eps[j], j, o, d);
 		if (!eps[j].cached)
 			return -ENOENT;
 		if (eps[j].cache.fetched < oldest)
@@ -411,15 +360,15 @@ static int try_snapshot(const struct source *src, time_t now, struct source_resu
 	return 0;
 }
 
-static void resolve_one(const struct source *src, struct endpoint *eps, size_t last_count,
-			const struct resolve_opts *o, time_t now, struct source_result *r,
-			struct diag *d)
+static void resolve_one(const struct source *src, struct endpoint *eps, const struct listcache *lc,
+			size_t last_count, const struct resolve_opts *o, time_t now,
+			struct source_result *r, struct diag *d)
 {
 	bool reused = false;
 	size_t n;
 
 	r->error[0] = '\0';
-	if (try_fresh(src, eps, last_count, o, r, &reused, d) == 0) {
+	if (try_fresh(src, eps, lc, last_count, o, r, &reused, d) == 0) {
 		if (o->write_cache && o->state_dir)
 			store_cache(src, eps, r->set, reused, o, now, d);
 		return;
@@ -435,20 +384,19 @@ static void resolve_one(const struct source *src, struct endpoint *eps, size_t l
 		 "applied until it is fixed");
 }
 
-static void prepare(const struct source *src, struct endpoint *eps, struct fetch_req *reqs,
-		    size_t *nreqs, const struct resolve_opts *o, struct diag *d)
+/* Queues src's endpoints with the validators of the list cache, else of each cached body. */
+static void prepare(const struct source *src, struct endpoint *eps, struct listcache *lc,
+		    struct fetch_req *reqs, size_t *nreqs, const struct resolve_opts *o,
+		    struct diag *d)
 {
-	for (size_t j = 0; j < src->nurls; j++) {
+	if (o->state_dir)
+		listcache_load(o->state_dir, src, lc);
+	for (unsigned j = 0; j < src->nurls; j++) {
 		struct endpoint *ep = &eps[j];
 		struct fetch_req *q;
 		struct diag cd;
 
 		diag_init(&cd);
-		if (o->state_dir &&
-		    cache_load(o->state_dir, src->name, (unsigned)j, &ep->cache, &cd) == 0)
-			ep->cached = true;
-		diag_take_warnings(d, &cd);
-		diag_clear_err(&cd);
 		if (guard_check_url(src->name, src->urls[j], src->insecure, &cd) < 0) {
 			snprintf(ep->refusal, sizeof(ep->refusal), "%s", cd.msg);
 			diag_release(&cd);
@@ -458,11 +406,17 @@ static void prepare(const struct source *src, struct endpoint *eps, struct fetch
 		q = &reqs[(*nreqs)++];
 		q->url = src->urls[j];
 		q->insecure = src->insecure;
+		ep->req = q;
+		if (lc->valid) {
+			q->etag = lc->etag[j];
+			q->last_modified = lc->last_modified[j];
+			continue;
+		}
+		ensure_cached(src, ep, j, o, d);
 		if (ep->cached) {
 			q->etag = ep->cache.etag;
 			q->last_modified = ep->cache.last_modified;
 		}
-		ep->req = q;
 	}
 }
 
@@ -471,6 +425,7 @@ int resolve_sources(const struct source *srcs, size_t n, const struct resolve_op
 {
 	struct fetch_req *reqs = NULL;
 	struct endpoint *eps = NULL;
+	struct listcache *lcs = NULL;
 	size_t total = 0, nreqs = 0, off = 0;
 	time_t now = time(NULL);
 	int ret = 0;
@@ -479,7 +434,8 @@ int resolve_sources(const struct source *srcs, size_t n, const struct resolve_op
 		total += srcs[i].nurls;
 	reqs = calloc(total ? total : 1, sizeof(*reqs));
 	eps = calloc(total ? total : 1, sizeof(*eps));
-	if (!reqs || !eps) {
+	lcs = calloc(n ? n : 1, sizeof(*lcs));
+	if (!reqs || !eps || !lcs) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -489,7 +445,7 @@ int resolve_sources(const struct source *srcs, size_t n, const struct resolve_op
 			ret = -ENOMEM;
 			goto out;
 		}
-		prepare(&srcs[i], eps + off, reqs, &nreqs, o, d);
+		prepare(&srcs[i], eps + off, &lcs[i], reqs, &nreqs, o, d);
 		off += srcs[i].nurls;
 	}
 	ret = fetch_many(reqs, nreqs, &o->fetch);
@@ -499,8 +455,8 @@ int resolve_sources(const struct source *srcs, size_t n, const struct resolve_op
 	}
 	off = 0;
 	for (size_t i = 0; i < n; i++) {
-		resolve_one(&srcs[i], eps + off, o->last_counts ? o->last_counts[i] : 0, o, now,
-			    &results[i], d);
+		resolve_one(&srcs[i], eps + off, &lcs[i], o->last_counts ? o->last_counts[i] : 0, o,
+			    now, &results[i], d);
 		off += srcs[i].nurls;
 	}
 out:
@@ -508,7 +464,10 @@ out:
 		fetch_req_release(&reqs[k]);
 	for (size_t k = 0; eps && k < total; k++)
 		cache_entry_release(&eps[k].cache);
+	for (size_t i = 0; lcs && i < n; i++)
+		listcache_release(&lcs[i]);
 	free(reqs);
 	free(eps);
+	free(lcs);
 	return ret;
 }

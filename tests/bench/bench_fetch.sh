@@ -4,7 +4,9 @@
 # HTTPS server of the integration tests: process start alone, the full AWS
 # ip-ranges.json (2 MB) parsed by the cloudfront provider from a local file
 # and over HTTPS, and the no-op run where every endpoint answers 304 (target:
-# at most 20 ms CPU). Prints a markdown table for docs/benchmarks.md.
+# at most 20 ms CPU). CPU time depends on the machine and its load, so the
+# instructions each run retires (valgrind callgrind, one run) are printed too.
+# Prints a markdown table for docs/benchmarks.md.
 # Usage: CDNALLOW=build/cdnallow FIXTURES_DIR=... bench_fetch.sh [RUNS]
 # Needs neither root nor network; contacts only 127.0.0.1.
 set -eu
@@ -48,7 +50,7 @@ mkconf noop4 \
 	"[provider:gcore]" "url = $U/etag/gcore.json"
 
 python3 - "$CDNALLOW" "$T" "$RUNS" <<'PY'
-import os, resource, statistics, subprocess, sys, time
+import os, resource, shutil, statistics, subprocess, sys, time
 
 exe, t, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
@@ -67,6 +69,17 @@ def measure(args):
         wall.append((t1 - t0) * 1000)
     return statistics.median(cpu), min(cpu), statistics.median(wall)
 
+def instructions(args):
+    if not shutil.which("valgrind"):
+        return "n/a"
+    out = os.path.join(t, "callgrind.out")
+    subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, exe] + args,
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for line in open(out):
+        if line.startswith("summary:"):
+            return "%.1f" % (int(line.split()[1]) / 1e6)
+    return "?"
+
 def fetch(name, *extra):
     return ["fetch", "-c", "%s/%s.conf" % (t, name), "--state-dir", "%s/st-%s" % (t, name),
             "--json"] + list(extra)
@@ -79,9 +92,10 @@ cases = [
     ("4 providers (5 URLs) over HTTPS, 304 no-op",
      fetch("noop4", "-p", "cloudflare,fastly,cloudfront,gcore")),
 ]
-print("| case (%d runs each) | CPU median ms | CPU min ms | wall median ms |" % runs)
-print("|---|---:|---:|---:|")
+print("| case (%d runs each) | CPU median ms | CPU min ms | wall median ms | instructions (M) |"
+      % runs)
+print("|---|---:|---:|---:|---:|")
 for label, args in cases:
     med, lo, wall = measure(args)
-    print("| %s | %.1f | %.1f | %.1f |" % (label, med, lo, wall))
+    print("| %s | %.1f | %.1f | %.1f | %s |" % (label, med, lo, wall, instructions(args)))
 PY

@@ -9,6 +9,8 @@
 #   - per-entry firewall-cmd calls: 100 timed calls, extrapolated (says so)
 #   - firewall-cmd --reload with N entries (the drop-all window cdnallow avoids)
 # Prints a Markdown table for docs/benchmarks.md. Not a test; needs root.
+# At N=100000 the cdnallow 1% update alone takes over an hour (per-entry
+# runtime addEntry, ~5 s each in firewalld 1.3; see docs/benchmarks.md).
 #
 #   tests/bench/bench_firewalld.sh [CDNALLOW_BINARY] [N]
 set -euo pipefail

@@ -17,6 +17,7 @@ SIZES=("$@")
 [ ${#SIZES[@]} -gt 0 ] || SIZES=(10000 100000 1000000)
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 77; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 77; }
+LIMIT=${BENCH_LIMIT:-300} # seconds per operation; nft -f deleting from a big interval set is slow
 NS=cdna-nft-bench-$$
 T=$(mktemp -d /tmp/cdna-nft-bench.XXXXXX)
 trap 'ip netns del $NS 2>/dev/null; rm -rf "$T"' EXIT
@@ -46,8 +47,12 @@ nftfile() { # LISTFILE -> nft -f script creating table inet b with the set
 measure() {
 	local label=$1
 	shift
-	/usr/bin/time -f "%e %M" -o "$T/time" ip netns exec $NS "$@" >/dev/null 2>"$T/err" ||
-		{ echo "$label failed: $(tail -3 "$T/err")" >&2; echo "$label - -" >>"$T/results"; return 1; }
+	/usr/bin/time -f "%e %M" -o "$T/time" ip netns exec $NS timeout "$LIMIT" "$@" \
+		>/dev/null 2>"$T/err" || {
+		echo "$label failed or exceeded ${LIMIT}s: $(tail -3 "$T/err")" >&2
+		echo "$label >$LIMIT -" >>"$T/results"
+		return 1
+	}
 	echo "$label $(cat "$T/time")" >>"$T/results"
 }
 
@@ -86,7 +91,7 @@ for n in "${SIZES[@]}"; do
 	measure "$n nft-f-full" nft -f "$T/a.nft"
 	measure "$n nft-f-incremental" nft -f "$T/incr.nft"
 	measure "$n nft-f-reload" nft -f "$T/reload.nft"
-	ip netns exec $NS nft delete table inet b
+	ip netns exec $NS nft delete table inet b 2>/dev/null
 
 	rm -rf "$T/state"
 	cp "$T/a.txt" "$T/src.txt"

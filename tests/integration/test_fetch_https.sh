@@ -224,6 +224,11 @@ check etag-304-reparse --status cloudflare=not-modified --expect cloudflare
 ls "$T"/seed/cache/cloudflare-*.64.body >/dev/null 2>&1 ||
 	{ echo "FAIL etag-304-reparse: the parsed list was not stored again"; FAILS=$((FAILS + 1)); }
 
+# one endpoint 304 (validators from the parsed-list cache), the other 200
+cf_conf etag-mixed 2 "$U/etag/$CF4" "$U/ok/$CF6"
+run etag-mixed "$(seeded etag-mixed)"
+check etag-mixed --status cloudflare=fresh --expect cloudflare --log-inm "/etag/$CF4"
+
 cf_conf redirect 2 "$U/redirect/$CF4" "$U/ok/$CF6"
 run redirect "$(fresh_state redirect)"
 check redirect --status cloudflare=fresh --expect cloudflare

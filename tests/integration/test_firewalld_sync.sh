@@ -82,6 +82,7 @@ fwd_exec firewall-cmd --ipset=cdnallow4 --add-entry=192.0.2.7 >/dev/null || fail
 sync_list "$WORK/l1" && fail "sync over an overlapping manual entry succeeded"
 grep -q "overlaps entry 192.0.2.7" "$WORK/err" || fail "unclear overlap error: $(cat "$WORK/err")"
 grep -q -- "--remove-entry=192.0.2.7" "$WORK/err" || fail "overlap error gives no fix"
+echo "overlap refused as expected: $(grep -m1 overlaps "$WORK/err")"
 fwd_entries cdnallow4 | grep -qx 203.0.113.0/24 || fail "failed sync lost a prefix"
 fwd_exec firewall-cmd --ipset=cdnallow4 --remove-entry=192.0.2.7 >/dev/null
 sync_list "$WORK/l1" || { cat "$WORK/err"; fail "sync after removing the manual entry"; }

@@ -72,9 +72,28 @@ nft_sync origin "$T/lock.conf" "$T/l2" || netns_fail "sync after a foreign chang
 ! nft_elems origin inet cdnallow cdn4 | grep -q 9.9.9.0 || netns_fail "foreign element kept"
 ok "foreign element removed (generation id changed)"
 
+# A commit by someone else between read and commit: the batch's generation check
+# (NFNL_BATCH_GENID) aborts it, cdnallow re-reads and applies the real difference.
+# gdb stops the sync right before its commit to make the race deterministic.
+if command -v gdb >/dev/null; then
+	nft_list "$T/l4" 4 40
+	echo "5.1.41.0/25" >>"$T/l4"
+	src=$(nft_src origin "$T/l4")
+	netns_exec origin gdb -q -batch -ex 'break nft_batch_commit' -ex run \
+		-ex "shell ip netns exec $(netns_name origin) nft add element inet cdnallow cdn4 '{ 9.9.8.0/24 }'" \
+		-ex continue -ex continue --args "$CDNALLOW" sync -b nftables -c "$T/lock.conf" \
+		-s "$src" --state-dir "$T/state-origin" >"$T/gdb" 2>&1
+	grep -q 'changed between reading and committing' "$T/gdb" ||
+		netns_fail "no generation conflict seen: $(tail -5 "$T/gdb")"
+	[ "$(nft_elems origin inet cdnallow cdn4)" = "$(nft_list_elems "$T/l4" 4)" ] ||
+		netns_fail "after the retry the set differs from the list"
+	ok "concurrent commit detected by the generation check, re-read and retried"
+fi
+
 nft_list "$T/l3" 0 6
+installed=$(nft_elems origin inet cdnallow cdn4)
 nft_sync origin "$T/lock.conf" "$T/l3" >/dev/null 2>&1
-[ "$(nft_elems origin inet cdnallow cdn4)" = "$(nft_list_elems "$T/l2" 4)" ] ||
+[ "$(nft_elems origin inet cdnallow cdn4)" = "$installed" ] ||
 	netns_fail "a list shrunk by 80% was applied"
 ok "shrink refused: installed set unchanged"
 

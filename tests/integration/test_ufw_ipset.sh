@@ -4,8 +4,9 @@
 # real binary against a real ufw in a network namespace with a private
 # /etc/ufw: above the threshold the prefixes live in ipsets cdnallow4/6 made
 # by a block in before.init and matched by a block in before.rules/before6.rules
-# (one `ufw reload`); no-op and incremental syncs run ufw not once (set swap
-# only); rules->ipset and ipset->rules switches keep the cdn host connected and
+# (the running rule inserted with iptables where a reload puts it: no `ufw
+# reload`, which drops connections); no-op and incremental syncs run ufw not
+# once (set swap only); rules->ipset and ipset->rules switches keep the cdn host connected and
 # leave no leftovers; flush restores ufw's files byte for byte.
 set -uo pipefail
 . "$(dirname "$0")/lib/netns.sh"
@@ -48,7 +49,7 @@ out=$(sync ipset "$T/l1" 2>&1) || netns_fail "sync from nothing: $out"
 [ "$(ufw_set_entries cdnallow6 | tr '\n' ' ')" = "2001:db8:cd::/48 2001:db8:ce::/48 " ] ||
 	netns_fail "cdnallow6: $(ufw_set_entries cdnallow6 | tr '\n' ' ')"
 [ "$(blocks)" = 3 ] || netns_fail "$(blocks) blocks"
-[ "$(ufw_calls)" = 1 ] && grep -qx 'ufw reload' "$UFW_CALLS" || netns_fail "ufw calls: $(cat "$UFW_CALLS")"
+[ "$(ufw_calls)" = 0 ] || netns_fail "ufw calls: $(cat "$UFW_CALLS")"
 [ "$(ufw_ours_count)" = 0 ] || netns_fail "per-prefix rules in ipset mode"
 ufw_exec iptables -S ufw-before-input | grep -q -- '--dports 80,443 -m set --match-set cdnallow4 src -j ACCEPT' ||
 	netns_fail "ipset rule not loaded: $(ufw_exec iptables -S ufw-before-input)"
@@ -56,7 +57,7 @@ ufw_exec ip6tables -S ufw6-before-input | grep -q -- '--match-set cdnallow6 src 
 	netns_fail "ipset rule (v6) not loaded"
 ufw_exec test -x /etc/ufw/before.init || netns_fail "before.init not executable"
 ufw_exec sh -c 'sed -n 2p /etc/ufw/before.init' | grep -qx '# BEGIN cdnallow' || netns_fail "init block not after #!"
-ok "ipset mode from nothing: sets filled, 3 blocks, one ufw reload, rule live"
+ok "ipset mode from nothing: sets filled, 3 blocks, no ufw call, rule live"
 
 netns_expect_open cdn "$NETNS_ORIGIN4" 80
 netns_expect_open cdn "$NETNS_ORIGIN6" 443
@@ -64,10 +65,16 @@ netns_expect_closed outsider "$NETNS_ORIGIN4" 443
 netns_expect_closed outsider "$NETNS_ORIGIN6" 443
 ok "packets: cdn in, outsider out"
 
-# ufw's own reload must find the sets (before.init) and keep them
+# ufw's own reload must find the sets (before.init), keep them and rebuild
+# exactly the chains cdnallow made live without a reload
+live4=$(ufw_exec iptables -S ufw-before-input)
+live6=$(ufw_exec ip6tables -S ufw6-before-input)
 ufw_exec ufw reload >/dev/null || netns_fail "ufw reload with our blocks"
+[ "$(ufw_exec iptables -S ufw-before-input)" = "$live4" ] ||
+	netns_fail "the live rule is not where a reload puts it: $live4"
+[ "$(ufw_exec ip6tables -S ufw6-before-input)" = "$live6" ] || netns_fail "v6 live rule misplaced"
 netns_expect_open cdn "$NETNS_ORIGIN4" 443
-ok "a manual ufw reload keeps working"
+ok "a manual ufw reload keeps working and rebuilds the same chains"
 
 ufw_calls_reset
 out=$(sync ipset "$T/l1" 2>&1) || netns_fail "no-op: $out"
@@ -85,8 +92,9 @@ out=$(sync rules "$T/l2" 2>&1) || netns_fail "switch to rules: $out"
 [ "$(ufw_ours_count)" = 5 ] || netns_fail "$(ufw_ours_count) rules after the switch"
 [ "$(blocks)" = 0 ] || netns_fail "blocks left after the switch"
 ufw_exec ipset list -n 2>/dev/null | grep -q cdnallow && netns_fail "sets left: $(ufw_exec ipset list -n)"
-[ "$(tail -1 "$UFW_CALLS")" = "ufw reload" ] && [ "$(head -1 "$UFW_CALLS" | cut -d' ' -f2)" = allow ] ||
-	netns_fail "switch order: $(cat "$UFW_CALLS")"
+[ "$(grep -c '^ufw allow ' "$UFW_CALLS")" = 5 ] && [ "$(ufw_calls)" = 5 ] ||
+	netns_fail "switch calls: $(cat "$UFW_CALLS")"
+ufw_exec iptables -S ufw-before-input | grep -q cdnallow && netns_fail "ipset rule left in the kernel"
 [ "$(files)" = "$files_before" ] || netns_fail "ufw's files differ after leaving ipset mode"
 netns_expect_open cdn "$NETNS_ORIGIN4" 443
 ok "switch ipset -> rules: rules added first, blocks removed, sets destroyed, files restored"
@@ -96,10 +104,13 @@ ufw_calls_reset
 out=$(sync ipset "$T/l1" 2>&1) || netns_fail "switch to ipset: $out"
 [ "$(ufw_ours_count)" = 0 ] || netns_fail "rules left after the switch"
 [ "$(blocks)" = 3 ] || netns_fail "blocks after the switch: $(blocks)"
-[ "$(head -1 "$UFW_CALLS")" = "ufw reload" ] || netns_fail "switch order: $(cat "$UFW_CALLS")"
+[ "$(grep -c '^ufw delete ' "$UFW_CALLS")" = 5 ] && [ "$(ufw_calls)" = 5 ] ||
+	netns_fail "switch calls: $(cat "$UFW_CALLS")"
+ufw_exec iptables -S ufw-before-input | grep -q -- '--match-set cdnallow4 src -j ACCEPT' ||
+	netns_fail "ipset rule not live after the switch"
 [ "$(ufw_set_entries cdnallow4 | wc -l)" = 4 ] || netns_fail "cdnallow4 after the switch"
 netns_expect_open cdn "$NETNS_ORIGIN4" 443
-ok "switch rules -> ipset: reload before the rules are deleted"
+ok "switch rules -> ipset: sets and live rule, then the 5 rules deleted"
 
 [ "$(ufw_user_rules_minus_ours)" = "$user_before" ] || netns_fail "admin rules changed"
 ok "admin rules untouched"

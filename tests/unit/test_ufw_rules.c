@@ -222,6 +222,37 @@ static void test_odd_and_bad_comment(void **state)
 	ufw_rules_release(&r);
 }
 
+static void test_audit(void **state)
+{
+	static const char t[] = "### tuple ### deny tcp 443 0.0.0.0/0 any 192.0.2.0/24 in\n"
+				"### tuple ### allow tcp 80,443 0.0.0.0/0 any 203.0.113.0/24 in "
+				"comment=63646e616c6c6f77\n"
+				"### tuple ### allow tcp 443 0.0.0.0/0 any 0.0.0.0/0 in\n"
+				"### tuple ### reject tcp 80 0.0.0.0/0 any 198.51.100.0/24 in\n"
+				"### tuple ### allow tcp 22 0.0.0.0/0 any 0.0.0.0/0 in\n";
+	const uint16_t ports[] = { 80, 443 };
+	struct ufw_rules r = { 0 };
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(ufw_rules_parse(&r, t, strlen(t), false, &d), 0);
+	ufw_rules_audit(&r, ports, 2, false, &d);
+	assert_int_equal(d.nwarnings, 2);
+	assert_non_null(strstr(d.warnings[0], "user.rules:1 'deny tcp 443 from 192.0.2.0/24' comes "
+					      "before cdnallow's rules"));
+	assert_non_null(strstr(d.warnings[1], "user.rules:3 'allow tcp 443 from 0.0.0.0/0' lets "
+					      "anyone reach port 443"));
+	diag_release(&d);
+	/* ipset mode: our rule runs before every user rule, nothing shadows it */
+	diag_init(&d);
+	ufw_rules_audit(&r, ports, 2, true, &d);
+	assert_int_equal(d.nwarnings, 1);
+	assert_non_null(strstr(d.warnings[0], "lets anyone reach port 443"));
+	diag_release(&d);
+	ufw_rules_release(&r);
+}
+
 static const char before_rules[] =
 	"#\n# rules.before\n#\n"
 	"*filter\n"
@@ -343,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_ports_format),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_odd_and_bad_comment),
+		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_block_insert_replace_remove),
 		cmocka_unit_test(test_block_replace_changed),
 		cmocka_unit_test(test_block_filter_missing),

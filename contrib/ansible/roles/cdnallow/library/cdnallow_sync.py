@@ -1,0 +1,1 @@
+../../../library/cdnallow_sync.py

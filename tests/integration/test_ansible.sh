@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The Ansible module and role of contrib/ansible with Debian's ansible-core,
+# against localhost (connection local) INSIDE a network namespace, backend
+# nftables, made-up list (203.0.113.0/24, 2001:db8:cd::/48; allow_test_ranges):
+# check mode reports changed and changes nothing, the real run installs the
+# sets, the second run reports changed=false, --diff shows the prefixes, a
+# broken source fails with cdnallow's message; then the role in a throwaway
+# root (binary install, no scheduler) writes a config cdnallow accepts and is
+# idempotent. Never touches the host's firewall or /etc.
+set -uo pipefail
+: "${CDNALLOW:?} ${TESTS_DIR:?}"
+. "$TESTS_DIR/integration/lib/netns.sh"
+netns_require
+command -v ansible-playbook >/dev/null || netns_skip "needs ansible-playbook (apt-get install ansible-core)"
+netns_init ops-ans
+netns_new host
+T=$NETNS_TMP
+CONTRIB=$(cd "$TESTS_DIR/../contrib/ansible" && pwd)
+
+export ANSIBLE_LIBRARY=$CONTRIB/library ANSIBLE_ROLES_PATH=$CONTRIB/roles
+export ANSIBLE_LOCAL_TEMP=$T/ansible-tmp ANSIBLE_REMOTE_TEMP=$T/ansible-tmp ANSIBLE_HOME=$T/ansible-home
+export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3
+export ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
+
+pass=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+
+printf '[cdnallow]\nbackend = nftables\n[guard]\nallow_test_ranges = true\n' >"$T/cdnallow.conf"
+printf '# made-up test list\n203.0.113.0/24\n2001:db8:cd::/48\n' >"$T/list.txt"
+
+cat >"$T/module.yml" <<EOF
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: cdnallow
+      cdnallow_sync:
+        sources: ["{{ list }}"]
+        backend: nftables
+        ports: [80, 443]
+        mode: allow
+        config: $T/cdnallow.conf
+        state_dir: $T/state
+        binary: $CDNALLOW
+      register: r
+    - name: the result is what the test expects
+      ansible.builtin.assert:
+        that:
+          - r.changed == (expect_changed | bool)
+          - r.backend == 'nftables'
+          - r.ipv4.add | length == (expect_add4 | int)
+          - r.sources[0].status == 'fresh'
+EOF
+
+# play FILE ARGS...: ansible-playbook inside the namespace; output in $T/out
+play() {
+	local f=$1
+	shift
+	netns_exec host ansible-playbook -i localhost, "$f" "$@" >"$T/out" 2>&1
+}
+
+# recap KEY: the number after KEY= in the PLAY RECAP line of localhost
+recap() {
+	sed -n "s/^localhost *:.* $1=\([0-9]*\).*/\1/p" "$T/out"
+}
+
+ruleset() { netns_exec host nft list ruleset; }
+
+ruleset >"$T/before"
+play "$T/module.yml" --check -e list="$T/list.txt" -e expect_changed=true -e expect_add4=1 ||
+	{ cat "$T/out"; netns_fail "check mode run"; }
+[ "$(recap changed)" = 1 ] || { cat "$T/out"; netns_fail "check mode must report changed=1"; }
+ruleset >"$T/after"
+diff -u "$T/before" "$T/after" || netns_fail "check mode changed the ruleset"
+ok "check mode: changed=true, ruleset untouched"
+
+play "$T/module.yml" -e list="$T/list.txt" -e expect_changed=true -e expect_add4=1 ||
+	{ cat "$T/out"; netns_fail "real run"; }
+[ "$(recap changed)" = 1 ] || { cat "$T/out"; netns_fail "real run must report changed=1"; }
+netns_exec host nft list set inet cdnallow cdn4 | grep -q '203\.0\.113\.0/24' ||
+	netns_fail "203.0.113.0/24 not in the kernel set"
+netns_exec host nft list set inet cdnallow cdn6 | grep -q '2001:db8:cd::/48' ||
+	netns_fail "2001:db8:cd::/48 not in the kernel set"
+ok "real run: changed=true, the sets are in the kernel"
+
+ruleset >"$T/before"
+play "$T/module.yml" -e list="$T/list.txt" -e expect_changed=false -e expect_add4=0 ||
+	{ cat "$T/out"; netns_fail "second run"; }
+[ "$(recap changed)" = 0 ] || { cat "$T/out"; netns_fail "second run must report changed=0"; }
+ruleset >"$T/after"
+diff -u "$T/before" "$T/after" || netns_fail "the second run changed the ruleset"
+ok "second run: changed=false"
+
+# the same source path with one more prefix: check + diff shows it, changes nothing
+printf '198.51.100.0/24\n' >>"$T/list.txt"
+play "$T/module.yml" --check --diff -e list="$T/list.txt" -e expect_changed=true -e expect_add4=1 ||
+	{ cat "$T/out"; netns_fail "check --diff run"; }
+grep -q '^+198\.51\.100\.0/24$' "$T/out" || { cat "$T/out"; netns_fail "--diff does not show +198.51.100.0/24"; }
+ruleset >"$T/after"
+diff -u "$T/before" "$T/after" || netns_fail "check --diff changed the ruleset"
+ok "check --diff shows the added prefix"
+
+cat >"$T/broken.yml" <<EOF
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - cdnallow_sync:
+        sources: ["$T/missing.txt"]
+        backend: nftables
+        config: $T/cdnallow.conf
+        state_dir: $T/state
+        binary: $CDNALLOW
+      register: r
+      ignore_errors: true
+    - ansible.builtin.assert:
+        that:
+          - r.failed
+          - r.rc == 1
+          - "'missing.txt' in r.msg"
+EOF
+play "$T/broken.yml" || { cat "$T/out"; netns_fail "broken source run"; }
+[ "$(recap ignored)" = 1 ] || { cat "$T/out"; netns_fail "the broken source must fail the task"; }
+ruleset >"$T/after"
+diff -u "$T/before" "$T/after" || netns_fail "a failed sync changed the ruleset"
+ok "a broken source fails the task with cdnallow's message"
+
+# The role in a throwaway root: binary install, no scheduler (no systemd here).
+R=$T/root
+cat >"$T/role.yml" <<EOF
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  roles:
+    - role: cdnallow
+      vars:
+        cdnallow_install: binary
+        cdnallow_binary_src: $CDNALLOW
+        cdnallow_binary: $R/sbin/cdnallow
+        cdnallow_config: $R/etc/cdnallow/cdnallow.conf
+        cdnallow_state_dir: $R/var/lib/cdnallow
+        cdnallow_scheduler: none
+        cdnallow_providers: [cloudflare]
+        cdnallow_backend: nftables
+        cdnallow_mode: allow
+        cdnallow_allow_test_ranges: true
+        cdnallow_provider_overrides:
+          cloudflare: {url: ["https://www.cloudflare.com/ips-v4", "https://www.cloudflare.com/ips-v6"], floor: 10}
+        cdnallow_sources:
+          - {name: extra, path: $T/list.txt, format: text}
+        cdnallow_sync_now: false
+EOF
+mkdir -p "$R/sbin"
+play "$T/role.yml" || { cat "$T/out"; netns_fail "role run"; }
+[ -x "$R/sbin/cdnallow" ] || netns_fail "role did not install the binary"
+[ "$(stat -c %a "$R/var/lib/cdnallow")" = 700 ] || netns_fail "state dir is not 0700"
+grep -q '^\[source:extra\]$' "$R/etc/cdnallow/cdnallow.conf" || netns_fail "no [source:extra]"
+# cdnallow itself must accept the generated file (unknown keys are errors naming file:line)
+"$CDNALLOW" -c "$R/etc/cdnallow/cdnallow.conf" --state-dir "$T/fetch-state" -s "$T/list.txt" \
+	fetch >"$T/fetch.out" 2>"$T/fetch.err" || { cat "$T/fetch.err"; netns_fail "cdnallow rejects the role's config"; }
+grep -qx '198.51.100.0/24' "$T/fetch.out" || netns_fail "fetch with the role's config"
+play "$T/role.yml" || { cat "$T/out"; netns_fail "second role run"; }
+[ "$(recap changed)" = 0 ] || { cat "$T/out"; netns_fail "the role is not idempotent"; }
+ok "role: binary, config cdnallow accepts, state dir 0700, idempotent"
+
+echo "PASS: $pass checks"

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests for the doctor's pure parts: the /proc/net/tcp parser and the two
+ * rule evaluators. tests/unit/data/nft-ruleset-filter.json is `nft -j list
+ * ruleset` output of nftables 1.0.6 for a made-up admin ruleset (documentation
+ * addresses); the iptables-legacy-save texts are made up in iptables' format.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "cache.h"
+#include "diag.h"
+#include "doctor.h"
+
+static char *ruleset;
+static size_t ruleset_len;
+
+static int load_ruleset(void **state)
+{
+	(void)state;
+	return file_read_all(TESTS_DIR "/unit/data/nft-ruleset-filter.json", 1 << 20, &ruleset,
+			     &ruleset_len);
+}
+
+static int free_ruleset(void **state)
+{
+	(void)state;
+	free(ruleset);
+	return 0;
+}
+
+static struct probe probe(const char *addr, uint16_t port)
+{
+	struct probe p = { .dport = port };
+
+	p.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	assert_int_equal(inet_pton(p.family, addr, p.saddr), 1);
+	return p;
+}
+
+/* The verdict of the one base chain of the made-up ruleset. */
+static const struct chain_verdict *eval_one(const char *addr, uint16_t port,
+					    struct chain_verdict **v)
+{
+	struct probe p = probe(addr, port);
+	struct diag d;
+	size_t n = 0;
+
+	diag_init(&d);
+	assert_int_equal(nft_eval_ruleset(ruleset, ruleset_len, &p, v, &n, &d), 1);
+	assert_int_equal(n, 1);
+	diag_release(&d);
+	return &(*v)[0];
+}
+
+static void test_nft_named_set_accepts(void **state)
+{
+	struct chain_verdict *v = NULL;
+	const struct chain_verdict *c = eval_one("192.0.2.5", 443, &v);
+
+	(void)state;
+	assert_int_equal(c->verdict, VERDICT_ACCEPT);
+	assert_false(c->uncertain);
+	assert_non_null(strstr(c->where, "table inet filter chain input"));
+	assert_non_null(strstr(c->because, "accepts"));
+	free(v);
+}
+
+static void test_nft_policy_drop_names_policy(void **state)
+{
+	struct chain_verdict *v = NULL;
+	const struct chain_verdict *c = eval_one("203.0.113.9", 80, &v);
+
+	(void)state;
+	assert_int_equal(c->verdict, VERDICT_DROP);
+	assert_string_equal(c->because, "policy drop");
+	free(v);
+	c = eval_one("203.0.113.9", 443, &v);
+	assert_int_equal(c->verdict, VERDICT_ACCEPT);
+	free(v);
+}
+
+static void test_nft_jump_and_return(void **state)
+{
+	struct chain_verdict *v = NULL;
+	const struct chain_verdict *c = eval_one("2001:db8::1", 443, &v);
+
+	(void)state;
+	assert_int_equal(c->verdict, VERDICT_DROP);
+	assert_non_null(strstr(c->because, "chain foo"));
+	free(v);
+	/* the drop rule excludes port 80: foo returns, the policy drops */
+	c = eval_one("2001:db8::1", 80, &v);
+	assert_int_equal(c->verdict, VERDICT_DROP);
+	assert_string_equal(c->because, "policy drop");
+	free(v);
+	c = eval_one("198.51.100.7", 22, &v);
+	assert_int_equal(c->verdict, VERDICT_ACCEPT);
+	free(v);
+}
+
+static void test_nft_xt_match_is_uncertain(void **state)
+{
+	/* made up: an iptables-nft multiport accept, then the policy drop */
+	static const char json[] =
+		"{\"nftables\": [{\"chain\": {\"family\": \"ip\", \"table\": \"filter\", \"name\": "
+		"\"INPUT\", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": "
+		"\"drop\"}}, {\"rule\": {\"family\": \"ip\", \"table\": \"filter\", \"chain\": "
+		"\"INPUT\", \"handle\": 4, \"expr\": [{\"xt\": {\"type\": \"match\", \"name\": "
+		"\"multiport\"}}, {\"accept\": null}]}}]}";
+	struct chain_verdict *v = NULL;
+	struct probe p = probe("192.0.2.1", 443);
+	struct diag d;
+	size_t n = 0;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(nft_eval_ruleset(json, strlen(json), &p, &v, &n, &d), 1);
+	assert_int_equal(v[0].verdict, VERDICT_DROP);
+	assert_true(v[0].uncertain);
+	free(v);
+	/* an ip-family table never sees IPv6 */
+	p = probe("2001:db8::1", 443);
+	assert_int_equal(nft_eval_ruleset(json, strlen(json), &p, &v, &n, &d), 0);
+	free(v);
+	assert_int_equal(nft_eval_ruleset("[1]", 3, &p, &v, &n, &d), -EBADMSG);
+	assert_non_null(strstr(d.msg, "nftables"));
+	diag_release(&d);
+}
+
+static const char legacy[] =
+	"# made up\n"
+	"*filter\n"
+	":INPUT DROP [0:0]\n"
+	":FORWARD ACCEPT [0:0]\n"
+	":OUTPUT ACCEPT [0:0]\n"
+	":web - [0:0]\n"
+	"-A INPUT -i lo -j ACCEPT\n"
+	"-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n"
+	"-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n"
+	"-A INPUT -j web\n"
+	"-A web -s 192.0.2.0/24 -p tcp -m multiport --dports 80,443 -m comment "
+	"--comment \"cdn edge\" -j ACCEPT\n"
+	"-A web -p tcp -m tcp --dport 443 -j REJECT --reject-with tcp-reset\n"
+	"COMMIT\n";
+
+static void test_legacy_eval(void **state)
+{
+	struct chain_verdict *v = NULL;
+	struct probe p = probe("192.0.2.9", 443);
+	struct diag d;
+	size_t n = 0;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(legacy_eval_save(legacy, &p, &v, &n, &d), 1);
+	assert_int_equal(v[0].verdict, VERDICT_ACCEPT);
+	assert_false(v[0].uncertain);
+	free(v);
+	p = probe("203.0.113.1", 443);
+	assert_int_equal(legacy_eval_save(legacy, &p, &v, &n, &d), 1);
+	assert_int_equal(v[0].verdict, VERDICT_DROP);
+	assert_non_null(strstr(v[0].because, "REJECT"));
+	assert_non_null(strstr(v[0].where, "iptables-legacy table filter chain INPUT"));
+	free(v);
+	p = probe("203.0.113.1", 80);
+	assert_int_equal(legacy_eval_save(legacy, &p, &v, &n, &d), 1);
+	assert_string_equal(v[0].because, "policy DROP");
+	free(v);
+	diag_release(&d);
+}
+
+static void test_listen_parse(void **state)
+{
+	/* made up in the kernel's format: 127.0.0.1:8080 and 0.0.0.0:80 listen, one established */
+	static const char tcp[] = "  sl  local_address rem_address   st tx_queue rx_queue tr "
+				  "tm->when retrnsmt   uid  timeout inode\n"
+				  "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 "
+				  "00:00000000 00000000     0        0 111 1 0 100 0 0 10 0\n"
+				  "   1: 00000000:0050 00000000:0000 0A 00000000:00000000 "
+				  "00:00000000 00000000     0        0 222 1 0 100 0 0 10 0\n"
+				  "   2: 0A00000A:0050 0B00000A:D431 01 00000000:00000000 "
+				  "00:00000000 00000000     0        0 333 1 0 100 0 0 10 0\n";
+	static const char tcp6[] =
+		"  sl  local_address                         remote_address                        "
+		"st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+		"   0: 00000000000000000000000001000000:01BB 00000000000000000000000000000000:0000 "
+		"0A 00000000:00000000 00:00000000 00000000     0        0 444 1 0 100 0 0 10 0";
+	struct listener *v = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(listen_parse_proc(tcp, AF_INET, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].port, 8080);
+	assert_memory_equal(v[0].addr, "\x7f\x00\x00\x01", 4);
+	assert_int_equal(v[0].inode, 111);
+	assert_int_equal(v[1].port, 80);
+	assert_memory_equal(v[1].addr, "\x00\x00\x00\x00", 4);
+	/* the last line has no newline, like the fixtures */
+	assert_int_equal(listen_parse_proc(tcp6, AF_INET6, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[2].port, 443);
+	assert_int_equal(v[2].addr[15], 1); /* ::1 */
+	free(v);
+}
+
+static void test_findings(void **state)
+{
+	struct findings f = { 0 };
+
+	(void)state;
+	findings_add(&f, "listen", SEV_ERROR, "fix it", "port %u", 443);
+	findings_add(&f, "bind", SEV_WARNING, NULL, "w");
+	assert_int_equal(f.n, 2);
+	assert_string_equal(f.v[0].message, "port 443");
+	assert_string_equal(f.v[1].fix, "");
+	assert_int_equal(findings_count(&f, SEV_ERROR), 1);
+	assert_int_equal(findings_count(&f, SEV_WARNING), 1);
+	findings_release(&f);
+	assert_int_equal(f.n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nft_named_set_accepts),
+		cmocka_unit_test(test_nft_policy_drop_names_policy),
+		cmocka_unit_test(test_nft_jump_and_return),
+		cmocka_unit_test(test_nft_xt_match_is_uncertain),
+		cmocka_unit_test(test_legacy_eval),
+		cmocka_unit_test(test_listen_parse),
+		cmocka_unit_test(test_findings),
+	};
+
+	return cmocka_run_group_tests(tests, load_ruleset, free_ruleset);
+}
