@@ -275,3 +275,56 @@ const char *nft_chain_owner(const struct nft_chain_info *c)
 			return "iptables-nft";
 	return NULL;
 }
+
+int nft_nl_open_events(struct nft_nl *nl, struct diag *d)
+{
+	int ret = nft_nl_open(nl, d);
+	unsigned int group = NFNLGRP_NFTABLES;
+
+	if (ret < 0)
+		return ret;
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0) {
+		ret = -errno;
+		nft_nl_close(nl);
+	}
+	return ret;
+}
+
+/*
+ * Drains the NEWGEN events queued on ev. True when they form an unbroken chain
+ * from first to *last, every one committed by pid; *last is the final id.
+ */
+bool nft_nl_events_ours(struct nft_nl *ev, uint32_t pid, uint32_t first, uint32_t *last)
+{
+	uint32_t expect = first;
+	bool ok = true;
+
+	for (;;) {
+		ssize_t n = recv(mnl_socket_get_fd(ev->sock), ev->buf, ev->bufsize, MSG_DONTWAIT);
+		const struct nlmsghdr *nlh = (const void *)ev->buf;
+		int len = (int)n;
+
+		if (n < 0) {
+			ok = ok && (errno == EAGAIN || errno == EWOULDBLOCK);
+			break;
+		}
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct nlattr *a;
+			uint32_t id = 0, who = 0;
+
+			if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN))
+				continue;
+			mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+			{
+				if (mnl_attr_get_type(a) == NFTA_GEN_ID)
+					id = ntohl(mnl_attr_get_u32(a));
+				else if (mnl_attr_get_type(a) == NFTA_GEN_PROC_PID)
+					who = ntohl(mnl_attr_get_u32(a));
+			}
+			ok = ok && id == expect + 1 && who == pid;
+			expect = id;
+		}
+	}
+	*last = expect;
+	return ok;
+}

@@ -261,9 +261,21 @@ static const char *without_head(const char *err, const char *name)
 	return err;
 }
 
+static const char *human_age(long s, char *buf, size_t size)
+{
+	if (s >= 2 * 86400)
+		snprintf(buf, size, "%ld days", s / 86400);
+	else if (s >= 2 * 3600)
+		snprintf(buf, size, "%ld hours", s / 3600);
+	else
+		snprintf(buf, size, "%ld s", s);
+	return buf;
+}
+
 int engine_resolve(struct engine *e)
 {
 	struct resolve_opts ro = { 0 };
+	char age[32];
 	size_t *last = NULL;
 	struct diag d;
 	int ret;
@@ -307,9 +319,10 @@ int engine_resolve(struct engine *e)
 			goto out;
 		}
 		if (r->status == SOURCE_CACHED || r->status == SOURCE_SNAPSHOT)
-			diag_warn(&d, "source '%s': using the %s copy (%ld s old): %s",
-				  e->srcs[i].name, source_status_name(r->status), r->age_s,
-				  r->error);
+			diag_warn(&d, "source '%s': using the %s copy (%s old) because %s",
+				  e->srcs[i].name, source_status_name(r->status),
+				  human_age(r->age_s, age, sizeof(age)),
+				  without_head(r->error, e->srcs[i].name));
 		ret = prefix_set_extend(e->want, r->set);
 		if (ret < 0)
 			goto out;

@@ -15,6 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CDNALLOW=${CDNALLOW:-$HERE/../../build/cdnallow}
 FIXTURES_DIR=${FIXTURES_DIR:-$HERE/../../../shared/fixtures}
 RUNS=${1:-30}
+PY=$(command -v /usr/bin/python3 || command -v python3)
 T=$(mktemp -d /tmp/cdna-bench-fetch-XXXXXX)
 SRV_PID=
 cleanup() {
@@ -23,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-python3 "$HERE/../integration/lib/https_server.py" --make-certs --fixtures "$FIXTURES_DIR" \
+"$PY" "$HERE/../integration/lib/https_server.py" --make-certs --fixtures "$FIXTURES_DIR" \
 	--dir "$T" >"$T/server.out" 2>&1 &
 SRV_PID=$!
 for _ in $(seq 150); do
@@ -49,7 +50,7 @@ mkconf noop4 \
 	"[provider:cloudfront]" "url = $U/etag/aws-ip-ranges.json" \
 	"[provider:gcore]" "url = $U/etag/gcore.json"
 
-python3 - "$CDNALLOW" "$T" "$RUNS" <<'PY'
+"$PY" - "$CDNALLOW" "$T" "$RUNS" <<'PY'
 import os, resource, shutil, statistics, subprocess, sys, time
 
 exe, t, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The Puppet class of contrib/puppet with Debian's puppet: `puppet apply` in a
+# network namespace, backend nftables, made-up list (203.0.113.0/24,
+# 2001:db8:cd::/48; allow_test_ranges), config and state in a throwaway root,
+# Puppet's own dirs in the test's temp dir. First run: the config is written
+# and the exec syncs; second run: idempotent (no exec, no change); a changed
+# list is drift, so the third run syncs again. Never touches the host's
+# firewall, /etc or Puppet state.
+set -uo pipefail
+: "${CDNALLOW:?} ${TESTS_DIR:?}"
+. "$TESTS_DIR/integration/lib/netns.sh"
+netns_require
+command -v puppet >/dev/null || netns_skip "needs puppet (apt-get install puppet)"
+netns_init ops-pup
+netns_new host
+T=$NETNS_TMP
+R=$T/root
+pass=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+
+mkdir -p "$T/modules" "$R/bin" "$T/puppet"
+ln -s "$(cd "$TESTS_DIR/../contrib/puppet" && pwd)" "$T/modules/cdnallow"
+ln -s "$CDNALLOW" "$R/bin/cdnallow"
+printf '# made-up test list\n203.0.113.0/24\n2001:db8:cd::/48\n' >"$T/list.txt"
+
+cat >"$T/site.pp" <<EOF
+class { 'cdnallow':
+  providers         => [],
+  backend           => 'nftables',
+  mode              => 'allow',
+  allow_test_ranges => true,
+  sources           => [{ 'name' => 'test', 'path' => '$T/list.txt', 'format' => 'text' }],
+  config_file       => '$R/etc/cdnallow/cdnallow.conf',
+  state_dir         => '$R/var/lib/cdnallow',
+  manage_package    => false,
+  scheduler         => 'none',
+  path              => ['$R/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'],
+}
+EOF
+# no built-in provider: only the local list (no network in the namespace)
+mkdir -p "$R/etc" "$R/var/lib"
+
+# apply: exit status of puppet apply --detailed-exitcodes (0 no change, 2 changes, 4/6 failures)
+apply() {
+	local d=$T/puppet
+	netns_exec host puppet apply --detailed-exitcodes --color=false \
+		--confdir "$d/conf" --vardir "$d/var" --codedir "$d/code" --logdir "$d/log" \
+		--rundir "$d/run" --modulepath "$T/modules" "$T/site.pp" >"$T/out" 2>&1
+}
+
+apply
+rc=$?
+[ $rc = 2 ] || { cat "$T/out"; netns_fail "first apply: exit $rc, want 2 (changes)"; }
+grep -q "Exec\[cdnallow sync\]/returns: executed successfully" "$T/out" ||
+	{ cat "$T/out"; netns_fail "first apply did not run the sync"; }
+netns_exec host nft list set inet cdnallow cdn4 | grep -q '203\.0\.113\.0/24' ||
+	netns_fail "203.0.113.0/24 not in the kernel set"
+[ "$(stat -c %a "$R/var/lib/cdnallow")" = 700 ] || netns_fail "state dir is not 0700"
+ok "first apply writes the config and syncs"
+
+netns_exec host nft list ruleset >"$T/before"
+apply
+rc=$?
+[ $rc = 0 ] || { cat "$T/out"; netns_fail "second apply: exit $rc, want 0 (no change)"; }
+! grep -q "Exec\[cdnallow sync\]" "$T/out" || { cat "$T/out"; netns_fail "second apply ran the exec"; }
+netns_exec host nft list ruleset >"$T/after"
+diff -u "$T/before" "$T/after" || netns_fail "second apply changed the ruleset"
+ok "second apply is idempotent (no exec)"
+
+printf '198.51.100.0/24\n' >>"$T/list.txt"
+apply
+rc=$?
+[ $rc = 2 ] || { cat "$T/out"; netns_fail "drift apply: exit $rc, want 2"; }
+netns_exec host nft list set inet cdnallow cdn4 | grep -q '198\.51\.100\.0/24' ||
+	netns_fail "the drifted prefix was not synced"
+ok "a changed list is drift: the next apply syncs it"
+
+# cdnallow's error fails the run (4 or 6), with the firewall left as it was
+netns_exec host nft list ruleset >"$T/before"
+rm "$T/list.txt"
+apply
+rc=$?
+[ $rc = 4 ] || [ $rc = 6 ] || { cat "$T/out"; netns_fail "broken source: exit $rc, want 4/6"; }
+grep -q "list.txt" "$T/out" || { cat "$T/out"; netns_fail "the failure does not name the source"; }
+netns_exec host nft list ruleset >"$T/after"
+diff -u "$T/before" "$T/after" || netns_fail "a failed run changed the ruleset"
+ok "a broken source fails the run and changes nothing"
+
+echo "PASS: $pass checks"
