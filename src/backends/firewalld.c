@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The firewalld backend (DESIGN.md §4): ipsets cdnallow4/cdnallow6 (hash:net)
- * are the sources of zone cdnallow, which accepts the ports. firewalld creates
- * ipsets and zones only in its permanent configuration, so the first sync
- * creates them empty and reloads once; afterwards runtime and permanent
- * entries are kept equal over D-Bus without any reload, because a reload
- * installs a drop-all for its duration. cdnallow's lockdown mode is not
+ * are the sources of zone cdnallow, which accepts the ports; twins
+ * cdnallow4b/cdnallow6b let a large update swap the zone's source (see
+ * fwd_int.h and fwd_sync.c, which applies). firewalld creates ipsets and
+ * zones only in its permanent configuration, so the first sync creates them
+ * empty and reloads once; afterwards runtime and permanent configuration are
+ * kept equal over D-Bus without any reload, because a reload installs a
+ * drop-all for its duration. This file opens, reads, flushes and audits.
+ * cdnallow's lockdown mode is not
  * handled here: the engine drives the nftables backend (lockdown_only) for the
  * drop, which survives `firewall-cmd --reload`. This file must never touch a
  * zone, ipset or setting not named cdnallow*, and never reload outside object
@@ -19,49 +22,35 @@
 
 #include "backend.h"
 #include "diag.h"
-#include "fwd_dbus.h"
-#include "fwd_entries.h"
-#include "plan.h"
+#include "fwd_int.h"
 #include "prefix_set.h"
 
-#if FWD_HAVE_SDBUS
+#if HAVE_LIBSYSTEMD
 
-#define FWD_ZONE "cdnallow"
-#define FWD_DESC "managed by cdnallow: CDN ranges allowed to the web ports"
-#define FWD_TIMEOUT_S 30
-/* Bulk entry lists and reloads of large sets take minutes in firewalld 1.3. */
-#define FWD_BULK_TIMEOUT_S 1800
-
-static const char *const set_name[2] = { "cdnallow4", "cdnallow6" };
-static const char *const set_family[2] = { "inet", "inet6" };
-static const char *const set_source[2] = { "ipset:cdnallow4", "ipset:cdnallow6" };
-static const int af[2] = { AF_INET, AF_INET6 };
-
-struct fwd {
-	const struct backend_cfg *cfg;
-	struct fwd_bus *bus;
-	char *fw_backend;
-	bool scanned;
-	bool rt_zone, rt_zone_ok, cfg_zone_ok;
-	char *zone_path;
-	char *set_path[2];
-	struct fwd_entries rt[2], perm[2];
-};
+const char *const fwd_set_name[2][2] = { { "cdnallow4", "cdnallow4b" },
+					 { "cdnallow6", "cdnallow6b" } };
+const char *const fwd_set_source[2][2] = { { "ipset:cdnallow4", "ipset:cdnallow4b" },
+					   { "ipset:cdnallow6", "ipset:cdnallow6b" } };
+const char *const fwd_set_family[2] = { "inet", "inet6" };
+const int fwd_af[2] = { AF_INET, AF_INET6 };
 
 static void scan_release(struct fwd *f)
 {
 	free(f->zone_path);
 	f->zone_path = NULL;
+	fwd_zone_release(&f->rtz);
 	for (int i = 0; i < 2; i++) {
-		free(f->set_path[i]);
-		f->set_path[i] = NULL;
-		fwd_entries_release(&f->rt[i]);
-		fwd_entries_release(&f->perm[i]);
+		for (int k = 0; k < 2; k++) {
+			free(f->fam[i].path[k]);
+			fwd_entries_release(&f->fam[i].rt[k]);
+			fwd_entries_release(&f->fam[i].perm[k]);
+		}
+		memset(&f->fam[i], 0, sizeof(f->fam[i]));
 	}
 	f->scanned = false;
 }
 
-static int want_zone(const struct fwd *f, struct fwd_zone *z)
+int fwd_want_zone(const struct fwd *f, const int act[2], struct fwd_zone *z)
 {
 	size_t n = f->cfg->nports;
 
@@ -71,7 +60,7 @@ static int want_zone(const struct fwd *f, struct fwd_zone *z)
 	if (!z->sources || !z->ports)
 		goto nomem;
 	for (int i = 0; i < 2; i++) {
-		z->sources[i] = strdup(set_source[i]);
+		z->sources[i] = strdup(fwd_set_source[i][act[i]]);
 		if (!z->sources[i])
 			goto nomem;
 	}
@@ -87,6 +76,13 @@ nomem:
 	return -ENOMEM;
 }
 
+int fwd_active(const struct fwd_fam *m)
+{
+	if (m->rt_src[0] == m->rt_src[1])
+		return -1;
+	return m->rt_src[0] ? 0 : 1;
+}
+
 static bool strv_same(char *const *a, char *const *b)
 {
 	if (fwd_strv_len(a) != fwd_strv_len(b))
@@ -98,54 +94,80 @@ static bool strv_same(char *const *a, char *const *b)
 	return true;
 }
 
-static bool zone_ok(const struct fwd_zone *have, const struct fwd_zone *want)
+/* Marks which cdnallow ipsets z uses as sources; true when it uses any other source. */
+static bool zone_sources(const struct fwd_zone *z, struct fwd *f, bool perm)
 {
-	return strv_same(have->sources, want->sources) && strv_same(have->ports, want->ports);
+	size_t ours = 0;
+
+	for (int i = 0; i < 2; i++) {
+		for (int k = 0; k < 2; k++) {
+			bool has = fwd_strv_has(z->sources, fwd_set_source[i][k]);
+
+			if (perm)
+				f->fam[i].perm_src[k] = has;
+			else
+				f->fam[i].rt_src[k] = has;
+			ours += has;
+		}
+	}
+	return fwd_strv_len(z->sources) != ours;
 }
 
-/* Reads every cdnallow object, runtime and permanent, into f. */
-static int scan(struct fwd *f, struct diag *d)
+static int scan_sets(struct fwd *f, struct diag *d)
 {
-	struct fwd_zone want = { 0 }, z = { 0 };
 	char **names = NULL, **raw = NULL;
 	int r;
 
-	scan_release(f);
-	r = want_zone(f, &want);
-	if (r < 0)
-		return r;
 	r = fwd_rt_ipsets(f->bus, &names, d);
-	for (int i = 0; r >= 0 && i < 2; i++) {
-		if (!fwd_strv_has(names, set_name[i]))
+	for (int i = 0; r >= 0 && i < 4; i++) {
+		struct fwd_fam *m = &f->fam[i / 2];
+		const char *name = fwd_set_name[i / 2][i % 2];
+
+		if (!fwd_strv_has(names, name))
 			continue;
-		r = fwd_rt_entries(f->bus, set_name[i], &raw, d);
+		r = fwd_rt_entries(f->bus, name, &raw, d);
 		if (r >= 0)
-			r = fwd_entries_parse(&f->rt[i], raw, af[i]);
+			r = fwd_entries_parse(&m->rt[i % 2], raw, fwd_af[i / 2]);
 	}
-	for (int i = 0; r >= 0 && i < 2; i++) {
-		r = fwd_cfg_ipset_path(f->bus, set_name[i], &f->set_path[i], d);
-		if (r >= 0 && f->set_path[i])
-			r = fwd_cfg_entries(f->bus, f->set_path[i], &raw, d);
-		if (r >= 0 && f->set_path[i])
-			r = fwd_entries_parse(&f->perm[i], raw, af[i]);
+	for (int i = 0; r >= 0 && i < 4; i++) {
+		struct fwd_fam *m = &f->fam[i / 2];
+		char **path = &m->path[i % 2];
+
+		r = fwd_cfg_ipset_path(f->bus, fwd_set_name[i / 2][i % 2], path, d);
+		if (r >= 0 && *path)
+			r = fwd_cfg_entries(f->bus, *path, &raw, d);
+		if (r >= 0 && *path)
+			r = fwd_entries_parse(&m->perm[i % 2], raw, fwd_af[i / 2]);
 	}
 	fwd_strv_free(names);
-	names = NULL;
+	return r;
+}
+
+int fwd_scan(struct fwd *f, struct diag *d)
+{
+	static const int any[2] = { 0, 0 };
+	struct fwd_zone want = { 0 }, z = { 0 };
+	char **names = NULL;
+	int r;
+
+	scan_release(f);
+	r = fwd_want_zone(f, any, &want);
+	if (r >= 0)
+		r = scan_sets(f, d);
 	if (r >= 0)
 		r = fwd_rt_zones(f->bus, &names, d);
 	f->rt_zone = r >= 0 && fwd_strv_has(names, FWD_ZONE);
-	f->rt_zone_ok = false;
 	if (r >= 0 && f->rt_zone) {
-		r = fwd_rt_zone(f->bus, FWD_ZONE, &z, d);
-		f->rt_zone_ok = r >= 0 && zone_ok(&z, &want);
-		fwd_zone_release(&z);
+		r = fwd_rt_zone(f->bus, FWD_ZONE, &f->rtz, d);
+		f->rt_ports_ok = r >= 0 && strv_same(f->rtz.ports, want.ports);
+		f->rt_foreign = r >= 0 && zone_sources(&f->rtz, f, false);
 	}
 	if (r >= 0)
 		r = fwd_cfg_zone_path(f->bus, FWD_ZONE, &f->zone_path, d);
-	f->cfg_zone_ok = false;
 	if (r >= 0 && f->zone_path) {
 		r = fwd_cfg_zone(f->bus, f->zone_path, &z, d);
-		f->cfg_zone_ok = r >= 0 && zone_ok(&z, &want);
+		f->cfg_ports_ok = r >= 0 && strv_same(z.ports, want.ports);
+		f->cfg_foreign = r >= 0 && zone_sources(&z, f, true);
 		fwd_zone_release(&z);
 	}
 	fwd_strv_free(names);
@@ -156,13 +178,21 @@ static int scan(struct fwd *f, struct diag *d)
 	return 0;
 }
 
-static bool objects_complete(const struct fwd *f)
+/*
+ * As apply leaves a family: one ipset the source of both zones, holding
+ * exactly want at runtime and in the permanent configuration, the other one
+ * empty in both.
+ */
+static bool family_complete(const struct fwd *f, int i, const struct prefix_set *want)
 {
-	bool ok = f->rt_zone_ok && f->cfg_zone_ok;
+	const struct fwd_fam *m = &f->fam[i];
+	int a = fwd_active(m);
 
-	for (int i = 0; i < 2; i++)
-		ok = ok && f->rt[i].raw && f->perm[i].raw;
-	return ok;
+	if (a < 0 || !m->perm_src[a] || m->perm_src[!a])
+		return false;
+	if (!fwd_entries_is_empty(&m->rt[!a]) || !fwd_entries_is_empty(&m->perm[!a]))
+		return false;
+	return fwd_entries_equal(&m->rt[a], want) && fwd_entries_equal(&m->perm[a], want);
 }
 
 static int fwd_detect(struct diag *d)
@@ -244,210 +274,55 @@ out:
 static int fwd_read(void *h, struct backend_state *st, struct diag *d)
 {
 	struct fwd *f = h;
-	bool present = false, complete;
-	struct prefix_set *agg = NULL;
-	int r;
+	struct prefix_set *fam = NULL;
+	bool present, complete;
+	int r, act[2];
 
-	r = scan(f, d);
+	r = fwd_scan(f, d);
 	if (r < 0)
 		return r;
-	complete = objects_complete(f);
 	present = f->rt_zone || f->zone_path;
+	complete = f->rt_zone && f->zone_path && f->rt_ports_ok && f->cfg_ports_ok &&
+		   !f->rt_foreign && !f->cfg_foreign;
+	/* What the firewall allows: the entries of every ipset the runtime zone uses. */
 	for (int i = 0; i < 2; i++) {
-		present = present || f->rt[i].raw || f->perm[i].raw;
-		if (!f->rt[i].raw)
-			continue;
-		r = prefix_set_extend(st->set, f->rt[i].set);
-		if (r < 0)
-			return r;
+		for (int k = 0; k < 2; k++) {
+			struct fwd_fam *m = &f->fam[i];
+
+			present = present || m->rt[k].raw || m->perm[k].raw;
+			if (!m->rt_src[k] || !m->rt[k].raw)
+				continue;
+			r = prefix_set_extend(st->set, m->rt[k].set);
+			if (r < 0)
+				return r;
+		}
 	}
 	r = prefix_set_aggregate(st->set);
 	if (r < 0)
 		return r;
-	/* Permanent must equal runtime, and both must already be in aggregated form. */
-	agg = prefix_set_new();
-	if (!agg)
+	fam = prefix_set_new();
+	if (!fam)
 		return -ENOMEM;
 	for (int i = 0; r >= 0 && complete && i < 2; i++) {
-		r = fwd_family_of(st->set, af[i], agg);
-		complete = r >= 0 && fwd_entries_equal(&f->rt[i], agg) &&
-			   fwd_entries_equal(&f->perm[i], agg);
+		r = fwd_family_of(st->set, fwd_af[i], fam);
+		complete = r >= 0 && family_complete(f, i, fam);
 	}
-	prefix_set_free(agg);
+	prefix_set_free(fam);
 	if (r < 0)
 		return r;
 	st->present = present;
 	st->complete = present && complete;
+	for (int i = 0; i < 2; i++)
+		act[i] = fwd_active(&f->fam[i]) == 1;
 	snprintf(st->where, sizeof(st->where),
 		 "firewalld zone %s with ipsets %s/%s (firewalld backend %s)", FWD_ZONE,
-		 set_name[0], set_name[1], f->fw_backend);
+		 fwd_set_name[0][act[0]], fwd_set_name[1][act[1]], f->fw_backend);
 	return 0;
-}
-
-/* Creates what is missing; one reload when firewalld needs it to see new objects. */
-static int ensure_objects(struct fwd *f, struct diag *d)
-{
-	struct fwd_zone want = { 0 }, z = { 0 };
-	bool created = false;
-	int r;
-
-	r = want_zone(f, &want);
-	for (int i = 0; r >= 0 && i < 2; i++) {
-		if (f->set_path[i])
-			continue;
-		r = fwd_cfg_add_ipset(f->bus, set_name[i], set_family[i], FWD_DESC, d);
-		created = true;
-	}
-	if (r >= 0 && (!f->zone_path || !f->cfg_zone_ok)) {
-		r = fwd_cfg_put_zone(f->bus, FWD_ZONE, f->zone_path, &want, FWD_DESC, d);
-		created = created || !f->zone_path;
-	}
-	if (r >= 0 && (created || !f->rt_zone || !f->rt[0].raw || !f->rt[1].raw)) {
-		fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
-		r = fwd_reload(f->bus, d);
-		fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
-		if (r >= 0)
-			diag_warn(d, "firewalld: created zone %s and ipsets; one reload was needed",
-				  FWD_ZONE);
-		if (r >= 0)
-			r = scan(f, d);
-	}
-	/* Runtime zone drift (ports changed, a source removed) is fixed without reload. */
-	if (r >= 0 && !f->rt_zone_ok) {
-		r = fwd_rt_zone(f->bus, FWD_ZONE, &z, d);
-		for (char **p = want.ports; r >= 0 && *p; p++) {
-			if (!fwd_strv_has(z.ports, *p))
-				r = fwd_rt_zone_port(f->bus, FWD_ZONE, *p, true, d);
-		}
-		for (char **p = want.sources; r >= 0 && *p; p++) {
-			if (!fwd_strv_has(z.sources, *p))
-				r = fwd_rt_zone_source(f->bus, FWD_ZONE, *p, true, d);
-		}
-		for (char **p = z.ports; r >= 0 && p && *p; p++) {
-			if (!fwd_strv_has(want.ports, *p))
-				r = fwd_rt_zone_port(f->bus, FWD_ZONE, *p, false, d);
-		}
-		for (char **p = z.sources; r >= 0 && p && *p; p++) {
-			if (!fwd_strv_has(want.sources, *p))
-				r = fwd_rt_zone_source(f->bus, FWD_ZONE, *p, false, d);
-		}
-	}
-	fwd_zone_release(&z);
-	fwd_zone_release(&want);
-	return r;
-}
-
-static void explain_overlap(const struct fwd_entries *rt, const struct prefix *p, int i,
-			    struct diag *d)
-{
-	char want[PREFIX_STRLEN];
-
-	prefix_format(p, want, sizeof(want));
-	for (size_t k = 0; k < rt->set->n; k++) {
-		if (!prefix_contains(&rt->set->v[k], p) && !prefix_contains(p, &rt->set->v[k]))
-			continue;
-		diag_prefix(d,
-			    "ipset %s: %s overlaps entry %s added outside cdnallow; remove it with "
-			    "'firewall-cmd --ipset=%s --remove-entry=%s' (and --permanent): ",
-			    set_name[i], want, rt->raw[k], set_name[i], rt->raw[k]);
-		return;
-	}
-	diag_prefix(d, "ipset %s: adding %s: ", set_name[i], want);
-}
-
-/*
- * Runtime entries, one family, one direction. firewalld 1.3 has no runtime
- * addEntries/removeEntries and its runtime setEntries flushes the set before
- * refilling it in separate transactions, so setEntries is used only on an
- * empty set; otherwise one addEntry/removeEntry per prefix, each atomic.
- */
-static int sync_runtime(struct fwd *f, int i, const struct prefix_set *want, bool add,
-			struct diag *d)
-{
-	struct fwd_entries *rt = &f->rt[i];
-	char **v = NULL, buf[PREFIX_STRLEN];
-	int r = 0;
-
-	if (add && rt->set->n == 0 && rt->bad == 0) {
-		if (want->n == 0)
-			return 0;
-		v = fwd_format_strv(want);
-		if (!v)
-			return -ENOMEM;
-		fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
-		r = fwd_rt_set_entries(f->bus, set_name[i], v, d);
-		fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
-		free(v);
-		if (r < 0)
-			diag_prefix(d, "ipset %s: ", set_name[i]);
-		return r;
-	}
-	if (add) {
-		for (size_t k = 0; r >= 0 && k < want->n; k++) {
-			if (fwd_set_has(rt->sorted, &want->v[k]))
-				continue;
-			prefix_format(&want->v[k], buf, sizeof(buf));
-			r = fwd_rt_entry(f->bus, set_name[i], buf, true, d);
-			if (r < 0)
-				explain_overlap(rt, &want->v[k], i, d);
-		}
-		return r;
-	}
-	for (char **s = rt->raw; r >= 0 && s && *s; s++) {
-		struct prefix p;
-
-		/* Kept only when it is exactly a wanted prefix. */
-		if (prefix_parse(*s, strlen(*s), &p, NULL) == 0 && p.family == af[i] &&
-		    fwd_set_has(want, &p))
-			continue;
-		r = fwd_rt_entry(f->bus, set_name[i], *s, false, d);
-		if (r < 0)
-			diag_prefix(d, "ipset %s: removing %s: ", set_name[i], *s);
-	}
-	return r;
 }
 
 static int fwd_apply(void *h, const struct plan *p, struct diag *d)
 {
-	struct fwd *f = h;
-	struct prefix_set *want[2] = { NULL, NULL };
-	char **v;
-	int r = 0;
-
-	if (!f->scanned || p->create || p->repair)
-		r = scan(f, d);
-	if (r >= 0)
-		r = ensure_objects(f, d);
-	for (int i = 0; r >= 0 && i < 2; i++) {
-		want[i] = prefix_set_new();
-		r = want[i] ? fwd_family_of(p->want, af[i], want[i]) : -ENOMEM;
-	}
-	/* Every family's additions before any deletion: no wanted prefix is ever missing. */
-	for (int i = 0; r >= 0 && i < 2; i++)
-		r = sync_runtime(f, i, want[i], true, d);
-	for (int i = 0; r >= 0 && i < 2; i++)
-		r = sync_runtime(f, i, want[i], false, d);
-	/* Permanent: one setEntries per family, so an admin's reload keeps the allowlist. */
-	for (int i = 0; r >= 0 && i < 2; i++) {
-		if (fwd_entries_equal(&f->perm[i], want[i]))
-			continue;
-		v = fwd_format_strv(want[i]);
-		if (!v) {
-			r = -ENOMEM;
-			break;
-		}
-		fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
-		r = fwd_cfg_set_entries(f->bus, f->set_path[i], v, d);
-		fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
-		free(v);
-		if (r < 0)
-			diag_prefix(d, "permanent ipset %s: ", set_name[i]);
-	}
-	for (int i = 0; i < 2; i++)
-		prefix_set_free(want[i]);
-	/* What firewalld holds changed: the next read must ask again. */
-	f->scanned = false;
-	return r;
+	return fwd_sync_apply(h, p, d);
 }
 
 static int fwd_flush(void *h, struct diag *d)
@@ -456,19 +331,22 @@ static int fwd_flush(void *h, struct diag *d)
 	bool any;
 	int r;
 
-	r = scan(f, d);
+	r = fwd_scan(f, d);
 	if (r < 0)
 		return r;
-	any = f->rt_zone || f->rt[0].raw || f->rt[1].raw;
+	any = f->rt_zone;
 	/* The zone goes first: it references the ipsets. */
 	if (f->zone_path) {
 		r = fwd_cfg_remove(f->bus, f->zone_path, true, d);
 		any = true;
 	}
-	for (int i = 0; r >= 0 && i < 2; i++) {
-		if (!f->set_path[i])
+	for (int i = 0; r >= 0 && i < 4; i++) {
+		const struct fwd_fam *m = &f->fam[i / 2];
+
+		any = any || m->rt[i % 2].raw;
+		if (!m->path[i % 2])
 			continue;
-		r = fwd_cfg_remove(f->bus, f->set_path[i], false, d);
+		r = fwd_cfg_remove(f->bus, m->path[i % 2], false, d);
 		any = true;
 	}
 	if (r >= 0 && any) {
@@ -516,7 +394,8 @@ out:
 
 const struct backend_ops backend_firewalld = {
 	.name = "firewalld",
-	.summary = "firewalld zone cdnallow with ipsets cdnallow4/6, kept without reloads (D-Bus)",
+	.summary =
+		"firewalld zone cdnallow with ipsets cdnallow4/6 (+ b twins for swaps), no reloads",
 	.detect = fwd_detect,
 	.open = fwd_open,
 	.read = fwd_read,
@@ -526,7 +405,7 @@ const struct backend_ops backend_firewalld = {
 	.close = fwd_close,
 };
 
-#else /* !FWD_HAVE_SDBUS */
+#else /* !HAVE_LIBSYSTEMD */
 
 static int fwd_detect(struct diag *d)
 {

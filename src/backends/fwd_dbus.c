@@ -13,7 +13,7 @@
 #include "diag.h"
 #include "fwd_dbus.h"
 
-#if FWD_HAVE_SDBUS
+#if HAVE_LIBSYSTEMD
 #include <systemd/sd-bus.h>
 
 #define FWD_NAME "org.fedoraproject.FirewallD1"
@@ -69,7 +69,7 @@ void fwd_zone_release(struct fwd_zone *z)
 	memset(z, 0, sizeof(*z));
 }
 
-#if FWD_HAVE_SDBUS
+#if HAVE_LIBSYSTEMD
 
 /* Access denials mean firewalld lockdown or polkit, which callers explain differently. */
 static int fail(struct diag *d, const char *what, int r, const sd_bus_error *e)
@@ -601,7 +601,7 @@ int fwd_cfg_remove(struct fwd_bus *b, const char *path, bool zone, struct diag *
 		      NULL, d);
 }
 
-#else /* !FWD_HAVE_SDBUS */
+#else /* !HAVE_LIBSYSTEMD */
 
 int fwd_bus_open(struct fwd_bus **out, unsigned timeout_s, struct diag *d)
 {

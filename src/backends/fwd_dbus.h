@@ -12,19 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/*
- * The generated build config.h is shadowed by include/cdnallow/config.h, so
- * sd-bus is detected from its header (libsystemd-dev ships both the header
- * and the pkg-config file CMake links against).
- */
-#if defined(__has_include)
-#if __has_include(<systemd/sd-bus.h>)
-#define FWD_HAVE_SDBUS 1
-#endif
-#endif
-#ifndef FWD_HAVE_SDBUS
-#define FWD_HAVE_SDBUS 0
-#endif
+#include "build_config.h"
 
 struct diag;
 struct fwd_bus;

@@ -60,6 +60,11 @@ int fwd_entries_parse(struct fwd_entries *e, char **raw, int fam)
 	return 0;
 }
 
+bool fwd_entries_is_empty(const struct fwd_entries *e)
+{
+	return e->raw && !e->raw[0];
+}
+
 /* True when e holds exactly the aggregated set want (which has one family). */
 bool fwd_entries_equal(const struct fwd_entries *e, const struct prefix_set *want)
 {

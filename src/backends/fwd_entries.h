@@ -25,6 +25,8 @@ struct fwd_entries {
 void fwd_entries_release(struct fwd_entries *e);
 /* Takes ownership of raw (NULL-terminated); fam is AF_INET or AF_INET6. */
 int fwd_entries_parse(struct fwd_entries *e, char **raw, int fam);
+/* True when the ipset exists and holds nothing. */
+bool fwd_entries_is_empty(const struct fwd_entries *e);
 /* True when e holds exactly the aggregated one-family set want. */
 bool fwd_entries_equal(const struct fwd_entries *e, const struct prefix_set *want);
 /* True when the sorted set s holds exactly p. */

@@ -49,6 +49,10 @@ int nft_nl_genid(struct nft_nl *nl, uint32_t *genid);
 /* A cookie unique to this network namespace for the kernel's uptime (SO_NETNS_COOKIE, else inode).
  */
 uint64_t nft_nl_netns_id(const struct nft_nl *nl);
+/* A second socket subscribed to ruleset events (NFNLGRP_NFTABLES). */
+int nft_nl_open_events(struct nft_nl *nl, struct diag *d);
+/* Drains NEWGEN events: true when they chain first+1..*last, each committed by pid. */
+bool nft_nl_events_ours(struct nft_nl *ev, uint32_t pid, uint32_t first, uint32_t *last);
 /* Raises the socket buffers (SO_SNDBUFFORCE/SO_RCVBUFFORCE) to at least the given sizes. */
 void nft_nl_grow_buffers(struct nft_nl *nl, size_t snd, size_t rcv);
 

@@ -5,6 +5,7 @@
  * list the chains of every table. Read-only: nothing here ever sends a
  * message that changes the ruleset (nft_batch.c does that).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,8 +315,7 @@ bool nft_nl_events_ours(struct nft_nl *ev, uint32_t pid, uint32_t first, uint32_
 
 			if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN))
 				continue;
-			mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
-			{
+			mnl_attr_for_each (a, nlh, sizeof(struct nfgenmsg)) {
 				if (mnl_attr_get_type(a) == NFTA_GEN_ID)
 					id = ntohl(mnl_attr_get_u32(a));
 				else if (mnl_attr_get_type(a) == NFTA_GEN_PROC_PID)

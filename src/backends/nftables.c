@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/netfilter.h>
 
@@ -365,6 +366,28 @@ static int commit_diffs(struct nft_handle *h, struct diffs *df, uint32_t genid, 
 	return ret;
 }
 
+/*
+ * Chain and rules go in after the elements (a lockdown chain over empty sets
+ * would drop the CDN). Listening to the generation events while they go in
+ * proves that every commit since our batch (which made gen) was ours, so the
+ * next run may skip the dump.
+ */
+static int rules_then_cache(struct nft_handle *h, const struct plan *p, uint32_t gen,
+			    struct diag *d)
+{
+	struct nft_nl ev;
+	uint32_t last = 0, now = 0;
+	bool listening = nft_nl_open_events(&ev, NULL) == 0;
+	int ret = nft_objects_ensure_rules(h, d);
+
+	if (ret == 0 && listening && nft_nl_events_ours(&ev, (uint32_t)getpid(), gen, &last) &&
+	    nft_nl_genid(&h->nl, &now) == 0 && now == last)
+		nft_cache_save(h, now, p->want);
+	if (listening)
+		nft_nl_close(&ev);
+	return ret;
+}
+
 static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 {
 	struct nft_handle *h = handle;
@@ -413,7 +436,7 @@ static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 	}
 	diffs_release(&df);
 	if (ret == 0 && objects)
-		ret = nft_objects_ensure_rules(h, d);
+		ret = rules_then_cache(h, p, sent ? genid + 1 : genid, d);
 	else if (ret == 0 && sent && nft_nl_genid(&h->nl, &after) == 0 && after == genid + 1)
 		nft_cache_save(h, after, p->want);
 	return ret;

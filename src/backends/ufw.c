@@ -290,8 +290,11 @@ static bool wanted(const struct prefix_set *want, const struct prefix *p)
 	return false;
 }
 
-/* Deletes every rule of ours that is not an exact wanted prefix on the right ports (all when want
- * is NULL). */
+/*
+ * Deletes every rule of ours that is not an exact wanted prefix on the right
+ * ports (all of them when want is NULL). ufw keeps one rule per tuple, so a
+ * delete by tuple never takes a second rule with it.
+ */
 static int delete_stale(struct ufw *u, const struct prefix_set *want, struct diag *d)
 {
 	struct ufw_rules r = { 0 };
@@ -301,7 +304,6 @@ static int delete_stale(struct ufw *u, const struct prefix_set *want, struct dia
 	ret = read_rules(u, &r, d);
 	for (size_t i = 0; i < r.n && !ret; i++) {
 		const struct ufw_rule *x = &r.v[i];
-		bool keep = false;
 
 		if (!ufw_rule_is_ours(x))
 			continue;
@@ -312,20 +314,9 @@ static int delete_stale(struct ufw *u, const struct prefix_set *want, struct dia
 				  x->v6 ? "user6.rules" : "user.rules", x->line);
 			continue;
 		}
-		if (want && ufw_rule_is_plain_allow(x, u->ports) && wanted(want, &p)) {
-			/* a second rule for the same prefix (an older run's duplicate) goes too */
-			keep = true;
-			for (size_t j = 0; j < i; j++) {
-				struct prefix q;
-
-				if (ufw_rule_is_ours(&r.v[j]) &&
-				    ufw_rule_is_plain_allow(&r.v[j], u->ports) &&
-				    ufw_rule_src_prefix(&r.v[j], &q) && prefix_equal(&q, &p))
-					keep = false;
-			}
-		}
-		if (!keep)
-			ret = rule_delete(x, d);
+		if (want && ufw_rule_is_plain_allow(x, u->ports) && wanted(want, &p))
+			continue;
+		ret = rule_delete(x, d);
 	}
 	ufw_rules_release(&r);
 	return ret;

@@ -82,8 +82,10 @@ static int add_provider_source(struct engine *e, const char *name, struct diag *
 	if (!ov)
 		return 0;
 	if (ov->nurls) {
-		for (size_t i = 0; i < src->nurls; i++)
+		for (size_t i = 0; i < src->nurls; i++) {
 			free(src->urls[i]);
+			src->urls[i] = NULL;
+		}
 		src->nurls = 0;
 		for (size_t i = 0; i < ov->nurls; i++) {
 			src->urls[i] = strdup(ov->urls[i]);
@@ -261,21 +263,9 @@ static const char *without_head(const char *err, const char *name)
 	return err;
 }
 
-static const char *human_age(long s, char *buf, size_t size)
-{
-	if (s >= 2 * 86400)
-		snprintf(buf, size, "%ld days", s / 86400);
-	else if (s >= 2 * 3600)
-		snprintf(buf, size, "%ld hours", s / 3600);
-	else
-		snprintf(buf, size, "%ld s", s);
-	return buf;
-}
-
 int engine_resolve(struct engine *e)
 {
 	struct resolve_opts ro = { 0 };
-	char age[32];
 	size_t *last = NULL;
 	struct diag d;
 	int ret;
@@ -318,11 +308,6 @@ int engine_resolve(struct engine *e)
 			ret = -ENODATA;
 			goto out;
 		}
-		if (r->status == SOURCE_CACHED || r->status == SOURCE_SNAPSHOT)
-			diag_warn(&d, "source '%s': using the %s copy (%s old) because %s",
-				  e->srcs[i].name, source_status_name(r->status),
-				  human_age(r->age_s, age, sizeof(age)),
-				  without_head(r->error, e->srcs[i].name));
 		ret = prefix_set_extend(e->want, r->set);
 		if (ret < 0)
 			goto out;

@@ -32,6 +32,7 @@
 #define RETRY_CAP_MS 8000u
 #define LOW_SPEED_BYTES 1024L /* per second, over LOW_SPEED_TIME_S */
 #define LOW_SPEED_TIME_S 10L
+#define DEFAULT_MAX_SIZE ((size_t)16 << 20) /* when the caller gives no cap */
 
 struct xfer {
 	struct fetch_req *req;
@@ -156,7 +157,8 @@ static int add_header(struct curl_slist **l, const char *name, const char *value
 	struct curl_slist *t;
 	char line[1024];
 
-	if (!value || !*value)
+	/* a validator is only an optimisation; one that could split the header is dropped */
+	if (!value || !*value || strpbrk(value, "\r\n") || strlen(value) > 900)
 		return 0;
 	snprintf(line, sizeof(line), "%s: %s", name, value);
 	t = curl_slist_append(*l, line);
@@ -446,10 +448,13 @@ static int run_multi(CURLM *m, struct xfer *xs, size_t nx, const struct fetch_op
 
 		if (curl_multi_perform(m, &running) != CURLM_OK)
 			return -EIO;
-		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+		for (;;) {
 			struct xfer *x = NULL;
 			char *p = NULL;
 
+			msg = curl_multi_info_read(m, &left);
+			if (!msg)
+				break;
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &p);
@@ -484,6 +489,7 @@ static int run_multi(CURLM *m, struct xfer *xs, size_t nx, const struct fetch_op
 
 int fetch_many(struct fetch_req *reqs, size_t n, const struct fetch_opts *o)
 {
+	size_t max = o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
 	struct xfer *xs = NULL;
 	CURLM *m = NULL;
 	size_t nx = 0;
@@ -499,7 +505,7 @@ int fetch_many(struct fetch_req *reqs, size_t n, const struct fetch_opts *o)
 		r->attempts = 0;
 		fetch_req_release(r);
 		if (!source_is_url(r->url))
-			read_local(r, o->max_size);
+			read_local(r, max);
 		else if (!has_scheme(r->url, "https") &&
 			 !(r->insecure && has_scheme(r->url, "http")))
 			set_err(r, -EPERM, "URL '%s' refused: https only%s", r->url,
@@ -523,7 +529,7 @@ int fetch_many(struct fetch_req *reqs, size_t n, const struct fetch_opts *o)
 		if (reqs[i].err || reqs[i].body || !source_is_url(reqs[i].url))
 			continue;
 		xs[nx].req = &reqs[i];
-		xs[nx].max = o->max_size;
+		xs[nx].max = max;
 		ret = xfer_setup(&xs[nx++], o);
 		if (ret < 0)
 			goto out;

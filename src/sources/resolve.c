@@ -327,8 +327,7 @@ bad:
 	return ret;
 }
 
-static int try_snapshot(const struct source *src, time_t now, struct source_result *r,
-			struct diag *d)
+static int try_snapshot(const struct source *src, time_t now, struct source_result *r)
 {
 	const struct provider *prov = src->prov;
 	const struct snapshot *snap;
@@ -355,9 +354,24 @@ static int try_snapshot(const struct source *src, time_t now, struct source_resu
 	}
 	r->status = SOURCE_SNAPSHOT;
 	r->age_s = now > (time_t)snap->taken ? (long)(now - (time_t)snap->taken) : 0;
-	diag_warn(d, "source '%s': using the built-in snapshot, %ld days old", src->name,
-		  r->age_s / 86400);
 	return 0;
+}
+
+/* One warning per fallback: what is used, how old, and why the fresh list was not. */
+static void warn_fallback(const struct source *src, const struct source_result *r,
+			  struct diag *d)
+{
+	char age[32];
+
+	if (r->age_s >= 2 * 86400)
+		snprintf(age, sizeof(age), "%ld days old", r->age_s / 86400);
+	else if (r->age_s >= 2 * 3600)
+		snprintf(age, sizeof(age), "%ld hours old", r->age_s / 3600);
+	else
+		snprintf(age, sizeof(age), "%ld s old", r->age_s);
+	diag_warn(d, "source '%s': using the %s (%s) because %s", src->name,
+		  r->status == SOURCE_SNAPSHOT ? "built-in snapshot" : "last good cached copy", age,
+		  without_source(r->error, src->name));
 }
 
 static void resolve_one(const struct source *src, struct endpoint *eps, const struct listcache *lc,
@@ -373,8 +387,10 @@ static void resolve_one(const struct source *src, struct endpoint *eps, const st
 			store_cache(src, eps, r->set, reused, o, now, d);
 		return;
 	}
-	if (try_cache(src, eps, o, now, r, d) == 0 || try_snapshot(src, now, r, d) == 0)
+	if (try_cache(src, eps, o, now, r, d) == 0 || try_snapshot(src, now, r) == 0) {
+		warn_fallback(src, r, d);
 		return;
+	}
 	prefix_set_clear(r->set);
 	r->status = SOURCE_REFUSED;
 	r->age_s = 0;

@@ -15,24 +15,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CDNALLOW=${CDNALLOW:-$HERE/../../build/cdnallow}
 FIXTURES_DIR=${FIXTURES_DIR:-$HERE/../../../shared/fixtures}
 RUNS=${1:-30}
-PY=$(command -v /usr/bin/python3 || command -v python3)
-T=$(mktemp -d /tmp/cdna-bench-fetch-XXXXXX)
-SRV_PID=
-cleanup() {
-	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-"$PY" "$HERE/../integration/lib/https_server.py" --make-certs --fixtures "$FIXTURES_DIR" \
-	--dir "$T" >"$T/server.out" 2>&1 &
-SRV_PID=$!
-for _ in $(seq 150); do
-	[ -s "$T/port" ] && break
-	sleep 0.1
-done
-U="https://127.0.0.1:$(cat "$T/port")"
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+. "$HERE/../integration/lib/https_server.sh"
+https_server_start "$FIXTURES_DIR"
 
 mkconf() { # NAME [LINES...]
 	local name=$1

@@ -59,7 +59,7 @@ loop() { # LIST [N]
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b < 1) b = 1; printf "%.0f×", a / b }'; }
 
 rows=()
-row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 |"); }
+row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }
 
 bench_list() { # NAME LIST
 	local name=$1 list=$2 n first noop change calls_first calls_noop calls_change lfirst lnoop extra=""
@@ -88,16 +88,16 @@ bench_list() { # NAME LIST
 	fi
 	ufw_exec ufw --force reset >/dev/null 2>&1
 	ufw_exec ufw --force enable >/dev/null
-	row "$name$extra" "first sync" "$first ms ($calls_first ufw calls)" "$lfirst ms ($n calls)" "$(ratio "$lfirst" "$first")" ""
-	row "$name" "no-op sync (median of 5)" "$noop ms ($calls_noop ufw calls)" "$lnoop ms ($n calls)" "$(ratio "$lnoop" "$noop")" ""
-	row "$name" "1-prefix change" "$change ms ($calls_change ufw calls)" "$lnoop ms ($n calls)" "$(ratio "$lnoop" "$change")" ""
+	row "$name$extra" "first sync" "$first ms ($calls_first ufw calls)" "$lfirst ms ($n calls)" "$(ratio "$lfirst" "$first")"
+	row "$name" "no-op sync (median of 5)" "$noop ms ($calls_noop ufw calls)" "$lnoop ms ($n calls)" "$(ratio "$lnoop" "$noop")"
+	row "$name" "1-prefix change" "$change ms ($calls_change ufw calls)" "$lnoop ms ($n calls)" "$(ratio "$lnoop" "$change")"
 }
 
 bench_list "Cloudflare, $(wc -l <"$T/cf") prefixes, rules mode" "$T/cf"
 bench_list "2,000 /24s, ipset mode" "$T/big"
 
-echo "| list | operation | cdnallow | per-rule loop | loop / cdnallow | |"
-echo "|---|---|---|---|---|---|"
+echo "| list | operation | cdnallow | per-rule loop | loop / cdnallow |"
+echo "|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "ufw $(ufw version | head -1 | awk '{ print $2 }'), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%d)"

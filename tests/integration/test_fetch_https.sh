@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# `cdnallow fetch` against a loopback HTTPS server (lib/https_server.py) with
-# a CA made here: fresh, 304, every failure mode falling back to the cached
+# `cdnallow fetch` against a loopback HTTPS server (lib/https_server.py) and
+# a test CA made for this run: fresh, 304, every failure mode falling back to the cached
 # copy or the built-in snapshot, TLS and redirect refusals, retries only for
 # transient errors, and the done-condition of the sources issue: four
 # providers at once give exactly the aggregated union of the fixtures
@@ -10,38 +10,17 @@
 set -u
 
 : "${CDNALLOW:?}" "${FIXTURES_DIR:?}" "${TESTS_DIR:?}"
-# the distribution's python3 when there is one: version-manager shims cost seconds a call
-PY=$(command -v /usr/bin/python3 || command -v python3) || { echo "SKIP: python3 missing"; exit 77; }
+. "$TESTS_DIR/integration/lib/https_server.sh"
+[ -n "$PY" ] || { echo "SKIP: python3 missing"; exit 77; }
 command -v openssl >/dev/null || { echo "SKIP: openssl missing"; exit 77; }
 [ -x "$CDNALLOW" ] || { echo "SKIP: $CDNALLOW not built"; exit 77; }
 
-T=$(mktemp -d /tmp/cdna-fetch-XXXXXX)
-SRV_PID=
-cleanup() {
-	if [ -n "$SRV_PID" ]; then
-		kill "$SRV_PID" 2>/dev/null
-		wait "$SRV_PID" 2>/dev/null
-	fi
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-# the server makes a test CA and certificates (good, wrong name, untrusted CA) in $T
-"$PY" "$TESTS_DIR/integration/lib/https_server.py" --make-certs --fixtures "$FIXTURES_DIR" \
-	--dir "$T" >"$T/server.out" 2>&1 &
-SRV_PID=$!
-for _ in $(seq 150); do
-	[ -s "$T/port" ] && break
-	sleep 0.1
-done
-[ -s "$T/port" ] || { echo "FAIL: test server did not start"; cat "$T/server.out"; exit 1; }
-U="https://127.0.0.1:$(cat "$T/port")"
+# a test CA and certificates (good, wrong name, untrusted CA) in $T
+https_server_start "$FIXTURES_DIR" || { echo "FAIL: test server did not start"; exit 1; }
 U_WRONGNAME="https://127.0.0.1:$(cat "$T/port-wrongname")"
 U_UNTRUSTED="https://127.0.0.1:$(cat "$T/port-untrusted")"
 U_HTTP="http://127.0.0.1:$(cat "$T/port-http")"
 export CDNALLOW_TEST_FAST_RETRY=1
-# the server is local: no proxy may get in the way
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 CF4=cloudflare-ips-v4.txt
 CF6=cloudflare-ips-v6.txt
 

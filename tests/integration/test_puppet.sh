@@ -55,7 +55,7 @@ rc=$?
 grep -q "Exec\[cdnallow sync\]/returns: executed successfully" "$T/out" ||
 	{ cat "$T/out"; netns_fail "first apply did not run the sync"; }
 netns_exec host nft list set inet cdnallow cdn4 | grep -q '203\.0\.113\.0/24' ||
-	netns_fail "203.0.113.0/24 not in the kernel set"
+	{ cat "$T/out"; netns_fail "203.0.113.0/24 not in the kernel set"; }
 [ "$(stat -c %a "$R/var/lib/cdnallow")" = 700 ] || netns_fail "state dir is not 0700"
 ok "first apply writes the config and syncs"
 
@@ -76,13 +76,14 @@ netns_exec host nft list set inet cdnallow cdn4 | grep -q '198\.51\.100\.0/24' |
 	netns_fail "the drifted prefix was not synced"
 ok "a changed list is drift: the next apply syncs it"
 
-# cdnallow's error fails the run (4 or 6), with the firewall left as it was
+# a new source without any usable list (never fetched, so no cached copy) is
+# cdnallow's error: the run fails (4 or 6) and the firewall stays as it was
 netns_exec host nft list ruleset >"$T/before"
-rm "$T/list.txt"
+sed -i -e "s|$T/list.txt|$T/never.txt|" -e "s|'name' => 'test'|'name' => 'never'|" "$T/site.pp"
 apply
 rc=$?
 [ $rc = 4 ] || [ $rc = 6 ] || { cat "$T/out"; netns_fail "broken source: exit $rc, want 4/6"; }
-grep -q "list.txt" "$T/out" || { cat "$T/out"; netns_fail "the failure does not name the source"; }
+grep -q "never.txt" "$T/out" || { cat "$T/out"; netns_fail "the failure does not name the source"; }
 netns_exec host nft list ruleset >"$T/after"
 diff -u "$T/before" "$T/after" || netns_fail "a failed run changed the ruleset"
 ok "a broken source fails the run and changes nothing"

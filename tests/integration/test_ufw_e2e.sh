@@ -6,6 +6,7 @@
 # fail; the outsider stays out. Rules mode: 25 updates, because each one is a
 # ufw call of 0.5-1 s (100 would take minutes and prove no more: every update
 # is the same single add or delete). Ipset mode: 100 updates (set swaps).
+# Both mode switches run under the probe too.
 set -uo pipefail
 . "$(dirname "$0")/lib/netns.sh"
 . "$(dirname "$0")/lib/ufw.sh"
@@ -63,7 +64,6 @@ run_mode() { # MODE COUNT
 	sleep 0.3
 	t0=$(date +%s%N)
 	for ((i = 0; i < count; i++)); do
-		list=$T/l$((i % 2 + 1))
 		[ $((i % 2)) = 0 ] && list=$T/l2 || list=$T/l1
 		out=$(ufw_sync sync -b ufw -c "$T/$mode.conf" --state-dir "$T/state" -s "$list" 2>&1) ||
 			{ probe_stop; netns_fail "$mode: update $i: $out"; }
@@ -78,16 +78,20 @@ run_mode() { # MODE COUNT
 	ok "$mode mode: $count updates, 0 failed connections from the cdn host"
 }
 
+switch_probed() { # CONF WHAT
+	probe_start
+	sleep 0.3
+	out=$(ufw_sync sync -b ufw -c "$T/$1.conf" --state-dir "$T/state" -s "$T/l1" 2>&1) ||
+		{ probe_stop; netns_fail "$2: $out"; }
+	sleep 0.3
+	probe_stop
+	[ "$(cat "$T/probe.fail")" = 0 ] || netns_fail "$2: $(cat "$T/probe.fail") connections failed"
+	ok "$2 under load: 0 failed connections"
+}
+
 run_mode rules 25
+switch_probed ipset "switch rules -> ipset"
 run_mode ipset 100
-# and the switch back, probed as well
-probe_start
-sleep 0.3
-out=$(ufw_sync sync -b ufw -c "$T/rules.conf" --state-dir "$T/state" -s "$T/l1" 2>&1) ||
-	{ probe_stop; netns_fail "switch to rules: $out"; }
-sleep 0.3
-probe_stop
-[ "$(cat "$T/probe.fail")" = 0 ] || netns_fail "switch ipset -> rules: $(cat "$T/probe.fail") connections failed"
-ok "switch ipset -> rules under load: 0 failed connections"
+switch_probed rules "switch ipset -> rules"
 
 echo "PASS: $pass checks"

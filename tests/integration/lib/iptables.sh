@@ -84,11 +84,13 @@ ipt_link() {
 	ip -n "$(ipt_ns "$b")" link set "$ib" up
 }
 
-# ipt_listen NAME PORT...: a TCP server (IPv4 and IPv6) that accepts and closes, in the background.
+# ipt_listen NAME PORT...: a TCP server (IPv4 and IPv6) that accepts and closes, in the
+# background; returns once every port listens.
 ipt_listen() {
-	local ns=$1
+	local ns=$1 port i
 	shift
-	ipt_in "$ns" python3 - "$@" <<'EOF' &
+	# not through ipt_in: $! must be the server itself for the cleanup to kill it
+	ip netns exec "$(ipt_ns "$ns")" python3 -c '
 import socket, sys, selectors
 sel = selectors.DefaultSelector()
 for port in sys.argv[1:]:
@@ -102,9 +104,14 @@ while True:
     for key, _ in sel.select():
         c, _ = key.fileobj.accept()
         c.close()
-EOF
+' "$@" </dev/null >/dev/null 2>&1 &
 	IPT_PIDS+=($!)
-	sleep 0.3
+	for port in "$@"; do
+		for i in $(seq 1 100); do
+			ipt_in "$ns" ss -Hltn "sport = :$port" | grep -q . && break
+			sleep 0.05
+		done
+	done
 }
 
 # ipt_probe NAME ADDR PORT: succeeds when a TCP connection from NAME to ADDR:PORT completes within 1.5 s.

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the firewalld backend's files share (firewalld.c reads and removes,
+ * fwd_sync.c applies). Each family has two ipsets, a and b (cdnallow4 and
+ * cdnallow4b): exactly one, the active one, is a source of zone cdnallow and
+ * the other stays empty, so a large update fills the idle set and then swaps
+ * the zone's source instead of editing a live set entry by entry. Private to
+ * src/backends/firewalld.c and fwd_*.c; it must never grow code that talks
+ * to firewalld by itself.
+ */
+#ifndef CDNALLOW_FWD_INT_H
+#define CDNALLOW_FWD_INT_H
+
+#include <stdbool.h>
+
+#include "fwd_dbus.h"
+#include "fwd_entries.h"
+
+struct backend_cfg;
+struct diag;
+struct plan;
+
+#define FWD_ZONE "cdnallow"
+#define FWD_DESC "managed by cdnallow: CDN ranges allowed to the web ports"
+#define FWD_TIMEOUT_S 30
+/* Bulk entry lists and reloads of large sets take minutes in firewalld 1.3. */
+#define FWD_BULK_TIMEOUT_S 1800
+
+/* [family][a/b]: ipset names and the zone source naming them. */
+extern const char *const fwd_set_name[2][2];
+extern const char *const fwd_set_source[2][2];
+extern const char *const fwd_set_family[2];
+extern const int fwd_af[2];
+
+/* One family: ipsets a ([0]) and b ([1]). */
+struct fwd_fam {
+	char *path[2];			   /* permanent ipset objects, NULL when missing */
+	struct fwd_entries rt[2], perm[2]; /* .raw NULL when the ipset does not exist */
+	bool rt_src[2], perm_src[2];	   /* a source of the runtime / permanent zone */
+};
+
+struct fwd {
+	const struct backend_cfg *cfg;
+	struct fwd_bus *bus;
+	char *fw_backend;
+	bool scanned;
+	bool rt_zone;			/* the runtime zone exists */
+	bool rt_ports_ok, cfg_ports_ok; /* exactly the wanted ports */
+	bool rt_foreign, cfg_foreign;	/* sources that are not cdnallow ipsets */
+	char *zone_path;		/* permanent zone, NULL when missing */
+	struct fwd_zone rtz;		/* runtime zone settings, when rt_zone */
+	struct fwd_fam fam[2];
+};
+
+/* Reads every cdnallow object, runtime and permanent, into f. */
+int fwd_scan(struct fwd *f, struct diag *d);
+/* The ipset (0 = a, 1 = b) that is the family's only runtime source, -1 for none or both. */
+int fwd_active(const struct fwd_fam *m);
+/* The zone as apply leaves it: ports from the config, sources the ipsets act[0]/act[1]. */
+int fwd_want_zone(const struct fwd *f, const int act[2], struct fwd_zone *z);
+/* backend_ops.apply (fwd_sync.c). */
+int fwd_sync_apply(struct fwd *f, const struct plan *p, struct diag *d);
+
+#endif

@@ -1,0 +1,86 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Fault family "crash": cdnallow is SIGKILLed at random points while it
+# applies a large change (CRASH_N prefixes, half of them replaced), and
+# SIGSTOPped in the middle for a few seconds. The firewall must hold exactly
+# the old or the new list afterwards — never a mix, never nothing — the cdn
+# host must never be refused, and the next sync must finish the job (exit 0,
+# the new list). Timing instead of a test hook: the list is big enough that
+# the apply takes seconds.
+
+crash_conf() {
+	FLT_TIMEOUT=60 FLT_EXTRA=('[guard]' 'max_shrink = 100') \
+		flt_conf "$T/crash.conf" "path = $T/big.txt"
+}
+
+# crash_sync LIST: a full sync to LIST; seconds taken in $DT
+crash_sync() {
+	local t0
+	cp "$1" "$T/big.txt"
+	t0=$(date +%s%N)
+	flt_sync "$T/crash.conf"
+	DT=$(((($(date +%s%N) - t0) / 1000000)))
+}
+
+family_crash() {
+	local i from to ms pid kill_ms rc
+	flt_big "$T/bigA.txt" 0 "$CRASH_N"
+	flt_big "$T/bigB.txt" $((CRASH_N / 2)) "$CRASH_N"
+	crash_conf
+
+	case_begin "install-${CRASH_N}"
+	crash_sync "$T/bigA.txt"
+	expect_rc "$EXIT_OK"
+	expect_fw "$T/bigA.txt"
+	case_end
+	case_begin "replace-half-of-${CRASH_N}"
+	crash_sync "$T/bigB.txt"
+	ms=$DT
+	expect_rc "$EXIT_OK"
+	expect_fw "$T/bigB.txt"
+	case_end
+	echo "     a sync replacing $CRASH_N prefixes takes ${ms} ms"
+
+	from=$T/bigB.txt
+	to=$T/bigA.txt
+	for i in 1 2 3 4; do
+		# spread the kills over the whole run: start, fetch/plan, middle and end of the apply
+		kill_ms=$((ms * (i * 2 - 1) / 8 + RANDOM % (ms / 8 + 1)))
+		case_begin "sigkill-$i-at-${kill_ms}ms"
+		cp "$to" "$T/big.txt"
+		fb_exec "$CDNALLOW" sync -b "$BACKEND" -c "$T/crash.conf" --state-dir "$T/state" \
+			>"$T/out" 2>"$T/err" &
+		pid=$!
+		sleep "$(awk -v m="$kill_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid"
+		rc=$?
+		[ "$rc" = 137 ] || echo "     (sync ended with $rc before the kill)"
+		expect_fw "$from" "$to"
+		# the next run finishes the job
+		flt_sync "$T/crash.conf"
+		expect_rc "$EXIT_OK"
+		expect_fw "$to"
+		case_end
+		from=$to
+		[ "$to" = "$T/bigA.txt" ] && to=$T/bigB.txt || to=$T/bigA.txt
+	done
+
+	case_begin sigstop-during-apply
+	cp "$to" "$T/big.txt"
+	fb_exec "$CDNALLOW" sync -b "$BACKEND" -c "$T/crash.conf" --state-dir "$T/state" \
+		>"$T/out" 2>"$T/err" &
+	pid=$!
+	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 2000 }')"
+	kill -STOP "$pid"
+	sleep 3
+	expect_fw "$from" "$to"
+	kill -CONT "$pid"
+	wait "$pid"
+	RC=$?
+	expect_rc "$EXIT_OK"
+	expect_fw "$to"
+	case_end
+
+	flt_good "$T/good.txt"
+}

@@ -1,0 +1,221 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Common part of the fault suite (sourced by tests/faults/run): the three-host
+# topology of lib/netns.sh with web listeners on the origin, the failure HTTPS
+# server of lib/https_server.py running inside the origin's namespace (on its
+# own 127.0.0.1, which only cdnallow in that namespace can reach), a prober on
+# the cdn host (every failed connection counts) and one on the outsider (every
+# accepted connection counts), and the per-case bookkeeping: each case ends
+# with one PASS/FAIL line in $FAULTS_MATRIX. It never touches the host's own
+# namespaces: everything runs in namespaces made here and deleted on exit.
+
+PY=$(command -v /usr/bin/python3 || command -v python3)
+FAULTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# documented exit codes of sync (DESIGN.md §3)
+EXIT_OK=0
+EXIT_ERROR=1
+
+# --- lists -------------------------------------------------------------------
+
+# flt_list FILE FIRST COUNT: the cdn ranges plus COUNT made-up 5.N.M.0/24 prefixes
+# (every other /24, so nothing merges) starting at index FIRST.
+flt_list() {
+	"$PY" - "$@" <<'EOF'
+import sys
+f, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(f, "w") as o:
+    o.write("# made-up fault-suite list\n203.0.113.0/24\n2001:db8:cd::/48\n")
+    for i in range(first, first + count):
+        a = (5 << 24) + (2 * i << 8)
+        o.write("%d.%d.%d.0/24\n" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255))
+EOF
+}
+
+# flt_big FILE FIRST COUNT: the cdn ranges plus COUNT made-up /32s (every other
+# address of 11.0.0.0/8 from index FIRST): big, non-mergeable lists.
+flt_big() {
+	"$PY" - "$@" <<'EOF'
+import sys
+f, first, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(f, "w") as o:
+    o.write("203.0.113.0/24\n2001:db8:cd::/48\n")
+    for i in range(first, first + count):
+        a = (11 << 24) + 2 * i
+        o.write("%d.%d.%d.%d/32\n" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255))
+EOF
+}
+
+# flt_norm: prefixes on stdin (any order, host routes with or without /32),
+# canonical and sorted on stdout.
+flt_norm() {
+	awk '!/^#/ && NF { p = $1; if (p !~ /\//) p = p (p ~ /:/ ? "/128" : "/32"); print p }' |
+		LC_ALL=C sort -u
+}
+
+# --- probers -------------------------------------------------------------------
+
+flt_probers_start() {
+	rm -f "$T/stop-probe"
+	netns_exec cdn "$PY" "$FAULTS_DIR/probe.py" "$T/cdn.count" "$T/stop-probe" \
+		"$NETNS_ORIGIN4:80" "[$NETNS_ORIGIN6]:443" "$NETNS_ORIGIN4:443" \
+		"[$NETNS_ORIGIN6]:80" &
+	NETNS_PIDS+=($!)
+	netns_exec outsider "$PY" "$FAULTS_DIR/probe.py" "$T/out.count" "$T/stop-probe" \
+		"$NETNS_ORIGIN4:443" "[$NETNS_ORIGIN6]:80" &
+	NETNS_PIDS+=($!)
+	for _ in $(seq 50); do
+		[ -s "$T/cdn.count" ] && [ -s "$T/out.count" ] && return 0
+		sleep 0.1
+	done
+	netns_fail "probers did not start"
+}
+
+flt_counts() { # prints "cdn_ok cdn_bad out_ok out_bad"
+	echo "$(cat "$T/cdn.count") $(cat "$T/out.count")"
+}
+
+# --- the https server ----------------------------------------------------------
+
+# Serves the files of $T/fx (our lists and the HTML error page) with every
+# failure mode; URLs in $U (good cert), $U_UNTRUSTED, $U_WRONGNAME, $U_HTTP.
+flt_server_start() {
+	mkdir -p "$T/srv" "$T/fx"
+	cp "$FIXTURES_DIR/cloudflare-ips-v4-error-500.html" "$T/fx/"
+	netns_exec origin "$PY" "$TESTS_DIR/integration/lib/https_server.py" --make-certs \
+		--fixtures "$T/fx" --dir "$T/srv" >"$T/srv/server.out" 2>&1 &
+	NETNS_PIDS+=($!)
+	for _ in $(seq 150); do
+		[ -s "$T/srv/port" ] && break
+		sleep 0.1
+	done
+	[ -s "$T/srv/port" ] || netns_fail "https server did not start: $(cat "$T/srv/server.out")"
+	U="https://127.0.0.1:$(cat "$T/srv/port")"
+	U_UNTRUSTED="https://127.0.0.1:$(cat "$T/srv/port-untrusted")"
+	U_WRONGNAME="https://127.0.0.1:$(cat "$T/srv/port-wrongname")"
+	U_HTTP="http://127.0.0.1:$(cat "$T/srv/port-http")"
+}
+
+# --- configuration and runs ------------------------------------------------------
+
+# flt_conf FILE 'url = …'|'path = …' [extra INI lines for [cdnallow]-less sections]
+flt_conf() {
+	local f=$1 where=$2
+	shift 2
+	{
+		printf '[cdnallow]\nproviders =\nmode = lockdown\nports = 80, 443\n'
+		printf '[guard]\nallow_test_ranges = true\n'
+		printf '[fetch]\nca_file = %s\ntimeout = %s\nretries = 0\nmax_size = 16M\n' \
+			"$T/srv/ca.pem" "${FLT_TIMEOUT:-4}"
+		printf '%s\n' "${FLT_EXTRA[@]}"
+		printf '[source:cdn]\n%s\n' "$where"
+		printf '%s\n' "$@"
+	} >"$f"
+}
+
+# flt_sync CONF [ARGS...]: cdnallow sync in the origin; rc in $RC, stderr in $T/err
+flt_sync() {
+	local conf=$1
+	shift
+	fb_exec "$CDNALLOW" sync -b "$BACKEND" -c "$conf" --state-dir "${STATE:-$T/state}" "$@" \
+		>"$T/out" 2>"$T/err"
+	RC=$?
+	return $RC
+}
+
+# flt_good LIST: make LIST the installed state (serves it, syncs with --force).
+flt_good() {
+	cp "$1" "$T/fx/good.txt"
+	flt_conf "$T/good.conf" "url = $U/ok/good.txt"
+	flt_sync "$T/good.conf" --force || {
+		cat "$T/err" >&2
+		netns_fail "$BACKEND: resetting to a good list failed (exit $RC)"
+	}
+	LAST_GOOD=$1
+}
+
+# --- cases -----------------------------------------------------------------------
+
+CASE=
+CASE_T0=
+CASE_C0=
+CASE_BAD=()
+PASSES=0
+FAILS=0
+
+case_begin() {
+	CASE=$1
+	CASE_BAD=()
+	CASE_T0=$(date +%s.%N)
+	sleep 0.1
+	CASE_C0=$(flt_counts)
+}
+
+bad() {
+	CASE_BAD+=("$*")
+}
+
+expect_rc() { # WANT
+	[ "$RC" = "$1" ] || bad "exit $RC, expected $1"
+}
+
+expect_msg() { # STRING...: each must appear in the last run's stderr
+	local s
+	for s in "$@"; do
+		grep -qF -- "$s" "$T/err" || bad "stderr lacks '$s'"
+	done
+}
+
+# expect_fw LIST [LIST2]: what the backend (and the lockdown table, when it is
+# not the backend itself) holds is exactly LIST, or exactly LIST2.
+expect_fw() {
+	local got want l ok=0
+	got=$(fb_installed | flt_norm)
+	[ -n "$got" ] || {
+		bad "$BACKEND holds NO prefix at all"
+		return
+	}
+	for l in "$@"; do
+		want=$(flt_norm <"$l")
+		if [ "$got" = "$want" ]; then
+			ok=1
+			break
+		fi
+	done
+	if [ $ok = 0 ]; then
+		want=$(flt_norm <"$1")
+		bad "$BACKEND holds $(echo "$got" | wc -l) prefixes, none of the expected lists" \
+			"($(echo "$want" | wc -l) in $(basename "$1"));" \
+			"missing: $(comm -13 <(echo "$got") <(echo "$want") | head -3 | tr '\n' ' ')" \
+			"extra: $(comm -23 <(echo "$got") <(echo "$want") | head -3 | tr '\n' ' ')"
+		return
+	fi
+	if [ "$BACKEND" != nftables ]; then
+		got=$(fb_lockdown_installed | flt_norm)
+		[ "$got" = "$want" ] || bad "the lockdown table differs from the backend's sets"
+	fi
+	fb_check
+}
+
+case_end() {
+	local c1 dt detail
+	sleep 0.3
+	c1=$(flt_counts)
+	read -r a_ok a_bad o_ok _ <<<"$CASE_C0"
+	read -r b_ok b_bad p_ok _ <<<"$c1"
+	[ $((b_bad - a_bad)) = 0 ] || bad "$((b_bad - a_bad)) failed cdn connections"
+	[ $((b_ok - a_ok)) -gt 0 ] || bad "the cdn prober made no connection (is it alive?)"
+	[ $((p_ok - o_ok)) = 0 ] || bad "$((p_ok - o_ok)) outsider connections accepted"
+	dt=$(awk -v a="$CASE_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	if [ ${#CASE_BAD[@]} = 0 ]; then
+		PASSES=$((PASSES + 1))
+		echo "ok   $BACKEND $FAMILY/$CASE (${dt}s, cdn +$((b_ok - a_ok)) ok)"
+		printf '%s\t%s\t%s\tPASS\t%s\t\n' "$BACKEND" "$FAMILY" "$CASE" "$dt" >>"$FAULTS_MATRIX"
+	else
+		FAILS=$((FAILS + 1))
+		detail=$(printf '%s; ' "${CASE_BAD[@]}")
+		echo "FAIL $BACKEND $FAMILY/$CASE (${dt}s): $detail"
+		sed 's/^/    stderr: /' "$T/err" | head -8
+		printf '%s\t%s\t%s\tFAIL\t%s\t%s\n' "$BACKEND" "$FAMILY" "$CASE" "$dt" "$detail" \
+			>>"$FAULTS_MATRIX"
+	fi
+}

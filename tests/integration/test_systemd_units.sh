@@ -1,0 +1,134 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The systemd units and the cron example of contrib/: `systemd-analyze verify`
+# offline in a throwaway root (works without systemd as PID 1: the host's unit
+# directory is copied in, the binary put at /usr/sbin), `systemctl --root
+# enable` of the timer and boot unit, no ordering cycle with Docker-like
+# firewall units at boot, the `systemd-analyze security` exposure score of both
+# services (printed, must stay at most 3.0), and the cron file: field counts,
+# and its command lines run (in a private mount namespace, with a stub
+# cdnallow) exactly as cron would. Nothing is started; the host's systemd,
+# /run and firewall are never touched.
+set -uo pipefail
+: "${CDNALLOW:?} ${TESTS_DIR:?}"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+pass=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+
+command -v systemd-analyze >/dev/null || skip "needs systemd-analyze (package systemd)"
+[ -d /usr/lib/systemd/system ] || skip "no /usr/lib/systemd/system to verify against"
+UNITS=$(cd "$TESTS_DIR/../contrib/systemd" && pwd)
+CRON=$(cd "$TESTS_DIR/../contrib/cron" && pwd)/cdnallow
+T=$(mktemp -d /tmp/cdna-ops-units.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+R=$T/root
+
+mkdir -p "$R/usr/sbin" "$R/usr/lib/systemd" "$R/etc/systemd/system"
+cp -a /usr/lib/systemd/system "$R/usr/lib/systemd/"
+cp "$CDNALLOW" "$R/usr/sbin/cdnallow"
+cp "$UNITS"/cdnallow.service "$UNITS"/cdnallow.timer "$UNITS"/cdnallow-boot.service \
+	"$R/usr/lib/systemd/system/"
+
+# verify ROOT UNIT...: fails on a non-zero exit or any message
+verify() {
+	local root=$1
+	shift
+	systemd-analyze verify --man=no --root="$root" "$@" >"$T/verify.out" 2>&1
+	local rc=$?
+	[ $rc = 0 ] && [ ! -s "$T/verify.out" ]
+}
+
+verify "$R" cdnallow.service cdnallow.timer cdnallow-boot.service ||
+	{ cat "$T/verify.out"; fail "systemd-analyze verify of the three units"; }
+ok "systemd-analyze verify: cdnallow.service, cdnallow.timer, cdnallow-boot.service"
+
+# negative control: verify does look at ExecStart
+mv "$R/usr/sbin/cdnallow" "$R/usr/sbin/cdnallow.away"
+! verify "$R" cdnallow.service || fail "verify passes with /usr/sbin/cdnallow missing"
+grep -q "not executable" "$T/verify.out" || { cat "$T/verify.out"; fail "unexpected verify message"; }
+mv "$R/usr/sbin/cdnallow.away" "$R/usr/sbin/cdnallow"
+ok "verify fails when the binary is missing (the check is real)"
+
+# The firewall services the units order against, as their packages order them.
+fake_unit() { # NAME "EXTRA [Unit] LINES"
+	printf '[Unit]\nDescription=fake %s\n%b\n[Service]\nType=oneshot\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n' \
+		"$1" "$2" >"$R/usr/lib/systemd/system/$1"
+}
+fake_unit docker.service 'Wants=network-online.target\nAfter=network-online.target firewalld.service'
+fake_unit firewalld.service 'Before=network-pre.target\nWants=network-pre.target'
+fake_unit nftables.service 'Before=network-pre.target\nWants=network-pre.target'
+systemctl --root="$R" enable docker.service firewalld.service nftables.service >/dev/null 2>&1 ||
+	fail "enabling the fake firewall units"
+systemctl --root="$R" enable cdnallow.timer cdnallow-boot.service >"$T/enable.out" 2>&1 ||
+	{ cat "$T/enable.out"; fail "systemctl --root enable"; }
+[ -L "$R/etc/systemd/system/timers.target.wants/cdnallow.timer" ] || fail "timer not wanted by timers.target"
+for t in multi-user.target docker.service nftables.service firewalld.service ufw.service; do
+	[ -L "$R/etc/systemd/system/$t.wants/cdnallow-boot.service" ] ||
+		fail "cdnallow-boot.service not wanted by $t"
+done
+ok "systemctl enable: timer in timers.target, boot unit in multi-user and every firewall service"
+
+systemd-analyze verify --man=no --root="$R" multi-user.target timers.target >"$T/boot.out" 2>&1
+if grep -E -i 'cycle|cdnallow' "$T/boot.out"; then
+	fail "booting multi-user.target with the units enabled reports the lines above"
+fi
+ok "no ordering cycle or complaint at boot, Docker and firewalld enabled"
+
+# security: the exposure score of each service (0 best, 10 worst)
+for u in cdnallow.service cdnallow-boot.service; do
+	systemd-analyze security --offline=true --root="$R" "$u" >"$T/sec.out" 2>&1 ||
+		{ cat "$T/sec.out"; fail "systemd-analyze security $u"; }
+	score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' "$T/sec.out")
+	[ -n "$score" ] || { cat "$T/sec.out"; fail "no exposure score for $u"; }
+	echo "# systemd-analyze security $u: $score"
+	awk -v s="$score" 'BEGIN { exit !(s <= 3.0) }' || fail "$u exposure $score > 3.0"
+done
+ok "systemd-analyze security: both services at most 3.0"
+
+# the timer's schedule as the issue asks: every 6 h, randomized, persistent
+grep -qx 'OnUnitActiveSec=6h' "$UNITS/cdnallow.timer" && grep -q '^RandomizedDelaySec=' "$UNITS/cdnallow.timer" &&
+	grep -qx 'Persistent=true' "$UNITS/cdnallow.timer" || fail "timer schedule"
+grep -q '^ExecStart=/usr/sbin/cdnallow .*sync --offline$' "$UNITS/cdnallow-boot.service" ||
+	fail "the boot unit must sync --offline"
+ok "timer every 6 h (randomized, persistent); boot unit syncs offline"
+
+# cron: VAR=value lines, @reboot USER CMD, or 5 time fields USER CMD; user root
+awk '
+	/^[ \t]*(#|$)/ { next }
+	/^[A-Z_]+=/ { next }
+	$1 ~ /^@(reboot|hourly|daily|weekly|monthly|yearly|annually|midnight)$/ {
+		if (NF < 3 || $2 != "root") { print "bad @ line " NR ": " $0; bad = 1 }
+		n++; next
+	}
+	{
+		if (NF < 7 || $6 != "root") { print "bad line " NR ": " $0; bad = 1 }
+		for (i = 1; i <= 5; i++)
+			if ($i !~ /^[0-9*,\/-]+$/) { print "bad field " i " on line " NR; bad = 1 }
+		n++
+	}
+	END { if (bad || n < 2) exit 1 }' "$CRON" || fail "cron file does not parse"
+ok "cron file parses (time fields, user root)"
+
+# run every cron command as cron would (sh -c, cron PATH), with a stub cdnallow
+# recording its arguments, in a private mount namespace for the lock in /run
+mkdir -p "$T/stub"
+printf '#!/bin/sh\necho "$*" >>%s/calls\n' "$T" >"$T/stub/cdnallow"
+chmod +x "$T/stub/cdnallow"
+if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
+	awk '/^[ \t]*(#|$)/ || /^[A-Z_]+=/ { next }
+		$1 ~ /^@/ { $1 = $2 = ""; print; next }
+		{ for (i = 1; i <= 6; i++) $i = ""; print }' "$CRON" >"$T/cmds"
+	path=$(sed -n 's/^PATH=//p' "$CRON")
+	while read -r cmd; do
+		unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs /run && PATH=$1:$2 exec sh -c "$3"' \
+			cron "$T/stub" "$path" "$cmd" || fail "cron command fails: $cmd"
+	done <"$T/cmds"
+	grep -qx -- '-q sync' "$T/calls" || { cat "$T/calls"; fail "cron does not run 'cdnallow -q sync'"; }
+	grep -qx -- '-q sync --offline' "$T/calls" || fail "cron does not restore offline at boot"
+	ok "cron commands run: flock-guarded quiet sync, offline restore at boot"
+else
+	echo "# no mount namespaces here: cron commands not executed"
+fi
+
+echo "PASS: $pass checks"
