@@ -107,9 +107,12 @@ static int parse_body(const struct source *src, const char *url, const char *bod
 
 	diag_init(&pd);
 	ret = source_parse(src, body, len, set, &pd);
-	if (ret < 0)
+	/* a -s source is named by its URL/path, which the parser's message already starts with */
+	if (ret < 0 && strcmp(url, src->name))
 		add_problem(r, src->name, "'%s' cannot be parsed: %s", url,
 			    pd.msg[0] ? pd.msg : strerror(-ret));
+	else if (ret < 0)
+		add_problem(r, src->name, "%s", pd.msg[0] ? pd.msg : strerror(-ret));
 	else
 		diag_take_warnings(d, &pd);
 	diag_release(&pd);

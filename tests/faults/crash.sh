@@ -9,8 +9,7 @@
 # the apply takes seconds.
 
 crash_conf() {
-	FLT_TIMEOUT=60 FLT_EXTRA=('[guard]' 'max_shrink = 100') \
-		flt_conf "$T/crash.conf" "path = $T/big.txt"
+	FLT_TIMEOUT=60 FLT_SHRINK=100 flt_conf "$T/crash.conf" "path = $T/big.txt"
 }
 
 # crash_sync LIST: a full sync to LIST; seconds taken in $DT
@@ -53,7 +52,7 @@ family_crash() {
 		pid=$!
 		sleep "$(awk -v m="$kill_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
 		kill -KILL "$pid" 2>/dev/null
-		wait "$pid"
+		{ wait "$pid"; } 2>/dev/null
 		rc=$?
 		[ "$rc" = 137 ] || echo "     (sync ended with $rc before the kill)"
 		expect_fw "$from" "$to"

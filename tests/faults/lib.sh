@@ -97,16 +97,15 @@ flt_server_start() {
 
 # --- configuration and runs ------------------------------------------------------
 
-# flt_conf FILE 'url = …'|'path = …' [extra INI lines for [cdnallow]-less sections]
+# flt_conf FILE 'url = …'|'path = …' [more lines of [source:cdn]]; env FLT_TIMEOUT, FLT_SHRINK
 flt_conf() {
 	local f=$1 where=$2
 	shift 2
 	{
 		printf '[cdnallow]\nproviders =\nmode = lockdown\nports = 80, 443\n'
-		printf '[guard]\nallow_test_ranges = true\n'
+		printf '[guard]\nallow_test_ranges = true\nmax_shrink = %s\n' "${FLT_SHRINK:-30}"
 		printf '[fetch]\nca_file = %s\ntimeout = %s\nretries = 0\nmax_size = 16M\n' \
 			"$T/srv/ca.pem" "${FLT_TIMEOUT:-4}"
-		printf '%s\n' "${FLT_EXTRA[@]}"
 		printf '[source:cdn]\n%s\n' "$where"
 		printf '%s\n' "$@"
 	} >"$f"
