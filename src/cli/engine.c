@@ -301,8 +301,7 @@ int engine_resolve(struct engine *e)
 		if (r->status == SOURCE_REFUSED) {
 			diag_err(
 				&d,
-				"source '%s' has no usable list: %s; nothing was changed — fix the "
-				"source or remove it from the configuration",
+				"source '%s' has no usable list: %s; the firewall was not changed",
 				e->srcs[i].name,
 				r->error[0] ? without_head(r->error, e->srcs[i].name) : "no data");
 			ret = -ENODATA;
