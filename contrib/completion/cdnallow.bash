@@ -54,7 +54,7 @@ _cdnallow()
 		# comma list: complete the element after the last comma
 		local done=${cur%"${cur##*,}"} last=${cur##*,}
 		COMPREPLY=($(compgen -P "$done" -W "$(_cdnallow_providers)" -- "$last"))
-		compopt -o nospace
+		compopt -o nospace 2>/dev/null
 		return
 		;;
 	esac

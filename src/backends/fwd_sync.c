@@ -25,13 +25,15 @@
 #if HAVE_LIBSYSTEMD
 
 /*
- * In-place changes per family up to which no swap happens. An addEntry or
- * removeEntry costs O(set size) in firewalld 1.3 (an overlap check against
- * every entry, and libnftables re-reading the set): ~1 s at 20k entries,
- * ~5 s at 100k. A swap costs about as much as 10-20 of them at any size (one
- * fill, two source changes, one flush; docs/benchmarks.md).
+ * A family is edited in place up to FWD_SWAP_MIN + n / FWD_SWAP_PER changes
+ * (n wanted entries), swapped above. In firewalld 1.3 with nftables 1.0.6
+ * every nftables call re-reads the whole interval set, so an addEntry or
+ * removeEntry costs O(n) and the fill of the idle twin (setEntries, chunks of
+ * 1000 entries, one call each) O(n^2 / 1000): measured break-even ~40 changes
+ * at 20k entries, more at 100k (docs/benchmarks.md).
  */
-#define FWD_SWAP_MIN 16
+#define FWD_SWAP_MIN 20
+#define FWD_SWAP_PER 1000
 
 static const struct prefix_set no_entries;
 

@@ -193,8 +193,9 @@ int ipt_want_build(const struct backend_cfg *cfg, int family, bool docker_user,
 	 * never DNATed), and --ctorigdstport matches the port the client used,
 	 * not the container's. Allow mode RETURNs CDN sources past the admin's
 	 * DOCKER-USER drops into Docker's accept (a no-op when the admin has
-	 * none); lockdown drops everyone else, which also holds where the raw
-	 * rule is absent because nftables carries the lockdown.
+	 * none). Lockdown drops everyone else there too: redundant while the raw
+	 * rule stands, but it is where Docker admins look, and it keeps the
+	 * containers closed if something rebuilds the raw table.
 	 */
 	for (size_t i = 0; docker_user && i < cfg->nports; i++) {
 		x = want_at(&w[n++], "filter", "DOCKER-USER");

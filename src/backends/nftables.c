@@ -118,6 +118,22 @@ static int discover_target(struct nft_handle *h, struct nft_target *t, bool *fou
 					"%s'table %s %s chain %s'", nhit > 1 ? ", " : "",
 					nft_family_name(v[i].family), v[i].table, v[i].name);
 	}
+	/*
+	 * Stay where the allowlist already is: a drop chain added later elsewhere
+	 * must not make cdnallow lose track of its own rule (doctor names the new
+	 * drop; the admin decides).
+	 */
+	for (size_t i = 0; nhit > 1 && i < n; i++) {
+		struct nft_rule_list ours = { 0 };
+
+		if (!is_input_drop(&v[i]) || nft_chain_owner(&v[i]) ||
+		    v[i].family != NFPROTO_INET ||
+		    nft_list_our_rules(&h->nl, v[i].family, v[i].table, v[i].name, &ours) < 0 ||
+		    ours.n == 0)
+			continue;
+		hit = &v[i];
+		nhit = 1;
+	}
 	if (nhit == 1 && hit->family == NFPROTO_INET && valid_name(hit->table) &&
 	    valid_name(hit->name)) {
 		target_admin(t, hit->table, hit->name);

@@ -12,43 +12,16 @@
 #include "diag.h"
 
 extern const struct backend_ops backend_nftables;
-
-/*
- * Each backend file is its own helper's work and may not exist yet. A weak
- * reference alone would not do: the linker never pulls an archive member
- * (libcdnallow_core.a) to satisfy a weak undefined symbol, so every backend but
- * nftables would silently read as NULL. Instead an entry is compiled in when its
- * file is present next to this one (a quoted __has_include searches this
- * directory first) and referenced strongly; NULL entries are still skipped.
- * Once all four files exist this reduces to plain externs.
- */
-#if defined(__has_include)
-#if __has_include("iptables.c")
-#define HAVE_BACKEND_IPTABLES 1
 extern const struct backend_ops backend_iptables;
-#endif
-#if __has_include("ufw.c")
-#define HAVE_BACKEND_UFW 1
 extern const struct backend_ops backend_ufw;
-#endif
-#if __has_include("firewalld.c")
-#define HAVE_BACKEND_FIREWALLD 1
 extern const struct backend_ops backend_firewalld;
-#endif
-#endif
 
 /* Preference order for equal scores in `auto`. */
 const struct backend_ops *const backend_registry[] = {
-#ifdef HAVE_BACKEND_FIREWALLD
 	&backend_firewalld,
-#endif
-#ifdef HAVE_BACKEND_UFW
 	&backend_ufw,
-#endif
 	&backend_nftables,
-#ifdef HAVE_BACKEND_IPTABLES
 	&backend_iptables,
-#endif
 	NULL,
 };
 

@@ -69,6 +69,11 @@ struct engine {
 	size_t nwarnings;
 };
 
+/*
+ * Parses the options and runs engine_init(): CLI_CONTINUE, or the exit code to
+ * return (help, usage error, bad configuration). e is always safe to release.
+ */
+int engine_start(struct engine *e, struct cli_opts *o, int argc, char **argv);
 /* Loads config, applies CLI overrides, builds the source list. */
 int engine_init(struct engine *e, struct cli_opts *o);
 void engine_release(struct engine *e);
@@ -84,6 +89,9 @@ int engine_resolve(struct engine *e);
 int engine_open_backend(struct engine *e, bool reuse_last);
 /* Builds e->plan from e->want and what the backend holds. */
 int engine_plan(struct engine *e);
+/* Opens nftables for the own lockdown table only; -ENOENT with *nft NULL when not built. */
+int engine_open_lockdown(const struct engine *e, const struct backend_ops **nft, void **h,
+			 struct diag *d);
 /* Applies e->plan (and the lockdown table when another backend allows). */
 int engine_apply(struct engine *e);
 /*

@@ -130,12 +130,12 @@ int cmd_doctor(int argc, char **argv)
 	bool incomplete = false;
 	int ret;
 
-	ret = cli_parse(argc, argv, &o);
+	ret = engine_start(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	diag_init(&d);
 	ret = EXIT_ERROR;
-	if (engine_init(&e, &o) < 0 || cdn_ranges(&e, &cdn) < 0)
+	if (cdn_ranges(&e, &cdn) < 0)
 		goto out;
 	c.ports = e.cfg.ports;
 	c.nports = e.cfg.nports;

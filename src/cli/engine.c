@@ -211,6 +211,21 @@ out:
 	return ret;
 }
 
+int engine_start(struct engine *e, struct cli_opts *o, int argc, char **argv)
+{
+	int ret = cli_parse(argc, argv, o);
+
+	memset(e, 0, sizeof(*e));
+	e->lock_fd = -1;
+	if (ret != CLI_CONTINUE)
+		return ret;
+	if (engine_init(e, o) < 0) {
+		engine_release(e);
+		return EXIT_ERROR;
+	}
+	return CLI_CONTINUE;
+}
+
 void engine_release(struct engine *e)
 {
 	if (e->be && e->bh)
@@ -299,11 +314,10 @@ int engine_resolve(struct engine *e)
 		const struct source_result *r = &e->results[i];
 
 		if (r->status == SOURCE_REFUSED) {
-			diag_err(
-				&d,
-				"source '%s' has no usable list: %s; the firewall was not changed",
-				e->srcs[i].name,
-				r->error[0] ? without_head(r->error, e->srcs[i].name) : "no data");
+			diag_err(&d,
+				 "source '%s' has no usable list: %s; the firewall was not changed",
+				 e->srcs[i].name,
+				 r->error[0] ? without_head(r->error, e->srcs[i].name) : "no data");
 			ret = -ENODATA;
 			goto out;
 		}
@@ -398,24 +412,35 @@ int engine_plan(struct engine *e)
 
 /* In lockdown mode with another backend, the drop lives in our own nftables table (DESIGN.md §4).
  */
+int engine_open_lockdown(const struct engine *e, const struct backend_ops **nft, void **h,
+			 struct diag *d)
+{
+	struct backend_cfg cfg = e->bcfg;
+
+	*h = NULL;
+	*nft = backend_find("nftables");
+	if (!*nft)
+		return -ENOENT;
+	cfg.lockdown_only = true;
+	cfg.nft_table = NULL;
+	cfg.nft_chain = NULL;
+	return (*nft)->open(&cfg, h, d);
+}
+
 static int apply_lockdown_companion(struct engine *e, struct diag *d)
 {
-	const struct backend_ops *nft = backend_find("nftables");
-	struct backend_cfg cfg = e->bcfg;
+	const struct backend_ops *nft = NULL;
 	struct backend_state st = { 0 };
 	struct plan p = { 0 };
 	void *h = NULL;
 	int ret;
 
-	if (!nft) {
+	ret = engine_open_lockdown(e, &nft, &h, d);
+	if (ret == -ENOENT && !nft) {
 		diag_warn(d, "lockdown: nftables backend unavailable; %s handles it alone",
 			  e->be->name);
 		return 0;
 	}
-	cfg.lockdown_only = true;
-	cfg.nft_table = NULL;
-	cfg.nft_chain = NULL;
-	ret = nft->open(&cfg, &h, d);
 	if (ret < 0)
 		goto out;
 	st.set = prefix_set_new();

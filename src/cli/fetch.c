@@ -16,12 +16,10 @@ int cmd_fetch(int argc, char **argv)
 	struct engine e;
 	int ret;
 
-	ret = cli_parse(argc, argv, &o);
+	ret = engine_start(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	ret = EXIT_ERROR;
-	if (engine_init(&e, &o) < 0)
-		goto out;
 	/* the cache is an optimisation here: an unwritable state dir only costs it */
 	if (access(e.cfg.state_dir, W_OK) == 0 || (errno == ENOENT && geteuid() == 0)) {
 		if (engine_lock(&e) < 0)

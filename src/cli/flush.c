@@ -3,6 +3,7 @@
  * cdnallow flush: remove every object cdnallow installed (in the backend the
  * last sync used, and the lockdown table), nothing else.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,17 +13,15 @@
 
 static int flush_lockdown_table(struct engine *e, struct diag *d)
 {
-	const struct backend_ops *nft = backend_find("nftables");
-	struct backend_cfg cfg = e->bcfg;
+	const struct backend_ops *nft = NULL;
 	void *h = NULL;
 	int ret;
 
-	if (!nft || !strcmp(e->be->name, "nftables"))
+	if (!strcmp(e->be->name, "nftables"))
+		return 0; /* its own flush removed the lockdown table too */
+	ret = engine_open_lockdown(e, &nft, &h, d);
+	if (ret == -ENOENT && !nft)
 		return 0;
-	cfg.lockdown_only = true;
-	cfg.nft_table = NULL;
-	cfg.nft_chain = NULL;
-	ret = nft->open(&cfg, &h, d);
 	if (ret < 0)
 		return ret;
 	ret = nft->flush(h, d);
@@ -37,13 +36,11 @@ int cmd_flush(int argc, char **argv)
 	struct diag d;
 	int ret;
 
-	ret = cli_parse(argc, argv, &o);
+	ret = engine_start(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	diag_init(&d);
 	ret = EXIT_ERROR;
-	if (engine_init(&e, &o) < 0)
-		goto out;
 	if (engine_lock(&e) < 0 || engine_open_backend(&e, true) < 0)
 		goto out;
 	if (e.be->flush(e.bh, &d) < 0) {

@@ -12,12 +12,10 @@ int cmd_plan(int argc, char **argv)
 	bool drift = false;
 	int ret;
 
-	ret = cli_parse(argc, argv, &o);
+	ret = engine_start(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	ret = EXIT_ERROR;
-	if (engine_init(&e, &o) < 0)
-		goto out;
 	if (engine_sync(&e, false, &drift) < 0)
 		goto out;
 	if (o.json)

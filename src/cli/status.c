@@ -116,13 +116,11 @@ int cmd_status(int argc, char **argv)
 	struct diag d;
 	int ret;
 
-	ret = cli_parse(argc, argv, &o);
+	ret = engine_start(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	diag_init(&d);
 	ret = EXIT_ERROR;
-	if (engine_init(&e, &o) < 0)
-		goto out;
 	if (engine_open_backend(&e, true) < 0)
 		goto out;
 	applied = prefix_set_new();

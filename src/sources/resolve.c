@@ -361,8 +361,7 @@ static int try_snapshot(const struct source *src, time_t now, struct source_resu
 }
 
 /* One warning per fallback: what is used, how old, and why the fresh list was not. */
-static void warn_fallback(const struct source *src, const struct source_result *r,
-			  struct diag *d)
+static void warn_fallback(const struct source *src, const struct source_result *r, struct diag *d)
 {
 	char age[32];
 

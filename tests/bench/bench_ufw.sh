@@ -56,7 +56,7 @@ loop() { # LIST [N]
 	ufw_exec bash -c 'for p in $(head -n "$2" "$1"); do ufw allow from "$p" to any port 443 >/dev/null || exit 1; done' \
 		loop "$1" "${2:-1000000}"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b < 1) b = 1; printf "%.0f×", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b < 1) b = 1; r = a / b; printf (r < 10 ? "%.1f×" : "%.0f×"), r }'; }
 
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }

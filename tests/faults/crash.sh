@@ -21,6 +21,17 @@ crash_sync() {
 	DT=$(((($(date +%s%N) - t0) / 1000000)))
 }
 
+# A sync in the background whose $! is cdnallow itself (nsenter execs it), not
+# a subshell: signals must reach the process that talks to the kernel.
+crash_bg() {
+	nsenter -t "$FB_PID" -m -n -- "$CDNALLOW" sync -b "$BACKEND" -c "$T/crash.conf" \
+		--state-dir "$T/state" >"$T/out" 2>"$T/err" &
+}
+
+crash_is_cdnallow() { # PID
+	[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$(readlink -f "$CDNALLOW")" ]
+}
+
 family_crash() {
 	local i from to ms pid kill_ms rc
 	flt_big "$T/bigA.txt" 0 "$CRASH_N"
@@ -47,10 +58,10 @@ family_crash() {
 		kill_ms=$((ms * (i * 2 - 1) / 8 + RANDOM % (ms / 8 + 1)))
 		case_begin "sigkill-$i-at-${kill_ms}ms"
 		cp "$to" "$T/big.txt"
-		fb_exec "$CDNALLOW" sync -b "$BACKEND" -c "$T/crash.conf" --state-dir "$T/state" \
-			>"$T/out" 2>"$T/err" &
+		crash_bg
 		pid=$!
 		sleep "$(awk -v m="$kill_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+		crash_is_cdnallow "$pid" || [ ! -e "/proc/$pid" ] || bad "pid $pid is not cdnallow"
 		kill -KILL "$pid" 2>/dev/null
 		{ wait "$pid"; } 2>/dev/null
 		rc=$?
@@ -67,10 +78,10 @@ family_crash() {
 
 	case_begin sigstop-during-apply
 	cp "$to" "$T/big.txt"
-	fb_exec "$CDNALLOW" sync -b "$BACKEND" -c "$T/crash.conf" --state-dir "$T/state" \
-		>"$T/out" 2>"$T/err" &
+	crash_bg
 	pid=$!
 	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 2000 }')"
+	crash_is_cdnallow "$pid" || bad "pid $pid is not cdnallow (or it ended early)"
 	kill -STOP "$pid"
 	sleep 3
 	expect_fw "$from" "$to"

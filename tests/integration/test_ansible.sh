@@ -42,6 +42,7 @@ cat >"$T/module.yml" <<EOF
         mode: allow
         config: $T/cdnallow.conf
         state_dir: $T/state
+        metrics_file: $T/metrics.prom
         binary: $CDNALLOW
       register: r
     - name: the result is what the test expects
@@ -82,7 +83,12 @@ netns_exec host nft list set inet cdnallow cdn4 | grep -q '203\.0\.113\.0/24' ||
 	netns_fail "203.0.113.0/24 not in the kernel set"
 netns_exec host nft list set inet cdnallow cdn6 | grep -q '2001:db8:cd::/48' ||
 	netns_fail "2001:db8:cd::/48 not in the kernel set"
-ok "real run: changed=true, the sets are in the kernel"
+grep -qx 'cdnallow_sync_success 1' "$T/metrics.prom" &&
+	grep -qx 'cdnallow_changes_applied{op="add"} 2' "$T/metrics.prom" &&
+	grep -qx 'cdnallow_prefixes{family="ipv6"} 1' "$T/metrics.prom" ||
+	{ cat "$T/metrics.prom"; netns_fail "metrics of the real run"; }
+[ "$(stat -c %a "$T/metrics.prom")" = 644 ] || netns_fail "metrics file mode"
+ok "real run: changed=true, the sets are in the kernel, metrics written"
 
 ruleset >"$T/before"
 play "$T/module.yml" -e list="$T/list.txt" -e expect_changed=false -e expect_add4=0 ||
@@ -111,6 +117,7 @@ cat >"$T/broken.yml" <<EOF
         backend: nftables
         config: $T/cdnallow.conf
         state_dir: $T/state
+        metrics_file: $T/broken.prom
         binary: $CDNALLOW
       register: r
       ignore_errors: true
@@ -124,7 +131,8 @@ play "$T/broken.yml" || { cat "$T/out"; netns_fail "broken source run"; }
 [ "$(recap ignored)" = 1 ] || { cat "$T/out"; netns_fail "the broken source must fail the task"; }
 ruleset >"$T/after"
 diff -u "$T/before" "$T/after" || netns_fail "a failed sync changed the ruleset"
-ok "a broken source fails the task with cdnallow's message"
+grep -qx 'cdnallow_sync_success 0' "$T/broken.prom" || netns_fail "a failed sync writes success 0"
+ok "a broken source fails the task with cdnallow's message (metrics: success 0)"
 
 # The role in a throwaway root: binary install, no scheduler (no systemd here).
 R=$T/root

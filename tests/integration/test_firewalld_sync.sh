@@ -4,8 +4,10 @@
 # namespace with a private system D-Bus: sync from nothing (one reload),
 # no-op re-sync, incremental update without any Reloaded signal, runtime ==
 # permanent, an admin's --reload keeps the allowlist, a manual overlapping
-# entry fails clearly, other zones untouched, flush. Lists are made up from
-# documentation ranges ([guard] allow_test_ranges = true).
+# entry fails clearly, large updates swap the zone's source between the twin
+# ipsets (also without reload), an interrupted swap is repaired, other zones
+# untouched, flush. Lists are made up from documentation ranges and, for the
+# large ones, 20.x.y.0/24s no packet goes to ([guard] allow_test_ranges = true).
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 . "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/firewalld.sh"
@@ -93,12 +95,50 @@ fwd_exec firewall-cmd --ipset=cdnallow4 --remove-entry=203.0.113.0/24 >/dev/null
 sync_list "$WORK/l1" || { cat "$WORK/err"; fail "repair sync"; }
 fwd_entries cdnallow4 | grep -qx 203.0.113.0/24 || fail "drift not repaired"
 
-# 7. other zones untouched, runtime and permanent
+# 7. large updates: the idle twin is filled and becomes the zone's source, the
+#    old one is emptied; IPv6 (unchanged) stays in place; never a reload
+gen() { # made-up /24s 20.x.y.0, every other one (none merge), from index $1, $2 of them
+	awk -v a="$1" -v c="$2" 'BEGIN { for (i = 2 * a; i < 2 * (a + c); i += 2)
+		printf "20.%d.%d.0/24\n", int(i / 256), i % 256 }'
+}
+{ cat "$WORK/l1"; gen 0 300; } >"$WORK/big1"
+{ cat "$WORK/l1"; gen 300 300; } >"$WORK/big2"
+v4() { grep -v : "$1" | sort; }
+fwd_monitor_start "$WORK/mon4"
+sync_list "$WORK/big1" || { cat "$WORK/err"; fail "large update 1"; }
+[ "$(fwd_active 4)" = cdnallow4b ] || fail "large update did not swap to cdnallow4b: $(fwd_active 4)"
+[ "$(fwd_active 6)" = cdnallow6 ] || fail "unchanged IPv6 was swapped: $(fwd_active 6)"
+[ "$(fwd_entries cdnallow4b)" = "$(v4 "$WORK/big1")" ] || fail "cdnallow4b after swap"
+fwd_assert_rt_eq_perm || fail "after swap to b"
+sync_list "$WORK/big2" || { cat "$WORK/err"; fail "large update 2"; }
+[ "$(fwd_active 4)" = cdnallow4 ] || fail "second large update did not swap back: $(fwd_active 4)"
+[ "$(fwd_entries cdnallow4)" = "$(v4 "$WORK/big2")" ] || fail "cdnallow4 after swap back"
+fwd_assert_rt_eq_perm || fail "after swap back to a"
+fwd_monitor_stop
+[ "$(fwd_reloads "$WORK/mon4")" -eq 0 ] || fail "a swap reloaded firewalld"
+grep -q "reload" "$WORK/err" && fail "a swap mentioned a reload: $(cat "$WORK/err")"
+fwd_exec firewall-cmd --reload >/dev/null || fail "admin reload after swaps"
+[ "$(fwd_active_entries 4)" = "$(v4 "$WORK/big2")" ] || fail "reload after swaps lost the list"
+
+# 8. an interrupted swap (both twins sources, the new one full) is reported
+#    incomplete and repaired: one source per family, the other twin empty
+fwd_exec firewall-cmd --ipset=cdnallow4b --add-entries-from-file="$WORK/big1" >/dev/null ||
+	fail "manual fill of cdnallow4b"
+fwd_exec firewall-cmd --zone=cdnallow --add-source=ipset:cdnallow4b >/dev/null ||
+	fail "manual add-source"
+[ "$(fwd_active 4 | wc -l)" -eq 2 ] || fail "could not simulate the interrupted swap"
+sync_list "$WORK/big1" >"$WORK/out" || { cat "$WORK/err"; fail "repair of the interrupted swap"; }
+grep -q "repaired" "$WORK/out" "$WORK/err" || fail "interrupted swap not reported: $(cat "$WORK/out")"
+[ "$(fwd_active 4)" = cdnallow4b ] || fail "repair did not keep the full twin: $(fwd_active 4)"
+[ "$(fwd_active_entries 4)" = "$(v4 "$WORK/big1")" ] || fail "entries after repair"
+fwd_assert_rt_eq_perm || fail "after repairing the interrupted swap"
+
+# 9. other zones untouched, runtime and permanent
 [ "$(fwd_zones_but_ours)" = "$zones_before" ] || fail "other runtime zones changed"
 [ "$(fwd_zones_but_ours --permanent)" = "$zones_perm_before" ] ||
 	fail "other permanent zones changed"
 
-# 8. flush: zone and ipsets gone from runtime and permanent, the rest as before
+# 10. flush: zone and ipsets gone from runtime and permanent, the rest as before
 fwd_exec "$CDNALLOW" flush -b firewalld -c "$WORK/conf" --state-dir "$WORK/state" 2>"$WORK/err" ||
 	{ cat "$WORK/err"; fail "flush"; }
 fwd_exec firewall-cmd --get-zones | grep -qw cdnallow && fail "runtime zone left after flush"
@@ -106,4 +146,5 @@ fwd_exec firewall-cmd --permanent --get-zones | grep -qw cdnallow && fail "perma
 [ -z "$(fwd_exec firewall-cmd --get-ipsets)" ] || fail "runtime ipsets left after flush"
 [ -z "$(fwd_exec firewall-cmd --permanent --get-ipsets)" ] || fail "permanent ipsets left"
 [ "$(fwd_zones_but_ours)" = "$zones_before" ] || fail "flush changed other zones"
-echo "ok: firewalld sync, update without reload, reload survival, overlap error, flush"
+echo "ok: firewalld sync, update without reload, reload survival, overlap error, swaps," \
+	"interrupted swap repaired, flush"

@@ -93,13 +93,40 @@ fwd_entries() {
 	fwd_exec firewall-cmd ${2:-} --ipset="$1" --get-entries | sort
 }
 
-# Runtime and permanent entries of both cdnallow ipsets must be identical.
+# The ipset(s) of family $1 (4 or 6) that zone cdnallow uses as sources, runtime
+# or (with $2 = --permanent) permanent: cdnallow4 or its twin cdnallow4b.
+fwd_active() {
+	fwd_exec firewall-cmd ${2:-} --zone=cdnallow --list-sources | tr ' ' '\n' |
+		sed -n "s/^ipset:\(cdnallow$1b\{0,1\}\)\$/\1/p"
+}
+
+# Sorted runtime entries of the ipset family $1 uses.
+fwd_active_entries() {
+	fwd_entries "$(fwd_active "$1")"
+}
+
+# Runtime and permanent are identical: entries of all four cdnallow ipsets and
+# the zone's sources; exactly one twin per family in use, the other empty.
 fwd_assert_rt_eq_perm() {
-	local s
-	for s in cdnallow4 cdnallow6; do
+	local s fam a
+	for s in cdnallow4 cdnallow4b cdnallow6 cdnallow6b; do
 		if [ "$(fwd_entries $s)" != "$(fwd_entries $s --permanent)" ]; then
 			echo "FAIL: runtime and permanent entries of $s differ" >&2
 			diff <(fwd_entries $s) <(fwd_entries $s --permanent) >&2
+			return 1
+		fi
+	done
+	for fam in 4 6; do
+		a=$(fwd_active $fam)
+		if [ "$(wc -w <<<"$a")" -ne 1 ] || [ "$a" != "$(fwd_active $fam --permanent)" ]; then
+			echo "FAIL: IPv$fam sources of zone cdnallow: runtime '$a'," \
+				"permanent '$(fwd_active $fam --permanent)'" >&2
+			return 1
+		fi
+		s=cdnallow$fam
+		[ "$a" != "$s" ] || s=cdnallow${fam}b
+		if [ -n "$(fwd_entries $s)" ]; then
+			echo "FAIL: unused twin $s is not empty" >&2
 			return 1
 		fi
 	done

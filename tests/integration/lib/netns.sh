@@ -58,16 +58,16 @@ netns_require() {
 netns_cleanup() {
 	local p n
 	for p in "${NETNS_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
+		kill "$p" 2>/dev/null || true
 	done
 	for p in "${NETNS_PIDS[@]}"; do
-		wait "$p" 2>/dev/null
+		wait "$p" 2>/dev/null || true
 	done
 	for n in "${NETNS_LIST[@]}"; do
-		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null
-		ip netns del "$n" 2>/dev/null
+		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null || true
+		ip netns del "$n" 2>/dev/null || true
 	done
-	[ -n "$NETNS_TMP" ] && rm -rf "$NETNS_TMP"
+	if [ -n "$NETNS_TMP" ]; then rm -rf "$NETNS_TMP"; fi
 	NETNS_LIST=()
 	NETNS_PIDS=()
 }

@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The Debian package: tools/build-deb builds it (nocheck, into the test's temp
+# dir), then its contents are checked (binary, units, man pages, completions,
+# conffile, state dir 0700), the maintainer scripts enable the timer and the
+# boot unit and start only the timer, the extracted binary runs `providers`
+# and accepts the packaged config; finally `dpkg -i` installs it for real into
+# a container-like root (an overlay of / in a private mount namespace, with
+# an empty /run and a policy-rc.d that forbids starting services), where the
+# timer ends up enabled and `cdnallow providers` runs. The host's dpkg
+# database, systemd and files are never touched. Skips (77) without the build
+# dependencies (debhelper, dpkg-dev, fakeroot and the libraries).
+set -uo pipefail
+: "${TESTS_DIR:?}"
+REPO=$(cd "$TESTS_DIR/.." && pwd)
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+pass=0
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+
+for t in dpkg-buildpackage dpkg-deb dh fakeroot; do
+	command -v "$t" >/dev/null || skip "needs $t (apt-get install debhelper dpkg-dev fakeroot)"
+done
+dpkg-checkbuilddeps -B "$REPO/packaging/debian/control" >/dev/null 2>&1 ||
+	skip "build dependencies missing: $(dpkg-checkbuilddeps -B "$REPO/packaging/debian/control" 2>&1)"
+[ "$(id -u)" = 0 ] || skip "needs root (install into an overlay root)"
+
+T=$(mktemp -d /tmp/cdna-ops-deb.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+# CDNALLOW_DEB=FILE checks an already built package instead of building one
+start=$(date +%s)
+if [ -n "${CDNALLOW_DEB:-}" ]; then
+	deb=$CDNALLOW_DEB
+else
+	"$REPO/tools/build-deb" --nocheck "$T/deb" >"$T/build.log" 2>&1 ||
+		{ tail -40 "$T/build.log"; fail "tools/build-deb"; }
+	deb=$(ls "$T"/deb/cdnallow_*_*.deb 2>/dev/null | head -1)
+	echo "# built $(basename "$deb") in $(($(date +%s) - start)) s"
+fi
+[ -f "$deb" ] || fail "no cdnallow_*.deb"
+ok "package ready: $(basename "$deb")"
+
+dpkg-deb -c "$deb" | awk '{ sub(/^\.\//, "", $6); print $1, $6 }' >"$T/list"
+want() { # MODE PATH
+	grep -qxF -- "$1 $2" "$T/list" || { grep -F -- " $2" "$T/list"; fail "want $2 with mode $1"; }
+}
+want -rwxr-xr-x usr/sbin/cdnallow
+for u in cdnallow.service cdnallow.timer cdnallow-boot.service; do
+	want -rw-r--r-- "lib/systemd/system/$u"
+	cmp -s <(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./lib/systemd/system/$u") \
+		"$REPO/contrib/systemd/$u" || fail "$u differs from contrib/systemd"
+done
+want -rw-r--r-- usr/share/man/man8/cdnallow.8.gz
+want -rw-r--r-- usr/share/man/man5/cdnallow.conf.5.gz
+want -rw-r--r-- usr/share/bash-completion/completions/cdnallow
+want -rw-r--r-- usr/share/zsh/vendor-completions/_cdnallow
+want -rw-r--r-- etc/cdnallow/cdnallow.conf
+want drwx------ var/lib/cdnallow/
+ok "contents: binary, units, man pages, completions, config, state dir 0700"
+
+dpkg-deb -e "$deb" "$T/control"
+grep -qx /etc/cdnallow/cdnallow.conf "$T/control/conffiles" || fail "the config is not a conffile"
+grep -q "deb-systemd-helper enable 'cdnallow.timer'" "$T/control/postinst" || fail "timer not enabled"
+grep -q "deb-systemd-helper enable 'cdnallow-boot.service'" "$T/control/postinst" ||
+	fail "boot unit not enabled"
+grep -q "deb-systemd-invoke .*'cdnallow.timer'" "$T/control/postinst" || fail "timer not started"
+! grep -q "deb-systemd-invoke .*cdnallow-boot" "$T/control/postinst" ||
+	fail "the boot unit must not be started at install time"
+! grep -q "cdnallow.service'" "$T/control/postinst" || fail "cdnallow.service must be left to the timer"
+ok "maintainer scripts: timer enabled + started, boot unit enabled only"
+
+dpkg-deb -x "$deb" "$T/x"
+bin=$T/x/usr/sbin/cdnallow
+"$bin" providers >"$T/providers" 2>&1 || { cat "$T/providers"; fail "cdnallow providers"; }
+grep -q '^cloudflare ' "$T/providers" || fail "providers does not list cloudflare"
+ver=$(dpkg-deb -f "$deb" Version)
+[ "$("$bin" --version)" = "cdnallow ${ver%-*}" ] || fail "--version '$("$bin" --version)' vs package $ver"
+"$bin" -c "$T/x/etc/cdnallow/cdnallow.conf" --state-dir "$T/state" --offline fetch >"$T/fetch" \
+	2>"$T/fetch.err" || { cat "$T/fetch.err"; fail "the binary rejects the packaged config"; }
+[ "$(wc -l <"$T/fetch")" -ge 10 ] || fail "offline fetch with the packaged config is too short"
+for m in cdnallow.8 cdnallow.conf.5; do
+	s=${m##*.}
+	MANWIDTH=80 man -l "$T/x/usr/share/man/man$s/$m.gz" >"$T/man.out" 2>&1 || fail "man $m"
+	grep -q cdnallow "$T/man.out" || fail "man $m renders nothing"
+done
+ok "extracted: providers, --version $ver, packaged config accepted offline, man pages render"
+
+# A real `dpkg -i` into an overlay of / (writes go to a tmpfs upper layer).
+if ! unshare -m true 2>/dev/null; then
+	echo "# no mount namespaces: dpkg -i into a throwaway root skipped"
+	echo "PASS: $pass checks"
+	exit 0
+fi
+cp "$deb" "$T/cdnallow.deb"
+mkdir -p "$T/ov"
+unshare -m --propagation private bash -c '
+	set -e
+	ov=$1 deb=$2 res=$3
+	mount -t tmpfs tmpfs "$ov"
+	mkdir -p "$ov/upper" "$ov/work" "$ov/root"
+	mount -t overlay overlay -o "lowerdir=/,upperdir=$ov/upper,workdir=$ov/work" "$ov/root"
+	r=$ov/root
+	mount --rbind /dev "$r/dev"
+	mount -t proc proc "$r/proc"
+	mount -t tmpfs tmpfs "$r/run"
+	mount -t tmpfs tmpfs "$r/tmp"
+	printf "#!/bin/sh\nexit 101\n" >"$r/usr/sbin/policy-rc.d"
+	chmod 755 "$r/usr/sbin/policy-rc.d"
+	cp "$deb" "$r/tmp/cdnallow.deb"
+	chroot "$r" dpkg --force-confdef --force-confold -i /tmp/cdnallow.deb >"$res/dpkg.log" 2>&1 || {
+		echo "dpkg-failed" >"$res/status"; exit 0; }
+	chroot "$r" dpkg-query -W -f "\${Status}\n" cdnallow >"$res/status"
+	chroot "$r" cdnallow providers >"$res/providers" 2>&1 || echo "providers-failed" >>"$res/status"
+	chroot "$r" stat -c %a /var/lib/cdnallow >"$res/statedir"
+	ls -l "$r/etc/systemd/system/timers.target.wants/" "$r/etc/systemd/system/multi-user.target.wants/" \
+		>"$res/wants" 2>&1 || true
+	chroot "$r" dpkg --purge cdnallow >>"$res/dpkg.log" 2>&1 || echo "purge-failed" >>"$res/status"
+	[ ! -e "$r/etc/cdnallow/cdnallow.conf" ] || echo "conffile-left" >>"$res/status"
+' deb-root "$T/ov" "$T/cdnallow.deb" "$T" || fail "setting up the overlay root"
+[ "$(cat "$T/status")" = "install ok installed" ] || { cat "$T/dpkg.log" "$T/status"; fail "dpkg -i into the overlay root"; }
+grep -q '^cloudflare ' "$T/providers" || { cat "$T/providers"; fail "installed cdnallow providers"; }
+[ "$(cat "$T/statedir")" = 700 ] || fail "installed state dir mode $(cat "$T/statedir")"
+grep -q 'cdnallow.timer -> /lib/systemd/system/cdnallow.timer' "$T/wants" ||
+	{ cat "$T/wants"; fail "the package did not enable cdnallow.timer"; }
+grep -q 'cdnallow-boot.service -> /lib/systemd/system/cdnallow-boot.service' "$T/wants" ||
+	{ cat "$T/wants"; fail "the package did not enable cdnallow-boot.service"; }
+ok "dpkg -i in a throwaway root: installed, timer + boot unit enabled, providers runs, purge clean"
+
+echo "PASS: $pass checks"
