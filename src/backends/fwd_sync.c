@@ -28,12 +28,13 @@
  * A family is edited in place up to FWD_SWAP_MIN + n / FWD_SWAP_PER changes
  * (n wanted entries), swapped above. In firewalld 1.3 with nftables 1.0.6
  * every nftables call re-reads the whole interval set, so an addEntry or
- * removeEntry costs O(n) and the fill of the idle twin (setEntries, chunks of
- * 1000 entries, one call each) O(n^2 / 1000): measured break-even ~40 changes
- * at 20k entries, more at 100k (docs/benchmarks.md).
+ * removeEntry costs O(n) and the fill of the idle twin (setEntries: n / 1000
+ * calls on a set growing to n) about n / 2000 of them, plus a fixed part.
+ * Measured break-even: ~40 changes at 20k entries, 30-120 at 100k
+ * depending on load (docs/benchmarks.md).
  */
 #define FWD_SWAP_MIN 20
-#define FWD_SWAP_PER 1000
+#define FWD_SWAP_PER 2000
 
 static const struct prefix_set no_entries;
 

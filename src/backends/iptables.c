@@ -103,6 +103,11 @@ static size_t admin_rules(const struct ipt *h, int v)
 	return h->dump[v][0].admin_rules + h->dump[v][1].admin_rules;
 }
 
+static bool blocks(const struct ipt *h, int v)
+{
+	return h->dump[v][0].input_blocks || h->dump[v][1].input_blocks;
+}
+
 /* Which variant plain `iptables` runs: the tie-breaker when neither holds rules. */
 static int default_variant(void)
 {
@@ -127,6 +132,9 @@ static int choose_variant(const struct ipt *h, struct diag *d)
 			  "both iptables-legacy and iptables-nft hold rules: %zu and %zu; packets "
 			  "traverse both, a DROP in either wins",
 			  n[0], n[1]);
+		/* the accept must sit where the drop is; else follow the bulk of the rules */
+		if (blocks(h, VAR_LEGACY) != blocks(h, VAR_NFT))
+			return blocks(h, VAR_LEGACY) ? VAR_LEGACY : VAR_NFT;
 		if (n[0] != n[1])
 			return n[0] > n[1] ? VAR_LEGACY : VAR_NFT;
 	} else if (n[0] || n[1]) {
@@ -157,16 +165,15 @@ static int ipt_detect(struct diag *d)
 	struct ipt *h = calloc(1, sizeof(*h));
 	int score = 0;
 
+	(void)d; /* open() warns about rules in both variants; once is enough */
 	if (!h)
 		return -ENOMEM;
 	if (load_dumps(h, true, NULL) == 0) {
 		bool managed = h->dump[0][0].managed || h->dump[1][0].managed;
 
 		/* ufw and firewalld build on iptables but own it: their backends score higher */
-		if (!managed && (admin_rules(h, VAR_LEGACY) || admin_rules(h, VAR_NFT))) {
+		if (!managed && (admin_rules(h, VAR_LEGACY) || admin_rules(h, VAR_NFT)))
 			score = 10;
-			choose_variant(h, d);
-		}
 	}
 	ipt_close(h);
 	return score;

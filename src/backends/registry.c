@@ -18,11 +18,7 @@ extern const struct backend_ops backend_firewalld;
 
 /* Preference order for equal scores in `auto`. */
 const struct backend_ops *const backend_registry[] = {
-	&backend_firewalld,
-	&backend_ufw,
-	&backend_nftables,
-	&backend_iptables,
-	NULL,
+	&backend_firewalld, &backend_ufw, &backend_nftables, &backend_iptables, NULL,
 };
 
 const struct backend_ops *backend_find(const char *name)

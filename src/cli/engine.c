@@ -490,6 +490,24 @@ out:
 	return ret;
 }
 
+/* A no-op leaves applied.txt alone when it already holds this set: no write, no fsync. */
+static bool applied_current(const struct engine *e)
+{
+	struct prefix_set *applied;
+	struct diag d;
+	bool same;
+
+	if (!e->plan.add || !plan_is_noop(&e->plan))
+		return false;
+	applied = prefix_set_new();
+	diag_init(&d);
+	same = applied && state_load_applied(e->cfg.state_dir, applied, &d) == 0 &&
+	       prefix_set_equal(applied, e->want);
+	diag_release(&d);
+	prefix_set_free(applied);
+	return same;
+}
+
 int engine_save_state(struct engine *e, int result)
 {
 	struct state st = { 0 };
@@ -516,7 +534,7 @@ int engine_save_state(struct engine *e, int result)
 		st.nsources++;
 	}
 	ret = state_save(e->cfg.state_dir, &st, &d);
-	if (ret == 0 && result == 0 && e->want)
+	if (ret == 0 && result == 0 && e->want && !applied_current(e))
 		ret = state_save_applied(e->cfg.state_dir, e->want, &d);
 	if (ret < 0)
 		diag_prefix(&d, "saving state in '%s': ", e->cfg.state_dir);

@@ -253,6 +253,26 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 	return 0;
 }
 
+/*
+ * True when every endpoint is a local file whose body equals its cached copy:
+ * a routine no-op run then writes (and fsyncs) nothing here.
+ */
+static bool local_unchanged(const struct source *src, struct endpoint *eps,
+			    const struct resolve_opts *o, struct diag *d)
+{
+	for (size_t j = 0; j < src->nurls; j++) {
+		const struct fetch_req *q = eps[j].req;
+
+		if (source_is_url(src->urls[j]) || !q || !q->body)
+			return false;
+		ensure_cached(src, &eps[j], (unsigned)j, o, d);
+		if (!eps[j].cached || eps[j].cache.len != q->len ||
+		    memcmp(eps[j].cache.body, q->body, q->len))
+			return false;
+	}
+	return true;
+}
+
 static void store_cache(const struct source *src, struct endpoint *eps,
 			const struct prefix_set *set, bool reused, const struct resolve_opts *o,
 			time_t now, struct diag *d)
@@ -262,6 +282,8 @@ static void store_cache(const struct source *src, struct endpoint *eps,
 	int ret = 0;
 
 	diag_init(&cd);
+	if (local_unchanged(src, eps, o, d))
+		goto out; /* a file that did not change: its cached copy is current already */
 	for (size_t j = 0; j < src->nurls && ret == 0; j++) {
 		const struct fetch_req *q = eps[j].req;
 
@@ -289,6 +311,7 @@ static void store_cache(const struct source *src, struct endpoint *eps,
 	if (ret < 0)
 		diag_warn(d, "source '%s': cannot update the cache: %s", src->name,
 			  cd.msg[0] ? cd.msg : strerror(-ret));
+out:
 	diag_take_warnings(d, &cd);
 	diag_release(&cd);
 }

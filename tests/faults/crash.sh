@@ -33,7 +33,7 @@ crash_is_cdnallow() { # PID
 }
 
 family_crash() {
-	local i from to ms pid kill_ms rc
+	local i from to ms pid kill_ms rc landed
 	flt_big "$T/bigA.txt" 0 "$CRASH_N"
 	flt_big "$T/bigB.txt" $((CRASH_N / 2)) "$CRASH_N"
 	crash_conf
@@ -53,10 +53,12 @@ family_crash() {
 
 	from=$T/bigB.txt
 	to=$T/bigA.txt
-	for i in 1 2 3 4; do
-		# spread the kills over the whole run: start, fetch/plan, middle and end of the apply
-		kill_ms=$((ms * (i * 2 - 1) / 8 + RANDOM % (ms / 8 + 1)))
-		case_begin "sigkill-$i-at-${kill_ms}ms"
+	landed=0
+	for i in 1 2 3 4 5 6 7 8; do
+		[ "$landed" -ge "${CRASH_KILLS:-3}" ] && break
+		# uniform over 10..90% of the last full replace: fetch, plan, apply, state
+		kill_ms=$((ms / 10 + RANDOM * ms * 8 / 10 / 32768))
+		case_begin "sigkill-at-${kill_ms}ms-of-${ms}"
 		cp "$to" "$T/big.txt"
 		crash_bg
 		pid=$!
@@ -65,22 +67,32 @@ family_crash() {
 		kill -KILL "$pid" 2>/dev/null
 		{ wait "$pid"; } 2>/dev/null
 		rc=$?
-		[ "$rc" = 137 ] || echo "     (sync ended with $rc before the kill)"
+		if [ "$rc" = 137 ]; then
+			landed=$((landed + 1))
+		else
+			echo "     (this sync ended with $rc before the kill: it counts as a plain run)"
+		fi
 		expect_fw "$from" "$to"
 		# the next run finishes the job
-		flt_sync "$T/crash.conf"
+		crash_sync "$to"
+		[ "$rc" = 137 ] && [ "$DT" -gt "$ms" ] && ms=$DT
 		expect_rc "$EXIT_OK"
 		expect_fw "$to"
 		case_end
 		from=$to
 		[ "$to" = "$T/bigA.txt" ] && to=$T/bigB.txt || to=$T/bigA.txt
 	done
+	[ "$landed" -gt 0 ] || {
+		case_begin sigkill-landed
+		bad "no SIGKILL landed during a sync in 8 tries"
+		case_end
+	}
 
 	case_begin sigstop-during-apply
 	cp "$to" "$T/big.txt"
 	crash_bg
 	pid=$!
-	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 2000 }')"
+	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 4000 }')"
 	crash_is_cdnallow "$pid" || bad "pid $pid is not cdnallow (or it ended early)"
 	kill -STOP "$pid"
 	sleep 3

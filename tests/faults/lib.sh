@@ -201,7 +201,9 @@ case_end() {
 	c1=$(flt_counts)
 	read -r a_ok a_bad o_ok _ <<<"$CASE_C0"
 	read -r b_ok b_bad p_ok _ <<<"$c1"
-	[ $((b_bad - a_bad)) = 0 ] || bad "$((b_bad - a_bad)) failed cdn connections"
+	[ $((b_bad - a_bad)) = 0 ] || bad "$((b_bad - a_bad)) failed cdn connections" \
+		"($(tail -n $((b_bad - a_bad)) "$T/cdn.count.log" | awk -v t0="$CASE_T0" \
+			'{ printf "%s+%.1fs ", $2, $1 - t0 }'))"
 	[ $((b_ok - a_ok)) -gt 0 ] || bad "the cdn prober made no connection (is it alive?)"
 	[ $((p_ok - o_ok)) = 0 ] || bad "$((p_ok - o_ok)) outsider connections accepted"
 	dt=$(awk -v a="$CASE_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')

@@ -4,7 +4,7 @@
 "cdn" host or the "outsider"), tries TCP connections to the origin's web
 ports round-robin with a 1 s timeout until STOP_FILE exists, and keeps the
 running counts "ok bad" in COUNT_FILE (rewritten atomically after every
-attempt) so the suite can take the difference around each fault case. It only
+attempt; each failure is also logged with its time in COUNT_FILE.log) so the suite can take the difference around each fault case. It only
 ever connects to the addresses given on its command line.
 
 usage: probe.py COUNT_FILE STOP_FILE ADDR:PORT|[ADDR6]:PORT...
@@ -32,11 +32,15 @@ def main():
         i += 1
         s = socket.socket(fam, socket.SOCK_STREAM)
         s.settimeout(1.0)
+        t0 = time.time()
         try:
             s.connect((host, port))
             ok += 1
-        except OSError:
+        except OSError as e:
             bad += 1
+            # when and what failed, so a failure can be matched with what ran then
+            with open(count + ".log", "a") as log:
+                log.write("%.3f %s:%d %s\n" % (t0, host, port, e))
         finally:
             s.close()
         with open(tmp, "w") as f:

@@ -122,7 +122,8 @@ fwd_exec firewall-cmd --reload >/dev/null || fail "admin reload after swaps"
 
 # 8. an interrupted swap (both twins sources, the new one full) is reported
 #    incomplete and repaired: one source per family, the other twin empty
-fwd_exec firewall-cmd --ipset=cdnallow4b --add-entries-from-file="$WORK/big1" >/dev/null ||
+v4 "$WORK/big1" >"$WORK/big1.v4"
+fwd_exec firewall-cmd --ipset=cdnallow4b --add-entries-from-file="$WORK/big1.v4" >/dev/null ||
 	fail "manual fill of cdnallow4b"
 fwd_exec firewall-cmd --zone=cdnallow --add-source=ipset:cdnallow4b >/dev/null ||
 	fail "manual add-source"
