@@ -87,6 +87,8 @@ int engine_resolve(struct engine *e);
  * backend auto, go where the last run installed (status, flush).
  */
 int engine_open_backend(struct engine *e, bool reuse_last);
+/* Reports (as warnings) what defeats the allowlist in the chosen backend. */
+void engine_audit(struct engine *e);
 /* Builds e->plan from e->want and what the backend holds. */
 int engine_plan(struct engine *e);
 /* Opens nftables for the own lockdown table only; -ENOENT with *nft NULL when not built. */

@@ -21,6 +21,26 @@
 
 static const char *const sev_name[] = { "error", "warning" };
 
+/* The backend's own audit (rules that defeat or shadow the allowlist) as warnings. */
+static void audit_findings(struct engine *e, struct findings *f)
+{
+	struct diag d;
+
+	/* the rule evaluators already named the drop more precisely: one finding per cause */
+	for (size_t i = 0; i < f->n; i++) {
+		if (!strcmp(f->v[i].check, "firewall"))
+			return;
+	}
+	if (!e->be->audit)
+		return;
+	diag_init(&d);
+	e->be->audit(e->bh, &d);
+	for (size_t i = 0; i < d.nwarnings; i++)
+		findings_add(f, "audit", SEV_WARNING, "see the message; cdnallow plan shows it too",
+			     "%s", d.warnings[i]);
+	diag_release(&d);
+}
+
 static void check_freshness(struct engine *e, struct findings *f)
 {
 	struct prefix_set *applied = prefix_set_new();
@@ -54,6 +74,7 @@ static void check_freshness(struct engine *e, struct findings *f)
 	if (state_load_applied(e->cfg.state_dir, applied, &d) < 0 ||
 	    engine_open_backend(e, true) < 0)
 		goto out;
+	audit_findings(e, f);
 	if (!e->st.present || !e->st.complete || !prefix_set_equal(e->st.set, applied))
 		findings_add(f, "freshness", SEV_ERROR,
 			     "run cdnallow sync --offline now; enable cdnallow-boot.service so a "

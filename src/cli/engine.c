@@ -542,6 +542,19 @@ int engine_save_state(struct engine *e, int result)
 	return ret;
 }
 
+void engine_audit(struct engine *e)
+{
+	struct diag d;
+
+	if (!e->be->audit)
+		return;
+	diag_init(&d);
+	if (e->be->audit(e->bh, &d) < 0)
+		diag_warn(&d, "%s: audit failed: %s", e->be->name, d.msg);
+	diag_clear_err(&d);
+	engine_report(e, &d, NULL);
+}
+
 int engine_sync(struct engine *e, bool apply, bool *changed)
 {
 	int ret;
@@ -553,6 +566,8 @@ int engine_sync(struct engine *e, bool apply, bool *changed)
 	ret = engine_resolve(e);
 	if (ret == 0)
 		ret = engine_open_backend(e, false);
+	if (ret == 0)
+		engine_audit(e);
 	if (ret == 0)
 		ret = engine_plan(e);
 	if (ret < 0 || !apply) {

@@ -4,20 +4,24 @@
 # Benchmarks the firewalld backend against firewall-cmd on N (default 100000)
 # made-up, non-overlapping IPv4 /24s, in a real firewalld running in its own
 # network + mount namespace with a private system D-Bus (never the host's):
-#   - cdnallow first sync (creates zone + ipsets, one reload) and a 1% update
+#   - cdnallow first sync (creates zone + ipsets, one reload), no-op, a 1%
+#     update (above the in-place limit: fills the idle twin ipset and swaps
+#     the zone's source) and a 10-prefix update (in place, per entry)
 #   - firewall-cmd --add-entries-from-file, permanent + runtime, same lists
-#   - per-entry firewall-cmd calls: 100 timed calls, extrapolated (says so)
+#     (runtime calls that outlive firewall-cmd's D-Bus timeout are timed until
+#     firewalld answers again, and say so)
+#   - per-entry firewall-cmd calls: SAMPLE (default 100) timed calls each way,
+#     extrapolated (says so)
 #   - firewall-cmd --reload with N entries (the drop-all window cdnallow avoids)
 # Prints a Markdown table for docs/benchmarks.md. Not a test; needs root.
-# At N=100000 the cdnallow 1% update alone takes over an hour (per-entry
-# runtime addEntry, ~5 s each in firewalld 1.3; see docs/benchmarks.md).
 #
-#   tests/bench/bench_firewalld.sh [CDNALLOW_BINARY] [N]
+#   [SAMPLE=10] tests/bench/bench_firewalld.sh [CDNALLOW_BINARY] [N]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-${CDNALLOW:-$here/../../../build/cdnallow}}
 n=${2:-100000}
+sample=${SAMPLE:-100}
 [ "$(id -u)" -eq 0 ] || { echo "bench_firewalld.sh: needs root" >&2; exit 1; }
 [ -x "$bin" ] || { echo "bench_firewalld.sh: $bin is not the cdnallow binary" >&2; exit 1; }
 . "$here/../integration/lib/firewalld.sh"
@@ -43,6 +47,7 @@ gen 0 "$n" >"$tmp/full"
 { gen "$upd" "$((n - upd))"; gen "$n" "$upd"; } >"$tmp/update"
 gen 0 "$upd" >"$tmp/removed"
 gen "$n" "$upd" >"$tmp/added"
+{ gen "$((upd + 5))" "$((n - upd - 5))"; gen "$n" "$((upd + 5))"; } >"$tmp/small"
 printf '[guard]\nallow_test_ranges = true\nmax_shrink = 90\n' >"$tmp/conf"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -58,6 +63,21 @@ timed() { # label note cmd...
 	echo "$label: $((t1 - t0)) ms" >&2
 }
 fcmd() { fwd_exec firewall-cmd "$@"; }
+# timed, for one firewall-cmd call that may outlive firewall-cmd's D-Bus
+# timeout: then the time until firewalld answers again (it finishes the call).
+timed_fcmd() { # label note args...
+	local label=$1 note=$2 t0 t1
+	shift 2
+	t0=$(now_ms)
+	if ! fcmd "$@" >/dev/null 2>"$tmp/err"; then
+		grep -q "Did not receive a reply" "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+		until fcmd --state >/dev/null 2>&1; do sleep 1; done
+		note="$note; firewall-cmd itself failed (D-Bus timeout), firewalld finished at this time"
+	fi
+	t1=$(now_ms)
+	row "$label" "$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')" "$note"
+	echo "$label: $((t1 - t0)) ms" >&2
+}
 sync_list() {
 	fwd_exec "$bin" sync -b firewalld -c "$tmp/conf" -s "$1" --state-dir "$tmp/state"
 }
@@ -76,51 +96,58 @@ timed "cdnallow sync, first ($n entries)" \
 [ "$(fcmd --ipset=cdnallow4 --get-entries | wc -l)" -eq "$n" ] || { echo "first sync incomplete" >&2; exit 1; }
 timed "cdnallow sync, no change" "reads runtime + permanent entries only" sync_list "$tmp/full"
 timed "cdnallow sync, 1% update ($upd added, $upd removed)" \
-	"per-entry runtime addEntry/removeEntry (atomic each, no reload) + 1 permanent setEntries" \
+	"swap: runtime setEntries on the idle twin, addSource + removeSource, old twin emptied; permanent the same; no reload" \
 	sync_list "$tmp/update"
-[ "$(fcmd --ipset=cdnallow4 --get-entries | sort)" = "$(sort "$tmp/update")" ] ||
-	{ echo "update incomplete" >&2; exit 1; }
-timed "firewall-cmd --reload with $n entries" "what an admin's reload costs; drop-all meanwhile" \
-	fcmd --reload
+[ "$(fcmd --ipset=cdnallow4b --get-entries | sort)" = "$(sort "$tmp/update")" ] ||
+	{ echo "update incomplete or not swapped" >&2; exit 1; }
+timed "cdnallow sync, 10-prefix update (5 added, 5 removed)" \
+	"in place: 10 runtime addEntry/removeEntry (atomic each) + 1 permanent setEntries" \
+	sync_list "$tmp/small"
+[ "$(fcmd --ipset=cdnallow4b --get-entries | sort)" = "$(sort "$tmp/small")" ] ||
+	{ echo "small update incomplete" >&2; exit 1; }
+timed_fcmd "firewall-cmd --reload with $n entries" "what an admin's reload costs; drop-all meanwhile" \
+	--reload
 
 # 2. firewall-cmd --add-entries-from-file on a fresh daemon with the same empty objects
 fresh
 fcmd --permanent --new-ipset=bench4 --type=hash:net --option=family=inet \
 	--option=maxelem=4194304 >/dev/null
 fcmd --reload >/dev/null
-timed "firewall-cmd --permanent --add-entries-from-file ($n)" "permanent only" \
-	fcmd --permanent --ipset=bench4 --add-entries-from-file="$tmp/full"
-timed "firewall-cmd --add-entries-from-file ($n, runtime)" \
+timed_fcmd "firewall-cmd --permanent --add-entries-from-file ($n)" "permanent only" \
+	--permanent --ipset=bench4 --add-entries-from-file="$tmp/full"
+timed_fcmd "firewall-cmd --add-entries-from-file ($n, runtime)" \
 	"runtime setEntries: flushes the set, then refills it" \
-	fcmd --ipset=bench4 --add-entries-from-file="$tmp/full"
-timed "firewall-cmd 1% update, permanent" "--add-entries-from-file + --remove-entries-from-file" \
-	sh -c "nsenter -t $FWD_PID -m -n -- firewall-cmd --permanent --ipset=bench4 \
-		--add-entries-from-file=$tmp/added && nsenter -t $FWD_PID -m -n -- firewall-cmd \
-		--permanent --ipset=bench4 --remove-entries-from-file=$tmp/removed"
-timed "firewall-cmd 1% update, runtime" "two runtime setEntries of the whole set (flush + refill each)" \
-	sh -c "nsenter -t $FWD_PID -m -n -- firewall-cmd --ipset=bench4 \
-		--add-entries-from-file=$tmp/added && nsenter -t $FWD_PID -m -n -- firewall-cmd \
-		--ipset=bench4 --remove-entries-from-file=$tmp/removed"
+	--ipset=bench4 --add-entries-from-file="$tmp/full"
+timed_fcmd "firewall-cmd 1% update, permanent: --add-entries-from-file" "permanent only" \
+	--permanent --ipset=bench4 --add-entries-from-file="$tmp/added"
+timed_fcmd "firewall-cmd 1% update, permanent: --remove-entries-from-file" "permanent only" \
+	--permanent --ipset=bench4 --remove-entries-from-file="$tmp/removed"
+timed_fcmd "firewall-cmd 1% update, runtime: --add-entries-from-file" \
+	"runtime setEntries of the whole set (flush + refill)" \
+	--ipset=bench4 --add-entries-from-file="$tmp/added"
+timed_fcmd "firewall-cmd 1% update, runtime: --remove-entries-from-file" \
+	"runtime setEntries of the whole set (flush + refill)" \
+	--ipset=bench4 --remove-entries-from-file="$tmp/removed"
 
-# 3. per-entry firewall-cmd: 100 calls each way on the full set, extrapolated
-gen "$((2 * n))" 100 >"$tmp/sample"
+# 3. per-entry firewall-cmd: $sample calls each way on the full set, extrapolated
+gen "$((2 * n))" "$sample" >"$tmp/sample"
 t0=$(now_ms)
 while read -r e; do fcmd --ipset=bench4 --add-entry="$e" >/dev/null; done <"$tmp/sample"
 t1=$(now_ms)
 t2=$t1
 while read -r e; do fcmd --permanent --ipset=bench4 --add-entry="$e" >/dev/null; done <"$tmp/sample"
 t2=$(now_ms)
-per_rt=$(((t1 - t0) / 100))
-per_perm=$(((t2 - t1) / 100))
+per_rt=$(((t1 - t0) / sample))
+per_perm=$(((t2 - t1) / sample))
 row "firewall-cmd --add-entry, per entry (runtime / permanent)" \
 	"$(awk -v a=$per_rt -v b=$per_perm 'BEGIN { printf "%.2f / %.2f", a / 1000, b / 1000 }')" \
-	"measured: 100 calls each on a $n-entry set"
+	"measured: $sample calls each on a $n-entry set"
 row "per-entry firewall-cmd, $n entries (runtime + permanent)" \
 	"$(awk -v a=$per_rt -v b=$per_perm -v n="$n" 'BEGIN { printf "~%.0f", (a + b) * n / 1000 }')" \
-	"extrapolated from the 100 sampled calls (cost grows with the set: an underestimate)"
+	"extrapolated from the $sample sampled calls (cost grows with the set: an underestimate)"
 row "per-entry firewall-cmd, 1% update ($((2 * upd)) calls x 2)" \
 	"$(awk -v a=$per_rt -v b=$per_perm -v n=$((2 * upd)) 'BEGIN { printf "~%.0f", (a + b) * n / 1000 }')" \
-	"extrapolated from the 100 sampled calls"
+	"extrapolated from the $sample sampled calls"
 
 echo
 echo "firewalld $(fcmd --version), backend $(fcmd --get-default-zone >/dev/null && \

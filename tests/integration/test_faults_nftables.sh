@@ -1,0 +1,7 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The fault matrix of issue 10 for the nftables backend (tests/faults/run): every
+# fault family in network namespaces, with the cdn host connecting in a loop
+# and an outsider probing; one ctest per backend so they fail separately.
+# Skips (77) when nftables's tools are missing; never touches the host's firewall.
+exec bash "$TESTS_DIR/faults/run" nftables
