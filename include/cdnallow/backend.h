@@ -25,20 +25,22 @@ struct backend_cfg {
 	enum cdnallow_mode mode;
 	uint16_t ports[BACKEND_MAX_PORTS];
 	size_t nports;
-	const char *state_dir;     /* may hold backend bookkeeping (e.g. nft generation id) */
-	const char *nft_table;     /* "[family] name" of the admin's table for allow mode, or NULL */
-	const char *nft_chain;     /* the admin's input chain in nft_table, or NULL */
+	const char *state_dir; /* may hold backend bookkeeping (e.g. nft generation id) */
+	const char *nft_table; /* "[family] name" of the admin's table for allow mode, or NULL */
+	const char *nft_chain; /* the admin's input chain in nft_table, or NULL */
 	unsigned ufw_ipset_threshold; /* ufw switches to ipset mode above this many prefixes */
-	const char *source_tag;    /* comment suffix for per-rule backends ("cdnallow:<tag>") */
-	bool lockdown_only;        /* nftables: manage only the own lockdown table (another backend allows) */
+	const char *source_tag;	      /* comment suffix for per-rule backends ("cdnallow:<tag>") */
+	bool lockdown_only; /* nftables: manage only the own lockdown table (another backend allows)
+			     */
 };
 
 /* What a backend found installed. */
 struct backend_state {
 	struct prefix_set *set; /* owned by the caller (engine allocates); aggregated by read() */
-	bool present;           /* cdnallow's objects exist at all */
-	bool complete;          /* objects and rules are exactly as apply() would leave them */
-	char where[256];        /* human description: "table inet cdnallow", "ipset cdnallow4 + INPUT rule" */
+	bool present;		/* cdnallow's objects exist at all */
+	bool complete;		/* objects and rules are exactly as apply() would leave them */
+	char where[256]; /* human description: "table inet cdnallow", "ipset cdnallow4 + INPUT rule"
+			  */
 };
 
 struct backend_ops {
@@ -51,7 +53,8 @@ struct backend_ops {
 	 * iptables rules 10). Negative errno when it cannot tell.
 	 */
 	int (*detect)(struct diag *d);
-	/* Opens a handle; -ENOENT/-ENOTSUP with a message when the firewall is missing or inactive. */
+	/* Opens a handle; -ENOENT/-ENOTSUP with a message when the firewall is missing or inactive.
+	 */
 	int (*open)(const struct backend_cfg *cfg, void **handle, struct diag *d);
 	/* Fills st with what cdnallow installed; never changes anything. */
 	int (*read)(void *h, struct backend_state *st, struct diag *d);
@@ -64,7 +67,8 @@ struct backend_ops {
 	int (*apply)(void *h, const struct plan *p, struct diag *d);
 	/* Removes every object cdnallow installed, nothing else. */
 	int (*flush)(void *h, struct diag *d);
-	/* Checks for problems that defeat the allowlist (a drop elsewhere, a rule open to all); warnings into d. */
+	/* Checks for problems that defeat the allowlist (a drop elsewhere, a rule open to all);
+	 * warnings into d. */
 	int (*audit)(void *h, struct diag *d);
 	void (*close)(void *h);
 };

@@ -15,7 +15,7 @@ struct diag;
 struct cache_entry {
 	char *body; /* owned, NUL-terminated */
 	size_t len;
-	char *etag;          /* owned or NULL */
+	char *etag;	     /* owned or NULL */
 	char *last_modified; /* owned or NULL */
 	time_t fetched;
 };

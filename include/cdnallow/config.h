@@ -33,7 +33,7 @@ struct provider_override {
 /* [source:NAME]: an extra generic source. */
 struct source_def {
 	char *name;
-	char *url;  /* url or path, exactly one */
+	char *url; /* url or path, exactly one */
 	char *path;
 	enum source_format format;
 	char *json_path;
@@ -72,7 +72,8 @@ struct config {
 
 /* Built-in defaults: cloudflare, auto, 80+443, allow, /var/lib/cdnallow, 30 %, 30 s, 3, 16 MiB. */
 int config_init(struct config *c);
-/* Loads path over c. -ENOENT when the file does not exist (caller decides), -EINVAL with file:line. */
+/* Loads path over c. -ENOENT when the file does not exist (caller decides), -EINVAL with file:line.
+ */
 int config_load(struct config *c, const char *path, struct diag *d);
 /*
  * Parses the INI text buf[0..len) over c; origin names it in messages
@@ -87,8 +88,8 @@ int config_parse_ports(const char *s, uint16_t *ports, size_t *nports, struct di
 /* "cloudflare, fastly" → providers list (validated against the registry). */
 int config_set_providers(struct config *c, const char *list, struct diag *d);
 /* Command-line overrides; each checks like the config key and changes nothing on error. */
-int config_set_backend(struct config *c, const char *name, struct diag *d); /* auto|nftables|… */
-int config_set_mode(struct config *c, const char *mode, struct diag *d);    /* allow|lockdown */
+int config_set_backend(struct config *c, const char *name, struct diag *d);  /* auto|nftables|… */
+int config_set_mode(struct config *c, const char *mode, struct diag *d);     /* allow|lockdown */
 int config_set_state_dir(struct config *c, const char *dir, struct diag *d); /* absolute path */
 /* "16M", "512k", "1000" → bytes. */
 int config_parse_size(const char *s, size_t *out);

@@ -13,7 +13,7 @@
 
 struct diag {
 	char msg[DIAG_MSG_MAX]; /* the error; empty when none */
-	char **warnings;        /* non-fatal notes, owned */
+	char **warnings;	/* non-fatal notes, owned */
 	size_t nwarnings;
 };
 

@@ -12,28 +12,28 @@
 #include <stddef.h>
 
 struct fetch_opts {
-	long timeout_s;         /* whole transfer */
+	long timeout_s; /* whole transfer */
 	long connect_timeout_s;
-	unsigned retries;       /* extra attempts after the first, for transient failures */
-	size_t max_size;        /* body cap in bytes */
-	const char *ca_file;    /* NULL: system default */
-	bool offline;           /* no network: every URL fails with -ENETUNREACH */
+	unsigned retries;    /* extra attempts after the first, for transient failures */
+	size_t max_size;     /* body cap in bytes */
+	const char *ca_file; /* NULL: system default */
+	bool offline;	     /* no network: every URL fails with -ENETUNREACH */
 };
 
 struct fetch_req {
 	/* in */
-	const char *url;           /* https://…, http://… (only with insecure), or a local path */
-	bool insecure;             /* allow plain http */
-	const char *etag;          /* from the cache, or NULL */
+	const char *url;  /* https://…, http://… (only with insecure), or a local path */
+	bool insecure;	  /* allow plain http */
+	const char *etag; /* from the cache, or NULL */
 	const char *last_modified; /* from the cache, or NULL */
 	/* out */
-	int err;             /* 0 or negative errno */
-	char errmsg[256];    /* why, when err != 0: "HTTP 500", "timeout after 30 s", … */
-	long http_status;    /* 0 for files */
-	bool not_modified;   /* 304: body empty, cached copy is current */
-	char *body;          /* owned, NUL-terminated; NULL on error/304 */
+	int err;	   /* 0 or negative errno */
+	char errmsg[256];  /* why, when err != 0: "HTTP 500", "timeout after 30 s", … */
+	long http_status;  /* 0 for files */
+	bool not_modified; /* 304: body empty, cached copy is current */
+	char *body;	   /* owned, NUL-terminated; NULL on error/304 */
 	size_t len;
-	char *new_etag;      /* owned or NULL */
+	char *new_etag;		 /* owned or NULL */
 	char *new_last_modified; /* owned or NULL */
 	unsigned attempts;
 };
@@ -41,7 +41,8 @@ struct fetch_req {
 /* Global libcurl init/cleanup; call once from main. */
 int fetch_global_init(void);
 void fetch_global_cleanup(void);
-/* Runs every request (concurrently); per-request results in reqs[i].err. Returns 0 unless setup failed. */
+/* Runs every request (concurrently); per-request results in reqs[i].err. Returns 0 unless setup
+ * failed. */
 int fetch_many(struct fetch_req *reqs, size_t n, const struct fetch_opts *o);
 /* Frees a request's outputs. */
 void fetch_req_release(struct fetch_req *r);

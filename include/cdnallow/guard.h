@@ -15,9 +15,9 @@ struct prefix;
 struct prefix_set;
 
 struct guard_opts {
-	unsigned max_shrink;    /* percent, against the last applied count */
+	unsigned max_shrink;	/* percent, against the last applied count */
 	bool allow_test_ranges; /* accept documentation ranges (tests only) */
-	bool force;             /* override floor and shrink, never the bogon/default-route rules */
+	bool force;		/* override floor and shrink, never the bogon/default-route rules */
 };
 
 /* Why a single prefix is not allowed, or NULL when it is. */

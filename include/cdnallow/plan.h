@@ -16,12 +16,12 @@ enum { PLAN_V4 = 0, PLAN_V6 = 1 };
 
 struct plan {
 	const struct prefix_set *want; /* borrowed, aggregated */
-	struct prefix_set *add;        /* owned: want - installed */
-	struct prefix_set *del;        /* owned: installed - want */
-	size_t unchanged[2];           /* per family */
-	size_t installed[2];           /* per family, before the apply */
-	bool create;                   /* the backend's objects are missing */
-	bool repair;                   /* objects exist but differ from what they must be */
+	struct prefix_set *add;	       /* owned: want - installed */
+	struct prefix_set *del;	       /* owned: installed - want */
+	size_t unchanged[2];	       /* per family */
+	size_t installed[2];	       /* per family, before the apply */
+	bool create;		       /* the backend's objects are missing */
+	bool repair;		       /* objects exist but differ from what they must be */
 };
 
 /* Fills p (which must be zeroed) from two aggregated sets. */

@@ -17,7 +17,7 @@
 
 struct prefix {
 	uint64_t hi, lo;
-	uint8_t len;    /* 0..32 (AF_INET) or 0..128 (AF_INET6) */
+	uint8_t len;	/* 0..32 (AF_INET) or 0..128 (AF_INET6) */
 	uint8_t family; /* AF_INET or AF_INET6 */
 };
 

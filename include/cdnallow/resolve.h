@@ -21,9 +21,9 @@ struct source;
 enum source_status {
 	SOURCE_FRESH = 0,    /* downloaded now, passed the guard */
 	SOURCE_NOT_MODIFIED, /* 304: the cached copy is current */
-	SOURCE_CACHED,       /* fresh copy failed or was refused: last good cached copy */
+	SOURCE_CACHED,	     /* fresh copy failed or was refused: last good cached copy */
 	SOURCE_SNAPSHOT,     /* no usable cache: built-in snapshot */
-	SOURCE_REFUSED,      /* nothing usable: contributes nothing, the run must not apply */
+	SOURCE_REFUSED,	     /* nothing usable: contributes nothing, the run must not apply */
 };
 
 const char *source_status_name(enum source_status s); /* "fresh", "not-modified", … */
@@ -31,8 +31,8 @@ const char *source_status_name(enum source_status s); /* "fresh", "not-modified"
 struct source_result {
 	enum source_status status;
 	struct prefix_set *set; /* owned, aggregated; empty when refused */
-	long age_s;             /* age of the data used (0 when fresh) */
-	char error[512];        /* why fresh data was not used, or "" */
+	long age_s;		/* age of the data used (0 when fresh) */
+	char error[512];	/* why fresh data was not used, or "" */
 };
 
 struct resolve_opts {

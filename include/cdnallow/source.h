@@ -27,26 +27,29 @@ struct source;
 struct provider {
 	const char *name;
 	const char *summary;
-	/* Default endpoints, all fetched and united; NULL-terminated. Empty: the admin sets `path`. */
+	/* Default endpoints, all fetched and united; NULL-terminated. Empty: the admin sets `path`.
+	 */
 	const char *urls[SOURCE_MAX_URLS + 1];
-	/* Alternative endpoint(s) in another format, documented in `providers` output; may be NULL. */
+	/* Alternative endpoint(s) in another format, documented in `providers` output; may be NULL.
+	 */
 	const char *alt_url;
-	size_t floor;               /* a list with fewer prefixes is refused */
-	const char *default_filter; /* service/tag selector (cloudfront, azure-frontdoor), or NULL */
+	size_t floor; /* a list with fewer prefixes is refused */
+	const char
+		*default_filter; /* service/tag selector (cloudfront, azure-frontdoor), or NULL */
 	/* Parses one fetched body of src into out (appends). */
 	int (*parse)(const struct source *src, const char *body, size_t len, struct prefix_set *out,
 		     struct diag *d);
 };
 
 struct source {
-	char *name;                    /* provider name, [source:NAME], or the -s argument */
-	const struct provider *prov;   /* built-in provider, or &provider_generic */
-	char *urls[SOURCE_MAX_URLS];   /* https URLs or local paths (owned) */
+	char *name;		     /* provider name, [source:NAME], or the -s argument */
+	const struct provider *prov; /* built-in provider, or &provider_generic */
+	char *urls[SOURCE_MAX_URLS]; /* https URLs or local paths (owned) */
 	size_t nurls;
-	enum source_format format;     /* generic sources */
-	char *json_path;               /* generic JSON: "a.b[].c" */
-	char *filter;                  /* provider selector, or NULL for the provider default */
-	bool insecure;                 /* plain http allowed */
+	enum source_format format; /* generic sources */
+	char *json_path;	   /* generic JSON: "a.b[].c" */
+	char *filter;		   /* provider selector, or NULL for the provider default */
+	bool insecure;		   /* plain http allowed */
 	size_t floor;
 };
 
