@@ -209,8 +209,8 @@ static int generic_parse(const struct source *src, const char *body, size_t len,
 	enum body_kind kind = json_util_sniff(body, len);
 	char who[160];
 
-	/* a single file or URL names itself, so errors read "PATH:LINE: …" */
-	if (src && src->nurls == 1)
+	/* a -s source is named by its file or URL, so errors read "PATH:LINE: …" */
+	if (src && src->nurls == 1 && src->name && !strcmp(src->name, src->urls[0]))
 		snprintf(who, sizeof(who), "%s", src->urls[0]);
 	else
 		snprintf(who, sizeof(who), "source '%s'", src && src->name ? src->name : "?");
