@@ -142,9 +142,9 @@ void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct pre
 		     (unsigned long)genid, s->n, (unsigned long long)fnv1a(buf, s->n * REC));
 	nft_cache_drop(h);
 	path(h, "nft.applied", p, sizeof(p));
-	if (n > 0 && file_write_atomic(p, buf, s->n * REC, 0600) == 0) {
+	if (n > 0 && file_replace(p, buf, s->n * REC, 0600) == 0) {
 		path(h, "nft.genid", p, sizeof(p));
-		file_write_atomic(p, meta, (size_t)n, 0600);
+		file_replace(p, meta, (size_t)n, 0600);
 	}
 	free(meta);
 	free(buf);

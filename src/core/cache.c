@@ -230,7 +230,7 @@ static int meta_write(const char *meta_path, json_t *meta, struct diag *d)
 
 	if (!text)
 		return -ENOMEM;
-	ret = file_write_atomic(meta_path, text, strlen(text), 0600);
+	ret = file_replace(meta_path, text, strlen(text), 0600);
 	if (ret < 0)
 		diag_err(d, "cannot write '%s': %s", meta_path, strerror(-ret));
 	free(text);
@@ -281,7 +281,7 @@ int cache_store(const char *state_dir, const char *source, unsigned idx,
 	 * old metadata, which the checksum turns into "no entry", never into a
 	 * mix the loader would believe.
 	 */
-	ret = file_write_atomic(body_path, e->body ? e->body : "", e->len, 0600);
+	ret = file_replace(body_path, e->body ? e->body : "", e->len, 0600);
 	if (ret < 0) {
 		diag_err(d, "cannot write '%s': %s", body_path, strerror(-ret));
 		goto out;

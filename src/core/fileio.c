@@ -7,6 +7,7 @@
  * must never leave its temp file behind.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,7 +64,7 @@ out:
 	return ret;
 }
 
-int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode)
+static int replace(const char *path, const void *buf, size_t len, unsigned mode, bool durable)
 {
 	char *tmp = NULL;
 	int fd = -1, ret;
@@ -83,7 +84,7 @@ int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mo
 	ret = write_full(fd, buf, len);
 	if (ret < 0)
 		goto out;
-	if (fsync(fd) < 0) {
+	if (durable && fsync(fd) < 0) {
 		ret = -errno;
 		goto out;
 	}
@@ -98,13 +99,23 @@ int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mo
 		goto out;
 	}
 	free(tmp);
-	return fsync_parent(path);
+	return durable ? fsync_parent(path) : 0;
 out:
 	if (fd >= 0)
 		close(fd);
 	unlink(tmp);
 	free(tmp);
 	return ret;
+}
+
+int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode)
+{
+	return replace(path, buf, len, mode, true);
+}
+
+int file_replace(const char *path, const void *buf, size_t len, unsigned mode)
+{
+	return replace(path, buf, len, mode, false);
 }
 
 int file_read_all(const char *path, size_t max, char **buf, size_t *len)
