@@ -80,9 +80,12 @@ struct chain_verdict {
  */
 int nft_eval_ruleset(const char *json, size_t len, const struct probe *p,
 		     struct chain_verdict **out, size_t *n, struct diag *d);
-/* Same for `iptables-legacy-save` output (filter table INPUT, raw/mangle PREROUTING). */
-int legacy_eval_save(const char *save, const struct probe *p, struct chain_verdict **out, size_t *n,
-		     struct diag *d);
+/*
+ * Same for `iptables-save` output (filter INPUT, raw/mangle PREROUTING); label
+ * names the variant in verdicts ("iptables-legacy", "iptables-nft").
+ */
+int legacy_eval_save(const char *save, const char *label, const struct probe *p,
+		     struct chain_verdict **out, size_t *n, struct diag *d);
 
 /* Check 3: would the host's rules accept the CDN on every port (every place that can drop)? */
 int doctor_check_firewall(const struct doctor_ctx *c, struct findings *f, struct diag *d);

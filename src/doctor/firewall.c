@@ -29,7 +29,28 @@
 struct rulesets {
 	char *nft_json;	 /* owned, or NULL without nftables */
 	char *legacy[2]; /* iptables-legacy-save, ip6tables-legacy-save; NULL when empty */
+	/*
+	 * iptables-nft-save, ip6tables-nft-save: the nftables JSON shows their
+	 * multiport/comment/set matches only as opaque "xt" expressions, the save
+	 * text shows them whole, so those tables are judged from the text.
+	 */
+	char *xt[2];
 };
+
+/* Tables iptables-nft made: judged from iptables-nft-save instead of the JSON. */
+static bool xt_table(const char *where)
+{
+	static const char *const t[] = {
+		"table ip filter ",  "table ip raw ",  "table ip mangle ",
+		"table ip6 filter ", "table ip6 raw ", "table ip6 mangle "
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!strncmp(where, t[i], strlen(t[i])))
+			return true;
+	}
+	return false;
+}
 
 static char *nft_ruleset_json(void)
 {
@@ -81,6 +102,8 @@ static void rulesets_load(struct rulesets *rs)
 	rs->nft_json = nft_ruleset_json();
 	rs->legacy[0] = legacy_save("iptables-legacy-save");
 	rs->legacy[1] = legacy_save("ip6tables-legacy-save");
+	rs->xt[0] = legacy_save("iptables-nft-save");
+	rs->xt[1] = legacy_save("ip6tables-nft-save");
 }
 
 static void rulesets_release(struct rulesets *rs)
@@ -88,44 +111,68 @@ static void rulesets_release(struct rulesets *rs)
 	free(rs->nft_json);
 	free(rs->legacy[0]);
 	free(rs->legacy[1]);
+	free(rs->xt[0]);
+	free(rs->xt[1]);
 }
 
-/* All verdicts for one probe, nftables and legacy together; caller frees *v. */
+static int append(struct chain_verdict **v, size_t *n, struct chain_verdict *add, size_t nadd)
+{
+	struct chain_verdict *nv = realloc(*v, (*n + nadd + 1) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	if (nadd)
+		memcpy(nv + *n, add, nadd * sizeof(*add));
+	*v = nv;
+	*n += nadd;
+	return 0;
+}
+
+/* All verdicts for one probe: nftables, iptables-nft (from its save text) and legacy. */
 static int evaluate(const struct rulesets *rs, const struct probe *p, struct chain_verdict **v,
 		    size_t *n, struct diag *d)
 {
-	struct chain_verdict *a = NULL, *b = NULL, *all;
-	size_t na = 0, nb = 0;
+	const char *xt = rs->xt[p->family == AF_INET6];
+	const char *legacy = rs->legacy[p->family == AF_INET6];
+	struct chain_verdict *a = NULL, *b = NULL, *c = NULL;
+	size_t na = 0, nb = 0, nc = 0, keep = 0;
 	int ret = 0;
 
 	*v = NULL;
 	*n = 0;
 	if (rs->nft_json)
 		ret = nft_eval_ruleset(rs->nft_json, strlen(rs->nft_json), p, &a, &na, d);
-	if (ret >= 0 && rs->legacy[p->family == AF_INET6])
-		ret = legacy_eval_save(rs->legacy[p->family == AF_INET6], p, &b, &nb, d);
-	if (ret < 0)
-		goto out;
-	all = realloc(a, (na + nb + 1) * sizeof(*all));
-	if (!all) {
-		ret = -ENOMEM;
-		goto out;
+	for (size_t i = 0; ret >= 0 && i < na; i++) {
+		if (!xt || !xt_table(a[i].where))
+			a[keep++] = a[i];
 	}
-	a = all;
-	if (nb)
-		memcpy(a + na, b, nb * sizeof(*b));
-	*v = a;
-	*n = na + nb;
-	a = NULL;
-	ret = 0;
-out:
+	na = keep;
+	if (ret >= 0 && xt)
+		ret = legacy_eval_save(xt, "iptables-nft", p, &b, &nb, d);
+	if (ret >= 0 && legacy)
+		ret = legacy_eval_save(legacy, "iptables-legacy", p, &c, &nc, d);
+	if (ret >= 0)
+		ret = append(v, n, a, na);
+	if (ret == 0)
+		ret = append(v, n, b, nb);
+	if (ret == 0)
+		ret = append(v, n, c, nc);
+	if (ret < 0) {
+		free(*v);
+		*v = NULL;
+		*n = 0;
+	}
 	free(a);
 	free(b);
-	return ret;
+	free(c);
+	return ret < 0 ? ret : 0;
 }
 
 static const char *fix_for(const struct chain_verdict *v)
 {
+	if (strstr(v->because, "ufw-user-input") || strstr(v->because, "ufw6-user-input"))
+		return "an admin's ufw rule drops it before cdnallow's rules: find it with `ufw "
+		       "status numbered` and delete it or move it below them";
 	if (strstr(v->where, "table inet cdnallow"))
 		return "cdnallow's lockdown table lacks this range: run cdnallow sync";
 	if (strstr(v->because, "ufw") || strstr(v->where, "ufw"))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Evaluates a probe packet against `iptables-legacy-save` output: raw and
+ * Evaluates a probe packet against `iptables-save` output (legacy, or the
+ * iptables-nft tables whose xt matches the nftables JSON cannot show): raw and
  * mangle PREROUTING, mangle and filter INPUT, following jumps. Like the
  * nftables evaluator it answers "uncertain" rather than guessing when a rule
  * uses a match it does not model. Pure text processing; runs nothing.
@@ -258,8 +259,8 @@ static bool chain_policy(const char *save, const char *table, const char *chain,
 	return false;
 }
 
-int legacy_eval_save(const char *save, const struct probe *p, struct chain_verdict **out, size_t *n,
-		     struct diag *d)
+int legacy_eval_save(const char *save, const char *label, const struct probe *p,
+		     struct chain_verdict **out, size_t *n, struct diag *d)
 {
 	static const struct {
 		const char *table, *chain;
@@ -303,9 +304,8 @@ int legacy_eval_save(const char *save, const struct probe *p, struct chain_verdi
 			return -ENOMEM;
 		}
 		*out = nv;
-		snprintf(nv[*n].where, sizeof(nv[*n].where), "%s table %s chain %s",
-			 p->family == AF_INET ? "iptables-legacy" : "ip6tables-legacy",
-			 hooks[i].table, hooks[i].chain);
+		snprintf(nv[*n].where, sizeof(nv[*n].where), "%s%s table %s chain %s",
+			 p->family == AF_INET ? "ip" : "ip6", label + 2, hooks[i].table, hooks[i].chain);
 		nv[*n].verdict = o == OUT_DROP ? VERDICT_DROP : VERDICT_ACCEPT;
 		nv[*n].uncertain = e.uncertain;
 		snprintf(nv[*n].because, sizeof(nv[*n].because), "%s", e.because);

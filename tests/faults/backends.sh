@@ -86,6 +86,7 @@ fb_setup() {
 		fwd_start "$(netns_name origin)" "$T/fwd" || netns_fail "firewalld did not start"
 		FB_PID=$FWD_PID
 		CRASH_N=${CRASH_N:-2000}
+		FETCH_QUICK=${FETCH_QUICK:-1}
 		;;
 	esac
 }

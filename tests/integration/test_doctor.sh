@@ -36,12 +36,13 @@ NFT
 		--state-dir "$W/$o/state" sync || netns_fail "$o: sync"
 }
 
-# doctor in namespace $1; exit code into $rc, JSON into $W/$1/doctor.json
+# doctor in namespace $1 ($RUN: how to enter it); exit code into $rc, JSON into $W/$1/doctor.json
+RUN=netns_exec
 doctor() {
 	local o=$1
 	shift
 	rc=0
-	netns_exec "$o" "$CDNALLOW" -c "$W/cdnallow.conf" -s "$W/cdn.txt" --state-dir "$W/$o/state" \
+	$RUN "$o" "$CDNALLOW" -c "$W/cdnallow.conf" -s "$W/cdn.txt" --state-dir "$W/$o/state" \
 		doctor --json "$@" > "$W/$o/doctor.json" 2> "$W/$o/doctor.err" || rc=$?
 }
 
@@ -141,5 +142,26 @@ netns_exec stale nft flush set inet filter cdnallow4
 doctor stale
 # the lost set is also a firewall drop: both name the same cause
 expect stale 2 "firewall:error freshness:error" "no longer holds what the last sync applied"
+
+# an admin's ufw deny ahead of cdnallow's rules (ufw in a private mount namespace)
+if command -v ufw >/dev/null && command -v nsenter >/dev/null; then
+	. "$TESTS_DIR/integration/lib/ufw.sh"
+	netns_new ufwdeny
+	ufw_start ufwdeny
+	netns_listen ufwdeny 80 443
+	mkdir -p "$W/ufwdeny"
+	ufw_sync -q -c "$W/cdnallow.conf" -s "$W/cdn.txt" --state-dir "$W/ufwdeny/state" -b ufw sync ||
+		netns_fail "ufwdeny: sync"
+	ufw_in() { shift; ufw_exec "$@"; }
+	RUN=ufw_in
+	doctor ufwdeny
+	expect ufwdeny 0 ""
+	ufw_exec ufw insert 1 deny proto tcp from any to any port 443 >/dev/null
+	doctor ufwdeny
+	expect ufwdeny 2 "firewall:error" "iptables-nft table filter chain INPUT drops tcp/443 .*ufw-user-input .*DROP"
+	RUN=netns_exec
+else
+	echo "skip - ufw deny: ufw not installed"
+fi
 
 echo "$pass passed, 0 failed"

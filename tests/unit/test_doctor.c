@@ -163,18 +163,18 @@ static void test_legacy_eval(void **state)
 
 	(void)state;
 	diag_init(&d);
-	assert_int_equal(legacy_eval_save(legacy, &p, &v, &n, &d), 1);
+	assert_int_equal(legacy_eval_save(legacy, "iptables-legacy", &p, &v, &n, &d), 1);
 	assert_int_equal(v[0].verdict, VERDICT_ACCEPT);
 	assert_false(v[0].uncertain);
 	free(v);
 	p = probe("203.0.113.1", 443);
-	assert_int_equal(legacy_eval_save(legacy, &p, &v, &n, &d), 1);
+	assert_int_equal(legacy_eval_save(legacy, "iptables-legacy", &p, &v, &n, &d), 1);
 	assert_int_equal(v[0].verdict, VERDICT_DROP);
 	assert_non_null(strstr(v[0].because, "REJECT"));
 	assert_non_null(strstr(v[0].where, "iptables-legacy table filter chain INPUT"));
 	free(v);
 	p = probe("203.0.113.1", 80);
-	assert_int_equal(legacy_eval_save(legacy, &p, &v, &n, &d), 1);
+	assert_int_equal(legacy_eval_save(legacy, "iptables-legacy", &p, &v, &n, &d), 1);
 	assert_string_equal(v[0].because, "policy DROP");
 	free(v);
 	diag_release(&d);
