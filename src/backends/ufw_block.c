@@ -90,7 +90,8 @@ int ufw_block_set(const char *text, size_t len, const char *block, enum ufw_anch
 	n = start;
 	if (bl && n && o[n - 1] != '\n')
 		o[n++] = '\n';
-	memcpy(o + n, block, bl);
+	if (bl) /* a NULL block (removal) must not reach memcpy */
+		memcpy(o + n, block, bl);
 	n += bl;
 	memcpy(o + n, text + end, len - end);
 	n += len - end;

@@ -190,7 +190,10 @@ expect_fw() {
 	fi
 	if [ "$BACKEND" != nftables ]; then
 		got=$(fb_lockdown_installed | flt_norm)
-		[ "$got" = "$want" ] || bad "the lockdown table differs from the backend's sets"
+		[ "$got" = "$want" ] || bad "the lockdown table (inet cdnallow) holds" \
+			"$(echo "$got" | grep -c .) prefixes, not the $(echo "$want" | grep -c .) of" \
+			"$BACKEND; missing: $(comm -13 <(echo "$got") <(echo "$want") | head -3 | tr '\n' ' ')" \
+			"extra: $(comm -23 <(echo "$got") <(echo "$want") | head -3 | tr '\n' ' ')"
 	fi
 	fb_check
 }
