@@ -305,7 +305,8 @@ int legacy_eval_save(const char *save, const char *label, const struct probe *p,
 		}
 		*out = nv;
 		snprintf(nv[*n].where, sizeof(nv[*n].where), "%s%s table %s chain %s",
-			 p->family == AF_INET ? "ip" : "ip6", label + 2, hooks[i].table, hooks[i].chain);
+			 p->family == AF_INET ? "ip" : "ip6", label + 2, hooks[i].table,
+			 hooks[i].chain);
 		nv[*n].verdict = o == OUT_DROP ? VERDICT_DROP : VERDICT_ACCEPT;
 		nv[*n].uncertain = e.uncertain;
 		snprintf(nv[*n].because, sizeof(nv[*n].because), "%s", e.because);
