@@ -118,7 +118,8 @@ static int bounds_to_set(struct elem_dump *ed, int af, struct prefix_set *s)
 	const uint8_t *open = NULL;
 	int ret = 0;
 
-	qsort(ed->v, ed->n, sizeof(*ed->v), bound_cmp);
+	if (ed->n) /* qsort(NULL, 0) is undefined */
+		qsort(ed->v, ed->n, sizeof(*ed->v), bound_cmp);
 	for (size_t i = 0; i < ed->n && ret == 0; i++) {
 		if (ed->v[i].end && open) {
 			ret = prefix_set_add_range(s, af, open, ed->v[i].key);

@@ -86,14 +86,16 @@ int ufw_block_set(const char *text, size_t len, const char *block, enum ufw_anch
 	o = malloc(n + 1);
 	if (!o)
 		return -ENOMEM;
-	memcpy(o, text, start);
+	if (start)
+		memcpy(o, text, start);
 	n = start;
 	if (bl && n && o[n - 1] != '\n')
 		o[n++] = '\n';
 	if (bl) /* a NULL block (removal) must not reach memcpy */
 		memcpy(o + n, block, bl);
 	n += bl;
-	memcpy(o + n, text + end, len - end);
+	if (len > end)
+		memcpy(o + n, text + end, len - end);
 	n += len - end;
 	o[n] = '\0';
 	*out = o;

@@ -160,7 +160,7 @@ static int block_write(struct ufw *u, int which, const char *block, bool *change
 		goto out;
 	/* ufw runs before.init only when it is executable */
 	mode = which == F_INIT && block ? f.mode | 0100 : f.mode;
-	if (len == f.len && !memcmp(text, f.text, len) && mode == f.mode)
+	if (len == f.len && (!len || !memcmp(text, f.text, len)) && mode == f.mode)
 		goto out;
 	ret = file_write_atomic(f.path, text, len, mode);
 	if (ret < 0) {

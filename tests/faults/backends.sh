@@ -85,7 +85,7 @@ fb_setup() {
 		. "$TESTS_DIR/integration/lib/firewalld.sh"
 		fwd_start "$(netns_name origin)" "$T/fwd" || netns_fail "firewalld did not start"
 		FB_PID=$FWD_PID
-		CRASH_N=${CRASH_N:-2000}
+		CRASH_N=${CRASH_N:-400}
 		FETCH_QUICK=${FETCH_QUICK:-1}
 		;;
 	esac
