@@ -397,6 +397,41 @@ out:
 	return ret;
 }
 
+/*
+ * Without a per-source history (no or corrupt state.json) the guard's shrink
+ * rule has nothing to compare with: compare the union with what the firewall
+ * holds instead (DESIGN.md §5, "against the installed set").
+ */
+static int check_shrink_installed(struct engine *e)
+{
+	static const int fams[2] = { AF_INET, AF_INET6 };
+	unsigned max = e->cfg.max_shrink;
+
+	if (e->have_prev)
+		return 0;
+	for (int f = 0; f < 2; f++) {
+		size_t had = e->plan.installed[f], now = prefix_set_count(e->want, fams[f]);
+
+		if (had == 0 || now * 100 >= had * (100 - max))
+			continue;
+		if (e->opts->force) {
+			msg(MSG_WARN,
+			    "--force: applying %zu IPv%d prefixes where the firewall holds %zu "
+			    "(-%zu%%, max_shrink is %u%%)",
+			    now, f ? 6 : 4, had, (had - now) * 100 / had, max);
+			continue;
+		}
+		msg(MSG_ERROR,
+		    "the sources yield %zu IPv%d prefixes where the firewall holds %zu (-%zu%%, "
+		    "max_shrink is %u%%) and there is no sync history to tell a real shrink from a "
+		    "broken list; the firewall was not changed — check the sources, then use "
+		    "--force",
+		    now, f ? 6 : 4, had, (had - now) * 100 / had, max);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int engine_plan(struct engine *e)
 {
 	int ret = plan_build(&e->plan, e->want, e->st.set);
@@ -405,6 +440,9 @@ int engine_plan(struct engine *e)
 		msg(MSG_ERROR, "building the plan: %s", strerror(-ret));
 		return ret;
 	}
+	ret = check_shrink_installed(e);
+	if (ret < 0)
+		return ret;
 	e->plan.create = !e->st.present;
 	e->plan.repair = e->st.present && !e->st.complete;
 	return 0;
@@ -581,7 +619,8 @@ int engine_sync(struct engine *e, bool apply, bool *changed)
 	msg_progress(NULL);
 	*changed = ret == 0 && !plan_is_noop(&e->plan);
 out:
-	if (apply)
-		engine_save_state(e, ret);
+	/* a sync whose record is lost is a failed sync: monitoring must notice */
+	if (apply && engine_save_state(e, ret) < 0 && ret == 0)
+		ret = -EIO;
 	return ret;
 }

@@ -444,6 +444,9 @@ int prefix_set_aggregate(struct prefix_set *s)
 {
 	size_t lo = 0, hi = s->n, n4, m4, m6, depth = 0;
 
+	if (s->n == 0)
+		return 0; /* v may be NULL: no pointer arithmetic on it */
+
 	for (size_t i = 0; i < s->n; i++) {
 		if (!normalize(&s->v[i]))
 			return -EINVAL;

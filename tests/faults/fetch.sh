@@ -15,7 +15,7 @@ fetch_case() { # NAME URL EXIT CAUSE...
 	flt_sync "$T/case.conf"
 	expect_rc "$want"
 	expect_msg "source 'cdn'" "$@"
-	[ "$want" = "$EXIT_OK" ] && expect_msg "using the cached copy"
+	[ "$want" = "$EXIT_OK" ] && expect_msg "using the last good cached copy"
 	expect_fw "$LAST_GOOD"
 	case_end
 }
@@ -57,7 +57,7 @@ family_fetch_all() {
 fetch_tail() {
 	# no cached copy (fresh state dir) and no built-in snapshot for this source
 	STATE=$T/state-nocache fetch_case http-500-no-cache "$U/500" "$EXIT_ERROR" \
-		"has no usable list" "HTTP 500" "nothing was changed"
+		"has no usable list" "HTTP 500" "the firewall was not changed"
 
 	# the new good state after all that
 	case_begin update-after-faults

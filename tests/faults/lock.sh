@@ -28,7 +28,7 @@ family_lock() {
 	wait "$pid"
 	rc1=$?
 	[ "$rc1" = "$EXIT_OK" ] || bad "the first run exited $rc1, expected $EXIT_OK"
-	grep -qF "using the cached copy" "$T/err1" || bad "the first run did not use its cache"
+	grep -qF "using the last good cached copy" "$T/err1" || bad "the first run did not use its cache"
 	expect_fw "$LAST_GOOD"
 	case_end
 

@@ -88,7 +88,7 @@ family_statedir() {
 	flt_conf "$T/case.conf" "url = $U/500"
 	flt_sync "$T/case.conf"
 	expect_rc "$EXIT_ERROR"
-	expect_msg "source 'cdn'" "HTTP 500" "nothing was changed"
+	expect_msg "source 'cdn'" "HTTP 500" "the firewall was not changed"
 	expect_fw "$LAST_GOOD"
 	case_end
 

@@ -4,4 +4,5 @@
 # fault family in network namespaces, with the cdn host connecting in a loop
 # and an outsider probing; one ctest per backend so they fail separately.
 # Skips (77) when iptables's tools are missing; never touches the host's firewall.
-exec bash "$TESTS_DIR/faults/run" iptables
+# fetch runs once, with nftables: the fetch faults never reach a backend
+exec bash "$TESTS_DIR/faults/run" iptables guard crash lock reload statedir
