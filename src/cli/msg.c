@@ -38,6 +38,9 @@ bool msg_is_tty(void)
 }
 
 static void vmsg(enum msg_level lvl, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vmsg(enum msg_level lvl, const char *fmt, va_list ap)
 {
 	static const char *const tag[] = { "error: ", "warning: ", "", "" };
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };

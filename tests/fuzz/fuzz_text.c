@@ -79,7 +79,8 @@ static void naive_aggregate(struct prefix_set *s)
 			}
 		}
 	}
-	qsort(s->v, s->n, sizeof(*s->v), cmp_prefix);
+	if (s->n) /* qsort(NULL, 0) is undefined */
+		qsort(s->v, s->n, sizeof(*s->v), cmp_prefix);
 }
 
 static void check_aggregated(const struct prefix_set *raw, const struct prefix_set *s)
