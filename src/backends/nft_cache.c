@@ -74,13 +74,7 @@ int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set
 	FILE *f;
 	int ret = -ENOENT;
 
-	/*
-	 * The lockdown companion of another backend shares the state dir with no
-	 * say over when the ruleset changes; its sets are read from the kernel
-	 * every time (the fault matrix caught a stale read here under a concurrent
-	 * ruleset writer).
-	 */
-	if (!h->cfg.state_dir || h->cfg.lockdown_only)
+	if (!h->cfg.state_dir)
 		return -ENOENT;
 	path(h, "nft.genid", p, sizeof(p));
 	f = fopen(p, "re");
@@ -129,7 +123,7 @@ void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct pre
 	uint8_t *buf;
 	int n;
 
-	if (!h->cfg.state_dir || h->cfg.lockdown_only)
+	if (!h->cfg.state_dir)
 		return;
 	buf = malloc(s->n * REC + 1);
 	if (!buf)
