@@ -8,4 +8,4 @@
 # note): entry-by-entry updates are not atomic, so a SIGKILL mid-update leaves
 # the sets between the lists until the next sync (crash family), and firewalld's
 # own --reload drops connections (reload family).
-exec bash "$TESTS_DIR/faults/run" firewalld guard lock
+exec bash "$TESTS_DIR/faults/run" firewalld fetch guard lock

@@ -7,4 +7,4 @@
 # Known gaps, not run in CI (issue 10 note): ufw's own `ufw reload` drops the cdn
 # host's connections whatever cdnallow does (reload family), and one crash run
 # in two left the lockdown table and ufw's ipsets apart (crash family).
-exec bash "$TESTS_DIR/faults/run" ufw guard lock statedir
+exec bash "$TESTS_DIR/faults/run" ufw fetch guard lock statedir
