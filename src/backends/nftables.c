@@ -397,8 +397,10 @@ static int rules_then_cache(struct nft_handle *h, const struct plan *p, uint32_t
 	int ret = nft_objects_ensure_rules(h, d);
 
 	if (ret == 0 && listening && nft_nl_events_ours(&ev, (uint32_t)getpid(), gen, &last) &&
-	    nft_nl_genid(&h->nl, &now) == 0 && now == last)
+	    nft_nl_genid(&h->nl, &now) == 0 && now == last) {
 		nft_cache_save(h, now, p->want);
+		h->genid = now; /* a second apply on this handle starts from here */
+	}
 	if (listening)
 		nft_nl_close(&ev);
 	return ret;
@@ -453,8 +455,10 @@ static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 	diffs_release(&df);
 	if (ret == 0 && objects)
 		ret = rules_then_cache(h, p, sent ? genid + 1 : genid, d);
-	else if (ret == 0 && sent && nft_nl_genid(&h->nl, &after) == 0 && after == genid + 1)
+	else if (ret == 0 && sent && nft_nl_genid(&h->nl, &after) == 0 && after == genid + 1) {
 		nft_cache_save(h, after, p->want);
+		h->genid = after;
+	}
 	return ret;
 }
 

@@ -87,5 +87,5 @@ echo "# $drops packets to :80 dropped by the origin"
 [ "$drops" = 0 ] || ipt_fail "$drops packets from the CDN host dropped during the updates"
 [ "$failc" = 0 ] || ipt_fail "$failc connections failed during the updates"
 [ "$(ipt_set_entries "$o" cdnallow4 | head -1)" = "192.0.2.100/32" ] ||
-	ipt_set_entries "$o" cdnallow4 | grep -qx 203.0.113.0/24 || ipt_fail "final set is not list 100"
+	ipt_set_entries "$o" cdnallow4 | has -x 203.0.113.0/24 || ipt_fail "final set is not list 100"
 echo "ok - 100 incremental updates, 0 failed connections"

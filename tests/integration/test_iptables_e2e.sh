@@ -98,7 +98,7 @@ run_variant() {
 	ipt_sync "$o" "$IPT_TMP/list" --mode lockdown || ipt_fail "$v: repair sync"
 	ipt_expect_closed "$x" 198.51.100.1 80
 	flush "$o" || ipt_fail "$v: flush after lockdown"
-	ipt_in "$o" "$ipt-save" | grep -q -- '--comment cdnallow' && ipt_fail "$v: flush left rules"
+	ipt_in "$o" "$ipt-save" | has -- '--comment cdnallow' && ipt_fail "$v: flush left rules"
 	ipt_expect_open "$x" 198.51.100.1 80
 	ipt_expect_open "$x" 198.51.100.1 443
 	ok "$v: re-sync repairs the lockdown, flush reopens"

@@ -16,7 +16,7 @@ ipt_in "$ns" iptables-nft -P INPUT DROP
 
 printf '20.0.0.0/32\n2001:db8::/64\n' >"$IPT_TMP/small"
 ipt_sync "$ns" "$IPT_TMP/small" || ipt_fail "small sync"
-ipt_set_header "$ns" cdnallow4 | grep -q 'maxelem 65536' || ipt_fail "small set not at 65536"
+ipt_set_header "$ns" cdnallow4 | has 'maxelem 65536' || ipt_fail "small set not at 65536"
 
 python3 - "$IPT_TMP/big" 70000 <<'EOF'
 import ipaddress, sys
@@ -37,7 +37,7 @@ echo "# 2x70000 entries applied in $(echo "$end - $start" | bc 2>/dev/null || ec
 	ipt_fail "cdnallow4 does not hold 70000 entries"
 [ "$(ipt_in "$ns" ipset list -t cdnallow6 | sed -n 's/^Number of entries: //p')" = 70000 ] ||
 	ipt_fail "cdnallow6 does not hold 70000 entries"
-ipt_set_header "$ns" cdnallow4 | grep -q 'maxelem 262144' ||
+ipt_set_header "$ns" cdnallow4 | has 'maxelem 262144' ||
 	ipt_fail "big set header $(ipt_set_header "$ns" cdnallow4)"
 ipt_in "$ns" ipset test cdnallow4 20.0.1.0 >/dev/null 2>&1 || ipt_fail "20.0.1.0 missing"
 ipt_in "$ns" ipset test cdnallow4 20.0.1.1 >/dev/null 2>&1 && ipt_fail "20.0.1.1 present"

@@ -46,7 +46,7 @@ run_variant() {
 		ipt_fail "$v: cdnallow4 holds $(ipt_set_entries "$ns" cdnallow4)"
 	[ "$(ipt_set_entries "$ns" cdnallow6 | tr '\n' ' ')" = "2001:db8:1::/48 2001:db8:2::/64 " ] ||
 		ipt_fail "$v: cdnallow6 holds $(ipt_set_entries "$ns" cdnallow6)"
-	ipt_set_header "$ns" cdnallow4 | grep -q 'family inet .*maxelem 65536' ||
+	ipt_set_header "$ns" cdnallow4 | has 'family inet .*maxelem 65536' ||
 		ipt_fail "$v: cdnallow4 header $(ipt_set_header "$ns" cdnallow4)"
 	[ "$(ipt_in "$ns" "iptables-$v" -S INPUT | sed -n 2p)" = \
 		"-A INPUT -p tcp -m multiport --dports 80,443 -m set --match-set cdnallow4 src -m comment --comment cdnallow -j ACCEPT" ] ||
@@ -81,7 +81,7 @@ run_variant() {
 		ipt_fail "$v: cdnallow6 after update"
 	[ "$(ipt_set_header "$ns" cdnallow4)" != "$h4" ] || ipt_fail "$v: update did not swap"
 	[ "$(ipt_save "$ns" "$v")" = "$after" ] || ipt_fail "$v: a set update touched the rules"
-	ipt_in "$ns" ipset list -n | grep -q tmp && ipt_fail "$v: a temporary set was left behind"
+	ipt_in "$ns" ipset list -n | has tmp && ipt_fail "$v: a temporary set was left behind"
 	ok "$v: incremental update swaps the sets, rules untouched"
 
 	ipt_in "$ns" "iptables-$v" -I INPUT 1 -p icmp -j ACCEPT

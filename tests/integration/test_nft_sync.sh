@@ -38,7 +38,7 @@ nft_sync origin "$T/lock.conf" "$T/l1" || netns_fail "first sync"
 	netns_fail "cdn4 differs from the list: $(nft_elems origin inet cdnallow cdn4 | head)"
 [ "$(nft_elems origin inet cdnallow cdn6)" = "2001:db8:cd::/48" ] || netns_fail "cdn6"
 [ "$(nft_elems origin inet cdnallow ports)" = "$(printf '443\n80')" ] || netns_fail "ports"
-netns_exec origin nft list chain inet cdnallow lockdown | grep -q 'hook prerouting priority mangle' ||
+netns_exec origin nft list chain inet cdnallow lockdown | has 'hook prerouting priority mangle' ||
 	netns_fail "lockdown chain hook"
 [ "$(netns_exec origin nft list chain inet cdnallow lockdown | grep -c 'comment "cdnallow"')" = 3 ] ||
 	netns_fail "lockdown rules"
@@ -69,7 +69,7 @@ ok "incremental update: exact elements, deletions first, one generation"
 # A change made behind cdnallow's back moves the generation: the next sync dumps and repairs it.
 netns_exec origin nft add element inet cdnallow cdn4 '{ 9.9.9.0/24 }'
 nft_sync origin "$T/lock.conf" "$T/l2" || netns_fail "sync after a foreign change"
-! nft_elems origin inet cdnallow cdn4 | grep -q 9.9.9.0 || netns_fail "foreign element kept"
+! nft_elems origin inet cdnallow cdn4 | has 9.9.9.0 || netns_fail "foreign element kept"
 ok "foreign element removed (generation id changed)"
 
 # A commit by someone else between read and commit: the batch's generation check
@@ -117,9 +117,9 @@ nft_conf "$T/allow.conf" allow '[nftables]' 'table = inet filter' 'chain = input
 rm -rf "$T/state-origin"
 nft_sync origin "$T/allow.conf" "$T/l1" || netns_fail "allow sync"
 netns_exec origin nft list chain inet filter input >"$T/chain"
-sed -n 4p "$T/chain" | grep -q 'tcp dport @cdnallow_ports ip saddr @cdnallow4 accept comment "cdnallow"' ||
+sed -n 4p "$T/chain" | has 'tcp dport @cdnallow_ports ip saddr @cdnallow4 accept comment "cdnallow"' ||
 	netns_fail "v4 rule not first: $(cat "$T/chain")"
-sed -n 5p "$T/chain" | grep -q 'ip6 saddr @cdnallow6 accept comment "cdnallow"' ||
+sed -n 5p "$T/chain" | has 'ip6 saddr @cdnallow6 accept comment "cdnallow"' ||
 	netns_fail "v6 rule not second"
 [ "$(nft_elems origin inet filter cdnallow4)" = "$(nft_list_elems "$T/l1" 4)" ] ||
 	netns_fail "cdnallow4 content"
@@ -149,8 +149,8 @@ nft_conf "$T/auto.conf" allow
 rm -rf "$T/state-origin"
 out=$(netns_exec origin "$CDNALLOW" sync -b nftables -c "$T/auto.conf" -s "$(nft_src origin "$T/l1")" \
 	--state-dir "$T/state-origin" 2>&1) || netns_fail "discovery sync: $out"
-echo "$out" | grep -q 'table inet filter chain input' || netns_fail "no discovery warning: $out"
-netns_exec origin nft list chain inet filter input | grep -q '@cdnallow4 accept' ||
+echo "$out" | has 'table inet filter chain input' || netns_fail "no discovery warning: $out"
+netns_exec origin nft list chain inet filter input | has '@cdnallow4 accept' ||
 	netns_fail "discovered chain not used"
 nft_cmd origin flush "$T/auto.conf" "$T/l1" || netns_fail "flush after discovery"
 ok "single drop chain discovered"
@@ -161,9 +161,9 @@ if out=$(netns_exec origin "$CDNALLOW" sync -b nftables -c "$T/auto.conf" -s "$(
 	--state-dir "$T/state-origin" 2>&1); then
 	netns_fail "two drop chains must be refused"
 fi
-echo "$out" | grep -q 'inet filter' && echo "$out" | grep -q 'inet second' ||
+echo "$out" | has 'inet filter' && echo "$out" | has 'inet second' ||
 	netns_fail "refusal does not list both chains: $out"
-! netns_exec origin nft list ruleset | grep -q cdnallow || netns_fail "refused sync left objects"
+! netns_exec origin nft list ruleset | has cdnallow || netns_fail "refused sync left objects"
 ok "several drop chains refused, listing them"
 
 echo "all $pass nftables sync checks passed"

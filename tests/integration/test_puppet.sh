@@ -77,7 +77,7 @@ printf '198.51.100.0/24\n' >>"$T/list.txt"
 apply
 rc=$?
 [ $rc = 2 ] || { cat "$T/out"; netns_fail "drift apply: exit $rc, want 2"; }
-netns_exec host nft list set inet cdnallow cdn4 | grep -q '198\.51\.100\.0/24' ||
+netns_exec host nft list set inet cdnallow cdn4 | has '198\.51\.100\.0/24' ||
 	netns_fail "the drifted prefix was not synced"
 ok "a changed list is drift: the next apply syncs it"
 

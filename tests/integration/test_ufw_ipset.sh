@@ -51,12 +51,12 @@ out=$(sync ipset "$T/l1" 2>&1) || netns_fail "sync from nothing: $out"
 [ "$(blocks)" = 3 ] || netns_fail "$(blocks) blocks"
 [ "$(ufw_calls)" = 0 ] || netns_fail "ufw calls: $(cat "$UFW_CALLS")"
 [ "$(ufw_ours_count)" = 0 ] || netns_fail "per-prefix rules in ipset mode"
-ufw_exec iptables -S ufw-before-input | grep -q -- '--dports 80,443 -m set --match-set cdnallow4 src -j ACCEPT' ||
+ufw_exec iptables -S ufw-before-input | has -- '--dports 80,443 -m set --match-set cdnallow4 src -j ACCEPT' ||
 	netns_fail "ipset rule not loaded: $(ufw_exec iptables -S ufw-before-input)"
-ufw_exec ip6tables -S ufw6-before-input | grep -q -- '--match-set cdnallow6 src -j ACCEPT' ||
+ufw_exec ip6tables -S ufw6-before-input | has -- '--match-set cdnallow6 src -j ACCEPT' ||
 	netns_fail "ipset rule (v6) not loaded"
 ufw_exec test -x /etc/ufw/before.init || netns_fail "before.init not executable"
-ufw_exec sh -c 'sed -n 2p /etc/ufw/before.init' | grep -qx '# BEGIN cdnallow' || netns_fail "init block not after #!"
+ufw_exec sh -c 'sed -n 2p /etc/ufw/before.init' | has -x '# BEGIN cdnallow' || netns_fail "init block not after #!"
 ok "ipset mode from nothing: sets filled, 3 blocks, no ufw call, rule live"
 
 netns_expect_open cdn "$NETNS_ORIGIN4" 80
@@ -81,7 +81,7 @@ out=$(sync ipset "$T/l1" 2>&1) || netns_fail "no-op: $out"
 [ "$(ufw_calls)" = 0 ] || netns_fail "no-op ran ufw: $(cat "$UFW_CALLS")"
 out=$(sync ipset "$T/l2" 2>&1) || netns_fail "incremental: $out"
 [ "$(ufw_calls)" = 0 ] || netns_fail "incremental ran ufw: $(cat "$UFW_CALLS")"
-ufw_set_entries cdnallow4 | grep -q 198.51.100.224 && netns_fail "stale range still in the set"
+ufw_set_entries cdnallow4 | has 198.51.100.224 && netns_fail "stale range still in the set"
 [ "$(ufw_set_entries cdnallow4 | wc -l)" = 3 ] || netns_fail "cdnallow4 after the update: $(ufw_set_entries cdnallow4)"
 netns_expect_open cdn "$NETNS_ORIGIN4" 443
 ok "no-op and incremental syncs run ufw not once (set swap)"
@@ -91,10 +91,10 @@ ufw_calls_reset
 out=$(sync rules "$T/l2" 2>&1) || netns_fail "switch to rules: $out"
 [ "$(ufw_ours_count)" = 5 ] || netns_fail "$(ufw_ours_count) rules after the switch"
 [ "$(blocks)" = 0 ] || netns_fail "blocks left after the switch"
-ufw_exec ipset list -n 2>/dev/null | grep -q cdnallow && netns_fail "sets left: $(ufw_exec ipset list -n)"
+ufw_exec ipset list -n 2>/dev/null | has cdnallow && netns_fail "sets left: $(ufw_exec ipset list -n)"
 [ "$(grep -c '^ufw allow ' "$UFW_CALLS")" = 5 ] && [ "$(ufw_calls)" = 5 ] ||
 	netns_fail "switch calls: $(cat "$UFW_CALLS")"
-ufw_exec iptables -S ufw-before-input | grep -q cdnallow && netns_fail "ipset rule left in the kernel"
+ufw_exec iptables -S ufw-before-input | has cdnallow && netns_fail "ipset rule left in the kernel"
 [ "$(files)" = "$files_before" ] || netns_fail "ufw's files differ after leaving ipset mode"
 netns_expect_open cdn "$NETNS_ORIGIN4" 443
 ok "switch ipset -> rules: rules added first, blocks removed, sets destroyed, files restored"
@@ -106,7 +106,7 @@ out=$(sync ipset "$T/l1" 2>&1) || netns_fail "switch to ipset: $out"
 [ "$(blocks)" = 3 ] || netns_fail "blocks after the switch: $(blocks)"
 [ "$(grep -c '^ufw delete ' "$UFW_CALLS")" = 5 ] && [ "$(ufw_calls)" = 5 ] ||
 	netns_fail "switch calls: $(cat "$UFW_CALLS")"
-ufw_exec iptables -S ufw-before-input | grep -q -- '--match-set cdnallow4 src -j ACCEPT' ||
+ufw_exec iptables -S ufw-before-input | has -- '--match-set cdnallow4 src -j ACCEPT' ||
 	netns_fail "ipset rule not live after the switch"
 [ "$(ufw_set_entries cdnallow4 | wc -l)" = 4 ] || netns_fail "cdnallow4 after the switch"
 netns_expect_open cdn "$NETNS_ORIGIN4" 443
@@ -117,8 +117,8 @@ ok "admin rules untouched"
 
 out=$(ufw_sync flush -b ufw -c "$T/ipset.conf" --state-dir "$T/state" 2>&1) || netns_fail "flush: $out"
 [ "$(files)" = "$files_before" ] || netns_fail "flush did not restore ufw's files"
-ufw_exec ipset list -n 2>/dev/null | grep -q cdnallow && netns_fail "sets left after flush"
-ufw_exec iptables -S ufw-before-input | grep -q cdnallow && netns_fail "rule left in the kernel"
+ufw_exec ipset list -n 2>/dev/null | has cdnallow && netns_fail "sets left after flush"
+ufw_exec iptables -S ufw-before-input | has cdnallow && netns_fail "rule left in the kernel"
 [ "$(ufw_user_rules_minus_ours)" = "$user_before" ] || netns_fail "flush changed admin rules"
 netns_expect_closed cdn "$NETNS_ORIGIN4" 443
 echo "note: before.init mode was $init_mode, now $(ufw_exec stat -c %a /etc/ufw/before.init)"

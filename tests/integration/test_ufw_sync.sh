@@ -44,7 +44,7 @@ out=$(sync -s "$T/l1" 2>&1) || netns_fail "sync from nothing: $out"
 [ "$(ufw_ours_prefixes | tr '\n' ' ')" = "198.51.100.128/26 198.51.100.224/27 2001:db8:cd::/48 2001:db8:ce::/48 203.0.113.0/24 " ] ||
 	netns_fail "our rules: $(ufw_ours_prefixes | tr '\n' ' ')"
 [ "$(ufw_calls)" = 5 ] || netns_fail "sync from nothing made $(ufw_calls) ufw calls, want 5"
-echo "$out" | grep -q "not made by cdnallow already allow" || netns_fail "no warning about the admin's rule: $out"
+echo "$out" | has "not made by cdnallow already allow" || netns_fail "no warning about the admin's rule: $out"
 ufw_exec grep -q '^### tuple ### allow tcp 80,443 0.0.0.0/0 any 203.0.113.0/24 in comment=63646e616c6c6f773a' \
 	/etc/ufw/user.rules || netns_fail "rule format: $(ufw_exec grep tuple /etc/ufw/user.rules)"
 [ "$(ufw_user_rules_minus_ours)" = "$before" ] || netns_fail "admin rules changed"
@@ -75,7 +75,7 @@ out=$(sync -s "$T/l2" 2>&1) || netns_fail "incremental sync: $out"
 grep -q '^ufw delete allow proto tcp from 198.51.100.224/27 to any port 80,443$' "$UFW_CALLS" ||
 	netns_fail "wrong call: $(cat "$UFW_CALLS")"
 [ "$(ufw_ours_count)" = 4 ] || netns_fail "$(ufw_ours_count) rules after the update"
-ufw_exec iptables -S ufw-user-input | grep -q 198.51.100.224 && netns_fail "stale range still in the kernel"
+ufw_exec iptables -S ufw-user-input | has 198.51.100.224 && netns_fail "stale range still in the kernel"
 [ "$(ufw_user_rules_minus_ours)" = "$before" ] || netns_fail "admin rules changed"
 netns_expect_open cdn "$NETNS_ORIGIN4" 443
 ok "incremental update: one ufw delete, stale range gone from file and kernel"
@@ -87,7 +87,7 @@ out=$(sync -s "$T/l2" --ports 443 2>&1) || netns_fail "ports change: $out"
 [ "$(ufw_exec cat /etc/ufw/user.rules /etc/ufw/user6.rules | grep -c '^### tuple ### allow tcp 443 .*comment=63646e616c6c6f77')" = 5 ] ||
 	netns_fail "rules after the ports change: $(ufw_exec grep tuple /etc/ufw/user.rules)"
 [ "$(ufw_ours_count)" = 5 ] || netns_fail "old rules left: $(ufw_ours_count)"
-head -1 "$UFW_CALLS" | grep -q '^ufw allow' || netns_fail "deletion before addition: $(cat "$UFW_CALLS")"
+head -1 "$UFW_CALLS" | has '^ufw allow' || netns_fail "deletion before addition: $(cat "$UFW_CALLS")"
 [ "$(ufw_calls)" = 9 ] || netns_fail "ports change made $(ufw_calls) calls, want 5 adds + 4 deletes"
 [ "$(ufw_user_rules_minus_ours)" = "$before" ] || netns_fail "admin rules changed"
 out=$(sync -s "$T/l2" 2>&1) || netns_fail "ports back: $out"
@@ -97,7 +97,7 @@ ok "ports change replaces the rules, additions first, and back"
 # audit: a rule open to everyone on 443 defeats the allowlist
 ufw_exec ufw allow 443/tcp >/dev/null
 out=$(ufw_sync doctor -b ufw -c "$T/conf" --state-dir "$T/state" -s "$T/l2" 2>&1)
-echo "$out" | grep -q "lets anyone reach port 443" || echo "note: doctor did not show the ufw audit: $out" >&2
+echo "$out" | has "lets anyone reach port 443" || echo "note: doctor did not show the ufw audit: $out" >&2
 ufw_exec ufw delete allow 443/tcp >/dev/null
 
 ufw_calls_reset

@@ -6,6 +6,9 @@
 # normalised for diffing. Never touches the host's own firewall: every
 # firewall command runs inside one of these namespaces.
 
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
 IPT_NS_PREFIX="cdna-ipt-$$"
 IPT_TMP=""
 IPT_PIDS=()
@@ -108,7 +111,7 @@ while True:
 	IPT_PIDS+=($!)
 	for port in "$@"; do
 		for i in $(seq 1 100); do
-			ipt_in "$ns" ss -Hltn "sport = :$port" | grep -q . && break
+			ipt_in "$ns" ss -Hltn "sport = :$port" | has . && break
 			sleep 0.05
 		done
 	done

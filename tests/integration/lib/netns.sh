@@ -34,6 +34,9 @@ NETNS_OUT4=198.51.100.10
 NETNS_OUT6=2001:db8:bad::10
 NETNS_BACKEND4=192.0.2.66
 
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
 netns_fail() {
 	echo "FAIL: $*" >&2
 	exit 1
@@ -148,10 +151,10 @@ netns_listen() {
 	done
 	for port in "$@"; do
 		for i in $(seq 50); do
-			netns_exec "$host" ss -Hltn "sport = :$port" | grep -q . && break
+			netns_exec "$host" ss -Hltn "sport = :$port" | has . && break
 			sleep 0.1
 		done
-		netns_exec "$host" ss -Hltn "sport = :$port" | grep -q . ||
+		netns_exec "$host" ss -Hltn "sport = :$port" | has . ||
 			netns_fail "no listener on port $port in $host"
 	done
 }
