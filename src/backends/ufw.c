@@ -10,10 +10,13 @@
  * `ufw enable`, `disable` or `reset`.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "cache.h"
@@ -86,14 +89,47 @@ static bool ufw_chains_loaded(void)
 	return ok;
 }
 
+/*
+ * Every ufw command holds a POSIX lock on /run/ufw.lock, and `ufw reload`
+ * takes its chains out of the kernel while it holds it. Waiting until the lock
+ * is free lets a sync that meets a reload see ufw as it is afterwards instead
+ * of "inactive". The lock is not kept: the ufw commands cdnallow runs take it
+ * themselves (a held lock would deadlock them).
+ */
+static void ufw_wait_idle(void)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	int fd = open("/run/ufw.lock", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	for (int i = 0;
+	     i < 600 && fcntl(fd, F_SETLK, &fl) < 0 && (errno == EACCES || errno == EAGAIN); i++)
+		nanosleep(&pause, NULL);
+	close(fd); /* closing releases the lock if we got it */
+}
+
+/*
+ * Enabled in ufw.conf and its chains loaded, once no ufw command is running:
+ * `ufw reload` is a disable (ENABLED=no, chains out) and an enable.
+ */
+static bool ufw_active(void)
+{
+	if (ufw_conf_enabled() && ufw_chains_loaded())
+		return true;
+	ufw_wait_idle();
+	return ufw_conf_enabled() && ufw_chains_loaded();
+}
+
 static int ufw_detect(struct diag *d)
 {
 	char path[256];
 
 	(void)d;
-	if (!spawn_find_program("ufw", path, sizeof(path)) || !ufw_conf_enabled())
+	if (!spawn_find_program("ufw", path, sizeof(path)))
 		return 0;
-	return ufw_chains_loaded() ? 30 : 0;
+	return ufw_active() ? 30 : 0;
 }
 
 /* The tag goes through ufw's argument parser: keep it to harmless characters. */
@@ -122,7 +158,7 @@ static int ufw_open(const struct backend_cfg *cfg, void **handle, struct diag *d
 		diag_err(d, "ufw is not installed; install it or pick another backend with -b");
 		return -ENOENT;
 	}
-	if (!ufw_conf_enabled() || !ufw_chains_loaded()) {
+	if (!ufw_active()) {
 		diag_err(d, "ufw is not active (ufw status: inactive); enable it with `ufw enable` "
 			    "or pick another backend with -b");
 		return -ENOTSUP;

@@ -38,22 +38,32 @@ int engine_open_lockdown(const struct engine *e, const struct backend_ops **nft,
 	return (*nft)->open(&cfg, h, d);
 }
 
+/*
+ * Reads the lockdown sets. Cheap when nothing else committed since our last
+ * apply (generation-id cache); a backend living in nftables too (firewalld,
+ * iptables-nft) does commit, and then the sets are dumped again rather than
+ * trusted.
+ */
+static int lockdown_read(struct lockdown *l, struct diag *d)
+{
+	struct backend_state st = { .set = l->have };
+	int ret = l->nft->read(l->h, &st, d);
+
+	l->present = st.present;
+	l->complete = st.complete;
+	return ret;
+}
+
 static int lockdown_open(const struct engine *e, struct lockdown *l, struct diag *d)
 {
-	struct backend_state st = { 0 };
 	int ret;
 
 	memset(l, 0, sizeof(*l));
 	ret = engine_open_lockdown(e, &l->nft, &l->h, d);
 	if (ret < 0)
 		return ret;
-	st.set = l->have = prefix_set_new();
-	if (!l->have)
-		return -ENOMEM;
-	ret = l->nft->read(l->h, &st, d);
-	l->present = st.present;
-	l->complete = st.complete;
-	return ret;
+	l->have = prefix_set_new();
+	return l->have ? lockdown_read(l, d) : -ENOMEM;
 }
 
 static void lockdown_close(struct lockdown *l)
@@ -136,13 +146,15 @@ int engine_apply(struct engine *e)
 			diag_prefix(&d, "%s: applying the plan (the previous state is kept): ",
 				    e->be->name);
 			/* The backend kept the old list: so does the lockdown table. */
-			if (companion)
+			if (companion && lockdown_read(&l, &d) == 0)
 				lockdown_step(&l, old, &d);
 			goto out;
 		}
 	}
 	if (companion) {
-		ret = lockdown_step(&l, e->want, &d);
+		ret = lockdown_read(&l, &d);
+		if (ret == 0)
+			ret = lockdown_step(&l, e->want, &d);
 		if (ret < 0)
 			diag_prefix(&d, "nftables lockdown table: ");
 	}

@@ -112,10 +112,27 @@ fb_installed() {
 		ipset_entries cdnallow6
 		;;
 	firewalld)
-		fb_exec firewall-cmd --ipset=cdnallow4 --get-entries 2>/dev/null | tr ' ' '\n'
-		fb_exec firewall-cmd --ipset=cdnallow6 --get-entries 2>/dev/null | tr ' ' '\n'
+		fb_fwd_effective
 		;;
 	esac
+}
+
+# What zone cdnallow accepts (runtime, or permanent with $1 = --permanent): the
+# entries of every ipset that is its source (cdnallow4 or its twin cdnallow4b,
+# both while a swap is under way).
+fb_fwd_effective() {
+	local src
+	for src in $(fwd_active 4 "${1:-}") $(fwd_active 6 "${1:-}"); do
+		fwd_entries "$src" "${1:-}" 2>/dev/null | tr ' ' '\n'
+	done
+}
+
+# fb_partial_ok: firewalld 1.3 changes a runtime ipset one entry per call, so
+# an interrupted update may stop between two lists. Additions go before
+# deletions and the permanent configuration follows the runtime, so what is
+# left is never less than one list and never more than their union.
+fb_partial_ok() {
+	[ "$BACKEND" = firewalld ]
 }
 
 # Extra invariants of a backend, checked with every expect_fw.
@@ -152,15 +169,20 @@ fb_disturb() {
 			fb_exec iptables -D INPUT -s 192.0.2.98 -j DROP
 		done
 		;;
-	ufw)
+	ufw | firewalld)
+		# The tool's own reload takes its rules out and puts them back, which
+		# refuses connections whatever cdnallow does: its windows go to
+		# $T/reload-windows so case_end can tell those failures apart.
+		local t0
 		while [ ! -e "$stop" ]; do
-			fb_exec ufw reload >/dev/null
-			sleep 0.2
-		done
-		;;
-	firewalld)
-		while [ ! -e "$stop" ]; do
-			fb_exec firewall-cmd --reload >/dev/null
+			t0=$(date +%s.%N)
+			echo "$t0 open" >>"$T/reload-windows"
+			if [ "$BACKEND" = ufw ]; then
+				fb_exec ufw reload >/dev/null
+			else
+				fb_exec firewall-cmd --reload >/dev/null
+			fi
+			echo "$t0 $(date +%s.%N)" >>"$T/reload-windows"
 			sleep 0.2
 		done
 		;;

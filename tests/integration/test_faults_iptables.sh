@@ -4,8 +4,4 @@
 # fault family in network namespaces, with the cdn host connecting in a loop
 # and an outsider probing; one ctest per backend so they fail separately.
 # Skips (77) when iptables's tools are missing; never touches the host's firewall.
-# guard.sh uses fetch.sh's helpers, so fetch runs too
-# Known gap (issue 10 note): the nftables lockdown companion and the ipsets are
-# two transactions; a kill or a concurrent ruleset writer between them leaves
-# the lockdown table one step behind until the next sync (crash, reload families).
-exec bash "$TESTS_DIR/faults/run" iptables fetch guard lock statedir
+exec bash "$TESTS_DIR/faults/run" iptables
