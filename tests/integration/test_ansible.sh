@@ -23,9 +23,6 @@ export ANSIBLE_LOCAL_TEMP=$T/ansible-tmp ANSIBLE_REMOTE_TEMP=$T/ansible-tmp ANSI
 export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3
 export ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
 
-pass=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-
 printf '[cdnallow]\nbackend = nftables\n[guard]\nallow_test_ranges = true\n' >"$T/cdnallow.conf"
 printf '# made-up test list\n203.0.113.0/24\n2001:db8:cd::/48\n' >"$T/list.txt"
 

@@ -4,12 +4,11 @@
 # codes, `fetch -s FILE` (text and cdnallow JSON) against python's ipaddress
 # as an independent reference, and clear file:line errors for bad lists.
 set -euo pipefail
+. "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/common.sh"
 : "${CDNALLOW:?} ${FIXTURES_DIR:?}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-pass=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
 
 expect_rc() { # expected-rc description cmd...
 	local want=$1 what=$2 rc=0; shift 2

@@ -6,6 +6,7 @@
 # including after a comma; zsh parses the file and compinit loads it. No root,
 # no firewall; the binary is only asked `providers`.
 set -uo pipefail
+. "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/common.sh"
 : "${CDNALLOW:?} ${TESTS_DIR:?}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 DIR=$(cd "$TESTS_DIR/../contrib/completion" && pwd)
@@ -15,8 +16,6 @@ T=$(mktemp -d /tmp/cdna-ops-compl.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/bin"
 ln -s "$CDNALLOW" "$T/bin/cdnallow"
-pass=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
 
 # complete "WORDS..." : the candidates for the last word, sorted, one a line
 complete_bash() {

@@ -11,12 +11,11 @@
 # database, systemd and files are never touched. Skips (77) without the build
 # dependencies (debhelper, dpkg-dev, fakeroot and the libraries).
 set -uo pipefail
+. "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/common.sh"
 : "${TESTS_DIR:?}"
 REPO=$(cd "$TESTS_DIR/.." && pwd)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
-pass=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
 
 for t in dpkg-buildpackage dpkg-deb dh fakeroot; do
 	command -v "$t" >/dev/null || skip "needs $t (apt-get install debhelper dpkg-dev fakeroot)"

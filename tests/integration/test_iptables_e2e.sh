@@ -16,12 +16,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib/iptables.sh"
 ipt_setup
 
-pass=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $*"
-}
-
 flush() {
 	ipt_in "$1" "$CDNALLOW" -q flush -b iptables -c "$CONF" --state-dir "$IPT_TMP/state-$1"
 }

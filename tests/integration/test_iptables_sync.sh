@@ -11,12 +11,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib/iptables.sh"
 ipt_setup
 
-pass=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $*"
-}
-
 # our rules out, so what remains must equal the admin's ruleset
 strip_ours() {
 	grep -v -- '--comment cdnallow'

@@ -14,11 +14,6 @@ netns_init nft
 T=$NETNS_TMP
 O4=$NETNS_ORIGIN4
 O6=$NETNS_ORIGIN6
-pass=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok $pass - $*"
-}
 
 netns_topology
 netns_listen origin 80 443 8080

@@ -11,11 +11,6 @@ netns_require python3
 . "$TESTS_DIR/integration/lib/nft.sh"
 netns_init nft
 T=$NETNS_TMP
-pass=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok $pass - $*"
-}
 
 netns_new origin
 netns_exec origin nft -f - <<'EOF' || netns_fail "admin ruleset"

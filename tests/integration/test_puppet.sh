@@ -16,8 +16,6 @@ netns_init ops-pup
 netns_new host
 T=$NETNS_TMP
 R=$T/root
-pass=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
 
 mkdir -p "$T/modules" "$R/bin" "$T/puppet"
 ln -s "$(cd "$TESTS_DIR/../contrib/puppet" && pwd)" "$T/modules/cdnallow"

@@ -10,11 +10,10 @@
 # cdnallow) exactly as cron would. Nothing is started; the host's systemd,
 # /run and firewall are never touched.
 set -uo pipefail
+. "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/common.sh"
 : "${CDNALLOW:?} ${TESTS_DIR:?}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
-pass=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
 
 command -v systemd-analyze >/dev/null || skip "needs systemd-analyze (package systemd)"
 [ -d /usr/lib/systemd/system ] || skip "no /usr/lib/systemd/system to verify against"

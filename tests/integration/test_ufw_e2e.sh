@@ -10,21 +10,9 @@
 set -uo pipefail
 . "$(dirname "$0")/lib/netns.sh"
 . "$(dirname "$0")/lib/ufw.sh"
-netns_require
-ufw_require
-[ -n "${CDNALLOW:-}" ] && [ -x "$CDNALLOW" ] || netns_skip "CDNALLOW not set"
-netns_init ufw
-netns_topology
-ufw_start origin
+ufw_test_begin
 netns_listen origin 443
 
-pass=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $*"
-}
-
-T=$NETNS_TMP
 printf '[guard]\nallow_test_ranges = true\n' >"$T/rules.conf"
 printf '[guard]\nallow_test_ranges = true\n[ufw]\nipset_threshold = 3\n' >"$T/ipset.conf"
 printf '203.0.113.0/24\n192.0.2.128/26\n198.51.100.128/26\n198.51.100.224/27\n2001:db8:cd::/48\n2001:db8:ce::/48\n' >"$T/l1"

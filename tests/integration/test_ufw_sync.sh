@@ -10,20 +10,8 @@
 set -uo pipefail
 . "$(dirname "$0")/lib/netns.sh"
 . "$(dirname "$0")/lib/ufw.sh"
-netns_require
-ufw_require
-[ -n "${CDNALLOW:-}" ] && [ -x "$CDNALLOW" ] || netns_skip "CDNALLOW not set"
-netns_init ufw
-netns_topology
-ufw_start origin
+ufw_test_begin
 
-pass=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok - $*"
-}
-
-T=$NETNS_TMP
 printf '[guard]\nallow_test_ranges = true\n' >"$T/conf"
 sync() { ufw_sync sync -b ufw -c "$T/conf" --state-dir "$T/state" "$@"; }
 

@@ -8,3 +8,10 @@
 has() {
 	grep "$@" >/dev/null
 }
+
+# ok TEXT: one passed check, counted in $pass for the final "PASS: N checks".
+pass=0
+ok() {
+	pass=$((pass + 1))
+	echo "ok $pass - $*"
+}

@@ -108,3 +108,15 @@ ufw_ours_prefixes() {
 ufw_set_entries() {
 	ufw_exec ipset save "$1" 2>/dev/null | awk '$1 == "add" { print $3 }' | sort
 }
+
+# ufw_test_begin: what every ufw test starts with: the three-host topology, a
+# real ufw enabled in the origin's namespaces, the binary under test; sets T.
+ufw_test_begin() {
+	netns_require
+	ufw_require
+	[ -n "${CDNALLOW:-}" ] && [ -x "$CDNALLOW" ] || netns_skip "CDNALLOW not set"
+	netns_init ufw
+	netns_topology
+	ufw_start origin
+	T=$NETNS_TMP
+}
