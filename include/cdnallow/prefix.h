@@ -32,6 +32,8 @@ int prefix_parse(const char *s, size_t n, struct prefix *out, bool *host_bits);
 int prefix_format(const struct prefix *p, char *buf, size_t size);
 /* Orders by family (v4 first), then address, then length (shorter first). */
 int prefix_cmp(const struct prefix *a, const struct prefix *b);
+/* The same order without the length: prefixes that start at one address compare equal. */
+int prefix_cmp_start(const struct prefix *a, const struct prefix *b);
 bool prefix_equal(const struct prefix *a, const struct prefix *b);
 /* True when inner lies entirely inside outer (same family). */
 bool prefix_contains(const struct prefix *outer, const struct prefix *inner);

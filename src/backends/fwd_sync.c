@@ -47,8 +47,9 @@ static bool is_own_source(const char *s)
 	return false;
 }
 
-static int rt_set_entries(struct fwd *f, int i, int k, const struct prefix_set *want,
-			  struct diag *d)
+/* setEntries on a big set outlasts the usual D-Bus timeout, at runtime and permanently. */
+static int set_entries(struct fwd *f, int i, int k, bool perm, const struct prefix_set *want,
+		       struct diag *d)
 {
 	char **v;
 	int r;
@@ -57,29 +58,14 @@ static int rt_set_entries(struct fwd *f, int i, int k, const struct prefix_set *
 	if (!v)
 		return -ENOMEM;
 	fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
-	r = fwd_rt_set_entries(f->bus, fwd_set_name[i][k], v, d);
+	if (perm)
+		r = fwd_cfg_set_entries(f->bus, f->fam[i].path[k], v, d);
+	else
+		r = fwd_rt_set_entries(f->bus, fwd_set_name[i][k], v, d);
 	fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
 	free(v);
 	if (r < 0)
-		diag_prefix(d, "ipset %s: ", fwd_set_name[i][k]);
-	return r;
-}
-
-static int cfg_set_entries(struct fwd *f, int i, int k, const struct prefix_set *want,
-			   struct diag *d)
-{
-	char **v;
-	int r;
-
-	v = fwd_format_strv(want);
-	if (!v)
-		return -ENOMEM;
-	fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
-	r = fwd_cfg_set_entries(f->bus, f->fam[i].path[k], v, d);
-	fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
-	free(v);
-	if (r < 0)
-		diag_prefix(d, "permanent ipset %s: ", fwd_set_name[i][k]);
+		diag_prefix(d, "%sipset %s: ", perm ? "permanent " : "", fwd_set_name[i][k]);
 	return r;
 }
 
@@ -146,7 +132,7 @@ static int update_in_place(struct fwd *f, int i, int k, const struct prefix_set 
 	int r = 0;
 
 	if (fwd_entries_is_empty(rt))
-		return want->n ? rt_set_entries(f, i, k, want, d) : 0;
+		return want->n ? set_entries(f, i, k, false, want, d) : 0;
 	for (size_t n = 0; r >= 0 && n < want->n; n++) {
 		if (fwd_set_has(rt->sorted, &want->v[n]))
 			continue;
@@ -205,7 +191,7 @@ static int sync_family(struct fwd *f, int i, const struct prefix_set *want, int 
 	}
 	tgt = cur < 0 ? 0 : !cur;
 	if (!fwd_entries_equal(&m->rt[tgt], want))
-		r = rt_set_entries(f, i, tgt, want, d);
+		r = set_entries(f, i, tgt, false, want, d);
 	/* The new set is in use before the old one stops being: no gap, each call atomic. */
 	if (r >= 0)
 		r = zone_source(f, i, tgt, true, d);
@@ -261,7 +247,7 @@ static int sync_permanent(struct fwd *f, struct prefix_set *const want[2], const
 
 		put = put || !m->perm_src[act[i]] || m->perm_src[!act[i]];
 		if (!fwd_entries_equal(&m->perm[act[i]], want[i]))
-			r = cfg_set_entries(f, i, act[i], want[i], d);
+			r = set_entries(f, i, act[i], true, want[i], d);
 	}
 	if (r >= 0 && put) {
 		r = fwd_want_zone(f, act, &z);
@@ -272,7 +258,7 @@ static int sync_permanent(struct fwd *f, struct prefix_set *const want[2], const
 	}
 	for (int i = 0; r >= 0 && i < 2; i++) {
 		if (!fwd_entries_is_empty(&f->fam[i].perm[!act[i]]))
-			r = cfg_set_entries(f, i, !act[i], &no_entries, d);
+			r = set_entries(f, i, !act[i], true, &no_entries, d);
 	}
 	fwd_zone_release(&z);
 	return r;
@@ -340,7 +326,7 @@ int fwd_sync_apply(struct fwd *f, const struct plan *p, struct diag *d)
 	/* Old entries in an unused twin allow nothing but cost memory and the next reload. */
 	for (int i = 0; r >= 0 && i < 2; i++) {
 		if (!fwd_entries_is_empty(&f->fam[i].rt[!act[i]]) && !f->fam[i].rt_src[!act[i]])
-			r = rt_set_entries(f, i, !act[i], &no_entries, d);
+			r = set_entries(f, i, !act[i], false, &no_entries, d);
 	}
 	if (r >= 0)
 		r = sync_permanent(f, want, act, d);

@@ -74,7 +74,9 @@ static const char *fam(const struct nft_target *t)
 	return nft_family_name(t->family);
 }
 
-int nft_objects_ensure_sets(struct nft_handle *h, struct diag *d)
+/* All of put()'s commands or none: libnftables runs one buffer as one transaction. */
+static int run_script(struct nft_handle *h, int (*put)(struct nft_handle *, FILE *, struct diag *),
+		      const char *what, struct diag *d)
 {
 	char *cmds = NULL;
 	size_t len = 0;
@@ -83,6 +85,17 @@ int nft_objects_ensure_sets(struct nft_handle *h, struct diag *d)
 
 	if (!f)
 		return -ENOMEM;
+	ret = put(h, f, d);
+	fclose(f);
+	if (ret == 0)
+		ret = run(cmds, len, what, d);
+	free(cmds);
+	return ret;
+}
+
+static int put_sets(struct nft_handle *h, FILE *f, struct diag *d)
+{
+	(void)d;
 	for (size_t i = 0; i < h->ntg; i++) {
 		const struct nft_target *t = &h->tg[i];
 
@@ -101,10 +114,12 @@ int nft_objects_ensure_sets(struct nft_handle *h, struct diag *d)
 			fprintf(f, "%s %u", j ? "," : "", h->cfg.ports[j]);
 		fprintf(f, " }\n");
 	}
-	fclose(f);
-	ret = run(cmds, len, "creating sets", d);
-	free(cmds);
-	return ret;
+	return 0;
+}
+
+int nft_objects_ensure_sets(struct nft_handle *h, struct diag *d)
+{
+	return run_script(h, put_sets, "creating sets", d);
 }
 
 static void put_lockdown(FILE *f, const struct nft_target *t)
@@ -140,15 +155,9 @@ static void put_allow(FILE *f, const struct nft_target *t)
 		fam(t), t->table, t->chain, t->ports, t->set4, NFT_COMMENT);
 }
 
-int nft_objects_ensure_rules(struct nft_handle *h, struct diag *d)
+static int put_rules(struct nft_handle *h, FILE *f, struct diag *d)
 {
-	char *cmds = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&cmds, &len);
-	int ret;
-
-	if (!f)
-		return -ENOMEM;
+	(void)d;
 	for (size_t i = 0; i < h->ntg; i++) {
 		const struct nft_target *t = &h->tg[i];
 
@@ -162,10 +171,12 @@ int nft_objects_ensure_rules(struct nft_handle *h, struct diag *d)
 	/* Switched from lockdown to allow in the admin's table: the old drop must go. */
 	if (h->stale_own)
 		fprintf(f, "delete table inet %s\n", NFT_OWN_TABLE);
-	fclose(f);
-	ret = run(cmds, len, "creating rules", d);
-	free(cmds);
-	return ret;
+	return 0;
+}
+
+int nft_objects_ensure_rules(struct nft_handle *h, struct diag *d)
+{
+	return run_script(h, put_rules, "creating rules", d);
 }
 
 struct set_scan {
@@ -230,24 +241,20 @@ static int scan_foreign(struct nft_handle *h, FILE *f, struct diag *d)
 	return ret;
 }
 
-int nft_objects_flush(struct nft_handle *h, struct diag *d)
+static int put_flush(struct nft_handle *h, FILE *f, struct diag *d)
 {
-	char *cmds = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&cmds, &len);
 	bool own = false;
 	int ret;
 
-	if (!f)
-		return -ENOMEM;
 	ret = h->cfg.lockdown_only ? 0 : scan_foreign(h, f, d);
 	if (ret == 0)
 		ret = nft_table_exists(&h->nl, NFPROTO_INET, NFT_OWN_TABLE, &own);
 	if (ret == 0 && own)
 		fprintf(f, "delete table inet %s\n", NFT_OWN_TABLE);
-	fclose(f);
-	if (ret == 0)
-		ret = run(cmds, len, "removing cdnallow's objects", d);
-	free(cmds);
 	return ret;
+}
+
+int nft_objects_flush(struct nft_handle *h, struct diag *d)
+{
+	return run_script(h, put_flush, "removing cdnallow's objects", d);
 }

@@ -177,7 +177,7 @@ int prefix_format(const struct prefix *p, char *buf, size_t size)
 	return snprintf(buf, size, "%s/%u", a, p->len);
 }
 
-int prefix_cmp(const struct prefix *a, const struct prefix *b)
+int prefix_cmp_start(const struct prefix *a, const struct prefix *b)
 {
 	if (a->family != b->family)
 		return a->family == AF_INET ? -1 : 1;
@@ -185,9 +185,16 @@ int prefix_cmp(const struct prefix *a, const struct prefix *b)
 		return a->hi < b->hi ? -1 : 1;
 	if (a->lo != b->lo)
 		return a->lo < b->lo ? -1 : 1;
-	if (a->len != b->len)
-		return a->len < b->len ? -1 : 1;
 	return 0;
+}
+
+int prefix_cmp(const struct prefix *a, const struct prefix *b)
+{
+	int c = prefix_cmp_start(a, b);
+
+	if (c || a->len == b->len)
+		return c;
+	return a->len < b->len ? -1 : 1;
 }
 
 bool prefix_equal(const struct prefix *a, const struct prefix *b)

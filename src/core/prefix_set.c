@@ -536,18 +536,6 @@ int prefix_set_diff(const struct prefix_set *want, const struct prefix_set *have
 	return 0;
 }
 
-/* Orders by family and first address only. */
-static int cmp_start(const struct prefix *a, const struct prefix *b)
-{
-	if (a->family != b->family)
-		return a->family == AF_INET ? -1 : 1;
-	if (a->hi != b->hi)
-		return a->hi < b->hi ? -1 : 1;
-	if (a->lo != b->lo)
-		return a->lo < b->lo ? -1 : 1;
-	return 0;
-}
-
 bool prefix_set_contains(const struct prefix_set *s, const struct prefix *p)
 {
 	size_t lo = 0, hi = s->n;
@@ -556,7 +544,7 @@ bool prefix_set_contains(const struct prefix_set *s, const struct prefix *p)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (cmp_start(&s->v[mid], p) <= 0)
+		if (prefix_cmp_start(&s->v[mid], p) <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;

@@ -1,20 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Helpers for the parser tests (test_providers.c, test_generic.c): reading
- * fixtures and counting entries in the raw bytes with scanners that share no
- * code with the parsers, so a count is checked, not copied from the output.
- * Test-only; static inline so each test uses what it needs.
+ * Helpers for the parser tests (test_providers.c, test_generic.c,
+ * test_prefix_text.c, test_prefix_set.c): reading fixtures, comparing a set
+ * with its expected text, and counting entries in the raw bytes with scanners
+ * that share no code with the parsers, so a count is checked, not copied from
+ * the output. Test-only; static inline so each test uses what it needs.
  */
 #ifndef CDNALLOW_PARSE_HELPERS_H
 #define CDNALLOW_PARSE_HELPERS_H
 
 #include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include <cmocka.h>
+
+#include "prefix.h"
 #include "prefix_set.h"
 
 /* Whole fixture file, NUL-terminated; NULL when missing. */
@@ -44,6 +52,20 @@ static inline char *fixture_read(const char *name, size_t *len)
 	}
 	fclose(f);
 	return buf;
+}
+
+/* The set as space-separated canonical prefixes. */
+static inline void assert_set(const struct prefix_set *s, const char *want)
+{
+	char got[8192] = "", buf[PREFIX_STRLEN];
+	size_t o = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		prefix_format(&s->v[i], buf, sizeof(buf));
+		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s", i ? " " : "", buf);
+		assert_true(o < sizeof(got));
+	}
+	assert_string_equal(got, want);
 }
 
 static inline size_t set_count(const struct prefix_set *s, int family)

@@ -181,29 +181,28 @@ static void test_truncated_body(void **state)
 	free(body);
 }
 
-static void test_longer_body(void **state)
+static void expect_rewrite_corrupt(struct fx *f, const char *stored, const char *written,
+				   const char *why)
 {
-	struct fx *f = *state;
 	char *body;
 
-	store(f, "fastly", 0, "192.0.2.0/24\n", NULL, NULL, 1);
+	store(f, "fastly", 0, stored, NULL, NULL, 1);
 	body = find_file(f, "fastly", ".body");
-	assert_int_equal(tmpdir_write(body, "192.0.2.0/24\n203.0.113.0/24\n", 28), 0);
-	expect_corrupt(f, "fastly", "body longer than the recorded 13 bytes");
+	assert_int_equal(tmpdir_write(body, written, strlen(written)), 0);
+	expect_corrupt(f, "fastly", why);
 	free(body);
 }
 
+static void test_longer_body(void **state)
+{
+	expect_rewrite_corrupt(*state, "192.0.2.0/24\n", "192.0.2.0/24\n203.0.113.0/24\n",
+			       "body longer than the recorded 13 bytes");
+}
+
+/* same length, one digit changed: only the checksum can tell */
 static void test_flipped_byte(void **state)
 {
-	struct fx *f = *state;
-	char *body;
-
-	store(f, "fastly", 0, "192.0.2.0/24\n", NULL, NULL, 1);
-	body = find_file(f, "fastly", ".body");
-	/* same length, one digit changed: only the checksum can tell */
-	assert_int_equal(tmpdir_write(body, "193.0.2.0/24\n", 13), 0);
-	expect_corrupt(f, "fastly", "checksum mismatch");
-	free(body);
+	expect_rewrite_corrupt(*state, "192.0.2.0/24\n", "193.0.2.0/24\n", "checksum mismatch");
 }
 
 static void test_bad_metadata(void **state)

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "diag.h"
+#include "parse_helpers.h"
 #include "prefix_set.h"
 
 /* Parses text (no error allowed) into a fresh set. */
@@ -33,20 +34,6 @@ static struct prefix_set *set_of(const char *text, bool aggregate)
 	if (aggregate)
 		assert_int_equal(prefix_set_aggregate(s), 0);
 	return s;
-}
-
-/* The set as space-separated canonical prefixes. */
-static void assert_set(const struct prefix_set *s, const char *want)
-{
-	char got[8192] = "", buf[PREFIX_STRLEN];
-	size_t o = 0;
-
-	for (size_t i = 0; i < s->n; i++) {
-		prefix_format(&s->v[i], buf, sizeof(buf));
-		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s", i ? " " : "", buf);
-		assert_true(o < sizeof(got));
-	}
-	assert_string_equal(got, want);
 }
 
 static void assert_aggregates(const char *in, const char *want)

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "diag.h"
+#include "parse_helpers.h"
 #include "prefix_set.h"
 
 struct ctx {
@@ -59,47 +60,15 @@ static int parse_str(struct ctx *c, const char *text)
 	return parse(c, text, strlen(text));
 }
 
-static void assert_set(const struct prefix_set *s, const char *want)
-{
-	char got[8192] = "", buf[PREFIX_STRLEN];
-	size_t o = 0;
-
-	for (size_t i = 0; i < s->n; i++) {
-		prefix_format(&s->v[i], buf, sizeof(buf));
-		o += (size_t)snprintf(got + o, sizeof(got) - o, "%s%s", i ? " " : "", buf);
-		assert_true(o < sizeof(got));
-	}
-	assert_string_equal(got, want);
-}
-
-static char *read_fixture(const char *name, size_t *len)
-{
-	char path[512];
-	char *buf;
-	FILE *f;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, name);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
 static int parse_fixture(struct ctx *c, const char *name)
 {
 	size_t len;
-	char *buf = read_fixture(name, &len);
-	int r = parse(c, buf, len);
+	char *buf = fixture_read(name, &len);
+	int r;
+
+	if (!buf)
+		fail_msg("cannot read fixture %s", name);
+	r = parse(c, buf, len);
 
 	free(buf);
 	return r;

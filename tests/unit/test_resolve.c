@@ -7,7 +7,6 @@
  * then built-in snapshot, then refused) and that every fallback says why.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "tmpdir.h"
+
 #include "cache.h"
 #include "diag.h"
 #include "prefix_set.h"
@@ -27,7 +28,7 @@
 #include "source.h"
 
 struct fx {
-	char dir[64];
+	char *dir;
 	struct resolve_opts o;
 	struct diag d;
 };
@@ -40,21 +41,13 @@ static char *fixture(const char *name)
 	return p;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cdnallow-test-resolve-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	f->dir = tmpdir_make();
+	assert_non_null(f->dir);
 	f->o.state_dir = f->dir;
 	f->o.fetch.timeout_s = 5;
 	f->o.fetch.max_size = 16u << 20;
@@ -70,7 +63,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(f->dir);
 	diag_release(&f->d);
 	free(f);
 	return 0;
@@ -137,11 +130,7 @@ static struct prefix_set *text_fixtures_set(const char *a, const char *b)
 
 static void write_file(const char *path, const char *text)
 {
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(tmpdir_write(path, text, strlen(text)), 0);
 }
 
 static bool has_warning(const struct diag *d, const char *needle)
@@ -327,7 +316,7 @@ static void test_guard_refusal_falls_back_to_cache(void **state)
 {
 	struct fx *f = *state;
 	struct source_result r[1] = { 0 };
-	char path[128];
+	char path[4096];
 	struct source s;
 
 	snprintf(path, sizeof(path), "%s/office.txt", f->dir);
@@ -362,7 +351,7 @@ static void test_shrink_against_last_count(void **state)
 	struct fx *f = *state;
 	struct source_result r[1] = { 0 };
 	size_t last[1] = { 10 };
-	char path[128];
+	char path[4096];
 	struct source s;
 
 	snprintf(path, sizeof(path), "%s/office.txt", f->dir);

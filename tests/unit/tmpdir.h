@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Throw-away directories for the tests of the state dir (test_config.c,
- * test_state.c, test_cache.c): create under $TMPDIR, inspect, remove. Test
+ * Throw-away directories for the tests that write files (test_config.c,
+ * test_state.c, test_cache.c, test_metrics.c, test_resolve.c): create under
+ * $TMPDIR, inspect, remove. Test
  * only; static inline so each test uses what it needs. Never removes anything
  * outside the directory it made.
  */
