@@ -10,7 +10,7 @@ what=${1:-test}
 build_pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libnftnl-dev libmnl-dev
 	libjansson-dev libinih-dev libnftables-dev libsystemd-dev libcmocka-dev
 	ca-certificates nftables iproute2 python3 openssl)
-test_pkgs=(clang libclang-rt-14-dev clang-format valgrind iptables ipset ufw firewalld dbus
+test_pkgs=(clang libclang-rt-14-dev clang-format valgrind iptables ipset ufw firewalld dbus python3-dbus
 	iprange time curl procps kmod man-db groff-base gcovr gdb iputils-ping gnuplot-nox
 	ansible-core puppet debhelper dpkg-dev fakeroot bash-completion zsh)
 

@@ -121,9 +121,11 @@ fb_installed() {
 # entries of every ipset that is its source (cdnallow4 or its twin cdnallow4b,
 # both while a swap is under way).
 fb_fwd_effective() {
-	local src
-	for src in $(fwd_active 4 "${1:-}") $(fwd_active 6 "${1:-}"); do
-		fwd_entries "$src" "${1:-}" 2>/dev/null | tr ' ' '\n'
+	local st kind=rt src
+	[ "${1:-}" = --permanent ] && kind=perm
+	st=$(fwd_state 2>/dev/null)
+	for src in $(fwd_state_active "$st" $kind 4) $(fwd_state_active "$st" $kind 6); do
+		fwd_state_get "$st" $kind "$src" | tr ' ' '\n'
 	done
 }
 

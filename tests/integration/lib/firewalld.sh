@@ -12,6 +12,7 @@
 FWD_PID=
 FWD_HOLDER=
 FWD_DIR=
+FWD_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 fwd_have_tools() {
 	command -v firewalld >/dev/null && command -v firewall-cmd >/dev/null &&
@@ -105,27 +106,51 @@ fwd_active_entries() {
 	fwd_entries "$(fwd_active "$1")"
 }
 
+# fwd_state: firewalld's runtime and permanent view of cdnallow's zone and
+# ipsets in one D-Bus connection (fwd_state.py: a firewall-cmd per item costs
+# ~0.5 s of Python start-up each). The system Python: python3-dbus lives there.
+fwd_state() {
+	fwd_exec /usr/bin/python3 "$FWD_LIB/fwd_state.py"
+}
+
+# fwd_state_get STATE rt|perm NAME: the entries of ipset NAME, space-separated.
+fwd_state_get() {
+	awk -v k="$2" -v n="$3" '$1 == k && $2 == n { $1 = $2 = ""; sub(/^ +/, ""); print }' <<<"$1"
+}
+
+# fwd_state_active STATE rt|perm FAMILY: the ipset(s) of FAMILY that zone
+# cdnallow uses as sources.
+fwd_state_active() {
+	awk -v k="$2-sources" '$1 == k { for (i = 2; i <= NF; i++) print $i }' <<<"$1" |
+		sed -n "s/^ipset:\(cdnallow$3b\{0,1\}\)\$/\1/p"
+}
+
 # Runtime and permanent are identical: entries of all four cdnallow ipsets and
 # the zone's sources; exactly one twin per family in use, the other empty.
 fwd_assert_rt_eq_perm() {
-	local s fam a
+	local st s fam a p
+	st=$(fwd_state) || {
+		echo "FAIL: cannot read firewalld's state over D-Bus" >&2
+		return 1
+	}
 	for s in cdnallow4 cdnallow4b cdnallow6 cdnallow6b; do
-		if [ "$(fwd_entries $s)" != "$(fwd_entries $s --permanent)" ]; then
+		if [ "$(fwd_state_get "$st" rt $s)" != "$(fwd_state_get "$st" perm $s)" ]; then
 			echo "FAIL: runtime and permanent entries of $s differ" >&2
-			diff <(fwd_entries $s) <(fwd_entries $s --permanent) >&2
+			diff <(fwd_state_get "$st" rt $s | tr ' ' '\n') \
+				<(fwd_state_get "$st" perm $s | tr ' ' '\n') >&2
 			return 1
 		fi
 	done
 	for fam in 4 6; do
-		a=$(fwd_active $fam)
-		if [ "$(wc -w <<<"$a")" -ne 1 ] || [ "$a" != "$(fwd_active $fam --permanent)" ]; then
-			echo "FAIL: IPv$fam sources of zone cdnallow: runtime '$a'," \
-				"permanent '$(fwd_active $fam --permanent)'" >&2
+		a=$(fwd_state_active "$st" rt $fam)
+		p=$(fwd_state_active "$st" perm $fam)
+		if [ "$(wc -w <<<"$a")" -ne 1 ] || [ "$a" != "$p" ]; then
+			echo "FAIL: IPv$fam sources of zone cdnallow: runtime '$a', permanent '$p'" >&2
 			return 1
 		fi
 		s=cdnallow$fam
 		[ "$a" != "$s" ] || s=cdnallow${fam}b
-		if [ -n "$(fwd_entries $s)" ]; then
+		if [ -n "$(fwd_state_get "$st" rt $s)" ]; then
 			echo "FAIL: unused twin $s is not empty" >&2
 			return 1
 		fi
