@@ -38,7 +38,8 @@ struct fetch_req {
 	unsigned attempts;
 };
 
-/* Global libcurl init/cleanup; call once from main. */
+/* Global libcurl init/cleanup. Optional: fetch_many initialises libcurl itself when it has a URL
+ * to fetch; fetch_global_cleanup releases what another curl user initialised implicitly. */
 int fetch_global_init(void);
 void fetch_global_cleanup(void);
 /* Runs every request (concurrently); per-request results in reqs[i].err. Returns 0 unless setup
