@@ -43,6 +43,12 @@ unsigned long ipset_maxelem_for(size_t n);
 int ipset_read(const char *name, int family, struct prefix_set *out, struct ipset_info *info,
 	       struct diag *d);
 /*
+ * What ipset_read does with the output of `ipset save NAME` (text, cut in
+ * place): the pure parsing step, for the fuzzer and tests. info->exists is true.
+ */
+int ipset_parse_save(char *text, const char *name, int family, struct prefix_set *out,
+		     struct ipset_info *info, struct diag *d);
+/*
  * Makes every job's set hold exactly its prefixes, creating missing sets, in one
  * `ipset restore` run: NAME-tmp is filled and swapped in, so the rules matching
  * on NAME see the old content, then the new, never a partial one. A live set of

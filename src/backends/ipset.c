@@ -158,6 +158,19 @@ static void finish_info(struct ipset_info *info, int family)
 		info->exists && !strcmp(info->type, "hash:net") && info->family == family;
 }
 
+int ipset_parse_save(char *text, const char *name, int family, struct prefix_set *out,
+		     struct ipset_info *info, struct diag *d)
+{
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	info->plain = true;
+	info->exists = true;
+	ret = parse_save(text, name, family, out, info, d);
+	finish_info(info, family);
+	return ret;
+}
+
 int ipset_read(const char *name, int family, struct prefix_set *out, struct ipset_info *info,
 	       struct diag *d)
 {
@@ -185,9 +198,7 @@ int ipset_read(const char *name, int family, struct prefix_set *out, struct ipse
 		ret = -EFBIG;
 		goto out;
 	}
-	info->exists = true;
-	ret = parse_save(r.out, name, family, out, info, d);
-	finish_info(info, family);
+	ret = ipset_parse_save(r.out, name, family, out, info, d);
 out:
 	spawn_result_release(&r);
 	return ret;

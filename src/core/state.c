@@ -164,6 +164,11 @@ static int parse_state(json_t *root, struct state *st, char *why, size_t whylen)
 	ret = get_int(root, "result", -4096, &v, why, whylen);
 	if (ret < 0)
 		return ret;
+	/* 0 or a negative errno: a larger value would not survive the cast and a save */
+	if (v > 0) {
+		snprintf(why, whylen, "'result' is not 0 or a negative errno");
+		return -EBADMSG;
+	}
 	st->result = (int)v;
 	ret = get_str(root, "backend", &st->backend, why, whylen);
 	if (ret == 0)

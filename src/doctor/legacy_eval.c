@@ -17,6 +17,8 @@
 #include "prefix.h"
 
 #define MAX_DEPTH 16
+/* chain walks per hook: jumps may fan out (3 jumps a chain, 16 deep: 3^16 walks) */
+#define MAX_WALKS 4096
 #define MAX_TOKENS 96
 
 enum tri { NO, YES, MAYBE };
@@ -29,6 +31,7 @@ struct lev {
 	char table[16];
 	bool uncertain;
 	char because[256];
+	unsigned walks;
 };
 
 /* Splits one rule line into tokens, honouring "double quotes" (comments). */
@@ -196,6 +199,11 @@ static enum outcome eval_rule(struct lev *e, const char *line, int depth, bool *
 	    !strcmp(target, "NFLOG") || !strcmp(target, "CONNMARK") || !strcmp(target, "NOTRACK"))
 		return OUT_CONTINUE;
 	if (depth >= MAX_DEPTH) {
+		/* a "may drop" finding must say why */
+		if (!e->uncertain)
+			snprintf(e->because, sizeof(e->because),
+				 "table %s: jumps nested deeper than %d: %.200s", e->table,
+				 MAX_DEPTH, line);
 		e->uncertain = true;
 		return OUT_CONTINUE;
 	}
@@ -211,6 +219,13 @@ static enum outcome eval_chain(struct lev *e, const char *chain, int depth)
 	const char *s = e->save;
 	bool in_table = false;
 
+	if (++e->walks > MAX_WALKS) {
+		if (!e->uncertain)
+			snprintf(e->because, sizeof(e->because),
+				 "table %s: more than %d jumps to follow", e->table, MAX_WALKS);
+		e->uncertain = true;
+		return OUT_CONTINUE;
+	}
 	snprintf(head, sizeof(head), "*%s", e->table);
 	snprintf(want, sizeof(want), "-A %s ", chain);
 	while (s && *s) {
@@ -289,6 +304,7 @@ int legacy_eval_save(const char *save, const char *label, const struct probe *p,
 			continue;
 		snprintf(e.table, sizeof(e.table), "%s", hooks[i].table);
 		e.uncertain = false;
+		e.walks = 0;
 		e.because[0] = '\0';
 		o = eval_chain(&e, hooks[i].chain, 0);
 		if (o == OUT_CONTINUE) {

@@ -27,14 +27,24 @@ int listen_parse_proc(const char *text, int family, struct listener **v, size_t 
 	const char *line = strchr(text, '\n'); /* skip the header */
 
 	while (line && *++line) {
-		char local[64];
+		char buf[512], local[64];
 		unsigned port, st;
 		unsigned long inode;
 		struct listener l = { .family = family };
 		struct listener *nv;
 		const char *next = strchr(line, '\n');
+		size_t len = next ? (size_t)(next - line) : strlen(line);
 
-		if (sscanf(line,
+		/*
+		 * One line at a time: sscanf measures its whole input, so scanning the
+		 * rest of the table per line is quadratic (minutes on a busy server).
+		 * Real lines are under 200 bytes.
+		 */
+		if (len >= sizeof(buf))
+			goto next;
+		memcpy(buf, line, len);
+		buf[len] = '\0';
+		if (sscanf(buf,
 			   " %*u: %63[0-9A-Fa-f]:%x %*64[0-9A-Fa-f]:%*x %x %*x:%*x %*x:%*x %*x %*u "
 			   "%*u %lu",
 			   local, &port, &st, &inode) != 4)

@@ -19,6 +19,8 @@
 #include "prefix.h"
 
 #define MAX_DEPTH 16
+/* chain walks per base chain: jumps may fan out (3 jumps a chain, 16 deep: 3^16 walks) */
+#define MAX_WALKS 4096
 
 enum tri { NO, YES, MAYBE };
 enum outcome { OUT_CONTINUE, OUT_ACCEPT, OUT_DROP };
@@ -30,6 +32,7 @@ struct ev {
 	const char *family, *table;
 	bool uncertain;
 	char because[256];
+	unsigned walks;
 };
 
 static bool str_is(json_t *j, const char *s)
@@ -313,6 +316,11 @@ static enum outcome eval_rule(struct ev *e, json_t *rule, const char *chain, int
 			enum outcome o;
 
 			if (!target || depth >= MAX_DEPTH) {
+				/* a "may drop" finding must say why */
+				if (!e->uncertain)
+					note(e, rule, chain,
+					     target ? "(jumps nested too deep)"
+						    : "(jump without target)");
 				e->uncertain = true;
 				return OUT_CONTINUE;
 			}
@@ -332,6 +340,13 @@ static enum outcome eval_chain(struct ev *e, const char *chain, int depth)
 	json_t *it, *rule;
 	size_t i;
 
+	if (++e->walks > MAX_WALKS) {
+		if (!e->uncertain)
+			snprintf(e->because, sizeof(e->because), "more than %d jumps to follow",
+				 MAX_WALKS);
+		e->uncertain = true;
+		return OUT_CONTINUE;
+	}
 	json_array_foreach (e->items, i, it) {
 		enum outcome o;
 		bool ret;
@@ -392,6 +407,7 @@ int nft_eval_ruleset(const char *json, size_t len, const struct probe *p,
 		if (!e.family || !e.table || !name || !family_sees(e.family, p->family))
 			continue;
 		e.uncertain = false;
+		e.walks = 0;
 		e.because[0] = '\0';
 		o = eval_chain(&e, name, 0);
 		policy = json_string_value(json_object_get(ch, "policy"));

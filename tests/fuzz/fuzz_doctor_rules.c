@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * libFuzzer harness for doctor's ruleset evaluators: nft_eval_ruleset (`nft -j
+ * list ruleset` JSON) and legacy_eval_save (iptables-save text). The first
+ * byte picks the evaluator (bit 0), the probe's family (bit 1), its port (bits
+ * 2-3) and its source address (bits 4-5, from the documentation ranges); the
+ * rest is the ruleset. A result is a verdict per hooked chain, an error
+ * explains itself. Pure evaluation: reads and changes no firewall.
+ * Seeds: tests/fuzz/corpus/doctor_rules/ (first byte = selector).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "diag.h"
+#include "doctor.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define check(cond)              \
+	do {                     \
+		if (!(cond))     \
+			abort(); \
+	} while (0)
+
+static const uint16_t ports[] = { 80, 443, 22, 8080 };
+static const uint8_t v4[4][4] = {
+	{ 192, 0, 2, 1 }, { 198, 51, 100, 7 }, { 203, 0, 113, 200 }, { 10, 0, 0, 1 }
+};
+static const uint8_t v6[4][16] = {
+	{ 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+	{ 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01, [15] = 0x10 },
+	{ 0x24, 0x00, 0xcb, 0x00, [15] = 5 },
+	{ 0xfe, 0x80, [15] = 1 },
+};
+
+static void setup_probe(struct probe *p, uint8_t sel)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = sel & 2 ? AF_INET6 : AF_INET;
+	p->dport = ports[(sel >> 2) & 3];
+	if (p->family == AF_INET)
+		memcpy(p->saddr, v4[(sel >> 4) & 3], 4);
+	else
+		memcpy(p->saddr, v6[(sel >> 4) & 3], 16);
+}
+
+static void check_verdicts(const struct chain_verdict *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		check(v[i].verdict == VERDICT_ACCEPT || v[i].verdict == VERDICT_DROP);
+		check(strnlen(v[i].where, sizeof(v[i].where)) < sizeof(v[i].where));
+		check(strnlen(v[i].because, sizeof(v[i].because)) < sizeof(v[i].because));
+		check(v[i].where[0] && v[i].because[0]);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct chain_verdict *out = NULL;
+	struct probe p;
+	struct diag d;
+	size_t n = 0;
+	char *save;
+	int ret;
+
+	if (size < 1)
+		return 0;
+	diag_init(&d);
+	setup_probe(&p, data[0]);
+	if (data[0] & 1) {
+		save = malloc(size);
+		if (!save)
+			goto out;
+		memcpy(save, data + 1, size - 1);
+		save[size - 1] = '\0';
+		ret = legacy_eval_save(save, data[0] & 64 ? "iptables-nft" : "iptables-legacy", &p,
+				       &out, &n, &d);
+		free(save);
+		check(ret == -ENOMEM || (ret >= 0 && ret <= 4));
+	} else {
+		ret = nft_eval_ruleset((const char *)data + 1, size - 1, &p, &out, &n, &d);
+		check(ret == -ENOMEM || ret == -EBADMSG || ret >= 0);
+		check((ret == -EBADMSG) == (d.msg[0] != '\0'));
+	}
+	if (ret < 0) {
+		check(!out && n == 0);
+		goto out;
+	}
+	check((size_t)ret == n);
+	check_verdicts(out, n);
+out:
+	free(out);
+	diag_release(&d);
+	return 0;
+}
