@@ -24,15 +24,7 @@
 #include "diag.h"
 #include "prefix_set.h"
 #include "state.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
+#include "fuzz.h"
 
 #define LISTCACHE_IDX 64 /* listcache.c's slot; init checks it still is */
 

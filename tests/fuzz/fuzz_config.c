@@ -13,14 +13,7 @@
 
 #include "config.h"
 #include "diag.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
+#include "fuzz.h"
 
 static void check_error(const char *msg)
 {

@@ -16,14 +16,7 @@
 
 #include "diag.h"
 #include "doctor.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
+#include "fuzz.h"
 
 static const uint16_t ports[] = { 80, 443, 22, 8080 };
 static const uint8_t v4[4][4] = {

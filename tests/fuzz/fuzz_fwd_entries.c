@@ -16,14 +16,7 @@
 #include "../../src/backends/fwd_entries.h"
 #include "prefix.h"
 #include "prefix_set.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
+#include "fuzz.h"
 
 /* The NULL-terminated vector of separately allocated strings
  * fwd_entries_release frees. */

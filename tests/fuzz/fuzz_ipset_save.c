@@ -16,14 +16,7 @@
 #include "diag.h"
 #include "ipset.h"
 #include "prefix_set.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
+#include "fuzz.h"
 
 static const char *const names[] = { "cdnallow4", "cdnallow6", "cdnallow4-tmp", "x" };
 

@@ -15,14 +15,7 @@
 
 #include "../../src/backends/iptables_rules.h"
 #include "spawn.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
+#include "fuzz.h"
 
 static void check_dump(const struct ipt_dump *dump)
 {

@@ -15,8 +15,7 @@
 #include "diag.h"
 #include "prefix_set.h"
 #include "source.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 enum generic_mode {
 	GEN_AUTO,

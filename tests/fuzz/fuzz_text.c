@@ -14,14 +14,7 @@
 
 #include "diag.h"
 #include "prefix_set.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
+#include "fuzz.h"
 
 /* Host bits clear, family and length in range. */
 static void check_prefix(const struct prefix *p)

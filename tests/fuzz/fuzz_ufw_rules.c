@@ -15,14 +15,7 @@
 #include "../../src/backends/ufw_int.h"
 #include "diag.h"
 #include "prefix.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define check(cond)              \
-	do {                     \
-		if (!(cond))     \
-			abort(); \
-	} while (0)
+#include "fuzz.h"
 
 #define terminated(field) check(strnlen(field, sizeof(field)) < sizeof(field))
 
