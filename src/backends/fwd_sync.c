@@ -304,6 +304,48 @@ static int ensure_objects(struct fwd *f, struct diag *d)
 	return r;
 }
 
+/* One pass: runtime entries and sources, the zone, the idle twins, then permanent. */
+static int apply_once(struct fwd *f, struct prefix_set *const want[2], int act[2], struct diag *d)
+{
+	int r = 0;
+
+	/* Families are disjoint: each one's additions precede its own deletions. */
+	for (int i = 0; r >= 0 && i < 2; i++)
+		r = sync_family(f, i, want[i], &act[i], d);
+	if (r >= 0)
+		r = fix_rt_zone(f, d);
+	/* Old entries in an unused twin allow nothing but cost memory and the next reload. */
+	for (int i = 0; r >= 0 && i < 2; i++) {
+		if (!fwd_entries_is_empty(&f->fam[i].rt[!act[i]]) && !f->fam[i].rt_src[!act[i]])
+			r = set_entries(f, i, !act[i], false, &no_entries, d);
+	}
+	if (r >= 0)
+		r = sync_permanent(f, want, act, d);
+	return r;
+}
+
+/* What a fresh scan shows is exactly what apply_once meant to leave. */
+static bool settled(const struct fwd *f, struct prefix_set *const want[2], const int act[2])
+{
+	for (int i = 0; i < 2; i++) {
+		const struct fwd_fam *m = &f->fam[i];
+
+		if (fwd_active(m) != act[i] || !fwd_entries_equal(&m->rt[act[i]], want[i]) ||
+		    !fwd_entries_equal(&m->perm[act[i]], want[i]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A `firewall-cmd --reload` by someone else while we apply puts the old
+ * permanent list back into the runtime between two of our calls, undoing the
+ * entries added so far (seen in the fault suite: success reported, one new
+ * prefix missing). So the result is read back, and applied again if it is not
+ * what was meant.
+ */
+#define FWD_PASSES 3
+
 int fwd_sync_apply(struct fwd *f, const struct plan *p, struct diag *d)
 {
 	struct prefix_set *want[2] = { NULL, NULL };
@@ -318,18 +360,23 @@ int fwd_sync_apply(struct fwd *f, const struct plan *p, struct diag *d)
 		want[i] = prefix_set_new();
 		r = want[i] ? fwd_family_of(p->want, fwd_af[i], want[i]) : -ENOMEM;
 	}
-	/* Families are disjoint: each one's additions precede its own deletions. */
-	for (int i = 0; r >= 0 && i < 2; i++)
-		r = sync_family(f, i, want[i], &act[i], d);
-	if (r >= 0)
-		r = fix_rt_zone(f, d);
-	/* Old entries in an unused twin allow nothing but cost memory and the next reload. */
-	for (int i = 0; r >= 0 && i < 2; i++) {
-		if (!fwd_entries_is_empty(&f->fam[i].rt[!act[i]]) && !f->fam[i].rt_src[!act[i]])
-			r = set_entries(f, i, !act[i], false, &no_entries, d);
+	for (int pass = 1; r >= 0; pass++) {
+		r = apply_once(f, want, act, d);
+		if (r >= 0)
+			r = fwd_scan(f, d);
+		if (r < 0 || settled(f, want, act))
+			break;
+		if (pass == FWD_PASSES) {
+			diag_err(d,
+				 "firewalld: its ipsets kept changing under the sync (%d passes; "
+				 "reloads?); run the sync again when it is quiet",
+				 FWD_PASSES);
+			r = -EAGAIN;
+			break;
+		}
+		diag_warn(d, "firewalld: its ipsets changed during the sync (a reload?); "
+			     "applied the difference again");
 	}
-	if (r >= 0)
-		r = sync_permanent(f, want, act, d);
 	for (int i = 0; i < 2; i++)
 		prefix_set_free(want[i]);
 	/* What firewalld holds changed: the next read must ask again. */
