@@ -274,10 +274,12 @@ static bool all_local(const struct source *src)
 static bool local_unchanged(const struct source *src, struct endpoint *eps,
 			    const struct resolve_opts *o, struct diag *d)
 {
+	if (!all_local(src))
+		return false;
 	for (size_t j = 0; j < src->nurls; j++) {
 		const struct fetch_req *q = eps[j].req;
 
-		if (source_is_url(src->urls[j]) || !q || !q->body)
+		if (!q || !q->body)
 			return false;
 		ensure_cached(src, &eps[j], (unsigned)j, o, d);
 		if (!eps[j].cached || eps[j].cache.len != q->len ||
