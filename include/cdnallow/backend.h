@@ -2,7 +2,7 @@
 /*
  * The one interface every firewall backend implements (nftables, iptables,
  * ufw, firewalld). A backend owns only objects whose names start with
- * "cdnallow" (DESIGN.md §4) and never flushes, reorders or edits anything else.
+ * "cdnallow" (docs/architecture.md §4) and never flushes, reorders or edits anything else.
  * The engine never knows which backend it drives.
  */
 #ifndef CDNALLOW_BACKEND_H
@@ -77,7 +77,7 @@ struct backend_ops {
 extern const struct backend_ops *const backend_registry[];
 
 const struct backend_ops *backend_find(const char *name);
-/* Picks the backend the host uses (DESIGN.md §1); nftables when nothing is in use. */
+/* Picks the backend the host uses (docs/architecture.md §1); nftables when nothing is in use. */
 const struct backend_ops *backend_auto(struct diag *d);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * /etc/cdnallow/cdnallow.conf (INI, libinih) and the built-in defaults
- * (DESIGN.md §6). Unknown sections or keys and bad values are errors naming
+ * (docs/architecture.md §6). Unknown sections or keys and bad values are errors naming
  * file:line and the key. The CLI overrides fields after loading.
  */
 #ifndef CDNALLOW_CONFIG_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Decides whether a fetched list may be used (DESIGN.md §5). Pure: it only
+ * Decides whether a fetched list may be used (docs/architecture.md §5). Pure: it only
  * looks at the list and numbers it is given. Every refusal names the source,
  * the rule and the numbers, and says what to do.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The firewalld backend (DESIGN.md §4): ipsets cdnallow4/cdnallow6 (hash:net)
+ * The firewalld backend (docs/architecture.md §4): ipsets cdnallow4/cdnallow6 (hash:net)
  * are the sources of zone cdnallow, which accepts the ports; twins
  * cdnallow4b/cdnallow6b let a large update swap the zone's source (see
  * fwd_int.h and fwd_sync.c, which applies). firewalld creates ipsets and

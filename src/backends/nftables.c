@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The nftables backend (DESIGN.md §4): where cdnallow's sets live (its own table
+ * The nftables backend (docs/architecture.md §4): where cdnallow's sets live (its own table
  * inet cdnallow, or the admin's table for allow mode), reading them back, and
  * applying a plan as one element transaction with a generation check. It owns
  * only objects named cdnallow… and the rules commented "cdnallow"; it must never
@@ -96,7 +96,7 @@ static const char *backend_for(const char *owner)
 	return strcmp(owner, "ufw") && strcmp(owner, "firewalld") ? "iptables" : owner;
 }
 
-/* No [nftables] table: find the admin's own input chain with a drop policy (DESIGN.md §4). */
+/* No [nftables] table: find the admin's own input chain with a drop policy (docs/architecture.md §4). */
 static int discover_target(struct nft_handle *h, struct nft_target *t, bool *found, struct diag *d)
 {
 	struct nft_chain_info *v = NULL, *hit = NULL, *foreign = NULL;
@@ -470,7 +470,7 @@ static int nft_flush(void *handle, struct diag *d)
 	return nft_objects_flush(h, d);
 }
 
-/* An accept in one table never overrides a drop in another (DESIGN.md §4). */
+/* An accept in one table never overrides a drop in another (docs/architecture.md §4). */
 static int nft_audit(void *handle, struct diag *d)
 {
 	struct nft_handle *h = handle;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The one table of firewall backends, `backend_find` by name and `auto`
- * (DESIGN.md §1: the backend whose detect() scores highest, nftables when no
+ * (docs/architecture.md §1: the backend whose detect() scores highest, nftables when no
  * firewall is in use). It must never hold state: callers keep the pointer.
  */
 #include <errno.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * What the commands share: parsed global options, the command table entry
- * points and the engine that runs the pipeline of DESIGN.md §1.
+ * points and the engine that runs the pipeline of docs/architecture.md §1.
  */
 #ifndef CDNALLOW_CLI_H
 #define CDNALLOW_CLI_H
@@ -16,7 +16,7 @@
 #include "resolve.h"
 #include "state.h"
 
-/* Exit codes of DESIGN.md §3. */
+/* Exit codes of docs/architecture.md §3. */
 enum {
 	EXIT_OK = 0,
 	EXIT_ERROR = 1,
@@ -44,7 +44,7 @@ struct cli_opts {
 	int verbosity;
 };
 
-/* Parses the global options of DESIGN.md §3: CLI_CONTINUE, or the exit code to stop with (help,
+/* Parses the global options of docs/architecture.md §3: CLI_CONTINUE, or the exit code to stop with (help,
  * version, usage error). */
 int cli_parse(int argc, char **argv, struct cli_opts *o);
 void cli_usage(FILE *f);

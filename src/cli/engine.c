@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The pipeline of DESIGN.md §1 shared by sync, plan, status, fetch and flush:
+ * The pipeline of docs/architecture.md §1 shared by sync, plan, status, fetch and flush:
  * config + CLI → sources → guard → desired set → plan → backend → state. It
  * decides nothing about output or exit codes (the cmd_* files do) and never
  * applies anything when a source has no usable list.
@@ -400,7 +400,7 @@ out:
 /*
  * Without a per-source history (no or corrupt state.json) the guard's shrink
  * rule has nothing to compare with: compare the union with what the firewall
- * holds instead (DESIGN.md §5, "against the installed set").
+ * holds instead (docs/architecture.md §5, "against the installed set").
  */
 static int check_shrink_installed(struct engine *e)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Lockdown with a backend other than nftables: the drop lives in cdnallow's own
- * nftables table (DESIGN.md §4), so one sync changes two firewalls that share
+ * nftables table (docs/architecture.md §4), so one sync changes two firewalls that share
  * no transaction. The order keeps every intermediate state safe: the lockdown
  * sets first grow to old ∪ new, then the backend applies, then the lockdown sets
  * shrink to new. A kill or a failure at any point leaves the lockdown sets a

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The global options of DESIGN.md §3, shared by every command. Parsing only:
+ * The global options of docs/architecture.md §3, shared by every command. Parsing only:
  * values are checked where they are used (config overrides), so a bad value
  * reads the same whether it came from the file or the command line.
  */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Results on stdout: the plan as text for people and as the JSON document of
- * DESIGN.md §3 for machines, and the aggregated ranges (text or the
+ * docs/architecture.md §3 for machines, and the aggregated ranges (text or the
  * cdnallow-ranges/1 format). Never writes to stderr.
  */
 #include <jansson.h>

@@ -56,7 +56,7 @@ int cmd_sync(int argc, char **argv)
 		render_plan_json(&e, changed);
 	else if (o.verbosity >= 0)
 		render_plan_text(&e, true);
-	/* one line per run for the journal (DESIGN.md §4a: monitoring reads it) */
+	/* one line per run for the journal (docs/architecture.md §4a: monitoring reads it) */
 	msg(MSG_INFO, "sync %s: %s holds %zu IPv4 + %zu IPv6 prefixes (+%zu -%zu)",
 	    changed ? "applied" : "unchanged", e.be->name, prefix_set_count(e.want, AF_INET),
 	    prefix_set_count(e.want, AF_INET6), e.plan.add->n, e.plan.del->n);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The keys of every cdnallow.conf section (DESIGN.md §6) and what each one
+ * The keys of every cdnallow.conf section (docs/architecture.md §6) and what each one
  * accepts: one table per section, one setter per key. A setter checks its
  * value completely before it changes the config and says what is allowed;
  * config_parse.c adds FILE:LINE and the key. Nothing here reads files.

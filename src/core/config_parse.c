@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Reads cdnallow.conf (DESIGN.md §6) with libinih into struct config. Every
+ * Reads cdnallow.conf (docs/architecture.md §6) with libinih into struct config. Every
  * error names FILE:LINE, the key and what is allowed, and the first error
  * stops the parse: a half-understood config must never reach the firewall.
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The guard of DESIGN.md §5: decides from a list and a few numbers whether a
+ * The guard of docs/architecture.md §5: decides from a list and a few numbers whether a
  * source's list may be installed. Pure: it never fetches, reads state or
  * prints. --force may override the size rules (floor, shrink) but never the
  * rules about what a prefix may be (default route, too broad, special-use),

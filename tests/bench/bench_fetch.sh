@@ -13,7 +13,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 CDNALLOW=${CDNALLOW:-$HERE/../../build/cdnallow}
-FIXTURES_DIR=${FIXTURES_DIR:-$HERE/../../../shared/fixtures}
+FIXTURES_DIR=${FIXTURES_DIR:-$HERE/../fixtures}
 RUNS=${1:-30}
 . "$HERE/../integration/lib/https_server.sh"
 https_server_start "$FIXTURES_DIR"

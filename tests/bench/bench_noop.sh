@@ -36,7 +36,7 @@ fi
 CDNALLOW=$2
 RUNS=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
-FIXTURES_DIR=${FIXTURES_DIR:-$HERE/../../../shared/fixtures}
+FIXTURES_DIR=${FIXTURES_DIR:-$HERE/../fixtures}
 ip link set lo up
 . "$HERE/../integration/lib/https_server.sh"
 https_server_start "$FIXTURES_DIR" || { echo "HTTPS test server did not start" >&2; exit 1; }

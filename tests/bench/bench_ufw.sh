@@ -20,7 +20,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 CDNALLOW=${1:-${CDNALLOW:-$here/../../../build/cdnallow}}
-FIXTURES_DIR=${FIXTURES_DIR:-$here/../../../shared/fixtures}
+FIXTURES_DIR=${FIXTURES_DIR:-$here/../fixtures}
 LOOP_N=${LOOP_N:-50}
 [ -x "$CDNALLOW" ] || { echo "bench_ufw.sh: $CDNALLOW is not the cdnallow binary" >&2; exit 1; }
 . "$here/../integration/lib/netns.sh"

@@ -11,7 +11,7 @@
 
 PY=$(command -v /usr/bin/python3 || command -v python3)
 FAULTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# documented exit codes of sync (DESIGN.md §3)
+# documented exit codes of sync (docs/architecture.md §3)
 EXIT_OK=0
 EXIT_ERROR=1
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The CLI contract of DESIGN.md §3 without any firewall: help/version, exit
+# The CLI contract of docs/architecture.md §3 without any firewall: help/version, exit
 # codes, `fetch -s FILE` (text and cdnallow JSON) against python's ipaddress
 # as an independent reference, and clear file:line errors for bad lists.
 set -euo pipefail

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of the guard (DESIGN.md §5): which prefixes are never allowed,
+ * Unit tests of the guard (docs/architecture.md §5): which prefixes are never allowed,
  * which only with allow_test_ranges, the list rules (empty, floor, shrink,
  * bad prefixes) with and without --force, and the URL rule. The prefixes are
  * made up for the rules they probe; the positive lists are the real fixtures.

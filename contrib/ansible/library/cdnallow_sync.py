@@ -3,7 +3,7 @@
 # Ansible module: runs `cdnallow sync --json` (or `plan --json` in check mode)
 # and reports what it changed. All logic stays in cdnallow; this file only
 # builds the command line and maps exit codes and the JSON's `changed` to
-# Ansible's result (DESIGN.md §3, §4b). It never edits a firewall itself.
+# Ansible's result (docs/architecture.md §3, §4b). It never edits a firewall itself.
 
 DOCUMENTATION = r"""
 ---
@@ -170,7 +170,7 @@ def main():
     except ValueError:
         doc = None
 
-    # plan: 0 in sync, 2 drift; sync: 0 ok; 1 always an error (DESIGN.md §3)
+    # plan: 0 in sync, 2 drift; sync: 0 ok; 1 always an error (docs/architecture.md §3)
     ok_codes = (0, 2) if module.check_mode else (0,)
     if rc not in ok_codes or not isinstance(doc, dict):
         msg = err.strip() or "cdnallow exited with %d and no message" % rc

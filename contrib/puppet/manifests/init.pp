@@ -4,7 +4,7 @@
 # Installs the package, writes cdnallow.conf(5) from the parameters, schedules
 # the online sync (systemd timer, or cron) and the boot restore from cache,
 # and syncs during the Puppet run only when `cdnallow plan` finds drift, so an
-# unchanged host runs no exec (DESIGN.md §4b). cdnallow does all the firewall
+# unchanged host runs no exec (docs/architecture.md §4b). cdnallow does all the firewall
 # work; this class never edits a firewall itself.
 #
 # @example
