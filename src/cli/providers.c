@@ -1,26 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cdnallow providers: the built-in providers, their endpoints, floors,
- * filters and the age of the built-in snapshot. Reads only the registry.
+ * filters and the capture date and age of the built-in snapshot. Reads only the registry.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <time.h>
 
+#include "age.h"
 #include "cli.h"
 #include "source.h"
+
+/* The snapshot's capture date (UTC, ISO 8601), or "" when the provider has none. */
+static void snapshot_date(const struct snapshot *snap, char *buf, size_t size)
+{
+	time_t taken = snap ? (time_t)snap->taken : 0;
+	struct tm tm;
+
+	buf[0] = '\0';
+	if (snap && gmtime_r(&taken, &tm))
+		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
 
 static json_t *provider_json(const struct provider *p, time_t now)
 {
 	const struct snapshot *snap = snapshot_find(p->name);
 	json_t *urls = json_array();
+	long long age = snap ? (long long)(now - snap->taken) : -1;
+	char date[32];
 
+	snapshot_date(snap, date, sizeof(date));
 	for (size_t i = 0; urls && p->urls[i]; i++)
 		json_array_append_new(urls, json_string(p->urls[i]));
-	return json_pack("{s:s, s:s, s:o, s:s?, s:I, s:s?, s:I}", "name", p->name, "summary",
-			 p->summary, "urls", urls, "alt_url", p->alt_url, "floor",
+	return json_pack("{s:s, s:s, s:o, s:s?, s:I, s:s?, s:I, s:s?, s:I}", "name", p->name,
+			 "summary", p->summary, "urls", urls, "alt_url", p->alt_url, "floor",
 			 (json_int_t)p->floor, "filter", p->default_filter, "snapshot_age_s",
-			 snap ? (json_int_t)(now - snap->taken) : (json_int_t)-1);
+			 (json_int_t)age, "snapshot_captured", snap ? date : NULL,
+			 "snapshot_age_days", (json_int_t)(snap ? age / 86400 : -1));
 }
 
 int cmd_providers(int argc, char **argv)
@@ -58,8 +74,15 @@ int cmd_providers(int argc, char **argv)
 		printf("%16s floor %zu", "", p->floor);
 		if (p->default_filter)
 			printf(", filter %s", p->default_filter);
-		if (snap)
-			printf(", snapshot %lld days old", (long long)(now - snap->taken) / 86400);
+		if (snap) {
+			char date[32], age[32];
+
+			snapshot_date(snap, date, sizeof(date));
+			age_format((long long)(now - snap->taken), age, sizeof(age));
+			printf(", snapshot captured %.10s (%s old)", date, age);
+		} else {
+			printf(", no built-in snapshot");
+		}
 		putchar('\n');
 	}
 	return EXIT_OK;

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "age.h"
 #include "cli.h"
 #include "prefix_set.h"
 #include "source.h"
@@ -122,8 +123,12 @@ void render_plan_text(const struct engine *e, bool applied)
 
 		printf("source %s: %s, %zu prefixes", e->srcs[i].name,
 		       source_status_name(r->status), r->set ? r->set->n : 0);
-		if (r->age_s > 0)
-			printf(", %ld s old", r->age_s);
+		if (r->age_s > 0) {
+			char age[32];
+
+			age_format(r->age_s, age, sizeof(age));
+			printf(", %s old", age);
+		}
 		putchar('\n');
 	}
 	if (p->create)

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "age.h"
 #include "cli.h"
 #include "diag.h"
 #include "msg.h"
@@ -71,8 +72,11 @@ static void print_text(const struct engine *e, const struct verdict *v)
 	for (size_t i = 0; e->have_prev && i < e->prev.nsources; i++) {
 		const struct state_source *s = &e->prev.sources[i];
 
-		printf("source %s: %s, %zu prefixes, data from %ld s before the last run\n",
-		       s->name, s->status, s->count, (long)(e->prev.last_run - s->data_time));
+		char age[32];
+
+		age_format((long long)(e->prev.last_run - s->data_time), age, sizeof(age));
+		printf("source %s: %s, %zu prefixes, data from %s before the last run\n", s->name,
+		       s->status, s->count, age);
 	}
 	printf("%s\n", v->why ? v->why : "ok: the firewall holds what the last sync applied");
 }

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Build-time tool: parses the real provider payloads (shared/fixtures) with
- * the providers' own parsers and writes the aggregated lists as C source, so
- * the binary carries a snapshot without checked-in blobs. A fixture that no
- * longer parses fails the build rather than shipping an empty snapshot.
+ * Build-time tool: reads data/snapshot/MANIFEST (provider, capture date, file,
+ * endpoint), parses each real provider payload with the providers' own parsers
+ * and writes the aggregated lists as C source, so the binary carries a
+ * snapshot without checked-in blobs. Missing data, a manifest that disagrees
+ * with the provider registry or a payload that no longer parses fails the
+ * build rather than shipping a binary without (part of) its snapshot.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 
 #include "cache.h"
 #include "diag.h"
@@ -19,21 +21,122 @@
 /* The generator runs before the real snapshot exists: snapshot_find() sees this empty one. */
 const struct snapshot snapshot_table[] = { { NULL, NULL, 0 } };
 
+#define MAX_DEFS 32
+#define MAX_FILES 4
+
 struct snap_def {
-	const char *provider;
-	const char *files[3];
-	long long taken; /* publication time of the fixture (shared/fixtures/SOURCES.md) */
+	char provider[64];
+	char files[MAX_FILES][128];
+	size_t nfiles;
+	long long taken; /* the oldest capture among the provider's files */
 };
 
-static const struct snap_def defs[] = {
-	{ "cloudflare", { "cloudflare-ips-v4.txt", "cloudflare-ips-v6.txt" }, 1753401600 },
-	{ "fastly", { "fastly.json" }, 1728345600 },
-	{ "cloudfront", { "aws-ip-ranges.json" }, 1753388594 },
-	{ "google", { "google-goog.json" }, 1714053903 },
-	{ "gcore", { "gcore.json" }, 1707696000 },
-	{ "akamai", { "akamai-v4.txt", "akamai-v6.txt" }, 1706054400 },
-	{ "azure-frontdoor", { "azure-servicetags-public.json" }, 1647302400 },
+struct manifest {
+	struct snap_def defs[MAX_DEFS];
+	size_t n;
 };
+
+/* "2025-07-24T20:23:14Z" -> unix time; only this UTC form is accepted. */
+static int parse_utc(const char *s, long long *out)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	if (!end || *end)
+		return -EINVAL;
+	*out = (long long)timegm(&tm);
+	return 0;
+}
+
+/* The manifest's endpoint must be one the provider really fetches: one truth for URLs. */
+static int check_endpoint(const struct provider *prov, const char *url)
+{
+	if (!strcmp(url, "-"))
+		return prov->urls[0] ? -EINVAL : 0;
+	for (size_t i = 0; prov->urls[i]; i++) {
+		if (!strcmp(prov->urls[i], url))
+			return 0;
+	}
+	return -EINVAL;
+}
+
+static struct snap_def *def_for(struct manifest *m, const char *provider)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (!strcmp(m->defs[i].provider, provider))
+			return &m->defs[i];
+	}
+	if (m->n == MAX_DEFS || strlen(provider) >= sizeof(m->defs[0].provider))
+		return NULL;
+	snprintf(m->defs[m->n].provider, sizeof(m->defs[0].provider), "%s", provider);
+	m->defs[m->n].taken = -1;
+	return &m->defs[m->n++];
+}
+
+/* One "provider<TAB>captured<TAB>file<TAB>endpoint" line into m. */
+static int manifest_line(struct manifest *m, char *line, const char *where)
+{
+	char *f[4];
+	char *save = NULL;
+	struct snap_def *def;
+	long long taken;
+	size_t n = 0;
+
+	for (char *t = strtok_r(line, "\t\n", &save); t && n < 4; t = strtok_r(NULL, "\t\n", &save))
+		f[n++] = t;
+	if (n != 4 || parse_utc(f[1], &taken) < 0) {
+		fprintf(stderr,
+			"gen_snapshot: %s: want provider, YYYY-MM-DDTHH:MM:SSZ, file, "
+			"endpoint (tab-separated)\n",
+			where);
+		return -EINVAL;
+	}
+	if (!provider_find(f[0]) || check_endpoint(provider_find(f[0]), f[3]) < 0) {
+		fprintf(stderr, "gen_snapshot: %s: '%s' is not an endpoint of provider '%s'\n",
+			where, f[3], f[0]);
+		return -EINVAL;
+	}
+	def = def_for(m, f[0]);
+	if (!def || def->nfiles == MAX_FILES || strlen(f[2]) >= sizeof(def->files[0]) ||
+	    strchr(f[2], '/')) {
+		fprintf(stderr, "gen_snapshot: %s: bad file name or too many entries\n", where);
+		return -EINVAL;
+	}
+	snprintf(def->files[def->nfiles++], sizeof(def->files[0]), "%s", f[2]);
+	if (def->taken < 0 || taken < def->taken)
+		def->taken = taken;
+	return 0;
+}
+
+static int manifest_read(const char *dir, struct manifest *m)
+{
+	char path[4096], line[1024], where[4200];
+	unsigned lineno = 0;
+	int ret = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/MANIFEST", dir);
+	fp = fopen(path, "r");
+	if (!fp) {
+		fprintf(stderr,
+			"gen_snapshot: %s: %s (the snapshot data folder %s is incomplete)\n", path,
+			strerror(errno), dir);
+		return -errno;
+	}
+	while (ret == 0 && fgets(line, sizeof(line), fp)) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		snprintf(where, sizeof(where), "%s:%u", path, lineno);
+		ret = manifest_line(m, line, where);
+	}
+	fclose(fp);
+	if (ret == 0 && m->n == 0) {
+		fprintf(stderr, "gen_snapshot: %s: no provider listed\n", path);
+		ret = -EINVAL;
+	}
+	return ret;
+}
 
 static int emit_one(FILE *out, const char *dir, const struct snap_def *def)
 {
@@ -41,17 +144,15 @@ static int emit_one(FILE *out, const char *dir, const struct snap_def *def)
 	struct prefix_set *set = prefix_set_new();
 	struct source src = { 0 };
 	struct diag d;
-	int ret = -EINVAL;
+	int ret = -ENOMEM;
 
 	diag_init(&d);
-	if (!prov || !set) {
-		fprintf(stderr, "gen_snapshot: unknown provider '%s'\n", def->provider);
+	if (!set)
 		goto out;
-	}
 	ret = source_init_provider(&src, prov);
 	if (ret < 0)
 		goto out;
-	for (size_t i = 0; i < 3 && def->files[i]; i++) {
+	for (size_t i = 0; i < def->nfiles; i++) {
 		char path[4096];
 		char *body = NULL;
 		size_t len = 0;
@@ -94,14 +195,17 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct stat st;
+	static struct manifest m;
 	FILE *out;
-	int ret = 0;
+	int ret;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: gen_snapshot FIXTURES_DIR OUTPUT.c\n");
+		fprintf(stderr, "usage: gen_snapshot SNAPSHOT_DIR OUTPUT.c\n");
 		return 2;
 	}
+	ret = manifest_read(argv[1], &m);
+	if (ret < 0)
+		return 1;
 	out = fopen(argv[2], "w");
 	if (!out) {
 		perror(argv[2]);
@@ -112,13 +216,8 @@ int main(int argc, char **argv)
 		"#include <stddef.h>\n#include \"source.h\"\n\n"
 		"const struct snapshot snapshot_table[] = {\n",
 		argv[1]);
-	if (stat(argv[1], &st) < 0) {
-		fprintf(stderr, "gen_snapshot: warning: %s missing, building without a snapshot\n",
-			argv[1]);
-	} else {
-		for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]) && ret == 0; i++)
-			ret = emit_one(out, argv[1], &defs[i]);
-	}
+	for (size_t i = 0; i < m.n && ret == 0; i++)
+		ret = emit_one(out, argv[1], &m.defs[i]);
 	fprintf(out, "\t{ NULL, NULL, 0 },\n};\n");
 	if (fclose(out) != 0 || ret < 0) {
 		remove(argv[2]);

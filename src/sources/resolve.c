@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "age.h"
 #include "cache.h"
 #include "diag.h"
 #include "listcache.h"
@@ -404,13 +405,8 @@ static void warn_fallback(const struct source *src, const struct source_result *
 {
 	char age[32];
 
-	if (r->age_s >= 2 * 86400)
-		snprintf(age, sizeof(age), "%ld days old", r->age_s / 86400);
-	else if (r->age_s >= 2 * 3600)
-		snprintf(age, sizeof(age), "%ld hours old", r->age_s / 3600);
-	else
-		snprintf(age, sizeof(age), "%ld s old", r->age_s);
-	diag_warn(d, "source '%s': using the %s (%s) because %s", src->name,
+	age_format(r->age_s, age, sizeof(age));
+	diag_warn(d, "source '%s': using the %s (%s old) because %s", src->name,
 		  r->status == SOURCE_SNAPSHOT ? "built-in snapshot" : "last good cached copy", age,
 		  without_source(r->error, src->name));
 }

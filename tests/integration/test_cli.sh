@@ -117,6 +117,23 @@ for p in cloudflare fastly cloudfront google gcore akamai azure-frontdoor bunny 
 done
 expect_rc 0 "providers --json" "$CDNALLOW" providers --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {p["name"] for p in d} >= {"cloudflare","fastly"}' "$work/out" || fail "providers --json"
-ok "providers lists every built-in provider (text and JSON)"
+# every provider with a snapshot in data/snapshot/MANIFEST shows its capture date and age in days
+# (bunny, imperva: no verbatim payload of theirs is in the tree, so no snapshot)
+python3 -c '
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+snap = {p["name"] for p in d if p["snapshot_captured"]}
+assert snap == {"cloudflare", "fastly", "cloudfront", "google", "gcore", "akamai",
+                "azure-frontdoor"}, snap
+for p in d:
+    if p["name"] not in snap:
+        assert p["snapshot_age_days"] == -1 and p["snapshot_age_s"] == -1, p
+        continue
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", p["snapshot_captured"] or ""), p
+    assert p["snapshot_age_days"] == p["snapshot_age_s"] // 86400 >= 0, p
+' "$work/out" || fail "providers --json: snapshot_captured/snapshot_age_days"
+"$CDNALLOW" providers >"$work/out" || fail "providers"
+has "snapshot captured 2025-07-25 ([0-9]* days old)" "$work/out" || fail "providers: snapshot date of cloudflare"
+ok "providers lists every built-in provider (text and JSON) with its snapshot date"
 
 echo "$pass passed, 0 failed"
