@@ -125,6 +125,13 @@ int nft_list_chains(struct nft_nl *nl, struct nft_chain_info **out, size_t *n, s
 /* Who owns a table/chain that is not the admin's own nftables ruleset; NULL when native. */
 const char *nft_chain_owner(const struct nft_chain_info *c);
 const char *nft_family_name(uint16_t family);
+/*
+ * Names read from the kernel may hold any byte; only what nft calls an
+ * identifier may go into a libnftables command (a newline would start one).
+ */
+bool nft_name_valid(const char *s);
+/* Copies a kernel name into a NFT_NAME_MAX buffer; "" when it does not fit. */
+void nft_copy_name(char *dst, const char *src);
 
 /* One kernel transaction of element changes, with a generation check. */
 struct nft_batch;

@@ -157,9 +157,23 @@ struct chain_list {
 	int err;
 };
 
-static void copy_name(char *dst, const char *src)
+bool nft_name_valid(const char *s)
 {
-	snprintf(dst, NFT_NAME_MAX, "%s", src ? src : "");
+	if (!s || !*s || strlen(s) >= NFT_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+/* A name too long for dst becomes "": a truncated copy would name another object. */
+void nft_copy_name(char *dst, const char *src)
+{
+	if (!src || strlen(src) >= NFT_NAME_MAX)
+		src = "";
+	snprintf(dst, NFT_NAME_MAX, "%s", src);
 }
 
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
@@ -190,8 +204,8 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
 	ci = &l->v[l->n++];
 	memset(ci, 0, sizeof(*ci));
 	ci->family = (uint16_t)nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
-	copy_name(ci->table, nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
-	copy_name(ci->name, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+	nft_copy_name(ci->table, nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE));
+	nft_copy_name(ci->name, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
 	ci->base = nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM);
 	if (ci->base) {
 		ci->hooknum = nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM);

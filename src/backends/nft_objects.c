@@ -182,6 +182,7 @@ int nft_objects_ensure_rules(struct nft_handle *h, struct diag *d)
 struct set_scan {
 	FILE *f;
 	int err;
+	bool unsafe; /* a set of ours in a table nft cannot name */
 };
 
 static int set_scan_cb(const struct nlmsghdr *nlh, void *data)
@@ -203,9 +204,14 @@ static int set_scan_cb(const struct nlmsghdr *nlh, void *data)
 	name = nftnl_set_get_str(s, NFTNL_SET_NAME);
 	for (size_t i = 0; table && name && i < sizeof(ours) / sizeof(ours[0]); i++)
 		if (!strcmp(name, ours[i]) &&
-		    !(family == NFPROTO_INET && !strcmp(table, NFT_OWN_TABLE)))
+		    !(family == NFPROTO_INET && !strcmp(table, NFT_OWN_TABLE))) {
+			if (!nft_name_valid(table)) {
+				ss->unsafe = true;
+				continue;
+			}
 			fprintf(ss->f, "delete set %s %s %s\n", nft_family_name(family), table,
 				name);
+		}
 	if (s)
 		nftnl_set_free(s);
 	return MNL_CB_OK;
@@ -225,6 +231,10 @@ static int scan_foreign(struct nft_handle *h, FILE *f, struct diag *d)
 
 		if (r->family == NFPROTO_INET && !strcmp(r->table, NFT_OWN_TABLE))
 			continue;
+		if (!nft_name_valid(r->table) || !nft_name_valid(r->chain)) {
+			ret = -EINVAL;
+			break;
+		}
 		fprintf(f, "delete rule %s %s %s handle %llu\n", nft_family_name(r->family),
 			r->table, r->chain, (unsigned long long)r->handle);
 	}
@@ -235,8 +245,14 @@ static int scan_foreign(struct nft_handle *h, FILE *f, struct diag *d)
 			ret = ss.err;
 		if (ret == -ENOENT)
 			ret = 0;
+		if (ret == 0 && ss.unsafe)
+			ret = -EINVAL;
 	}
-	if (ret < 0)
+	if (ret == -EINVAL)
+		diag_err(d, "a rule or set named like cdnallow's sits in a table or chain whose "
+			    "name is not an nft identifier; nothing was removed: delete it by hand "
+			    "(nft -j list ruleset shows it), then run flush again");
+	else if (ret < 0)
 		diag_err(d, "looking for cdnallow's rules and sets: %s", strerror(-ret));
 	return ret;
 }

@@ -359,8 +359,8 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	ref = &l->v[l->n++];
 	ref->family = (uint16_t)nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY);
-	snprintf(ref->table, sizeof(ref->table), "%s", nftnl_rule_get_str(r, NFTNL_RULE_TABLE));
-	snprintf(ref->chain, sizeof(ref->chain), "%s", nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
+	nft_copy_name(ref->table, nftnl_rule_get_str(r, NFTNL_RULE_TABLE));
+	nft_copy_name(ref->chain, nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
 	ref->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
 	ref->pos = l->total - 1;
 	if (r)

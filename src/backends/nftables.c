@@ -43,18 +43,6 @@ static void target_admin(struct nft_target *t, const char *table, const char *ch
 	t->ports = "cdnallow_ports";
 }
 
-/* Names go into libnftables commands: nothing but what nft itself calls an identifier. */
-static bool valid_name(const char *s)
-{
-	if (!*s || strlen(s) >= NFT_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
-			return false;
-	return true;
-}
-
 static int configured_target(struct nft_handle *h, struct nft_target *t, struct diag *d)
 {
 	char fam[16] = "", name[NFT_NAME_MAX] = "", extra[2] = "";
@@ -65,7 +53,7 @@ static int configured_target(struct nft_handle *h, struct nft_target *t, struct 
 		snprintf(name, sizeof(name), "%s", fam);
 		snprintf(fam, sizeof(fam), "inet");
 	}
-	if (n < 1 || n > 2 || !valid_name(name) || !valid_name(chain)) {
+	if (n < 1 || n > 2 || !nft_name_valid(name) || !nft_name_valid(chain)) {
 		diag_err(
 			d,
 			"[nftables] table '%s' / chain '%s': expected 'inet NAME' and a chain name",
@@ -96,7 +84,8 @@ static const char *backend_for(const char *owner)
 	return strcmp(owner, "ufw") && strcmp(owner, "firewalld") ? "iptables" : owner;
 }
 
-/* No [nftables] table: find the admin's own input chain with a drop policy (docs/architecture.md §4). */
+/* No [nftables] table: find the admin's own input chain with a drop policy (docs/architecture.md
+ * §4). */
 static int discover_target(struct nft_handle *h, struct nft_target *t, bool *found, struct diag *d)
 {
 	struct nft_chain_info *v = NULL, *hit = NULL, *foreign = NULL;
@@ -134,8 +123,8 @@ static int discover_target(struct nft_handle *h, struct nft_target *t, bool *fou
 		hit = &v[i];
 		nhit = 1;
 	}
-	if (nhit == 1 && hit->family == NFPROTO_INET && valid_name(hit->table) &&
-	    valid_name(hit->name)) {
+	if (nhit == 1 && hit->family == NFPROTO_INET && nft_name_valid(hit->table) &&
+	    nft_name_valid(hit->name)) {
 		target_admin(t, hit->table, hit->name);
 		*found = true;
 		diag_warn(d,

@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The trust boundary (issue 14), in fresh network namespaces: names the kernel
+# hands back never become nft commands (a table named with a newline and a
+# command holds a rule commented "cdnallow": flush refuses and inserts nothing).
+set -u
+. "$TESTS_DIR/integration/lib/netns.sh"
+netns_require python3
+. "$TESTS_DIR/integration/lib/nft.sh"
+netns_init trust
+T=$NETNS_TMP
+
+# --- finding 8: a kernel name carrying a command
+netns_new origin
+netns_exec origin nft -f - <<'EOF' || netns_fail "admin ruleset"
+table inet filter {
+	chain input { type filter hook input priority 0; policy drop; iif lo accept; }
+}
+EOF
+# The pasted command's first line must succeed for the injection to run: give it a rule to delete.
+netns_exec origin nft add table inet x || netns_fail "table x"
+netns_exec origin nft add chain inet x c || netns_fail "chain x c"
+netns_exec origin nft add rule inet x c counter || netns_fail "rule in x c"
+h=$(netns_exec origin nft -a list chain inet x c | sed -n 's/.*counter.*# handle \([0-9]*\).*/\1/p')
+[ -n "$h" ] || netns_fail "handle of the rule in table x"
+evil="x c handle $h\\ninsert rule inet filter input accept\\n#"
+netns_exec origin nft -j -f - <<EOF || netns_fail "evil table"
+{"nftables":[{"add":{"table":{"family":"inet","name":"$evil"}}},
+{"add":{"chain":{"family":"inet","table":"$evil","name":"c"}}},
+{"add":{"rule":{"family":"inet","table":"$evil","chain":"c","comment":"cdnallow","expr":[{"counter":null}]}}}]}
+EOF
+nft_conf "$T/lock.conf" lockdown
+nft_list "$T/l1" 0 10
+nft_sync origin "$T/lock.conf" "$T/l1" || netns_fail "sync"
+netns_exec origin nft list table inet filter >"$T/filter.before"
+rc=0
+nft_cmd origin flush "$T/lock.conf" "$T/l1" 2>"$T/err" || rc=$?
+diff -u "$T/filter.before" <(netns_exec origin nft list table inet filter) ||
+	netns_fail "flush changed the admin's chain"
+[ "$rc" = 1 ] || netns_fail "flush accepted an unsafe name (exit $rc)"
+has 'not an nft identifier' "$T/err" || netns_fail "flush error: $(cat "$T/err")"
+netns_exec origin nft list table inet cdnallow >/dev/null || netns_fail "flush removed part of it"
+ok "flush refuses a kernel name holding a command and changes nothing"
+netns_exec origin nft -j -f - <<EOF || netns_fail "remove evil table"
+{"nftables":[{"delete":{"table":{"family":"inet","name":"$evil"}}}]}
+EOF
+nft_cmd origin flush "$T/lock.conf" "$T/l1" || netns_fail "flush once the name is gone"
+! netns_exec origin nft list table inet cdnallow >/dev/null 2>&1 || netns_fail "table left"
+ok "flush works again once the odd table is gone"
+
+echo "PASS: $pass checks"
