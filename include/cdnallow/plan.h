@@ -26,6 +26,8 @@ struct plan {
 
 /* Fills p (which must be zeroed) from two aggregated sets. */
 int plan_build(struct plan *p, const struct prefix_set *want, const struct prefix_set *installed);
+/* The one place that derives create/repair from what a backend found (present, complete). */
+void plan_set_flags(struct plan *p, bool present, bool complete);
 void plan_release(struct plan *p);
 /* True when applying p would change nothing. */
 bool plan_is_noop(const struct plan *p);

@@ -151,7 +151,7 @@ int cmd_doctor(int argc, char **argv)
 	bool incomplete = false;
 	int ret;
 
-	ret = engine_start(&e, &o, argc, argv);
+	ret = cli_start(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	diag_init(&d);

@@ -16,7 +16,7 @@ int cmd_fetch(int argc, char **argv)
 	struct engine e;
 	int ret;
 
-	ret = engine_start(&e, &o, argc, argv);
+	ret = cli_start(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	ret = EXIT_ERROR;

@@ -85,7 +85,7 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->config_path = CONFIG_DEFAULT_PATH;
+	o->eng.config_path = CONFIG_DEFAULT_PATH;
 	optind = 1;
 	opterr = 0;
 	for (;;) {
@@ -94,43 +94,43 @@ int cli_parse(int argc, char **argv, struct cli_opts *o)
 			break;
 		switch (c) {
 		case 'c':
-			o->config_path = optarg;
-			o->config_explicit = true;
+			o->eng.config_path = optarg;
+			o->eng.config_explicit = true;
 			break;
 		case 'p':
-			o->providers = optarg;
+			o->eng.providers = optarg;
 			break;
 		case 's':
-			if (o->nsources == CLI_MAX_SOURCES) {
+			if (o->eng.nsources == ENGINE_MAX_SOURCES) {
 				msg(MSG_ERROR, "too many --source options (at most %d)",
-				    CLI_MAX_SOURCES);
+				    ENGINE_MAX_SOURCES);
 				return EXIT_ERROR;
 			}
-			o->sources[o->nsources++] = optarg;
+			o->eng.sources[o->eng.nsources++] = optarg;
 			break;
 		case 'b':
-			o->backend = optarg;
+			o->eng.backend = optarg;
 			break;
 		case OPT_PORTS:
-			o->ports = optarg;
+			o->eng.ports = optarg;
 			break;
 		case OPT_MODE:
-			o->mode = optarg;
+			o->eng.mode = optarg;
 			break;
 		case 'n':
 			o->dry_run = true;
 			break;
 		case OPT_OFFLINE:
-			o->offline = true;
+			o->eng.offline = true;
 			break;
 		case OPT_STATE_DIR:
-			o->state_dir = optarg;
+			o->eng.state_dir = optarg;
 			break;
 		case OPT_JSON:
 			o->json = true;
 			break;
 		case OPT_FORCE:
-			o->force = true;
+			o->eng.force = true;
 			break;
 		case OPT_METRICS:
 			o->metrics_file = optarg;

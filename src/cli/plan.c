@@ -12,7 +12,7 @@ int cmd_plan(int argc, char **argv)
 	bool drift = false;
 	int ret;
 
-	ret = engine_start(&e, &o, argc, argv);
+	ret = cli_start(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	ret = EXIT_ERROR;
@@ -21,7 +21,7 @@ int cmd_plan(int argc, char **argv)
 	if (o.json)
 		render_plan_json(&e, drift);
 	else if (o.verbosity >= 0)
-		render_plan_text(&e, false);
+		render_plan_text(&e, false, o.verbosity > 0);
 	ret = drift ? EXIT_DRIFT : EXIT_OK;
 out:
 	engine_release(&e);

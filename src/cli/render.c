@@ -110,10 +110,9 @@ static void list_family(const struct prefix_set *s, int family, char sign, bool 
 	}
 }
 
-void render_plan_text(const struct engine *e, bool applied)
+void render_plan_text(const struct engine *e, bool applied, bool all)
 {
 	const struct plan *p = &e->plan;
-	bool all = e->opts->verbosity > 0;
 	static const int fams[2] = { AF_INET, AF_INET6 };
 
 	printf("backend %s (%s), mode %s\n", e->be->name, e->st.where,

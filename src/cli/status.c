@@ -120,7 +120,7 @@ int cmd_status(int argc, char **argv)
 	struct diag d;
 	int ret;
 
-	ret = engine_start(&e, &o, argc, argv);
+	ret = cli_start(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	diag_init(&d);

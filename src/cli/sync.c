@@ -41,7 +41,7 @@ int cmd_sync(int argc, char **argv)
 		return cmd_plan(argc, argv);
 	ret = EXIT_ERROR;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	res = engine_init(&e, &o);
+	res = engine_init(&e, &o.eng, &cli_hooks);
 	if (res == 0)
 		res = engine_sync(&e, true, &changed);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -55,7 +55,7 @@ int cmd_sync(int argc, char **argv)
 	if (o.json)
 		render_plan_json(&e, changed);
 	else if (o.verbosity >= 0)
-		render_plan_text(&e, true);
+		render_plan_text(&e, true, o.verbosity > 0);
 	/* one line per run for the journal (docs/architecture.md §4a: monitoring reads it) */
 	msg(MSG_INFO, "sync %s: %s holds %zu IPv4 + %zu IPv6 prefixes (+%zu -%zu)",
 	    changed ? "applied" : "unchanged", e.be->name, prefix_set_count(e.want, AF_INET),

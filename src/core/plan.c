@@ -22,6 +22,12 @@ int plan_build(struct plan *p, const struct prefix_set *want, const struct prefi
 	return prefix_set_diff(want, installed, p->add, p->del, p->unchanged);
 }
 
+void plan_set_flags(struct plan *p, bool present, bool complete)
+{
+	p->create = !present;
+	p->repair = present && !complete;
+}
+
 void plan_release(struct plan *p)
 {
 	prefix_set_free(p->add);

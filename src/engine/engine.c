@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The pipeline of docs/architecture.md §1 shared by sync, plan, status, fetch and flush:
- * config + CLI → sources → guard → desired set → plan → backend → state. It
- * decides nothing about output or exit codes (the cmd_* files do) and never
- * applies anything when a source has no usable list.
+ * The pipeline of docs/architecture.md §1 (include/cdnallow/engine.h), and the
+ * order of a lockdown sync across two firewalls (the steps are in lockdown.c).
+ * Never prints: every message goes through a struct diag to engine_report().
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "cache.h"
-#include "cli.h"
 #include "diag.h"
-#include "msg.h"
+#include "engine.h"
+#include "lockdown.h"
 #include "prefix_set.h"
 #include "source.h"
 
@@ -36,15 +36,32 @@ void engine_report(struct engine *e, struct diag *d, const char *what)
 {
 	for (size_t i = 0; i < d->nwarnings; i++)
 		keep_warning(e, d->warnings[i]);
-	msg_diag(d, what);
+	if (e->hooks && e->hooks->report)
+		e->hooks->report(d, what);
 	diag_release(d);
 	diag_init(d);
+}
+
+static void debug(const struct engine *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void debug(const struct engine *e, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	if (!e->hooks || !e->hooks->debug)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	e->hooks->debug(text);
 }
 
 /* Command-line options win over the file; the setters check values as the file's keys are. */
 static int apply_overrides(struct engine *e, struct diag *d)
 {
-	struct cli_opts *o = e->opts;
+	struct engine_opts *o = e->opts;
 	struct config *c = &e->cfg;
 	int ret = 0;
 
@@ -137,7 +154,7 @@ static int add_generic_source(struct engine *e, const char *name, const char *wh
 
 static int build_sources(struct engine *e, struct diag *d)
 {
-	struct cli_opts *o = e->opts;
+	struct engine_opts *o = e->opts;
 	bool only_cli = o->nsources && !o->providers;
 	size_t max = o->nsources + (only_cli ? 0 : e->cfg.nproviders + e->cfg.nsources);
 	int ret = 0;
@@ -172,13 +189,14 @@ static int build_sources(struct engine *e, struct diag *d)
 	return 0;
 }
 
-int engine_init(struct engine *e, struct cli_opts *o)
+int engine_init(struct engine *e, struct engine_opts *o, const struct engine_hooks *hooks)
 {
 	struct diag d;
 	int ret;
 
 	memset(e, 0, sizeof(*e));
 	e->opts = o;
+	e->hooks = hooks;
 	e->lock_fd = -1;
 	diag_init(&d);
 	ret = config_init(&e->cfg);
@@ -186,7 +204,7 @@ int engine_init(struct engine *e, struct cli_opts *o)
 		goto out;
 	ret = config_load(&e->cfg, o->config_path, &d);
 	if (ret == -ENOENT && !o->config_explicit) {
-		msg(MSG_DEBUG, "no %s, using built-in defaults", o->config_path);
+		debug(e, "no %s, using built-in defaults", o->config_path);
 		ret = 0;
 	} else if (ret == -ENOENT) {
 		diag_err(&d, "config file '%s' does not exist", o->config_path);
@@ -209,21 +227,6 @@ out:
 		diag_err(&d, "%s", strerror(-ret));
 	engine_report(e, &d, NULL);
 	return ret;
-}
-
-int engine_start(struct engine *e, struct cli_opts *o, int argc, char **argv)
-{
-	int ret = cli_parse(argc, argv, o);
-
-	memset(e, 0, sizeof(*e));
-	e->lock_fd = -1;
-	if (ret != CLI_CONTINUE)
-		return ret;
-	if (engine_init(e, o) < 0) {
-		engine_release(e);
-		return EXIT_ERROR;
-	}
-	return CLI_CONTINUE;
 }
 
 void engine_release(struct engine *e)
@@ -368,7 +371,7 @@ int engine_open_backend(struct engine *e, bool reuse_last)
 			diag_err(&d, "no usable firewall backend found");
 			goto out;
 		}
-		msg(MSG_DEBUG, "backend auto: %s", e->be->name);
+		debug(e, "backend auto: %s", e->be->name);
 	} else {
 		e->be = backend_find(name);
 		if (!e->be) {
@@ -402,7 +405,7 @@ out:
  * rule has nothing to compare with: compare the union with what the firewall
  * holds instead (docs/architecture.md §5, "against the installed set").
  */
-static int check_shrink_installed(struct engine *e)
+static int check_shrink_installed(struct engine *e, struct diag *d)
 {
 	static const int fams[2] = { AF_INET, AF_INET6 };
 	unsigned max = e->cfg.max_shrink;
@@ -415,18 +418,20 @@ static int check_shrink_installed(struct engine *e)
 		if (had == 0 || now * 100 >= had * (100 - max))
 			continue;
 		if (e->opts->force) {
-			msg(MSG_WARN,
-			    "--force: applying %zu IPv%d prefixes where the firewall holds %zu "
-			    "(-%zu%%, max_shrink is %u%%)",
-			    now, f ? 6 : 4, had, (had - now) * 100 / had, max);
+			diag_warn(
+				d,
+				"--force: applying %zu IPv%d prefixes where the firewall holds %zu "
+				"(-%zu%%, max_shrink is %u%%)",
+				now, f ? 6 : 4, had, (had - now) * 100 / had, max);
 			continue;
 		}
-		msg(MSG_ERROR,
-		    "the sources yield %zu IPv%d prefixes where the firewall holds %zu (-%zu%%, "
-		    "max_shrink is %u%%) and there is no sync history to tell a real shrink from a "
-		    "broken list; the firewall was not changed — check the sources, then use "
-		    "--force",
-		    now, f ? 6 : 4, had, (had - now) * 100 / had, max);
+		diag_err(d,
+			 "the sources yield %zu IPv%d prefixes where the firewall holds %zu "
+			 "(-%zu%%, "
+			 "max_shrink is %u%%) and there is no sync history to tell a real shrink "
+			 "from a broken list; the firewall was not changed — check the sources, "
+			 "then use --force",
+			 now, f ? 6 : 4, had, (had - now) * 100 / had, max);
 		return -EPERM;
 	}
 	return 0;
@@ -434,18 +439,19 @@ static int check_shrink_installed(struct engine *e)
 
 int engine_plan(struct engine *e)
 {
-	int ret = plan_build(&e->plan, e->want, e->st.set);
+	struct diag d;
+	int ret;
 
-	if (ret < 0) {
-		msg(MSG_ERROR, "building the plan: %s", strerror(-ret));
-		return ret;
-	}
-	ret = check_shrink_installed(e);
+	diag_init(&d);
+	ret = plan_build(&e->plan, e->want, e->st.set);
 	if (ret < 0)
-		return ret;
-	e->plan.create = !e->st.present;
-	e->plan.repair = e->st.present && !e->st.complete;
-	return 0;
+		diag_err(&d, "building the plan: %s", strerror(-ret));
+	if (ret == 0)
+		ret = check_shrink_installed(e, &d);
+	if (ret == 0)
+		plan_set_flags(&e->plan, e->st.present, e->st.complete);
+	engine_report(e, &d, NULL);
+	return ret;
 }
 
 /* A no-op leaves applied.txt alone when it already holds this set: no write, no fsync. */
@@ -532,15 +538,97 @@ int engine_sync(struct engine *e, bool apply, bool *changed)
 		*changed = ret == 0 && !plan_is_noop(&e->plan);
 		goto out;
 	}
-	if (!plan_is_noop(&e->plan) && msg_is_tty() && e->plan.add->n + e->plan.del->n > 10000)
-		msg_progress("applying %zu changes to %s…", e->plan.add->n + e->plan.del->n,
-			     e->be->name);
+	if (!plan_is_noop(&e->plan) && e->hooks && e->hooks->progress)
+		e->hooks->progress(e->plan.add->n + e->plan.del->n, e->be->name);
 	ret = engine_apply(e);
-	msg_progress(NULL);
+	if (e->hooks && e->hooks->progress)
+		e->hooks->progress(0, NULL);
 	*changed = ret == 0 && !plan_is_noop(&e->plan);
 out:
 	/* a sync whose record is lost is a failed sync: monitoring must notice */
 	if (apply && engine_save_state(e, ret) < 0 && ret == 0)
 		ret = -EIO;
+	return ret;
+}
+
+/*
+ * Lockdown with a backend other than nftables: the drop lives in cdnallow's own
+ * nftables table (docs/architecture.md §4), so one sync changes two firewalls that share
+ * no transaction. The order keeps every intermediate state safe: the lockdown
+ * sets first grow to old ∪ new, then the backend applies, then the lockdown sets
+ * shrink to new. A kill or a failure at any point leaves the lockdown sets a
+ * superset of what the backend accepts (no CDN node dropped) and a subset of
+ * old ∪ new (nobody else let in); a failed backend apply shrinks them back to old.
+ */
+static const struct backend_ops *lockdown_backend(const struct engine *e)
+{
+	return e->lockdown_be ? e->lockdown_be : backend_find("nftables");
+}
+
+static bool has_companion(const struct engine *e)
+{
+	return e->cfg.mode == MODE_LOCKDOWN && strcmp(e->be->name, "nftables");
+}
+
+int engine_apply(struct engine *e)
+{
+	const struct backend_ops *nft = lockdown_backend(e);
+	bool companion = has_companion(e);
+	struct lockdown l = { 0 };
+	struct diag d;
+	int ret = 0;
+
+	diag_init(&d);
+	if (companion && !nft) {
+		diag_warn(&d, "lockdown: nftables backend unavailable; %s handles it alone",
+			  e->be->name);
+		companion = false;
+	}
+	if (companion) {
+		ret = lockdown_open(&l, nft, &e->bcfg, &d);
+		if (ret == 0)
+			ret = lockdown_grow(&l, e->want, &d);
+		if (ret < 0) {
+			diag_prefix(&d, "nftables lockdown table (nothing applied): ");
+			goto out;
+		}
+	}
+	if (!plan_is_noop(&e->plan)) {
+		ret = e->be->apply(e->bh, &e->plan, &d);
+		if (ret < 0) {
+			diag_prefix(&d, "%s: applying the plan (the previous state is kept): ",
+				    e->be->name);
+			/* The backend kept the old list: so does the lockdown table. */
+			if (companion)
+				lockdown_restore(&l, &d);
+			goto out;
+		}
+	}
+	if (companion) {
+		ret = lockdown_shrink(&l, e->want, &d);
+		if (ret < 0)
+			diag_prefix(&d, "nftables lockdown table: ");
+	}
+out:
+	lockdown_close(&l);
+	engine_report(e, &d, NULL);
+	return ret;
+}
+
+int engine_flush(struct engine *e, struct diag *d)
+{
+	const struct backend_ops *nft = lockdown_backend(e);
+	int ret = e->be->flush(e->bh, d);
+
+	if (ret < 0) {
+		diag_prefix(d, "%s: flush: ", e->be->name);
+		return ret;
+	}
+	/* nftables' own flush removed the lockdown table too; without nftables there is none */
+	if (!strcmp(e->be->name, "nftables") || !nft)
+		return 0;
+	ret = lockdown_flush(nft, &e->bcfg, d);
+	if (ret < 0)
+		diag_prefix(d, "nftables lockdown table: flush: ");
 	return ret;
 }

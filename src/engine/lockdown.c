@@ -11,31 +11,21 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cli.h"
 #include "diag.h"
+#include "lockdown.h"
 #include "plan.h"
 #include "prefix_set.h"
 
-struct lockdown {
-	const struct backend_ops *nft;
-	void *h;
-	struct prefix_set *have; /* what the lockdown sets hold now */
-	bool present, complete;
-};
-
-int engine_open_lockdown(const struct engine *e, const struct backend_ops **nft, void **h,
-			 struct diag *d)
+static int open_table(const struct backend_ops *nft, const struct backend_cfg *cfg, void **h,
+		      struct diag *d)
 {
-	struct backend_cfg cfg = e->bcfg;
+	struct backend_cfg own = *cfg;
 
 	*h = NULL;
-	*nft = backend_find("nftables");
-	if (!*nft)
-		return -ENOENT;
-	cfg.lockdown_only = true;
-	cfg.nft_table = NULL;
-	cfg.nft_chain = NULL;
-	return (*nft)->open(&cfg, h, d);
+	own.lockdown_only = true;
+	own.nft_table = NULL;
+	own.nft_chain = NULL;
+	return nft->open(&own, h, d);
 }
 
 /*
@@ -54,23 +44,26 @@ static int lockdown_read(struct lockdown *l, struct diag *d)
 	return ret;
 }
 
-static int lockdown_open(const struct engine *e, struct lockdown *l, struct diag *d)
+int lockdown_open(struct lockdown *l, const struct backend_ops *nft, const struct backend_cfg *cfg,
+		  struct diag *d)
 {
 	int ret;
 
 	memset(l, 0, sizeof(*l));
-	ret = engine_open_lockdown(e, &l->nft, &l->h, d);
+	l->nft = nft;
+	ret = open_table(nft, cfg, &l->h, d);
 	if (ret < 0)
 		return ret;
 	l->have = prefix_set_new();
 	return l->have ? lockdown_read(l, d) : -ENOMEM;
 }
 
-static void lockdown_close(struct lockdown *l)
+void lockdown_close(struct lockdown *l)
 {
 	if (l->h)
 		l->nft->close(l->h);
 	prefix_set_free(l->have);
+	prefix_set_free(l->old);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -81,8 +74,7 @@ static int lockdown_step(struct lockdown *l, const struct prefix_set *want, stru
 	int ret;
 
 	ret = plan_build(&p, want, l->have);
-	p.create = !l->present;
-	p.repair = l->present && !l->complete;
+	plan_set_flags(&p, l->present, l->complete);
 	if (ret == 0 && !plan_is_noop(&p))
 		ret = l->nft->apply(l->h, &p, d);
 	if (ret == 0)
@@ -93,16 +85,16 @@ static int lockdown_step(struct lockdown *l, const struct prefix_set *want, stru
 	return ret;
 }
 
-static int lockdown_grow(struct lockdown *l, const struct prefix_set *want, struct prefix_set **old,
-			 struct diag *d)
+int lockdown_grow(struct lockdown *l, const struct prefix_set *want, struct diag *d)
 {
 	struct prefix_set *both = prefix_set_new();
 	int ret = -ENOMEM;
 
-	*old = prefix_set_new();
-	if (!both || !*old)
+	prefix_set_free(l->old);
+	l->old = prefix_set_new();
+	if (!both || !l->old)
 		goto out;
-	ret = prefix_set_copy(*old, l->have);
+	ret = prefix_set_copy(l->old, l->have);
 	if (ret == 0)
 		ret = prefix_set_copy(both, l->have);
 	if (ret == 0)
@@ -116,51 +108,32 @@ out:
 	return ret;
 }
 
-int engine_apply(struct engine *e)
+/* The backend's apply may have committed to nftables too: read the sets again before a step. */
+int lockdown_shrink(struct lockdown *l, const struct prefix_set *want, struct diag *d)
 {
-	bool companion = e->cfg.mode == MODE_LOCKDOWN && strcmp(e->be->name, "nftables");
-	struct prefix_set *old = NULL;
-	struct lockdown l = { 0 };
-	struct diag d;
-	int ret = 0;
+	int ret = lockdown_read(l, d);
 
-	diag_init(&d);
-	if (companion) {
-		ret = lockdown_open(e, &l, &d);
-		if (ret == -ENOENT && !l.nft) {
-			diag_warn(&d, "lockdown: nftables backend unavailable; %s handles it alone",
-				  e->be->name);
-			companion = false;
-			ret = 0;
-		}
-		if (ret == 0)
-			ret = lockdown_grow(&l, e->want, &old, &d);
-		if (ret < 0) {
-			diag_prefix(&d, "nftables lockdown table (nothing applied): ");
-			goto out;
-		}
-	}
-	if (!plan_is_noop(&e->plan)) {
-		ret = e->be->apply(e->bh, &e->plan, &d);
-		if (ret < 0) {
-			diag_prefix(&d, "%s: applying the plan (the previous state is kept): ",
-				    e->be->name);
-			/* The backend kept the old list: so does the lockdown table. */
-			if (companion && lockdown_read(&l, &d) == 0)
-				lockdown_step(&l, old, &d);
-			goto out;
-		}
-	}
-	if (companion) {
-		ret = lockdown_read(&l, &d);
-		if (ret == 0)
-			ret = lockdown_step(&l, e->want, &d);
-		if (ret < 0)
-			diag_prefix(&d, "nftables lockdown table: ");
-	}
-out:
-	prefix_set_free(old);
-	lockdown_close(&l);
-	engine_report(e, &d, NULL);
+	return ret < 0 ? ret : lockdown_step(l, want, d);
+}
+
+int lockdown_restore(struct lockdown *l, struct diag *d)
+{
+	int ret;
+
+	if (!l->old)
+		return -EINVAL;
+	ret = lockdown_read(l, d);
+	return ret < 0 ? ret : lockdown_step(l, l->old, d);
+}
+
+int lockdown_flush(const struct backend_ops *nft, const struct backend_cfg *cfg, struct diag *d)
+{
+	void *h = NULL;
+	int ret = open_table(nft, cfg, &h, d);
+
+	if (ret < 0)
+		return ret;
+	ret = nft->flush(h, d);
+	nft->close(h);
 	return ret;
 }

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pipeline of docs/architecture.md §1 shared by sync, plan, status, fetch,
+ * flush and doctor: config + options → sources → guard → desired set → plan →
+ * backend → state. Library code: it decides nothing about output or exit
+ * codes and never prints; what it has to say goes through struct diag to the
+ * caller's hooks. It never applies anything when a source has no usable list.
+ */
+#ifndef CDNALLOW_ENGINE_H
+#define CDNALLOW_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "backend.h"
+#include "config.h"
+#include "plan.h"
+#include "resolve.h"
+#include "state.h"
+
+#define ENGINE_MAX_SOURCES 32
+
+/* What the command line may override; NULL/false: the configuration decides. */
+struct engine_opts {
+	const char *config_path;
+	bool config_explicit; /* a missing file is an error, not "use the defaults" */
+	const char *providers;
+	const char *sources[ENGINE_MAX_SOURCES];
+	size_t nsources;
+	const char *backend;
+	const char *ports;
+	const char *mode;
+	const char *state_dir;
+	bool offline, force;
+};
+
+/* How the engine's words reach the user; every hook may be NULL (silence). */
+struct engine_hooks {
+	/* Warnings and error of one step; what names the step or is NULL. */
+	void (*report)(const struct diag *d, const char *what);
+	/* Details only a verbose run shows. */
+	void (*debug)(const char *text);
+	/* nchanges about to be applied to backend; (0, NULL) when the apply is over. */
+	void (*progress)(size_t nchanges, const char *backend);
+};
+
+struct engine {
+	struct engine_opts *opts;
+	const struct engine_hooks *hooks;
+	struct config cfg;
+	struct source *srcs;
+	size_t nsrcs;
+	struct source_result *results;
+	struct prefix_set *want;      /* union of usable sources, aggregated */
+	const struct backend_ops *be; /* chosen backend */
+	void *bh;
+	struct backend_cfg bcfg;
+	struct backend_state st;
+	struct plan plan;
+	struct state prev; /* state.json before this run */
+	bool have_prev;
+	int lock_fd;
+	char tag[128];	 /* source names, for per-rule comments */
+	char **warnings; /* collected for --json */
+	size_t nwarnings;
+	/* The backend holding the lockdown table when another one allows; NULL:
+	 * nftables from the registry. The unit tests put a fake here. */
+	const struct backend_ops *lockdown_be;
+};
+
+/* Loads config, applies the overrides in o, builds the source list. e is always safe to release. */
+int engine_init(struct engine *e, struct engine_opts *o, const struct engine_hooks *hooks);
+void engine_release(struct engine *e);
+/* Takes the state-dir lock (creating the dir). */
+int engine_lock(struct engine *e);
+/* Fetch + guard + fallback; fills e->results and e->want. Fails when a source has nothing usable.
+ */
+int engine_resolve(struct engine *e);
+/*
+ * Picks and opens the backend, reads what is installed. reuse_last: with
+ * backend auto, go where the last run installed (status, flush).
+ */
+int engine_open_backend(struct engine *e, bool reuse_last);
+/* Reports (as warnings) what defeats the allowlist in the chosen backend. */
+void engine_audit(struct engine *e);
+/* Builds e->plan from e->want and what the backend holds. */
+int engine_plan(struct engine *e);
+/* Applies e->plan (and the lockdown table when another backend allows). */
+int engine_apply(struct engine *e);
+/*
+ * lock → resolve → backend → plan, then (apply) engine_apply and the state.
+ * *changed: the kernel changed (apply) or there is drift (!apply).
+ */
+int engine_sync(struct engine *e, bool apply, bool *changed);
+/* Removes cdnallow's objects from the open backend and the lockdown table; error in d. */
+int engine_flush(struct engine *e, struct diag *d);
+/* Records the run in state.json (and applied.txt on success). */
+int engine_save_state(struct engine *e, int result);
+/* Hands d (warnings + error) to the report hook, keeps the warnings for --json, empties d. */
+void engine_report(struct engine *e, struct diag *d, const char *what);
+
+#endif
