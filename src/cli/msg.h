@@ -1,19 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The only place that writes human-readable text: stderr always, and syslog
- * (hence the journal) when stderr is not a terminal, so a timer or cron run
- * leaves a trace. stdout carries only results and never goes through here.
+ * The only place that writes human-readable text. Where it goes depends on
+ * what stderr is (msg_sink_decide): a terminal gets plain lines; the journal
+ * (systemd's JOURNAL_STREAM names stderr) gets each line once with a <N>
+ * priority prefix; anything else (cron, a pipe) gets stderr plus syslog, so a
+ * cron run leaves a trace. stdout carries only results and never goes through
+ * here.
  */
 #ifndef CDNALLOW_CLI_MSG_H
 #define CDNALLOW_CLI_MSG_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct diag;
 
 enum msg_level { MSG_ERROR = 0, MSG_WARN = 1, MSG_INFO = 2, MSG_DEBUG = 3 };
 
-/* verbosity: -1 quiet (errors only), 0 default (warnings + info), 1 verbose (debug). */
+enum msg_sink {
+	MSG_SINK_TTY,	  /* stderr only, filtered by verbosity */
+	MSG_SINK_JOURNAL, /* stderr is the journal: once, "<prio>" prefixed */
+	MSG_SINK_PIPE,	  /* stderr filtered by verbosity, plus syslog */
+};
+
+/* Where text goes: journal_stream is $JOURNAL_STREAM ("DEV:INO", may be NULL),
+ * dev/ino those of stderr (fstat), is_tty whether stderr is a terminal. */
+enum msg_sink msg_sink_decide(bool is_tty, const char *journal_stream, dev_t dev, ino_t ino);
+/* Whether a message of lvl goes to stderr / syslog. -q (verbosity -1) keeps
+ * warnings and the info summary in the log (journal or syslog): only the
+ * console is quieted. Debug needs -v everywhere. */
+bool msg_to_stderr(enum msg_sink sink, int verbosity, enum msg_level lvl);
+bool msg_to_syslog(enum msg_sink sink, int verbosity, enum msg_level lvl);
+
+/* verbosity: -1 quiet (errors only on a console), 0 default (warnings + info), 1 verbose (debug).
+ */
 void msg_init(int verbosity);
 void msg_close(void);
 void msg(enum msg_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
