@@ -355,31 +355,42 @@ static void fill_backend_cfg(struct engine *e)
 	b->source_tag = e->tag;
 }
 
-int engine_open_backend(struct engine *e, bool reuse_last)
+/* By name, or the one the host uses (auto). A backend already in e->be (the unit tests' fake)
+ * stays. */
+static int choose_backend(struct engine *e, bool reuse_last, struct diag *d)
 {
 	const char *name = e->cfg.backend;
-	struct diag d;
-	int ret = 0;
 
-	diag_init(&d);
+	if (e->be)
+		return 0;
 	if (reuse_last && !strcmp(name, "auto") && e->have_prev && e->prev.backend)
 		name = e->prev.backend;
 	if (!strcmp(name, "auto")) {
-		e->be = backend_auto(&d);
+		e->be = backend_auto(d);
 		if (!e->be) {
-			ret = -ENOENT;
-			diag_err(&d, "no usable firewall backend found");
-			goto out;
+			diag_err(d, "no usable firewall backend found");
+			return -ENOENT;
 		}
 		debug(e, "backend auto: %s", e->be->name);
-	} else {
-		e->be = backend_find(name);
-		if (!e->be) {
-			ret = -ENOENT;
-			diag_err(&d, "backend '%s' is not available in this build", name);
-			goto out;
-		}
+		return 0;
 	}
+	e->be = backend_find(name);
+	if (!e->be) {
+		diag_err(d, "backend '%s' is not available in this build", name);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int engine_open_backend(struct engine *e, bool reuse_last)
+{
+	struct diag d;
+	int ret;
+
+	diag_init(&d);
+	ret = choose_backend(e, reuse_last, &d);
+	if (ret < 0)
+		goto out;
 	fill_backend_cfg(e);
 	ret = e->be->open(&e->bcfg, &e->bh, &d);
 	if (ret < 0) {
