@@ -32,6 +32,7 @@ struct backend_cfg {
 	const char *source_tag;	      /* comment suffix for per-rule backends ("cdnallow:<tag>") */
 	bool lockdown_only; /* nftables: manage only the own lockdown table (another backend allows)
 			     */
+	bool removing;	    /* flush: open even when the configured target no longer exists */
 };
 
 /* What a backend found installed. */

@@ -60,6 +60,7 @@ struct engine {
 	struct state prev; /* state.json before this run */
 	bool have_prev;
 	int lock_fd;
+	bool removing;	 /* flush: the backend opens even when its configured target is gone */
 	char tag[128];	 /* source names, for per-rule comments */
 	char **warnings; /* collected for --json */
 	size_t nwarnings;

@@ -133,6 +133,15 @@ bool nft_name_valid(const char *s);
 /* Copies a kernel name into a NFT_NAME_MAX buffer; "" when it does not fit. */
 void nft_copy_name(char *dst, const char *src);
 
+/* Where allow mode's accept goes (nft_discover.c); both read-only. */
+void nft_target_admin(struct nft_target *t, const char *table, const char *chain);
+/* [nftables] table/chain: well-formed, inet, and (unless flushing) existing. */
+int nft_configured_target(struct nft_handle *h, struct nft_target *t, struct diag *d);
+/* The one native input chain that drops the web ports (policy, final rule, jump). */
+int nft_discover_target(struct nft_handle *h, struct nft_target *t, bool *found, struct diag *d);
+/* A base input chain of family inet/ip/ip6 whose policy is drop. */
+bool nft_is_input_drop(const struct nft_chain_info *c);
+
 /* One kernel transaction of element changes, with a generation check. */
 struct nft_batch;
 struct nft_batch *nft_batch_new(size_t nelems, uint32_t genid);

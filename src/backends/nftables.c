@@ -32,137 +32,6 @@ static void target_own(struct nft_target *t, bool lockdown)
 	t->lockdown = lockdown;
 }
 
-static void target_admin(struct nft_target *t, const char *table, const char *chain)
-{
-	memset(t, 0, sizeof(*t));
-	t->family = NFPROTO_INET;
-	snprintf(t->table, sizeof(t->table), "%s", table);
-	snprintf(t->chain, sizeof(t->chain), "%s", chain);
-	t->set4 = "cdnallow4";
-	t->set6 = "cdnallow6";
-	t->ports = "cdnallow_ports";
-}
-
-static int configured_target(struct nft_handle *h, struct nft_target *t, struct diag *d)
-{
-	char fam[16] = "", name[NFT_NAME_MAX] = "", extra[2] = "";
-	const char *chain = h->cfg.nft_chain ? h->cfg.nft_chain : "input";
-	int n = sscanf(h->cfg.nft_table, "%15s %63s %1s", fam, name, extra);
-
-	if (n == 1) {
-		snprintf(name, sizeof(name), "%s", fam);
-		snprintf(fam, sizeof(fam), "inet");
-	}
-	if (n < 1 || n > 2 || !nft_name_valid(name) || !nft_name_valid(chain)) {
-		diag_err(
-			d,
-			"[nftables] table '%s' / chain '%s': expected 'inet NAME' and a chain name",
-			h->cfg.nft_table, chain);
-		return -EINVAL;
-	}
-	if (strcmp(fam, "inet")) {
-		diag_err(d,
-			 "[nftables] table '%s': only an inet table can hold both the IPv4 and "
-			 "IPv6 rules; use an inet table",
-			 h->cfg.nft_table);
-		return -ENOTSUP;
-	}
-	target_admin(t, name, chain);
-	return 0;
-}
-
-static bool is_input_drop(const struct nft_chain_info *c)
-{
-	return c->base && c->hooknum == NF_INET_LOCAL_IN && c->policy == NF_DROP &&
-	       (c->family == NFPROTO_INET || c->family == NFPROTO_IPV4 ||
-		c->family == NFPROTO_IPV6);
-}
-
-/* The backend that manages a foreign owner's rules (Docker sits on iptables). */
-static const char *backend_for(const char *owner)
-{
-	return strcmp(owner, "ufw") && strcmp(owner, "firewalld") ? "iptables" : owner;
-}
-
-/* No [nftables] table: find the admin's own input chain with a drop policy (docs/architecture.md
- * §4). */
-static int discover_target(struct nft_handle *h, struct nft_target *t, bool *found, struct diag *d)
-{
-	struct nft_chain_info *v = NULL, *hit = NULL, *foreign = NULL;
-	size_t n = 0, nhit = 0, len = 0;
-	int ret = nft_list_chains(&h->nl, &v, &n, d);
-
-	*found = false;
-	if (ret < 0)
-		return ret;
-	for (size_t i = 0; i < n; i++) {
-		if (is_input_drop(&v[i]) && nft_chain_owner(&v[i]) && !foreign)
-			foreign = &v[i];
-		if (!is_input_drop(&v[i]) || nft_chain_owner(&v[i]))
-			continue;
-		nhit++;
-		hit = &v[i];
-		len += (size_t)snprintf(h->ambiguous + len,
-					len < sizeof(h->ambiguous) ? sizeof(h->ambiguous) - len : 0,
-					"%s'table %s %s chain %s'", nhit > 1 ? ", " : "",
-					nft_family_name(v[i].family), v[i].table, v[i].name);
-	}
-	/*
-	 * Stay where the allowlist already is: a drop chain added later elsewhere
-	 * must not make cdnallow lose track of its own rule (doctor names the new
-	 * drop; the admin decides).
-	 */
-	for (size_t i = 0; nhit > 1 && i < n; i++) {
-		struct nft_rule_list ours = { 0 };
-
-		if (!is_input_drop(&v[i]) || nft_chain_owner(&v[i]) ||
-		    v[i].family != NFPROTO_INET ||
-		    nft_list_our_rules(&h->nl, v[i].family, v[i].table, v[i].name, &ours) < 0 ||
-		    ours.n == 0)
-			continue;
-		hit = &v[i];
-		nhit = 1;
-	}
-	if (nhit == 1 && hit->family == NFPROTO_INET && nft_name_valid(hit->table) &&
-	    nft_name_valid(hit->name)) {
-		target_admin(t, hit->table, hit->name);
-		*found = true;
-		diag_warn(d,
-			  "nftables: allowing the CDN in table inet %s chain %s, whose policy is "
-			  "drop; "
-			  "set [nftables] table/chain to make this explicit",
-			  hit->table, hit->name);
-		h->ambiguous[0] = '\0';
-	} else if (nhit == 1) {
-		diag_warn(d,
-			  "nftables: %s drops by default but is not an inet table; cdnallow cannot "
-			  "allow the CDN there (set [nftables] table to an inet table)",
-			  h->ambiguous);
-		h->ambiguous[0] = '\0';
-	} else if (nhit > 1) {
-		char list[sizeof(h->ambiguous)];
-
-		snprintf(list, sizeof(list), "%s", h->ambiguous);
-		snprintf(h->ambiguous, sizeof(h->ambiguous),
-			 "several input chains drop by default (%.380s): set [nftables] table and "
-			 "chain "
-			 "to the one cdnallow must allow the CDN in",
-			 list);
-	} else if (h->cfg.mode == MODE_ALLOW && foreign) {
-		diag_warn(d,
-			  "nftables: table %s %s chain %s (%s) drops by default and an accept in "
-			  "nftables cannot override it: use the %s backend for allow mode",
-			  nft_family_name(foreign->family), foreign->table, foreign->name,
-			  nft_chain_owner(foreign), backend_for(nft_chain_owner(foreign)));
-	} else if (h->cfg.mode == MODE_ALLOW) {
-		diag_warn(d,
-			  "nftables: no input chain drops by default, so the web ports are open "
-			  "to everyone and allow mode changes nothing (lockdown would close them)");
-	}
-	free(v);
-	return 0;
-}
-
 static void nft_close(void *handle)
 {
 	struct nft_handle *h = handle;
@@ -194,10 +63,10 @@ static int nft_open(const struct backend_cfg *cfg, void **handle, struct diag *d
 		goto out;
 	}
 	if (cfg->nft_table) {
-		ret = configured_target(h, &admin, d);
+		ret = nft_configured_target(h, &admin, d);
 		have_admin = ret == 0;
 	} else {
-		ret = discover_target(h, &admin, &have_admin, d);
+		ret = nft_discover_target(h, &admin, &have_admin, d);
 	}
 	if (ret < 0)
 		goto out;
@@ -473,7 +342,7 @@ static int nft_audit(void *handle, struct diag *d)
 	for (size_t i = 0; i < n; i++) {
 		const char *owner = nft_chain_owner(&v[i]);
 
-		if (!is_input_drop(&v[i]) ||
+		if (!nft_is_input_drop(&v[i]) ||
 		    (!t->own && v[i].family == t->family && !strcmp(v[i].table, t->table) &&
 		     !strcmp(v[i].name, t->chain)))
 			continue;

@@ -21,6 +21,7 @@ int cmd_flush(int argc, char **argv)
 		return ret;
 	diag_init(&d);
 	ret = EXIT_ERROR;
+	e.removing = true;
 	if (engine_lock(&e) < 0 || engine_open_backend(&e, true) < 0)
 		goto out;
 	if (engine_flush(&e, &d) < 0)

@@ -289,8 +289,14 @@ static enum outcome eval_rule(struct ev *e, json_t *rule, const char *chain, int
 			m = MAYBE;
 			continue;
 		}
-		if (json_object_get(st, "limit") || json_object_get(st, "vmap") ||
-		    json_object_get(st, "queue")) {
+		if (json_object_get(st, "vmap")) {
+			/* a verdict chosen by a map: whatever it does is undecidable here */
+			if (!e->uncertain)
+				note(e, rule, chain, "(verdict map)");
+			e->uncertain = true;
+			return OUT_CONTINUE;
+		}
+		if (json_object_get(st, "limit") || json_object_get(st, "queue")) {
 			m = MAYBE;
 			continue;
 		}
