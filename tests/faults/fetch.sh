@@ -56,6 +56,7 @@ family_fetch_all() {
 
 fetch_tail() {
 	# no cached copy (fresh state dir) and no built-in snapshot for this source
+	fb_exec rm -rf "$T/state-nocache"
 	STATE=$T/state-nocache fetch_case http-500-no-cache "$U/500" "$EXIT_ERROR" \
 		"has no usable list" "HTTP 500" "the firewall was not changed"
 

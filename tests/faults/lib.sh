@@ -132,6 +132,14 @@ flt_good() {
 	LAST_GOOD=$1
 }
 
+# flt_baseline: what every family starts from, whatever ran before it: a fresh
+# state dir (no caches or history of other families; the statedir family
+# copies it) and the first good list installed and cached.
+flt_baseline() {
+	fb_exec rm -rf "$T/state"
+	flt_good "$T/good.txt"
+}
+
 # --- cases -----------------------------------------------------------------------
 
 CASE=
@@ -269,7 +277,7 @@ case_end() {
 		excused=$(flt_in_reload "$T/case-failures")
 	fi
 	[ "$failed" = "$excused" ] || bad "$((failed - excused)) failed cdn connections" \
-		"($(awk -v t0="$CASE_T0" '{ printf "%s+%.1fs ", $2, $1 - t0 }' "$T/case-failures"))"
+		"($(awk -v t0="$CASE_T0" '{ e = $0; sub(/^[^ ]+ [^ ]+ /, "", e); printf "%s+%.1fs %s; ", $2, $1 - t0, e }' "$T/case-failures"))"
 	[ $((b_ok - a_ok)) -gt 0 ] || bad "the cdn prober made no connection (is it alive?)"
 	[ $((p_ok - o_ok)) = 0 ] || bad "$((p_ok - o_ok)) outsider connections accepted"
 	dt=$(awk -v a="$CASE_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')

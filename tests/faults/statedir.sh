@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Fault family "statedir": the state dir is read-only, full (a 64 KiB tmpfs
+# Fault family "statedir": the state dir is read-only, full (a small tmpfs
 # filled up), or its state.json and cache files are corrupt. sync must never
 # leave the firewall between two lists nor empty, never install a list the
 # guard would refuse, report the cause (errno text) and exit 1 when it could
@@ -12,15 +12,24 @@ sd_json_ok() {
 		sh "$1"
 }
 
+# sd_tmpfs DIR: a tmpfs on DIR (in the origin's mount namespace) holding a copy
+# of the state dir, sized from what it copies plus room for a sync's new files
+# (state.json, one cached list), so its size does not depend on what ran before
+sd_tmpfs() {
+	local kb
+	kb=$(du -sk "$T/state" | cut -f1)
+	mkdir -p "$1"
+	fb_exec mount -t tmpfs -o size=$((2 * kb + 256))k tmpfs "$1"
+	fb_exec cp -a "$T/state/." "$1/"
+}
+
 family_statedir() {
 	local d f
 	flt_list "$T/good2.txt" 3 40
 
 	case_begin read-only-state-dir
 	d=$T/sd-ro
-	mkdir -p "$d"
-	fb_exec mount -t tmpfs -o size=1m tmpfs "$d"
-	fb_exec cp -a "$T/state/." "$d/"
+	sd_tmpfs "$d" || bad "cannot copy the state dir to $d"
 	fb_exec mount -o remount,ro "$d"
 	cp "$T/good2.txt" "$T/fx/good.txt"
 	flt_conf "$T/case.conf" "url = $U/ok/good.txt"
@@ -33,9 +42,7 @@ family_statedir() {
 
 	case_begin full-state-dir
 	d=$T/sd-full
-	mkdir -p "$d"
-	fb_exec mount -t tmpfs -o size=64k tmpfs "$d"
-	fb_exec cp -a "$T/state/." "$d/" 2>/dev/null
+	sd_tmpfs "$d" || bad "cannot copy the state dir to $d"
 	cp "$LAST_GOOD" "$T/fx/good.txt"
 	STATE=$d flt_sync "$T/case.conf" || bad "baseline sync on the small tmpfs failed: $RC"
 	fb_exec dd if=/dev/zero of="$d/filler" bs=1k 2>/dev/null
