@@ -332,15 +332,107 @@ static int reap(pid_t pid, int64_t deadline, struct spawn_result *r)
 	return 0;
 }
 
+/* The fds between parent and child before the child runs; -1 when closed or handed on. */
+struct chan {
+	int in_pair[2], out_pipe[2], err_pipe[2];
+};
+
+static void chan_close(struct chan *c)
+{
+	for (int i = 0; i < 2; i++) {
+		close_fd(&c->in_pair[i]);
+		close_fd(&c->out_pipe[i]);
+		close_fd(&c->err_pipe[i]);
+	}
+}
+
+/* The child's stdin (a socket, and only when there is input), stdout and stderr. */
+static int chan_open(const struct spawn_opts *o, struct chan *c)
+{
+	int ret;
+
+	if (o->in) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, c->in_pair) < 0)
+			return -errno;
+		c->in_pair[0] = fd_above_stdio(c->in_pair[0]);
+		c->in_pair[1] = fd_above_stdio(c->in_pair[1]);
+		if (c->in_pair[0] < 0 || c->in_pair[1] < 0)
+			return -EMFILE;
+	}
+	ret = make_pipe(c->out_pipe);
+	if (!ret)
+		ret = make_pipe(c->err_pipe);
+	return ret;
+}
+
+/* Once the child runs: closes its ends, hands ours to io, non-blocking. */
+static void chan_hand_over(struct chan *c, struct io *io)
+{
+	close_fd(&c->in_pair[0]);
+	close_fd(&c->out_pipe[1]);
+	close_fd(&c->err_pipe[1]);
+	io->in = c->in_pair[1];
+	c->in_pair[1] = -1;
+	io->out = c->out_pipe[0];
+	c->out_pipe[0] = -1;
+	io->err = c->err_pipe[0];
+	c->err_pipe[0] = -1;
+	if (io->in >= 0 && io->inlen == 0)
+		close_fd(&io->in);
+	if (io->in >= 0)
+		fcntl(io->in, F_SETFL, O_NONBLOCK);
+	fcntl(io->out, F_SETFL, O_NONBLOCK);
+	fcntl(io->err, F_SETFL, O_NONBLOCK);
+}
+
+/* Moves data until the child closed all three or the deadline passed; nonzero: I/O failed. */
+static int pump(struct io *io, int64_t deadline)
+{
+	int ret = 0, left;
+
+	while (io->in >= 0 || io->out >= 0 || io->err >= 0) {
+		ret = remaining_ms(deadline, &left);
+		if (ret)
+			break;
+		if (left == 0) {
+			/* reap() sees the deadline has passed and kills */
+			break;
+		}
+		ret = io_step(io, left);
+		if (ret)
+			break;
+	}
+	close_fd(&io->in);
+	close_fd(&io->out);
+	close_fd(&io->err);
+	return ret;
+}
+
+/* Reaps the child (killed at once when the I/O failed: ret) and hands its output to r. */
+static int collect(pid_t pid, int64_t deadline, int ret, struct io *io, struct spawn_result *r)
+{
+	if (ret) {
+		kill(pid, SIGKILL);
+		reap(pid, -1, r);
+	} else {
+		ret = reap(pid, deadline, r);
+	}
+	if (!ret)
+		ret = sink_finish(&io->so, &r->out, &r->out_len, &r->out_truncated);
+	if (!ret)
+		ret = sink_finish(&io->se, &r->err, &r->err_len, &r->err_truncated);
+	return ret;
+}
+
 int spawn_run(const struct spawn_opts *o, struct spawn_result *r, struct diag *d)
 {
 	struct io io = { .in = -1, .out = -1, .err = -1 };
-	int in_pair[2] = { -1, -1 }, out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+	struct chan c = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
 	const char *what;
 	char path[4096];
 	int64_t deadline = -1, now = 0;
 	pid_t pid = -1;
-	int ret, left;
+	int ret;
 
 	memset(r, 0, sizeof(*r));
 	if (!o || !o->argv || !o->argv[0])
@@ -354,22 +446,7 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *r, struct diag *d
 	io.se.cap = o->err_cap ? o->err_cap : SPAWN_DEFAULT_ERR_CAP;
 	io.inbuf = o->in;
 	io.inlen = o->in_len;
-
-	if (o->in) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_pair) < 0) {
-			ret = -errno;
-			goto out;
-		}
-		in_pair[0] = fd_above_stdio(in_pair[0]);
-		in_pair[1] = fd_above_stdio(in_pair[1]);
-		if (in_pair[0] < 0 || in_pair[1] < 0) {
-			ret = -EMFILE;
-			goto out;
-		}
-	}
-	ret = make_pipe(out_pipe);
-	if (!ret)
-		ret = make_pipe(err_pipe);
+	ret = chan_open(o, &c);
 	if (ret)
 		goto out;
 	if (o->timeout_ms) {
@@ -378,54 +455,15 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *r, struct diag *d
 			goto out;
 		deadline = now + o->timeout_ms;
 	}
-	ret = start_child(o, path, in_pair[0], out_pipe[1], err_pipe[1], &pid);
+	ret = start_child(o, path, c.in_pair[0], c.out_pipe[1], c.err_pipe[1], &pid);
 	if (ret) {
 		pid = -1;
 		diag_err(d, "%s: cannot run '%s': %s", what, path, strerror(-ret));
 		goto out;
 	}
-	close_fd(&in_pair[0]);
-	close_fd(&out_pipe[1]);
-	close_fd(&err_pipe[1]);
-	io.in = in_pair[1];
-	in_pair[1] = -1;
-	io.out = out_pipe[0];
-	out_pipe[0] = -1;
-	io.err = err_pipe[0];
-	err_pipe[0] = -1;
-	if (io.in >= 0 && io.inlen == 0)
-		close_fd(&io.in);
-	if (io.in >= 0)
-		fcntl(io.in, F_SETFL, O_NONBLOCK);
-	fcntl(io.out, F_SETFL, O_NONBLOCK);
-	fcntl(io.err, F_SETFL, O_NONBLOCK);
-
-	while (io.in >= 0 || io.out >= 0 || io.err >= 0) {
-		ret = remaining_ms(deadline, &left);
-		if (ret)
-			break;
-		if (left == 0) {
-			/* reap() below sees the deadline has passed and kills */
-			break;
-		}
-		ret = io_step(&io, left);
-		if (ret)
-			break;
-	}
-	close_fd(&io.in);
-	close_fd(&io.out);
-	close_fd(&io.err);
-	if (ret) {
-		kill(pid, SIGKILL);
-		reap(pid, -1, r);
-	} else {
-		ret = reap(pid, deadline, r);
-	}
+	chan_hand_over(&c, &io);
+	ret = collect(pid, deadline, pump(&io, deadline), &io, r);
 	pid = -1;
-	if (!ret)
-		ret = sink_finish(&io.so, &r->out, &r->out_len, &r->out_truncated);
-	if (!ret)
-		ret = sink_finish(&io.se, &r->err, &r->err_len, &r->err_truncated);
 	if (!ret && r->timed_out) {
 		diag_err(d, "%s timed out after %u ms", what, o->timeout_ms);
 		ret = -ETIMEDOUT;
@@ -437,12 +475,7 @@ out:
 		kill(pid, SIGKILL);
 		reap(pid, -1, r);
 	}
-	close_fd(&in_pair[0]);
-	close_fd(&in_pair[1]);
-	close_fd(&out_pipe[0]);
-	close_fd(&out_pipe[1]);
-	close_fd(&err_pipe[0]);
-	close_fd(&err_pipe[1]);
+	chan_close(&c);
 	close_fd(&io.in);
 	close_fd(&io.out);
 	close_fd(&io.err);

@@ -299,31 +299,48 @@ static const char *http_redirect_target(const struct xfer *x)
 	return NULL;
 }
 
+/* Which of curl's timeouts struck: no answer, a stalled body, the connect, or the total. */
+static void set_timeout_err(const struct xfer *x, const struct fetch_opts *o)
+{
+	struct fetch_req *r = x->req;
+	long total = total_timeout(o);
+
+	if (!strncmp(x->errbuf, "Operation too slow", 18) && !r->http_status)
+		set_err(r, -ETIMEDOUT, "timeout: no response after %ld s", low_speed_time(o));
+	else if (!strncmp(x->errbuf, "Operation too slow", 18))
+		set_err(r, -ETIMEDOUT,
+			"transfer too slow: under %ld bytes/s for %ld s (%zu bytes received)",
+			LOW_SPEED_BYTES, low_speed_time(o), x->len);
+	else if (!strncmp(x->errbuf, "Connection timed out", 20) ||
+		 !strncmp(x->errbuf, "Connection timeout", 18))
+		set_err(r, -ETIMEDOUT, "connect timeout after %ld s", connect_timeout(o, total));
+	else
+		set_err(r, -ETIMEDOUT, "timeout after %ld s", total);
+}
+
+/* A transfer curl completed: 200 or 304 is success; true when the status is worth a retry. */
+static bool http_result(struct fetch_req *r)
+{
+	if (r->http_status == 304) {
+		r->not_modified = true;
+	} else if (r->http_status != 200) {
+		set_err(r, -EPROTO, "HTTP %ld", r->http_status);
+		return r->http_status >= 500 || r->http_status == 429 || r->http_status == 408;
+	}
+	return false;
+}
+
 /* Maps a curl result; returns true when the failure is transient (worth a retry). */
 static bool xfer_result(struct xfer *x, CURLcode c, const struct fetch_opts *o)
 {
 	struct fetch_req *r = x->req;
-	long total = total_timeout(o);
 
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &r->http_status);
 	switch (c) {
 	case CURLE_OK:
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		if (!strncmp(x->errbuf, "Operation too slow", 18) && !r->http_status)
-			set_err(r, -ETIMEDOUT, "timeout: no response after %ld s",
-				low_speed_time(o));
-		else if (!strncmp(x->errbuf, "Operation too slow", 18))
-			set_err(r, -ETIMEDOUT,
-				"transfer too slow: under %ld bytes/s for %ld s (%zu bytes "
-				"received)",
-				LOW_SPEED_BYTES, low_speed_time(o), x->len);
-		else if (!strncmp(x->errbuf, "Connection timed out", 20) ||
-			 !strncmp(x->errbuf, "Connection timeout", 18))
-			set_err(r, -ETIMEDOUT, "connect timeout after %ld s",
-				connect_timeout(o, total));
-		else
-			set_err(r, -ETIMEDOUT, "timeout after %ld s", total);
+		set_timeout_err(x, o);
 		return true;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -378,13 +395,7 @@ static bool xfer_result(struct xfer *x, CURLcode c, const struct fetch_opts *o)
 		set_err(r, -EIO, "download failed: %s", curl_why(x, c));
 		return false;
 	}
-	if (r->http_status == 304) {
-		r->not_modified = true;
-	} else if (r->http_status != 200) {
-		set_err(r, -EPROTO, "HTTP %ld", r->http_status);
-		return r->http_status >= 500 || r->http_status == 429 || r->http_status == 408;
-	}
-	return false;
+	return http_result(r);
 }
 
 /* Collects the outcome of a finished attempt; returns true when it is to be retried. */
