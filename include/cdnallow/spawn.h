@@ -18,8 +18,8 @@ struct diag;
 
 struct spawn_opts {
 	/*
-	 * NULL-terminated; argv[0] without '/' is looked up in $PATH, then in
-	 * /usr/local/sbin, /usr/sbin, /sbin, /usr/bin, /bin (cron's PATH lacks sbin).
+	 * NULL-terminated; argv[0] without '/' is looked up in the absolute entries of $PATH, then
+	 * in /usr/local/sbin, /usr/sbin, /sbin, /usr/bin, /bin (cron's PATH lacks sbin).
 	 */
 	const char *const *argv;
 	const char *const *envp; /* NULL: inherit the caller's environment */
@@ -57,7 +57,10 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *r, struct diag *d
  * "WHAT failed: <stderr>" (or the exit status/signal when stderr is empty) in d.
  */
 int spawn_run_checked(const struct spawn_opts *o, struct spawn_result *r, struct diag *d);
-/* Maps a finished run to 0 (exit 0) or -EIO with spawn_run_checked()'s message in d. */
+/*
+ * Maps a finished run to 0 (exit 0) or -EIO with spawn_run_checked()'s message
+ * in d; -EFBIG when stdout was cut at out_cap (a partial dump is never whole).
+ */
 int spawn_check(const struct spawn_opts *o, const struct spawn_result *r, struct diag *d);
 /* Frees the captured output; the struct may be reused. r may be NULL. */
 void spawn_result_release(struct spawn_result *r);

@@ -49,8 +49,11 @@ static bool search_dirs(const char *dirs, const char *name, char *buf, size_t si
 		size_t dlen = colon ? (size_t)(colon - p) : strlen(p);
 		int n;
 
-		/* an empty PATH entry means the current directory: never for a root tool */
-		if (dlen > 0) {
+		/*
+		 * An empty or relative PATH entry is relative to the current directory,
+		 * which is no place to take a program run as root from.
+		 */
+		if (dlen > 0 && *p == '/') {
 			n = snprintf(buf, size, "%.*s/%s", (int)dlen, p, name);
 			if (n > 0 && (size_t)n < size && is_executable(buf))
 				return true;
@@ -510,6 +513,12 @@ int spawn_check(const struct spawn_opts *o, const struct spawn_result *r, struct
 	const char *what = o->what ? o->what : o->argv[0];
 	char msg[512];
 
+	if (r->status == 0 && r->out_truncated && !o->discard_out) {
+		/* a dump cut at the cap parses as a smaller, wrong ruleset */
+		diag_err(d, "%s: output larger than %zu MiB, not used", what,
+			 (o->out_cap ? o->out_cap : SPAWN_DEFAULT_OUT_CAP) >> 20);
+		return -EFBIG;
+	}
 	if (r->status == 0)
 		return 0;
 	stderr_summary(r, msg, sizeof(msg));

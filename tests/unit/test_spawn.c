@@ -17,6 +17,7 @@
 
 #include "diag.h"
 #include "spawn.h"
+#include "tmpdir.h"
 
 static void test_stdout_captured(void **state)
 {
@@ -83,6 +84,61 @@ static void test_stdout_cap_truncates(void **state)
 	assert_int_equal(r.out_len, 1000);
 	assert_true(r.out_truncated);
 	spawn_result_release(&r);
+}
+
+/* A dump cut at the cap is not the dump: the checked run refuses it. */
+static void test_checked_refuses_truncated(void **state)
+{
+	const char *argv[] = { "head", "-c", "3000000", "/dev/zero", NULL };
+	struct spawn_opts o = { .argv = argv, .out_cap = 2u << 20, .what = "iptables-save" };
+	struct spawn_result r;
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(spawn_run_checked(&o, &r, &d), -EFBIG);
+	assert_non_null(strstr(d.msg, "iptables-save: output larger than 2 MiB"));
+	spawn_result_release(&r);
+	o.out_cap = 3000000;
+	assert_int_equal(spawn_run_checked(&o, &r, NULL), 0);
+	assert_int_equal(r.out_len, 3000000);
+	spawn_result_release(&r);
+	diag_release(&d);
+}
+
+/* A relative PATH entry names a directory under the cwd: never searched. */
+static void test_relative_path_entries_ignored(void **state)
+{
+	char *dir = tmpdir_make(), *prog = NULL, *old = NULL, cwd[4096], path[4096];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(dir);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(asprintf(&prog, "%s/rel", dir) > 0, 1);
+	assert_int_equal(mkdir(prog, 0700), 0);
+	free(prog);
+	assert_int_equal(asprintf(&prog, "%s/rel/cdnallow-rel-prog", dir) > 0, 1);
+	f = fopen(prog, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\nexit 0\n", f);
+	fclose(f);
+	assert_int_equal(chmod(prog, 0755), 0);
+	if (getenv("PATH"))
+		old = strdup(getenv("PATH"));
+	assert_int_equal(chdir(dir), 0);
+	setenv("PATH", "rel:./rel", 1);
+	assert_false(spawn_find_program("cdnallow-rel-prog", path, sizeof(path)));
+	free(prog);
+	assert_int_equal(asprintf(&prog, "%s/rel", dir) > 0, 1);
+	setenv("PATH", prog, 1);
+	assert_true(spawn_find_program("cdnallow-rel-prog", path, sizeof(path)));
+	if (old)
+		setenv("PATH", old, 1);
+	assert_int_equal(chdir(cwd), 0);
+	tmpdir_remove(dir);
+	free(prog);
+	free(old);
 }
 
 static void test_discard_out(void **state)
@@ -241,6 +297,8 @@ int main(void)
 		cmocka_unit_test(test_stdin_roundtrip_large),
 		cmocka_unit_test(test_empty_stdin_gives_eof),
 		cmocka_unit_test(test_stdout_cap_truncates),
+		cmocka_unit_test(test_checked_refuses_truncated),
+		cmocka_unit_test(test_relative_path_entries_ignored),
 		cmocka_unit_test(test_discard_out),
 		cmocka_unit_test(test_failure_message_from_stderr),
 		cmocka_unit_test(test_failure_message_without_stderr),
