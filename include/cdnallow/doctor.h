@@ -91,7 +91,12 @@ int legacy_eval_save(const char *save, const char *label, const struct probe *p,
 int doctor_check_firewall(const struct doctor_ctx *c, struct findings *f, struct diag *d);
 /* Check 4: ports published by DNAT (Docker) that bypass INPUT rules. */
 int doctor_check_docker(const struct doctor_ctx *c, struct findings *f, struct diag *d);
-/* Checks 6 + 7: DNS of domain and the certificate served on 443. */
+/*
+ * A DNS host name: dot-separated labels of letters, digits and inner hyphens,
+ * 1-63 bytes each, 253 in all, one final dot allowed. No port, user, path.
+ */
+bool doctor_domain_valid(const char *name);
+/* Checks 6 + 7: DNS of domain and the certificate served on 443; -EINVAL for a bad name. */
 int doctor_check_domain(const struct doctor_ctx *c, const char *domain, struct findings *f,
 			struct diag *d);
 

@@ -114,14 +114,14 @@ static int cdn_ranges(struct engine *e, struct prefix_set **out)
 static void print_text(const struct findings *f)
 {
 	if (!f->n) {
-		printf("healthy: no problem found\n");
+		msg_out("healthy: no problem found\n");
 		return;
 	}
-	printf("%zu problem(s): %zu error(s), %zu warning(s)\n", f->n, findings_count(f, SEV_ERROR),
-	       findings_count(f, SEV_WARNING));
+	msg_out("%zu problem(s): %zu error(s), %zu warning(s)\n", f->n,
+		findings_count(f, SEV_ERROR), findings_count(f, SEV_WARNING));
 	for (size_t i = 0; i < f->n; i++)
-		printf("%-7s [%s] %s\n        fix: %s\n", sev_name[f->v[i].severity], f->v[i].check,
-		       f->v[i].message, f->v[i].fix);
+		msg_out("%-7s [%s] %s\n        fix: %s\n", sev_name[f->v[i].severity],
+			f->v[i].check, f->v[i].message, f->v[i].fix);
 }
 
 static void print_json(const struct findings *f)
@@ -133,11 +133,8 @@ static void print_json(const struct findings *f)
 						   "severity", sev_name[f->v[i].severity],
 						   "message", f->v[i].message, "fix", f->v[i].fix));
 	root = json_pack("{s:b, s:o}", "healthy", findings_count(f, SEV_ERROR) == 0, "findings", a);
-	if (root) {
-		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		json_decref(root);
-	}
+	msg_out_json(root);
+	json_decref(root);
 }
 
 int cmd_doctor(int argc, char **argv)
@@ -156,6 +153,12 @@ int cmd_doctor(int argc, char **argv)
 		return ret;
 	diag_init(&d);
 	ret = EXIT_ERROR;
+	if (o.domain && !doctor_domain_valid(o.domain)) {
+		diag_err(&d, "--domain '%s': not a host name (letters, digits, '-' and '.' only)",
+			 o.domain);
+		engine_report(&e, &d, "doctor");
+		goto out;
+	}
 	if (cdn_ranges(&e, &cdn) < 0)
 		goto out;
 	c.ports = e.cfg.ports;
@@ -172,8 +175,10 @@ int cmd_doctor(int argc, char **argv)
 	}
 	doctor_check_docker(&c, &f, &d);
 	check_freshness(&e, &f);
-	if (o.domain)
-		doctor_check_domain(&c, o.domain, &f, &d);
+	if (o.domain && doctor_check_domain(&c, o.domain, &f, &d) < 0) {
+		engine_report(&e, &d, "doctor: domain");
+		incomplete = true;
+	}
 	engine_report(&e, &d, NULL);
 	if (o.json)
 		print_json(&f);

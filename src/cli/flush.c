@@ -27,7 +27,7 @@ int cmd_flush(int argc, char **argv)
 	if (engine_flush(&e, &d) < 0)
 		goto out;
 	if (o.verbosity >= 0)
-		printf("removed cdnallow's objects from %s\n", e.be->name);
+		msg_out("removed cdnallow's objects from %s\n", e.be->name);
 	ret = EXIT_OK;
 out:
 	engine_report(&e, &d, NULL);

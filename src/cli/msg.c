@@ -5,9 +5,13 @@
  * journal already: writing there and to syslog would log every line twice,
  * so then each line is written once, prefixed with its priority ("<4>")
  * which journald turns into the entry's PRIORITY (journalctl -p warning).
+ * The text and JSON results on stdout go out through here too: this is the
+ * one place where bytes that came from the network (a provider's JSON, a
+ * kernel name, a server's error) are made harmless for a terminal.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +100,45 @@ bool msg_is_tty(void)
 	return sink == MSG_SINK_TTY;
 }
 
+/* C0 controls, DEL and the UTF-8 form of C1 (U+0080..U+009F: 0xC2 0x80..0x9F). */
+static size_t ctl_len(const unsigned char *p)
+{
+	if (*p < 0x20 || *p == 0x7f)
+		return 1;
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+		return 2;
+	return 0;
+}
+
+size_t msg_escape(char *dst, size_t size, const char *src, bool keep_nl)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)src;
+	size_t n = 0, k;
+
+	if (size == 0)
+		return 0;
+	for (; *p; p += k ? k : 1) {
+		k = (*p == '\n' && keep_nl) || *p == '\t' ? 0 : ctl_len(p);
+		if (!k) {
+			if (n + 1 >= size)
+				break;
+			dst[n++] = (char)*p;
+			continue;
+		}
+		if (n + 4 * k >= size)
+			break;
+		for (size_t i = 0; i < k; i++) {
+			dst[n++] = '\\';
+			dst[n++] = 'x';
+			dst[n++] = hex[p[i] >> 4];
+			dst[n++] = hex[p[i] & 15];
+		}
+	}
+	dst[n] = '\0';
+	return n;
+}
+
 static void vmsg(enum msg_level lvl, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
@@ -103,9 +146,10 @@ static void vmsg(enum msg_level lvl, const char *fmt, va_list ap)
 {
 	static const char *const tag[] = { "error: ", "warning: ", "", "" };
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	char line[4096];
+	char raw[4096], line[4 * sizeof(raw)];
 
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	msg_escape(line, sizeof(line), raw, false);
 	if (progress_shown) {
 		fputs("\r\033[K", stderr);
 		progress_shown = false;
@@ -140,6 +184,7 @@ void msg_diag(const struct diag *d, const char *what)
 
 void msg_progress(const char *fmt, ...)
 {
+	char raw[512], line[4 * sizeof(raw)];
 	va_list ap;
 
 	if (sink != MSG_SINK_TTY || verbosity_level < 0)
@@ -150,10 +195,43 @@ void msg_progress(const char *fmt, ...)
 		progress_shown = false;
 		return;
 	}
-	fputs("\r\033[Kcdnallow: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	msg_escape(line, sizeof(line), raw, false);
+	fprintf(stderr, "\r\033[Kcdnallow: %s", line);
 	fflush(stderr);
 	progress_shown = true;
+}
+
+void msg_out(const char *fmt, ...)
+{
+	char *raw = NULL, *safe;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&raw, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	safe = malloc(4 * (size_t)n + 1);
+	if (safe) {
+		msg_escape(safe, 4 * (size_t)n + 1, raw, true);
+		fputs(safe, stdout);
+	}
+	free(safe);
+	free(raw);
+}
+
+int msg_out_json(json_t *root)
+{
+	int ret;
+
+	if (!root)
+		return -1;
+	/* \uXXXX for every control and non-ASCII character: nothing a terminal acts on */
+	ret = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+	fputc('\n', stdout);
+	return ret;
 }

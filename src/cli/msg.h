@@ -4,16 +4,18 @@
  * what stderr is (msg_sink_decide): a terminal gets plain lines; the journal
  * (systemd's JOURNAL_STREAM names stderr) gets each line once with a <N>
  * priority prefix; anything else (cron, a pipe) gets stderr plus syslog, so a
- * cron run leaves a trace. stdout carries only results and never goes through
- * here.
+ * cron run leaves a trace. Results go to stdout through msg_out() and
+ * msg_out_json(). Every control character is escaped here, whatever its origin.
  */
 #ifndef CDNALLOW_CLI_MSG_H
 #define CDNALLOW_CLI_MSG_H
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <stddef.h>
 
 struct diag;
+struct json_t;
 
 enum msg_level { MSG_ERROR = 0, MSG_WARN = 1, MSG_INFO = 2, MSG_DEBUG = 3 };
 
@@ -40,6 +42,15 @@ void msg(enum msg_level lvl, const char *fmt, ...) __attribute__((format(printf,
 /* Prints d's warnings, then its error (if any) prefixed by what failed. */
 void msg_diag(const struct diag *d, const char *what);
 bool msg_is_tty(void);
+/*
+ * Copies src into dst (size bytes, always NUL-terminated) with C0 controls (but tab, and newline
+ * when keep_nl), DEL and C1 controls written as \xHH. Returns the length written.
+ */
+size_t msg_escape(char *dst, size_t size, const char *src, bool keep_nl);
+/* Result text on stdout, escaped as msg_escape(keep_nl) does. */
+void msg_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A JSON result on stdout, indented, all non-ASCII as \uXXXX; -1 on failure. */
+int msg_out_json(struct json_t *root);
 /* Progress line on a terminal only (overwritten in place); NULL text ends it. */
 void msg_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

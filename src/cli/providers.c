@@ -9,6 +9,7 @@
 
 #include "age.h"
 #include "cli.h"
+#include "msg.h"
 #include "source.h"
 
 /* The snapshot's capture date (UTC, ISO 8601), or "" when the provider has none. */
@@ -55,8 +56,7 @@ int cmd_providers(int argc, char **argv)
 			json_array_append_new(all, provider_json(provider_registry[i], now));
 		if (!all)
 			return EXIT_ERROR;
-		json_dumpf(all, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
+		msg_out_json(all);
 		json_decref(all);
 		return EXIT_OK;
 	}
@@ -64,26 +64,26 @@ int cmd_providers(int argc, char **argv)
 		const struct provider *p = provider_registry[i];
 		const struct snapshot *snap = snapshot_find(p->name);
 
-		printf("%-16s %s\n", p->name, p->summary);
+		msg_out("%-16s %s\n", p->name, p->summary);
 		for (size_t u = 0; p->urls[u]; u++)
-			printf("%16s url %s\n", "", p->urls[u]);
+			msg_out("%16s url %s\n", "", p->urls[u]);
 		if (!p->urls[0])
-			printf("%16s no public URL: set [provider:%s] path = FILE\n", "", p->name);
+			msg_out("%16s no public URL: set [provider:%s] path = FILE\n", "", p->name);
 		if (p->alt_url)
-			printf("%16s alternative %s\n", "", p->alt_url);
-		printf("%16s floor %zu", "", p->floor);
+			msg_out("%16s alternative %s\n", "", p->alt_url);
+		msg_out("%16s floor %zu", "", p->floor);
 		if (p->default_filter)
-			printf(", filter %s", p->default_filter);
+			msg_out(", filter %s", p->default_filter);
 		if (snap) {
 			char date[32], age[32];
 
 			snapshot_date(snap, date, sizeof(date));
 			age_format((long long)(now - snap->taken), age, sizeof(age));
-			printf(", snapshot captured %.10s (%s old)", date, age);
+			msg_out(", snapshot captured %.10s (%s old)", date, age);
 		} else {
-			printf(", no built-in snapshot");
+			msg_out(", no built-in snapshot");
 		}
-		putchar('\n');
+		msg_out("\n");
 	}
 	return EXIT_OK;
 }

@@ -12,6 +12,7 @@
 
 #include "age.h"
 #include "cli.h"
+#include "msg.h"
 #include "prefix_set.h"
 #include "source.h"
 
@@ -73,10 +74,7 @@ static int dump(json_t *root)
 {
 	int ret;
 
-	if (!root)
-		return -1;
-	ret = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
+	ret = msg_out_json(root);
 	json_decref(root);
 	return ret;
 }
@@ -101,11 +99,11 @@ static void list_family(const struct prefix_set *s, int family, char sign, bool 
 		if (s->v[i].family != family)
 			continue;
 		if (!all && shown == TEXT_LIST_MAX) {
-			printf("    … and %zu more (-v lists all)\n", total - shown);
+			msg_out("    … and %zu more (-v lists all)\n", total - shown);
 			return;
 		}
 		prefix_format(&s->v[i], buf, sizeof(buf));
-		printf("    %c %s\n", sign, buf);
+		msg_out("    %c %s\n", sign, buf);
 		shown++;
 	}
 }
@@ -115,37 +113,37 @@ void render_plan_text(const struct engine *e, bool applied, bool all)
 	const struct plan *p = &e->plan;
 	static const int fams[2] = { AF_INET, AF_INET6 };
 
-	printf("backend %s (%s), mode %s\n", e->be->name, e->st.where,
-	       e->cfg.mode == MODE_LOCKDOWN ? "lockdown" : "allow");
+	msg_out("backend %s (%s), mode %s\n", e->be->name, e->st.where,
+		e->cfg.mode == MODE_LOCKDOWN ? "lockdown" : "allow");
 	for (size_t i = 0; i < e->nsrcs; i++) {
 		const struct source_result *r = &e->results[i];
 
-		printf("source %s: %s, %zu prefixes", e->srcs[i].name,
-		       source_status_name(r->status), r->set ? r->set->n : 0);
+		msg_out("source %s: %s, %zu prefixes", e->srcs[i].name,
+			source_status_name(r->status), r->set ? r->set->n : 0);
 		if (r->age_s > 0) {
 			char age[32];
 
 			age_format(r->age_s, age, sizeof(age));
-			printf(", %s old", age);
+			msg_out(", %s old", age);
 		}
-		putchar('\n');
+		msg_out("\n");
 	}
 	if (p->create)
-		printf("%s the firewall objects\n", applied ? "created" : "will create");
+		msg_out("%s the firewall objects\n", applied ? "created" : "will create");
 	else if (p->repair)
-		printf("%s the firewall objects\n", applied ? "repaired" : "will repair");
+		msg_out("%s the firewall objects\n", applied ? "repaired" : "will repair");
 	for (int f = 0; f < 2; f++) {
 		size_t nadd = prefix_set_count(p->add, fams[f]);
 		size_t ndel = prefix_set_count(p->del, fams[f]);
 
-		printf("%s: %s %zu, %s %zu, unchanged %zu\n", f ? "ipv6" : "ipv4",
-		       applied ? "added" : "add", nadd, applied ? "removed" : "remove", ndel,
-		       p->unchanged[f]);
+		msg_out("%s: %s %zu, %s %zu, unchanged %zu\n", f ? "ipv6" : "ipv4",
+			applied ? "added" : "add", nadd, applied ? "removed" : "remove", ndel,
+			p->unchanged[f]);
 		list_family(p->add, fams[f], '+', all);
 		list_family(p->del, fams[f], '-', all);
 	}
 	if (plan_is_noop(p))
-		printf("in sync: nothing to change\n");
+		msg_out("in sync: nothing to change\n");
 }
 
 void render_ranges_text(const struct engine *e)
@@ -154,7 +152,7 @@ void render_ranges_text(const struct engine *e)
 
 	for (size_t i = 0; i < e->want->n; i++) {
 		prefix_format(&e->want->v[i], buf, sizeof(buf));
-		puts(buf);
+		msg_out("%s\n", buf);
 	}
 }
 

@@ -64,21 +64,21 @@ static void print_text(const struct engine *e, const struct verdict *v)
 
 	fmt_time(e->have_prev ? e->prev.last_run : 0, last, sizeof(last));
 	fmt_time(e->have_prev ? e->prev.last_success : 0, ok, sizeof(ok));
-	printf("backend %s (%s)\n", e->be->name, e->st.where);
-	printf("installed: %zu IPv4, %zu IPv6 prefixes\n", prefix_set_count(e->st.set, AF_INET),
-	       prefix_set_count(e->st.set, AF_INET6));
-	printf("last run: %s (%s), last success: %s\n", last,
-	       e->have_prev && e->prev.result == 0 ? "ok" : "failed", ok);
+	msg_out("backend %s (%s)\n", e->be->name, e->st.where);
+	msg_out("installed: %zu IPv4, %zu IPv6 prefixes\n", prefix_set_count(e->st.set, AF_INET),
+		prefix_set_count(e->st.set, AF_INET6));
+	msg_out("last run: %s (%s), last success: %s\n", last,
+		e->have_prev && e->prev.result == 0 ? "ok" : "failed", ok);
 	for (size_t i = 0; e->have_prev && i < e->prev.nsources; i++) {
 		const struct state_source *s = &e->prev.sources[i];
 
 		char age[32];
 
 		age_format((long long)(e->prev.last_run - s->data_time), age, sizeof(age));
-		printf("source %s: %s, %zu prefixes, data from %s before the last run\n", s->name,
-		       s->status, s->count, age);
+		msg_out("source %s: %s, %zu prefixes, data from %s before the last run\n", s->name,
+			s->status, s->count, age);
 	}
-	printf("%s\n", v->why ? v->why : "ok: the firewall holds what the last sync applied");
+	msg_out("%s\n", v->why ? v->why : "ok: the firewall holds what the last sync applied");
 }
 
 static void print_json(const struct engine *e, const struct verdict *v)
@@ -104,11 +104,8 @@ static void print_json(const struct engine *e, const struct verdict *v)
 			 (json_int_t)prefix_set_count(e->st.set, AF_INET6), "last_run", last,
 			 "last_success", ok, "matches_last_apply", v->matches, "stale", v->stale,
 			 "problem", v->why, "sources", srcs);
-	if (root) {
-		json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-		json_decref(root);
-	}
+	msg_out_json(root);
+	json_decref(root);
 }
 
 int cmd_status(int argc, char **argv)

@@ -181,10 +181,42 @@ out:
 	curl_easy_cleanup(h);
 }
 
+static bool is_ldh(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '-';
+}
+
+bool doctor_domain_valid(const char *name)
+{
+	size_t len = name ? strlen(name) : 0, label = 0;
+
+	if (len && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] == '.') {
+			if (label == 0 || name[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!is_ldh(name[i]) || (label == 0 && name[i] == '-') || ++label > 63)
+			return false;
+	}
+	return name[len - 1] != '-';
+}
+
 int doctor_check_domain(const struct doctor_ctx *c, const char *domain, struct findings *f,
 			struct diag *d)
 {
-	(void)d;
+	/* it becomes a URL and a --resolve entry: "a@host:8443" would send the probe elsewhere */
+	if (!doctor_domain_valid(domain)) {
+		diag_err(d, "--domain '%s': not a host name (letters, digits, '-' and '.' only)",
+			 domain);
+		return -EINVAL;
+	}
 	check_dns(c, domain, f);
 	check_tls(domain, f);
 	return 0;

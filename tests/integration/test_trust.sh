@@ -48,4 +48,30 @@ nft_cmd origin flush "$T/lock.conf" "$T/l1" || netns_fail "flush once the name i
 ! netns_exec origin nft list table inet cdnallow >/dev/null 2>&1 || netns_fail "table left"
 ok "flush works again once the odd table is gone"
 
+# --- finding 10: control characters from the network never reach the terminal raw
+python3 - "$FIXTURES_DIR/aws-ip-ranges.json" "$T/cf.json" <<'EOF' || netns_fail "hostile CloudFront JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("prefixes", "ipv6_prefixes"):
+    for p in d.get(k, []):
+        p["service"] = "EVIL\x1b]0;pwned\x07X\u009b2J"
+json.dump(d, open(sys.argv[2], "w"), ensure_ascii=False)
+EOF
+printf '[provider:cloudfront]\npath = %s\n' "$T/cf.json" >"$T/cf.conf"
+for fmt in "" --json; do
+	netns_exec origin "$CDNALLOW" fetch $fmt -c "$T/cf.conf" -p cloudfront \
+		--state-dir "$T/state-cf" >"$T/out" 2>"$T/err"
+	has -a 'EVIL\\x1b\]0;pwned\\x07X\\xc2\\x9b2J' "$T/err" || netns_fail "escaped name: $(cat -v "$T/err")"
+	! LC_ALL=C grep -aP '[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$T/out" "$T/err" >/dev/null ||
+		netns_fail "a control character reached the output: $(cat -v "$T/out" "$T/err")"
+done
+ok "a service name with ESC]0;...BEL and a C1 CSI is printed escaped (text and JSON)"
+
+rc=0
+netns_exec origin "$CDNALLOW" doctor -b nftables --domain 'a@host:8443' -c "$T/lock.conf" \
+	--state-dir "$T/state-doc" >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" = 1 ] || netns_fail "doctor took a@host:8443 (exit $rc): $(cat "$T/err")"
+has "not a host name" "$T/err" || netns_fail "doctor --domain error: $(cat "$T/err")"
+ok "doctor --domain refuses a@host:8443"
+
 echo "PASS: $pass checks"

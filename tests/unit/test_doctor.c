@@ -231,6 +231,37 @@ static void test_findings(void **state)
 	assert_int_equal(f.n, 0);
 }
 
+/* --domain becomes a URL and a --resolve entry: only a plain host name may get there. */
+static void test_domain_valid(void **state)
+{
+	static const char *const good[] = { "example.com", "a.b-c.example.", "xn--bcher-kva.ch",
+					    "localhost", "1.2.3.4" };
+	static const char *const bad[] = {
+		"a@host:8443", "host:8443", "host/path", "",	    ".",     "-a.com",
+		"a-.com",      "a..com",    "a b.com",	 "a.com\n", "[::1]", "h\x1b]0;x\x07"
+	};
+	char label[80], longname[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(doctor_domain_valid(good[i]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_false(doctor_domain_valid(bad[i]));
+	assert_false(doctor_domain_valid(NULL));
+	memset(label, 'a', 64);
+	label[64] = '\0';
+	assert_false(doctor_domain_valid(label));
+	label[63] = '\0';
+	assert_true(doctor_domain_valid(label));
+	memset(longname, 'a', 254);
+	for (size_t i = 50; i < 254; i += 50)
+		longname[i] = '.';
+	longname[254] = '\0';
+	assert_false(doctor_domain_valid(longname));
+	longname[253] = '\0';
+	assert_true(doctor_domain_valid(longname));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_legacy_eval),
 		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_findings),
+		cmocka_unit_test(test_domain_valid),
 	};
 
 	return cmocka_run_group_tests(tests, load_ruleset, free_ruleset);

@@ -6,7 +6,10 @@
  * keeps warnings and the summary in the journal and syslog, quiets the
  * console), and the bytes really written to stderr, captured in a temporary
  * file: once with a "<prio>" prefix when stderr is the journal, the plain
- * "cdnallow: " form otherwise.
+ * "cdnallow: " form otherwise. And the one output filter: control
+ * characters that came from the network (a provider's service name with
+ * ESC]0;...BEL, a C1 CSI) leave as \xHH text on stderr and stdout, JSON
+ * leaves as pure ASCII; plain text is untouched.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -137,13 +140,66 @@ static void plain_output(void **state)
 			    "cdnallow: sync applied: nftables holds 15 IPv4 + 7 IPv6 prefixes\n");
 }
 
+static void test_escape_controls(void **state)
+{
+	char out[256];
+
+	(void)state;
+	msg_escape(out, sizeof(out),
+		   "svc EVIL\x1b]0;pwned\x07X\xc2\x9b"
+		   "2J\x7f end",
+		   false);
+	assert_string_equal(out, "svc EVIL\\x1b]0;pwned\\x07X\\xc2\\x9b2J\\x7f end");
+	msg_escape(out, sizeof(out), "a\nb\tc\r", false);
+	assert_string_equal(out, "a\\x0ab\tc\\x0d");
+	msg_escape(out, sizeof(out), "a\nb\r", true);
+	assert_string_equal(out, "a\nb\\x0d");
+	/* UTF-8 text other than C1 passes: the ellipsis of the plan text, an accented name */
+	msg_escape(out, sizeof(out), "\xe2\x80\xa6 caf\xc3\xa9", false);
+	assert_string_equal(out, "\xe2\x80\xa6 caf\xc3\xa9");
+}
+
+/* Never a partial escape or an overflow when dst is small. */
+static void test_escape_bounds(void **state)
+{
+	char out[8];
+
+	(void)state;
+	assert_int_equal(msg_escape(out, sizeof(out), "abc\x1b\x1b", false), 7);
+	assert_string_equal(out, "abc\\x1b");
+	assert_int_equal(msg_escape(out, 1, "abc", false), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(msg_escape(out, 0, "abc", false), 0);
+}
+
+static void test_json_is_ascii(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	FILE *saved = stdout;
+	json_t *root = json_pack("{s:s}", "error", "x\x1b]0;t\x07\xc2\x9b");
+
+	(void)state;
+	assert_non_null(mem);
+	stdout = mem;
+	assert_int_equal(msg_out_json(root), 0);
+	stdout = saved;
+	fclose(mem);
+	json_decref(root);
+	for (size_t i = 0; i < len; i++)
+		assert_true(buf[i] == '\n' || (buf[i] >= 0x20 && buf[i] < 0x7f));
+	assert_non_null(strstr(buf, "\\u001B]0;t\\u0007\\u009B"));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(sink_decision),
-		cmocka_unit_test(level_filter),
-		cmocka_unit_test(journal_output),
-		cmocka_unit_test(plain_output),
+		cmocka_unit_test(sink_decision),	cmocka_unit_test(level_filter),
+		cmocka_unit_test(journal_output),	cmocka_unit_test(plain_output),
+		cmocka_unit_test(test_escape_controls), cmocka_unit_test(test_escape_bounds),
+		cmocka_unit_test(test_json_is_ascii),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
