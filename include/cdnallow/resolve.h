@@ -41,12 +41,16 @@ struct resolve_opts {
 	struct guard_opts guard;
 	/* per-source count applied last time (state.json), same order as sources; may be NULL */
 	const size_t *last_counts;
-	bool write_cache; /* store good fresh bodies (not for dry runs that must not write?) */
+	/* Store good fresh bodies. Only under the state-dir lock (the engine sets it when it holds
+	 * it, plan included: the cache is a copy of public data, not firewall state). */
+	bool write_cache;
 };
 
 /* Resolves n sources; results[i] must be zeroed. Returns 0 or -errno on setup failure. */
 int resolve_sources(const struct source *srcs, size_t n, const struct resolve_opts *o,
 		    struct source_result *results, struct diag *d);
 void source_result_release(struct source_result *r);
+/* msg without its "source 'NAME': " head, for a caller whose message names the source itself. */
+const char *resolve_without_source(const char *msg, const char *source);
 
 #endif

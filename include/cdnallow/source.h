@@ -53,9 +53,11 @@ struct source {
 	size_t floor;
 };
 
-extern const struct provider *const provider_registry[]; /* NULL-terminated */
+/* NULL-terminated; the built-in providers only, never provider_generic. */
+extern const struct provider *const provider_registry[];
 extern const struct provider provider_generic;
 
+/* A built-in provider by name (so never provider_generic), or NULL. */
 const struct provider *provider_find(const char *name);
 
 /* Fills src from a built-in provider's defaults (urls, floor, filter). */

@@ -34,6 +34,19 @@ struct cli_opts {
  * (help, version, usage error). */
 int cli_parse(int argc, char **argv, struct cli_opts *o);
 void cli_usage(FILE *f);
+/* True when arg is an option whose value is the next argument ("-c", "--config"). */
+bool cli_takes_value(const char *arg);
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help; /* the line of --help; NULL: an alias, not listed */
+};
+
+/* The command called name, or NULL. */
+const struct cli_command *cli_command_find(const char *name);
+/* The "Commands:" lines of --help. */
+void cli_usage_commands(FILE *f);
 
 /* Hooks that print the engine's words through msg.c. */
 extern const struct engine_hooks cli_hooks;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "cli.h"
 #include "msg.h"
 
@@ -45,27 +46,46 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Options that take a value carry ':' after their letter; the leading ':' makes
+ * getopt report a missing value as ':' rather than '?'. */
+static const char short_opts[] = ":c:p:s:b:nvqh";
+
+bool cli_takes_value(const char *arg)
+{
+	if (arg[0] == '-' && arg[1] && arg[1] != '-' && !arg[2]) {
+		const char *at = strchr(short_opts + 1, arg[1]);
+
+		return at && at[1] == ':';
+	}
+	if (strncmp(arg, "--", 2))
+		return false;
+	for (size_t i = 0; long_opts[i].name; i++) {
+		if (!strcmp(arg + 2, long_opts[i].name))
+			return long_opts[i].has_arg == required_argument;
+	}
+	return false;
+}
+
 void cli_usage(FILE *f)
 {
 	fputs("usage: cdnallow [OPTIONS] COMMAND\n"
 	      "\n"
 	      "Keep the firewall open on the web ports to every node of a CDN.\n"
 	      "\n"
-	      "Commands:\n"
-	      "  sync       fetch, check, and apply the difference (atomic)\n"
-	      "  plan       show what sync would change (alias: diff); exit 2 on drift\n"
-	      "  status     what is installed now; exit 3 when stale or changed behind our back\n"
-	      "  fetch      print the validated, aggregated ranges; no firewall access\n"
-	      "  flush      remove every object cdnallow installed\n"
-	      "  doctor     diagnose CDN-to-origin reachability (the causes of error 521)\n"
-	      "  providers  list built-in providers and their endpoints\n"
-	      "\n"
+	      "Commands:\n",
+	      f);
+	cli_usage_commands(f);
+	fputs("\n"
 	      "Options:\n"
 	      "  -c, --config FILE        default " CONFIG_DEFAULT_PATH "\n"
 	      "  -p, --provider LIST      comma list of built-in providers (default cloudflare)\n"
 	      "  -s, --source URL|PATH    extra source (repeatable): https URL or file, text or "
 	      "JSON\n"
-	      "  -b, --backend NAME       nftables | iptables | ufw | firewalld | auto\n"
+	      "  -b, --backend NAME       ",
+	      f);
+	for (size_t i = 0; backend_registry[i]; i++)
+		fprintf(f, "%s | ", backend_registry[i]->name);
+	fputs("auto\n"
 	      "      --ports LIST         default 80,443\n"
 	      "      --mode allow|lockdown  lockdown also drops non-CDN sources on those ports\n"
 	      "  -n, --dry-run            sync without changing anything (same as plan)\n"
@@ -80,84 +100,92 @@ void cli_usage(FILE *f)
 	      f);
 }
 
+/* One parsed option into o: CLI_CONTINUE, or the exit code to stop with. */
+static int set_option(int c, struct cli_opts *o, char **argv)
+{
+	switch (c) {
+	case 'c':
+		o->eng.config_path = optarg;
+		o->eng.config_explicit = true;
+		break;
+	case 'p':
+		o->eng.providers = optarg;
+		break;
+	case 's':
+		if (o->eng.nsources == ENGINE_MAX_SOURCES) {
+			msg(MSG_ERROR, "too many --source options (at most %d)",
+			    ENGINE_MAX_SOURCES);
+			return EXIT_ERROR;
+		}
+		o->eng.sources[o->eng.nsources++] = optarg;
+		break;
+	case 'b':
+		o->eng.backend = optarg;
+		break;
+	case OPT_PORTS:
+		o->eng.ports = optarg;
+		break;
+	case OPT_MODE:
+		o->eng.mode = optarg;
+		break;
+	case 'n':
+		o->dry_run = true;
+		break;
+	case OPT_OFFLINE:
+		o->eng.offline = true;
+		break;
+	case OPT_STATE_DIR:
+		o->eng.state_dir = optarg;
+		break;
+	case OPT_JSON:
+		o->json = true;
+		break;
+	case OPT_FORCE:
+		o->eng.force = true;
+		break;
+	case OPT_METRICS:
+		o->metrics_file = optarg;
+		break;
+	case OPT_DOMAIN:
+		o->domain = optarg;
+		break;
+	case 'v':
+		o->verbosity = 1;
+		break;
+	case 'q':
+		o->verbosity = -1;
+		break;
+	case 'h':
+		cli_usage(stdout);
+		return EXIT_OK;
+	case OPT_VERSION:
+		printf("cdnallow %s\n", CDNALLOW_VERSION);
+		return EXIT_OK;
+	case ':':
+		msg(MSG_ERROR, "option '%s' needs a value", argv[optind - 1]);
+		return EXIT_ERROR;
+	default:
+		msg(MSG_ERROR, "unknown option '%s' (see cdnallow --help)", argv[optind - 1]);
+		return EXIT_ERROR;
+	}
+	return CLI_CONTINUE;
+}
+
 int cli_parse(int argc, char **argv, struct cli_opts *o)
 {
-	int c;
+	int c, ret;
 
 	memset(o, 0, sizeof(*o));
 	o->eng.config_path = CONFIG_DEFAULT_PATH;
 	optind = 1;
 	opterr = 0;
 	for (;;) {
-		c = getopt_long(argc, argv, ":c:p:s:b:nvqh", long_opts, NULL);
+		c = getopt_long(argc, argv, short_opts, long_opts, NULL);
 		if (c == -1)
 			break;
-		switch (c) {
-		case 'c':
-			o->eng.config_path = optarg;
-			o->eng.config_explicit = true;
-			break;
-		case 'p':
-			o->eng.providers = optarg;
-			break;
-		case 's':
-			if (o->eng.nsources == ENGINE_MAX_SOURCES) {
-				msg(MSG_ERROR, "too many --source options (at most %d)",
-				    ENGINE_MAX_SOURCES);
-				return EXIT_ERROR;
-			}
-			o->eng.sources[o->eng.nsources++] = optarg;
-			break;
-		case 'b':
-			o->eng.backend = optarg;
-			break;
-		case OPT_PORTS:
-			o->eng.ports = optarg;
-			break;
-		case OPT_MODE:
-			o->eng.mode = optarg;
-			break;
-		case 'n':
-			o->dry_run = true;
-			break;
-		case OPT_OFFLINE:
-			o->eng.offline = true;
-			break;
-		case OPT_STATE_DIR:
-			o->eng.state_dir = optarg;
-			break;
-		case OPT_JSON:
-			o->json = true;
-			break;
-		case OPT_FORCE:
-			o->eng.force = true;
-			break;
-		case OPT_METRICS:
-			o->metrics_file = optarg;
-			break;
-		case OPT_DOMAIN:
-			o->domain = optarg;
-			break;
-		case 'v':
-			o->verbosity = 1;
-			break;
-		case 'q':
-			o->verbosity = -1;
-			break;
-		case 'h':
-			cli_usage(stdout);
-			return EXIT_OK;
-		case OPT_VERSION:
-			printf("cdnallow %s\n", CDNALLOW_VERSION);
-			return EXIT_OK;
-		case ':':
-			msg(MSG_ERROR, "option '%s' needs a value", argv[optind - 1]);
-			return EXIT_ERROR;
-		default:
-			msg(MSG_ERROR, "unknown option '%s' (see cdnallow --help)",
-			    argv[optind - 1]);
-			return EXIT_ERROR;
-		}
+		ret = set_option(c, o, argv);
+		if (ret != CLI_CONTINUE)
+			return ret;
 	}
 	if (optind < argc) {
 		msg(MSG_ERROR, "unexpected argument '%s' (see cdnallow --help)", argv[optind]);

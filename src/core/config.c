@@ -327,8 +327,6 @@ static void known_providers(char *buf, size_t size)
 
 	buf[0] = '\0';
 	for (size_t i = 0; provider_registry[i] && len + 1 < size; i++) {
-		if (provider_registry[i] == &provider_generic)
-			continue;
 		len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "",
 					provider_registry[i]->name);
 	}
@@ -339,7 +337,7 @@ int config_check_provider(const char *name, struct diag *d)
 	const struct provider *p = provider_find(name);
 	char known[512];
 
-	if (p && p != &provider_generic)
+	if (p)
 		return 0;
 	known_providers(known, sizeof(known));
 	diag_err(d, "unknown provider '%s' (known: %s)", name, known);

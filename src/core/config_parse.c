@@ -237,7 +237,7 @@ static int begin_section(struct parser *x, const char *name)
 		     SOURCE_NAME_MAX);
 		return x->err;
 	}
-	if (kind == SEC_SOURCE && provider_find(arg) && provider_find(arg) != &provider_generic) {
+	if (kind == SEC_SOURCE && provider_find(arg)) {
 		perr(x, x->line,
 		     "[%s]: '%s' is a built-in provider; use [provider:%s] to change it", name, arg,
 		     arg);

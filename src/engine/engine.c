@@ -270,17 +270,6 @@ out:
 	return ret;
 }
 
-/* r->error without its "source 'NAME': " head, which the caller's message repeats. */
-static const char *without_head(const char *err, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (!strncmp(err, "source '", 8) && !strncmp(err + 8, name, n) &&
-	    !strncmp(err + 8 + n, "': ", 3))
-		return err + 11 + n;
-	return err;
-}
-
 int engine_resolve(struct engine *e)
 {
 	struct resolve_opts ro = { 0 };
@@ -320,7 +309,8 @@ int engine_resolve(struct engine *e)
 			diag_err(&d,
 				 "source '%s' has no usable list: %s; the firewall was not changed",
 				 e->srcs[i].name,
-				 r->error[0] ? without_head(r->error, e->srcs[i].name) : "no data");
+				 r->error[0] ? resolve_without_source(r->error, e->srcs[i].name)
+					     : "no data");
 			ret = -ENODATA;
 			goto out;
 		}

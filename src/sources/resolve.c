@@ -89,8 +89,7 @@ static void add_problem(struct source_result *r, const char *source, const char 
 	va_end(ap);
 }
 
-/* The guard's message without its "source 'x': " head, which add_problem() adds. */
-static const char *without_source(const char *msg, const char *source)
+const char *resolve_without_source(const char *msg, const char *source)
 {
 	size_t n = strlen(source);
 
@@ -174,7 +173,8 @@ static int check_endpoints(const struct source *src, const struct endpoint *eps,
 		const struct fetch_req *q = eps[j].req;
 
 		if (!q) {
-			add_problem(r, src->name, "%s", without_source(eps[j].refusal, src->name));
+			add_problem(r, src->name, "%s",
+				    resolve_without_source(eps[j].refusal, src->name));
 			ret = -EPERM;
 		} else if (q->err < 0) {
 			add_problem(r, src->name, "'%s': %s", q->url, q->errmsg);
@@ -365,7 +365,7 @@ static int try_cache(const struct source *src, struct endpoint *eps, const struc
 	return 0;
 bad:
 	diag_warn(d, "source '%s': the cached copy is not usable either: %s", src->name,
-		  without_source(tmp.error, src->name));
+		  resolve_without_source(tmp.error, src->name));
 	prefix_set_clear(r->set);
 	return ret;
 }
@@ -408,7 +408,7 @@ static void warn_fallback(const struct source *src, const struct source_result *
 	age_format(r->age_s, age, sizeof(age));
 	diag_warn(d, "source '%s': using the %s (%s old) because %s", src->name,
 		  r->status == SOURCE_SNAPSHOT ? "built-in snapshot" : "last good cached copy", age,
-		  without_source(r->error, src->name));
+		  resolve_without_source(r->error, src->name));
 }
 
 static void resolve_one(const struct source *src, struct endpoint *eps, const struct listcache *lc,
