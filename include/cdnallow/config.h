@@ -28,6 +28,8 @@ struct provider_override {
 	bool has_floor;
 	char *filter; /* service = / tag = */
 	bool insecure;
+	double max_addresses[2]; /* max_addresses = V4, V6 */
+	bool has_max_addresses;
 };
 
 /* [source:NAME]: an extra generic source. */
@@ -39,6 +41,8 @@ struct source_def {
 	char *json_path;
 	bool insecure;
 	size_t floor;
+	double max_addresses[2];
+	bool has_max_addresses;
 };
 
 struct config {
@@ -52,6 +56,8 @@ struct config {
 	char *state_dir;
 	/* [guard] */
 	unsigned max_shrink;
+	unsigned max_grow;
+	long max_age_s; /* fallback data older than this may keep, never add (§5) */
 	bool allow_test_ranges;
 	/* [fetch] */
 	long timeout_s;
@@ -91,6 +97,11 @@ int config_set_providers(struct config *c, const char *list, struct diag *d);
 int config_set_backend(struct config *c, const char *name, struct diag *d);  /* auto|nftables|… */
 int config_set_mode(struct config *c, const char *mode, struct diag *d);     /* allow|lockdown */
 int config_set_state_dir(struct config *c, const char *dir, struct diag *d); /* absolute path */
+/*
+ * max_addresses: "V4, V6", each a count with an optional k, M, G or T
+ * (binary) suffix, or "/N", the size of one prefix of that length.
+ */
+int config_parse_addresses(const char *s, double out[2], struct diag *d);
 /* "16M", "512k", "1000" → bytes. */
 int config_parse_size(const char *s, size_t *out);
 const struct provider_override *config_find_override(const struct config *c, const char *name);

@@ -33,6 +33,8 @@ int prefix_set_copy(struct prefix_set *dst, const struct prefix_set *src);
 int prefix_set_aggregate(struct prefix_set *s);
 /* Number of prefixes of AF_INET or AF_INET6. */
 size_t prefix_set_count(const struct prefix_set *s, int family);
+/* Addresses the prefixes of AF_INET or AF_INET6 cover (aggregated set: no overlap counted). */
+double prefix_set_addresses(const struct prefix_set *s, int family);
 /* True when both sets hold the same prefixes (both aggregated). */
 bool prefix_set_equal(const struct prefix_set *a, const struct prefix_set *b);
 /*

@@ -39,8 +39,8 @@ struct resolve_opts {
 	const char *state_dir; /* cache location; NULL: no cache */
 	struct fetch_opts fetch;
 	struct guard_opts guard;
-	/* per-source count applied last time (state.json), same order as sources; may be NULL */
-	const size_t *last_counts;
+	/* per-source last good list (state.json), same order as sources; may be NULL */
+	const struct guard_history *history;
 	/* Store good fresh bodies. Only under the state-dir lock (the engine sets it when it holds
 	 * it, plan included: the cache is a copy of public data, not firewall state). */
 	bool write_cache;

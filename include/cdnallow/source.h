@@ -51,6 +51,7 @@ struct source {
 	char *filter;		   /* provider selector, or NULL for the provider default */
 	bool insecure;		   /* plain http allowed */
 	size_t floor;
+	double max_addresses[2]; /* guard budget, IPv4 and IPv6 addresses (max_addresses) */
 };
 
 /* NULL-terminated; the built-in providers only, never provider_generic. */
@@ -62,6 +63,13 @@ const struct provider *provider_find(const char *name);
 
 /* Fills src from a built-in provider's defaults (urls, floor, filter). */
 int source_init_provider(struct source *src, const struct provider *prov);
+/*
+ * The default address-space budget of a provider with a given filter
+ * (docs/architecture.md §5): GUARD_BUDGET_HEADROOM times what its built-in
+ * snapshot covers, at least GUARD_BUDGET_MIN_*; the generic constants when it
+ * has no snapshot or another filter selects other data.
+ */
+void provider_default_budget(const struct provider *prov, const char *filter, double out[2]);
 /* Fills src for a generic URL or path (from -s or [source:NAME]). */
 int source_init_generic(struct source *src, const char *name, const char *url_or_path);
 void source_release(struct source *src);

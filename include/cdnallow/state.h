@@ -13,6 +13,7 @@
 #include <time.h>
 
 struct diag;
+struct guard_history;
 struct prefix_set;
 
 #define STATE_MAX_SOURCES 64
@@ -22,6 +23,10 @@ struct state_source {
 	char *status; /* source_status_name() */
 	size_t count;
 	time_t data_time; /* when the data used was fetched/published */
+	/* per family ([0] IPv4, [1] IPv6); absent in state files before 0.x: has_family false */
+	bool has_family;
+	size_t fcount[2];
+	double addresses[2];
 };
 
 struct state {
@@ -40,6 +45,8 @@ int state_load(const char *state_dir, struct state *st, struct diag *d);
 int state_save(const char *state_dir, const struct state *st, struct diag *d);
 void state_release(struct state *st);
 size_t state_source_count(const struct state *st, const char *name);
+/* The guard's history of one source; h->known false when state.json has no per-family record. */
+void state_source_history(const struct state *st, const char *name, struct guard_history *h);
 
 /* The set last applied (applied.txt); -ENOENT when none. */
 int state_load_applied(const char *state_dir, struct prefix_set *set, struct diag *d);

@@ -7,6 +7,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,6 +41,8 @@ int config_init(struct config *c)
 	c->ports[1] = 443;
 	c->nports = 2;
 	c->max_shrink = 30;
+	c->max_grow = 100;
+	c->max_age_s = 90L * 86400;
 	c->allow_test_ranges = false;
 	c->timeout_s = 30;
 	c->retries = 3;
@@ -234,6 +237,64 @@ int config_check_path(const char *s, const char *what, struct diag *d)
 		}
 	}
 	return 0;
+}
+
+static int parse_one_budget(const char *s, unsigned width, double *out)
+{
+	static const char suffix[] = "kMGT";
+	unsigned long long n = 0;
+	const char *p = s;
+	double v;
+
+	if (*p == '/') {
+		p++;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		for (; *p >= '0' && *p <= '9' && n <= 128; p++)
+			n = n * 10 + (unsigned)(*p - '0');
+		if (*p || n > width)
+			return -EINVAL;
+		*out = ldexp(1.0, (int)(width - n));
+		return 0;
+	}
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9' && n < (1ULL << 50); p++)
+		n = n * 10 + (unsigned)(*p - '0');
+	v = (double)n;
+	if (*p && strchr(suffix, *p) && !p[1])
+		v = ldexp(v, 10 * (int)(strchr(suffix, *p) - suffix + 1));
+	else if (*p)
+		return -EINVAL;
+	if (v < 1 || v > ldexp(1.0, (int)width))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int config_parse_addresses(const char *s, double out[2], struct diag *d)
+{
+	char **items = NULL;
+	double v[2];
+	size_t n = 0;
+	int ret = config_split_list(s, &items, &n, d);
+
+	if (ret < 0)
+		return ret;
+	if (n != 2 || parse_one_budget(items[0], 32, &v[0]) < 0 ||
+	    parse_one_budget(items[1], 128, &v[1]) < 0) {
+		diag_err(d,
+			 "'%s' is not 'IPV4, IPV6' address budgets (each a count with an optional "
+			 "k, M, G or T suffix, or /N for the size of one prefix of that length, "
+			 "e.g. '/12, /28')",
+			 s);
+		ret = -EINVAL;
+	} else {
+		out[0] = v[0];
+		out[1] = v[1];
+	}
+	config_free_list(items, n);
+	return ret;
 }
 
 int config_parse_size(const char *s, size_t *out)

@@ -39,8 +39,8 @@ enum config_sec {
 	SEC_COUNT
 };
 /* Key slots the end-of-section checks look at; synonyms (service, tag) share one. */
-enum { P_URL, P_PATH, P_FLOOR, P_FILTER, P_INSECURE };
-enum { S_URL, S_PATH, S_FORMAT, S_JSON_PATH, S_INSECURE, S_FLOOR };
+enum { P_URL, P_PATH, P_FLOOR, P_FILTER, P_INSECURE, P_MAX_ADDRESSES };
+enum { S_URL, S_PATH, S_FORMAT, S_JSON_PATH, S_INSECURE, S_FLOOR, S_MAX_ADDRESSES };
 enum { N_TABLE, N_CHAIN };
 
 struct config;

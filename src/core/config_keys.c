@@ -61,6 +61,45 @@ static int k_max_shrink(struct config *c, size_t at, const char *v, struct diag 
 	return ret;
 }
 
+static int k_max_grow(struct config *c, size_t at, const char *v, struct diag *d)
+{
+	unsigned long long n;
+	int ret = config_parse_uint(v, 0, 100000, &n, d);
+
+	(void)at;
+	if (ret == 0)
+		c->max_grow = (unsigned)n;
+	return ret;
+}
+
+/* "90d", "12h", "3600" (seconds) */
+static int k_max_age(struct config *c, size_t at, const char *v, struct diag *d)
+{
+	char num[32];
+	size_t len = strlen(v);
+	long mult = 1;
+	unsigned long long n;
+	int ret;
+
+	(void)at;
+	if (len > 0 && len < sizeof(num) && (v[len - 1] == 'd' || v[len - 1] == 'h')) {
+		mult = v[len - 1] == 'd' ? 86400 : 3600;
+		len--;
+	}
+	if (len == 0 || len >= sizeof(num)) {
+		diag_err(d,
+			 "'%s' is not an age (allowed: seconds, or a number with h or d, e.g. 90d)",
+			 v);
+		return -EINVAL;
+	}
+	memcpy(num, v, len);
+	num[len] = '\0';
+	ret = config_parse_uint(num, 1, 3650ULL * 86400 / (unsigned long long)mult, &n, d);
+	if (ret == 0)
+		c->max_age_s = (long)n * mult;
+	return ret;
+}
+
 static int k_allow_test_ranges(struct config *c, size_t at, const char *v, struct diag *d)
 {
 	(void)at;
@@ -220,6 +259,16 @@ static int k_prov_floor(struct config *c, size_t at, const char *v, struct diag 
 	return ret;
 }
 
+static int k_prov_max_addresses(struct config *c, size_t at, const char *v, struct diag *d)
+{
+	struct provider_override *o = &c->overrides[at];
+	int ret = config_parse_addresses(v, o->max_addresses, d);
+
+	if (ret == 0)
+		o->has_max_addresses = true;
+	return ret;
+}
+
 static int k_prov_filter(struct config *c, size_t at, const char *v, struct diag *d)
 {
 	if (!*v) {
@@ -286,6 +335,16 @@ static int k_src_insecure(struct config *c, size_t at, const char *v, struct dia
 static int k_src_floor(struct config *c, size_t at, const char *v, struct diag *d)
 {
 	return check_floor(v, 1, &c->sources[at].floor, d);
+}
+
+static int k_src_max_addresses(struct config *c, size_t at, const char *v, struct diag *d)
+{
+	struct source_def *s = &c->sources[at];
+	int ret = config_parse_addresses(v, s->max_addresses, d);
+
+	if (ret == 0)
+		s->has_max_addresses = true;
+	return ret;
 }
 
 /* [nftables] */
@@ -362,6 +421,8 @@ static const struct config_key keys_cdnallow[] = {
 static const struct config_key keys_guard[] = {
 	{ "max_shrink", 0, k_max_shrink },
 	{ "allow_test_ranges", 1, k_allow_test_ranges },
+	{ "max_grow", 2, k_max_grow },
+	{ "max_age", 3, k_max_age },
 	{ NULL, 0, NULL },
 };
 static const struct config_key keys_fetch[] = {
@@ -375,6 +436,7 @@ static const struct config_key keys_provider[] = {
 	{ "service", P_FILTER, k_prov_filter },
 	{ "tag", P_FILTER, k_prov_filter },
 	{ "insecure", P_INSECURE, k_prov_insecure },
+	{ "max_addresses", P_MAX_ADDRESSES, k_prov_max_addresses },
 	{ NULL, 0, NULL },
 };
 static const struct config_key keys_source[] = {
@@ -384,6 +446,7 @@ static const struct config_key keys_source[] = {
 	{ "json_path", S_JSON_PATH, k_src_json_path },
 	{ "insecure", S_INSECURE, k_src_insecure },
 	{ "floor", S_FLOOR, k_src_floor },
+	{ "max_addresses", S_MAX_ADDRESSES, k_src_max_addresses },
 	{ NULL, 0, NULL },
 };
 static const struct config_key keys_nftables[] = {

@@ -2,12 +2,15 @@
 /*
  * The guard of docs/architecture.md §5: decides from a list and a few numbers whether a
  * source's list may be installed. Pure: it never fetches, reads state or
- * prints. --force may override the size rules (floor, shrink) but never the
- * rules about what a prefix may be (default route, too broad, special-use),
- * nor an empty list: falling back to "nothing" is the outage we exist to stop.
+ * prints. --force may override the size rules (floor, shrink, growth, the
+ * address-space budget) but never the rules about what a prefix may be
+ * (default route, too broad, special-use), nor an empty list: falling back to
+ * "nothing" is the outage we exist to stop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -49,8 +52,11 @@ static const struct special_range special[] = {
 	{ V4(172, 16, 0, 0, 12), "private-use 172.16.0.0/12", false },
 	{ V4(192, 0, 0, 0, 24), "IETF protocol assignments 192.0.0.0/24", false },
 	{ V4(192, 0, 2, 0, 24), "documentation 192.0.2.0/24", true },
+	{ V4(192, 31, 196, 0, 24), "AS112-v4 192.31.196.0/24", false },
+	{ V4(192, 52, 193, 0, 24), "AMT 192.52.193.0/24", false },
 	{ V4(192, 88, 99, 0, 24), "6to4 relay anycast 192.88.99.0/24", false },
 	{ V4(192, 168, 0, 0, 16), "private-use 192.168.0.0/16", false },
+	{ V4(192, 175, 48, 0, 24), "direct delegation AS112 192.175.48.0/24", false },
 	{ V4(198, 18, 0, 0, 15), "benchmarking 198.18.0.0/15", false },
 	{ V4(198, 51, 100, 0, 24), "documentation 198.51.100.0/24", true },
 	{ V4(203, 0, 113, 0, 24), "documentation 203.0.113.0/24", true },
@@ -62,18 +68,30 @@ static const struct special_range special[] = {
 	{ V6(0, 0xffff00000000ULL, 96), "IPv4-mapped ::ffff:0:0/96", false },
 	{ V6(0x0064ff9b00000000ULL, 0, 96), "NAT64 64:ff9b::/96", false },
 	{ V6(0x0064ff9b00010000ULL, 0, 48), "local-use NAT64 64:ff9b:1::/48", false },
+	{ V6(0, 0xffff000000000000ULL, 96), "IPv4-translated (SIIT) ::ffff:0:0:0/96", false },
 	{ V6(0x0100000000000000ULL, 0, 64), "discard-only 100::/64", false },
+	{ V6(0x0100000000000001ULL, 0, 64), "dummy IPv6 prefix 100:0:0:1::/64", false },
 	{ V6(0x2001000000000000ULL, 0, 32), "Teredo 2001::/32", false },
+	{ V6(0x2001000200000000ULL, 0, 48), "benchmarking 2001:2::/48", false },
+	{ V6(0x2001000300000000ULL, 0, 32), "AMT 2001:3::/32", false },
+	{ V6(0x2001000400000000ULL | 0x112ULL << 16, 0, 48), "AS112-v6 2001:4:112::/48", false },
 	{ V6(0x2001001000000000ULL, 0, 28), "ORCHID 2001:10::/28", false },
 	{ V6(0x2001002000000000ULL, 0, 28), "ORCHIDv2 2001:20::/28", false },
+	{ V6(0x2001003000000000ULL, 0, 28), "drone remote ID 2001:30::/28", false },
+	/* the rest of the IETF protocol assignments block: never a CDN's */
+	{ V6(0x2001000000000000ULL, 0, 23), "IETF protocol assignments 2001::/23", false },
 	{ V6(0x20010db800000000ULL, 0, 32), "documentation 2001:db8::/32", true },
 	{ V6(0x2002000000000000ULL, 0, 16), "6to4 2002::/16", false },
+	{ V6(0x2620004f80000000ULL, 0, 48), "direct delegation AS112 2620:4f:8000::/48", false },
 	{ V6(0x3fff000000000000ULL, 0, 20), "documentation 3fff::/20", true },
+	{ V6(0x5f00000000000000ULL, 0, 16), "SRv6 SIDs 5f00::/16", false },
 	{ V6(0xfc00000000000000ULL, 0, 7), "unique-local fc00::/7", false },
 	{ V6(0xfe80000000000000ULL, 0, 10), "link-local fe80::/10", false },
 	{ V6(0xfec0000000000000ULL, 0, 10), "site-local fec0::/10", false },
 	{ V6(0xff00000000000000ULL, 0, 8), "multicast ff00::/8", false },
 };
+
+static const struct prefix global_unicast = V6(0x2000000000000000ULL, 0, 3);
 
 static bool overlaps(const struct prefix *a, const struct prefix *b)
 {
@@ -98,7 +116,16 @@ const char *guard_prefix_reason(const struct prefix *p, bool allow_test_ranges)
 		if (overlaps(p, &special[i].p))
 			return special[i].reason;
 	}
+	/* IANA allocates global unicast from 2000::/3 only; the rest is reserved or special */
+	if (p->family == AF_INET6 && !prefix_contains(&global_unicast, p))
+		return "outside global unicast 2000::/3";
 	return NULL;
+}
+
+bool guard_host_bits_refused(const struct prefix *masked)
+{
+	return masked->len <
+	       (masked->family == AF_INET ? GUARD_HOST_BITS_MIN_V4 : GUARD_HOST_BITS_MIN_V6);
 }
 
 static int check_prefixes(const char *source, const struct prefix_set *list,
@@ -130,8 +157,148 @@ static int check_prefixes(const char *source, const struct prefix_set *list,
 	return -EPERM;
 }
 
-int guard_check_list(const char *source, const struct prefix_set *list, size_t floor,
-		     size_t last_count, const struct guard_opts *o, struct diag *d)
+static int fam_index(int family)
+{
+	return family == AF_INET6 ? 1 : 0;
+}
+
+/* v4 counts in full; v6 as a power of two, which is how people size v6 space. */
+static void fmt_addresses(int family, double a, char *buf, size_t size)
+{
+	if (family == AF_INET || a < 65536.0)
+		snprintf(buf, size, "%.0f", a);
+	else
+		snprintf(buf, size, "2^%.1f", log2(a));
+}
+
+static int check_floor(const char *source, size_t n, size_t floor, const struct guard_opts *o,
+		       struct diag *d)
+{
+	if (n >= floor)
+		return 0;
+	if (!o->force) {
+		diag_err(d,
+			 "source '%s': has %zu prefixes, fewer than the floor of %zu for "
+			 "this provider; set [provider:%s] floor = %zu if this is expected, "
+			 "or --force",
+			 source, n, floor, source, n);
+		return -EPERM;
+	}
+	diag_warn(d,
+		  "source '%s': has %zu prefixes, fewer than the floor of %zu; "
+		  "ACCEPTED ONLY BECAUSE OF --force",
+		  source, n, floor);
+	return 0;
+}
+
+int guard_check_shrink(const char *who, int family, size_t had, size_t now,
+		       const struct guard_opts *o, struct diag *d)
+{
+	int v = family == AF_INET6 ? 6 : 4;
+	unsigned pct;
+	bool gone = had > 0 && now == 0;
+	/* (had - now) / had > max_shrink / 100, in integers */
+	bool shrunk = had > 0 && now < had && (had - now) * 100 > (size_t)o->max_shrink * had;
+
+	if (!gone && !shrunk)
+		return 0;
+	pct = (unsigned)(((had - now) * 100 + had / 2) / had);
+	if (now == 0 && !o->force) {
+		diag_err(d,
+			 "%s: had %zu IPv%d prefixes and now has none; keeping the last good "
+			 "list — a family that disappears cuts the CDN's IPv%d traffic, use "
+			 "--force if it really stopped using IPv%d",
+			 who, had, v, v, v);
+		return -EPERM;
+	}
+	if (!o->force) {
+		diag_err(d,
+			 "%s: IPv%d shrank from %zu to %zu prefixes (-%u%%, max_shrink is %u%%); "
+			 "keeping the last good list — raise [guard] max_shrink if this is "
+			 "expected, or --force to accept",
+			 who, v, had, now, pct, o->max_shrink);
+		return -EPERM;
+	}
+	diag_warn(d,
+		  "%s: IPv%d shrank from %zu to %zu prefixes (-%u%%, max_shrink is %u%%); "
+		  "ACCEPTED ONLY BECAUSE OF --force",
+		  who, v, had, now, pct, o->max_shrink);
+	return 0;
+}
+
+static int check_budget(const char *source, int family, double now, double max,
+			const struct guard_opts *o, struct diag *d)
+{
+	char a[48], m[48];
+	int v = family == AF_INET6 ? 6 : 4;
+
+	if (max <= 0 || now <= max)
+		return 0;
+	fmt_addresses(family, now, a, sizeof(a));
+	fmt_addresses(family, max, m, sizeof(m));
+	if (!o->force) {
+		diag_err(d,
+			 "source '%s': IPv%d list covers %s addresses, more than its budget of %s; "
+			 "keeping the last good list — raise max_addresses for this source if "
+			 "this is expected, or --force to accept",
+			 source, v, a, m);
+		return -EPERM;
+	}
+	diag_warn(d,
+		  "source '%s': IPv%d list covers %s addresses, more than its budget of %s; "
+		  "ACCEPTED ONLY BECAUSE OF --force",
+		  source, v, a, m);
+	return 0;
+}
+
+static int check_grow(const char *source, int family, double had, double now,
+		      const struct guard_opts *o, struct diag *d)
+{
+	char a[48], b[48];
+	int v = family == AF_INET6 ? 6 : 4;
+	double pct;
+
+	if (had <= 0 || now <= had * (1.0 + o->max_grow / 100.0))
+		return 0;
+	pct = (now - had) * 100.0 / had;
+	fmt_addresses(family, had, a, sizeof(a));
+	fmt_addresses(family, now, b, sizeof(b));
+	if (!o->force) {
+		diag_err(d,
+			 "source '%s': IPv%d grew from %s to %s addresses (+%.0f%%, max_grow is "
+			 "%u%%); keeping the last good list — raise [guard] max_grow if this is "
+			 "expected, or --force to accept",
+			 source, v, a, b, pct, o->max_grow);
+		return -EPERM;
+	}
+	diag_warn(d,
+		  "source '%s': IPv%d grew from %s to %s addresses (+%.0f%%, max_grow is %u%%); "
+		  "ACCEPTED ONLY BECAUSE OF --force",
+		  source, v, a, b, pct, o->max_grow);
+	return 0;
+}
+
+static int check_family(const char *source, const struct prefix_set *list, int family,
+			const struct guard_limits *lim, const struct guard_opts *o, struct diag *d)
+{
+	int f = fam_index(family);
+	double addr = prefix_set_addresses(list, family);
+	char who[160];
+	int ret;
+
+	ret = check_budget(source, family, addr, lim->max_addresses[f], o, d);
+	if (ret < 0 || !lim->last.known)
+		return ret;
+	snprintf(who, sizeof(who), "source '%s'", source);
+	ret = guard_check_shrink(who, family, lim->last.count[f], prefix_set_count(list, family), o,
+				 d);
+	if (ret == 0)
+		ret = check_grow(source, family, lim->last.addresses[f], addr, o, d);
+	return ret;
+}
+
+int guard_check_list(const char *source, const struct prefix_set *list,
+		     const struct guard_limits *lim, const struct guard_opts *o, struct diag *d)
 {
 	size_t n = list ? list->n : 0;
 	int ret;
@@ -144,42 +311,13 @@ int guard_check_list(const char *source, const struct prefix_set *list, size_t f
 		return -EPERM;
 	}
 	ret = check_prefixes(source, list, o, d);
-	if (ret < 0)
-		return ret;
-	if (n < floor) {
-		if (!o->force) {
-			diag_err(
-				d,
-				"source '%s': has %zu prefixes, fewer than the floor of %zu for "
-				"this provider; set [provider:%s] floor = %zu if this is expected, "
-				"or --force",
-				source, n, floor, source, n);
-			return -EPERM;
-		}
-		diag_warn(d,
-			  "source '%s': has %zu prefixes, fewer than the floor of %zu; "
-			  "ACCEPTED ONLY BECAUSE OF --force",
-			  source, n, floor);
-	}
-	/* (last - n) / last > max_shrink / 100, in integers */
-	if (last_count > 0 && n < last_count &&
-	    (last_count - n) * 100 > (size_t)o->max_shrink * last_count) {
-		unsigned pct = (unsigned)(((last_count - n) * 100 + last_count / 2) / last_count);
-
-		if (!o->force) {
-			diag_err(d,
-				 "source '%s': shrank from %zu to %zu prefixes (-%u%%, max_shrink "
-				 "is %u%%); keeping the last good list — raise [guard] max_shrink "
-				 "if this is expected, or --force to accept",
-				 source, last_count, n, pct, o->max_shrink);
-			return -EPERM;
-		}
-		diag_warn(d,
-			  "source '%s': shrank from %zu to %zu prefixes (-%u%%, max_shrink is "
-			  "%u%%); ACCEPTED ONLY BECAUSE OF --force",
-			  source, last_count, n, pct, o->max_shrink);
-	}
-	return 0;
+	if (ret == 0)
+		ret = check_floor(source, n, lim->floor, o, d);
+	if (ret == 0)
+		ret = check_family(source, list, AF_INET, lim, o, d);
+	if (ret == 0)
+		ret = check_family(source, list, AF_INET6, lim, o, d);
+	return ret;
 }
 
 int guard_check_url(const char *source, const char *url, bool insecure, struct diag *d)

@@ -7,6 +7,7 @@
  * Text parsing lives in prefix_text.c.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -478,6 +479,17 @@ int prefix_set_aggregate(struct prefix_set *s)
 		}
 	}
 	return 0;
+}
+
+double prefix_set_addresses(const struct prefix_set *s, int family)
+{
+	double sum = 0;
+
+	for (size_t i = 0; s && i < s->n; i++) {
+		if (s->v[i].family == family)
+			sum += ldexp(1.0, (int)prefix_width(&s->v[i]) - s->v[i].len);
+	}
+	return sum;
 }
 
 size_t prefix_set_count(const struct prefix_set *s, int family)

@@ -9,8 +9,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "diag.h"
+#include "guard.h"
 #include "prefix_set.h"
 
 /* Host-bit warnings shown one by one; the rest are summed up in one line. */
@@ -125,6 +127,18 @@ int prefix_set_parse_text(struct prefix_set *s, const char *buf, size_t len, con
 			quote_token(quoted, sizeof(quoted), tok, (size_t)(tend - tok));
 			diag_err(d, "%s:%zu: bad prefix '%s' (byte offset %zu): %s", origin, lineno,
 				 quoted, (size_t)(tok - buf), reason(r));
+			r = -EINVAL;
+			goto out;
+		}
+		if (host && guard_host_bits_refused(&pfx)) {
+			quote_token(quoted, sizeof(quoted), tok, (size_t)(tend - tok));
+			diag_err(d,
+				 "%s:%zu: '%s' has host bits set and is broader than /%d: refused, "
+				 "since masking it would open far more than its author may have "
+				 "meant",
+				 origin, lineno, quoted,
+				 pfx.family == AF_INET ? GUARD_HOST_BITS_MIN_V4
+						       : GUARD_HOST_BITS_MIN_V6);
 			r = -EINVAL;
 			goto out;
 		}

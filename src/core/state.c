@@ -21,6 +21,7 @@
 
 #include "cache.h"
 #include "diag.h"
+#include "guard.h"
 #include "prefix.h"
 #include "prefix_set.h"
 #include "state.h"
@@ -62,6 +63,47 @@ size_t state_source_count(const struct state *st, const char *name)
 		if (st->sources[i].name && strcmp(st->sources[i].name, name) == 0)
 			return st->sources[i].count;
 	return 0;
+}
+
+void state_source_history(const struct state *st, const char *name, struct guard_history *h)
+{
+	memset(h, 0, sizeof(*h));
+	for (size_t i = 0; st && i < st->nsources; i++) {
+		const struct state_source *s = &st->sources[i];
+
+		if (!s->name || strcmp(s->name, name) || !s->has_family)
+			continue;
+		h->known = true;
+		for (int f = 0; f < 2; f++) {
+			h->count[f] = s->fcount[f];
+			h->addresses[f] = s->addresses[f];
+		}
+		return;
+	}
+}
+
+/* The optional per-family record {"count": N, "addresses": X} of one source. */
+static void parse_family(json_t *o, struct state_source *s)
+{
+	static const char *const keys[2] = { "ipv4", "ipv6" };
+	double a[2];
+	json_int_t c[2];
+
+	for (int f = 0; f < 2; f++) {
+		json_t *fam = json_object_get(o, keys[f]);
+		json_t *cv = json_object_get(fam, "count"), *av = json_object_get(fam, "addresses");
+
+		if (!json_is_integer(cv) || json_integer_value(cv) < 0 || !json_is_number(av) ||
+		    json_number_value(av) < 0)
+			return;
+		c[f] = json_integer_value(cv);
+		a[f] = json_number_value(av);
+	}
+	for (int f = 0; f < 2; f++) {
+		s->fcount[f] = (size_t)c[f];
+		s->addresses[f] = a[f];
+	}
+	s->has_family = true;
 }
 
 static int get_int(json_t *obj, const char *key, json_int_t min, json_int_t *out, char *why,
@@ -132,6 +174,7 @@ static int parse_sources(json_t *arr, struct state *st, char *why, size_t whylen
 		if (ret < 0)
 			return ret;
 		s->data_time = (time_t)n;
+		parse_family(o, s);
 	}
 	return 0;
 }
@@ -256,8 +299,23 @@ static json_t *state_to_json(const struct state *st)
 				      "status", s->status, "count", (json_int_t)s->count,
 				      "data_time", (json_int_t)s->data_time);
 
+		if (o && s->has_family &&
+		    json_object_set_new(o, "ipv4",
+					json_pack("{s:I, s:f}", "count", (json_int_t)s->fcount[0],
+						  "addresses", s->addresses[0])) < 0)
+			goto fail_o;
+		if (o && s->has_family &&
+		    json_object_set_new(o, "ipv6",
+					json_pack("{s:I, s:f}", "count", (json_int_t)s->fcount[1],
+						  "addresses", s->addresses[1])) < 0)
+			goto fail_o;
+
 		if (!o || json_array_append_new(arr, o) < 0)
 			goto fail;
+		continue;
+	fail_o:
+		json_decref(o);
+		goto fail;
 	}
 	return root;
 fail:

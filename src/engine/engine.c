@@ -16,6 +16,7 @@
 #include "cache.h"
 #include "diag.h"
 #include "engine.h"
+#include "guard.h"
 #include "lockdown.h"
 #include "prefix_set.h"
 #include "source.h"
@@ -118,7 +119,10 @@ static int add_provider_source(struct engine *e, const char *name, struct diag *
 		src->filter = strdup(ov->filter);
 		if (!src->filter)
 			return -ENOMEM;
+		provider_default_budget(prov, src->filter, src->max_addresses);
 	}
+	if (ov->has_max_addresses)
+		memcpy(src->max_addresses, ov->max_addresses, sizeof(src->max_addresses));
 	src->insecure = ov->insecure;
 	if (src->nurls == 0) {
 		diag_err(d,
@@ -144,6 +148,8 @@ static int add_generic_source(struct engine *e, const char *name, const char *wh
 	src->insecure = def->insecure;
 	if (def->floor)
 		src->floor = def->floor;
+	if (def->has_max_addresses)
+		memcpy(src->max_addresses, def->max_addresses, sizeof(src->max_addresses));
 	if (def->json_path) {
 		src->json_path = strdup(def->json_path);
 		if (!src->json_path)
@@ -273,7 +279,7 @@ out:
 int engine_resolve(struct engine *e)
 {
 	struct resolve_opts ro = { 0 };
-	size_t *last = NULL;
+	struct guard_history *last = NULL;
 	struct diag d;
 	int ret;
 
@@ -285,7 +291,7 @@ int engine_resolve(struct engine *e)
 		goto out;
 	}
 	for (size_t i = 0; i < e->nsrcs && e->have_prev; i++)
-		last[i] = state_source_count(&e->prev, e->srcs[i].name);
+		state_source_history(&e->prev, e->srcs[i].name, &last[i]);
 	/* the cache is read by every command, written only under the lock */
 	ro.state_dir = e->cfg.state_dir;
 	ro.fetch.timeout_s = e->cfg.timeout_s;
@@ -295,9 +301,10 @@ int engine_resolve(struct engine *e)
 	ro.fetch.ca_file = e->cfg.ca_file;
 	ro.fetch.offline = e->opts->offline;
 	ro.guard.max_shrink = e->cfg.max_shrink;
+	ro.guard.max_grow = e->cfg.max_grow;
 	ro.guard.allow_test_ranges = e->cfg.allow_test_ranges;
 	ro.guard.force = e->opts->force;
-	ro.last_counts = last;
+	ro.history = last;
 	ro.write_cache = e->lock_fd >= 0;
 	ret = resolve_sources(e->srcs, e->nsrcs, &ro, e->results, &d);
 	if (ret < 0)
@@ -402,41 +409,42 @@ out:
 	return ret;
 }
 
+/* True when some source has no per-family record of its last good list. */
+static bool history_incomplete(const struct engine *e)
+{
+	struct guard_history h;
+
+	if (!e->have_prev)
+		return true;
+	for (size_t i = 0; i < e->nsrcs; i++) {
+		state_source_history(&e->prev, e->srcs[i].name, &h);
+		if (!h.known)
+			return true;
+	}
+	return false;
+}
+
 /*
- * Without a per-source history (no or corrupt state.json) the guard's shrink
- * rule has nothing to compare with: compare the union with what the firewall
- * holds instead (docs/architecture.md §5, "against the installed set").
+ * Without a per-source history (no, old or corrupt state.json) the guard's
+ * shrink rule has nothing to compare with: compare the union with what the
+ * firewall holds instead (docs/architecture.md §5), by the same rule.
  */
 static int check_shrink_installed(struct engine *e, struct diag *d)
 {
 	static const int fams[2] = { AF_INET, AF_INET6 };
-	unsigned max = e->cfg.max_shrink;
+	struct guard_opts o = { .max_shrink = e->cfg.max_shrink, .force = e->opts->force };
+	int ret = 0;
 
-	if (e->have_prev)
+	if (!history_incomplete(e))
 		return 0;
-	for (int f = 0; f < 2; f++) {
-		size_t had = e->plan.installed[f], now = prefix_set_count(e->want, fams[f]);
-
-		if (had == 0 || now * 100 >= had * (100 - max))
-			continue;
-		if (e->opts->force) {
-			diag_warn(
-				d,
-				"--force: applying %zu IPv%d prefixes where the firewall holds %zu "
-				"(-%zu%%, max_shrink is %u%%)",
-				now, f ? 6 : 4, had, (had - now) * 100 / had, max);
-			continue;
-		}
-		diag_err(d,
-			 "the sources yield %zu IPv%d prefixes where the firewall holds %zu "
-			 "(-%zu%%, "
-			 "max_shrink is %u%%) and there is no sync history to tell a real shrink "
-			 "from a broken list; the firewall was not changed — check the sources, "
-			 "then use --force",
-			 now, f ? 6 : 4, had, (had - now) * 100 / had, max);
-		return -EPERM;
-	}
-	return 0;
+	for (int f = 0; f < 2 && ret == 0; f++)
+		ret = guard_check_shrink("the sources (no sync history: compared with what the "
+					 "firewall holds)",
+					 fams[f], e->plan.installed[f],
+					 prefix_set_count(e->want, fams[f]), &o, d);
+	if (ret < 0)
+		diag_prefix(d, "the firewall was not changed: ");
+	return ret;
 }
 
 int engine_plan(struct engine *e)
@@ -497,6 +505,21 @@ int engine_save_state(struct engine *e, int result)
 		st.sources[i].status = (char *)source_status_name(r->status);
 		st.sources[i].count = r->set ? r->set->n : 0;
 		st.sources[i].data_time = st.last_run - r->age_s;
+		/* a refused source's record stays what it was: its last good list */
+		if (r->set && r->status != SOURCE_REFUSED) {
+			st.sources[i].has_family = true;
+			st.sources[i].fcount[0] = prefix_set_count(r->set, AF_INET);
+			st.sources[i].fcount[1] = prefix_set_count(r->set, AF_INET6);
+			st.sources[i].addresses[0] = prefix_set_addresses(r->set, AF_INET);
+			st.sources[i].addresses[1] = prefix_set_addresses(r->set, AF_INET6);
+		} else if (e->have_prev) {
+			struct guard_history h;
+
+			state_source_history(&e->prev, e->srcs[i].name, &h);
+			st.sources[i].has_family = h.known;
+			memcpy(st.sources[i].fcount, h.count, sizeof(h.count));
+			memcpy(st.sources[i].addresses, h.addresses, sizeof(h.addresses));
+		}
 		st.nsources++;
 	}
 	ret = state_save(e->cfg.state_dir, &st, &d);

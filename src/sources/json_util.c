@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "diag.h"
+#include "guard.h"
 #include "json_util.h"
 #include "prefix.h"
 #include "prefix_set.h"
@@ -162,6 +163,14 @@ int json_util_add_prefix(const char *who, const char *path, const json_t *v, int
 		diag_err(d, "%s: %s: \"%s\" is %s, expected %s", who, path, shown,
 			 p.family == AF_INET ? "IPv4" : "IPv6",
 			 family == AF_INET ? "IPv4" : "IPv6");
+		return -EINVAL;
+	}
+	if (host_bits && guard_host_bits_refused(&p)) {
+		diag_err(d,
+			 "%s: %s: \"%s\" has host bits set and is broader than /%d: refused, since "
+			 "masking it would open far more than its author may have meant",
+			 who, path, shown,
+			 p.family == AF_INET ? GUARD_HOST_BITS_MIN_V4 : GUARD_HOST_BITS_MIN_V6);
 		return -EINVAL;
 	}
 	if (host_bits) {

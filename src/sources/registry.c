@@ -5,10 +5,14 @@
  * here; nothing else may keep a list of providers.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "diag.h"
+#include "guard.h"
+#include "prefix_set.h"
 #include "providers.h"
 #include "source.h"
 
@@ -37,6 +41,11 @@ const struct provider *provider_find(const char *name)
 	return NULL;
 }
 
+static bool same_filter(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
 static int dup_opt(char **dst, const char *s)
 {
 	*dst = NULL;
@@ -44,6 +53,31 @@ static int dup_opt(char **dst, const char *s)
 		return 0;
 	*dst = strdup(s);
 	return *dst ? 0 : -ENOMEM;
+}
+
+void provider_default_budget(const struct provider *prov, const char *filter, double out[2])
+{
+	const struct snapshot *snap = prov ? snapshot_find(prov->name) : NULL;
+	struct prefix_set *set = NULL;
+	struct diag d;
+
+	out[0] = GUARD_GENERIC_MAX_V4;
+	out[1] = GUARD_GENERIC_MAX_V6;
+	/* the snapshot holds the default selection only: another filter is other data */
+	if (!snap || !snap->text || !same_filter(filter, prov->default_filter))
+		return;
+	set = prefix_set_new();
+	diag_init(&d);
+	if (set &&
+	    prefix_set_parse_text(set, snap->text, strlen(snap->text), "snapshot", &d) == 0 &&
+	    prefix_set_aggregate(set) == 0 && set->n > 0) {
+		out[0] = fmax(GUARD_BUDGET_HEADROOM * prefix_set_addresses(set, AF_INET),
+			      GUARD_BUDGET_MIN_V4);
+		out[1] = fmax(GUARD_BUDGET_HEADROOM * prefix_set_addresses(set, AF_INET6),
+			      GUARD_BUDGET_MIN_V6);
+	}
+	diag_release(&d);
+	prefix_set_free(set);
 }
 
 int source_init_provider(struct source *src, const struct provider *prov)
@@ -56,6 +90,7 @@ int source_init_provider(struct source *src, const struct provider *prov)
 	src->prov = prov;
 	src->format = FORMAT_AUTO;
 	src->floor = prov->floor;
+	provider_default_budget(prov, prov->default_filter, src->max_addresses);
 	ret = dup_opt(&src->name, prov->name);
 	if (ret == 0)
 		ret = dup_opt(&src->filter, prov->default_filter);
@@ -78,6 +113,8 @@ int source_init_generic(struct source *src, const char *name, const char *url_or
 	src->prov = &provider_generic;
 	src->format = FORMAT_AUTO;
 	src->floor = provider_generic.floor;
+	src->max_addresses[0] = GUARD_GENERIC_MAX_V4;
+	src->max_addresses[1] = GUARD_GENERIC_MAX_V6;
 	ret = dup_opt(&src->name, name);
 	if (ret == 0)
 		ret = dup_opt(&src->urls[0], url_or_path);

@@ -119,16 +119,22 @@ static int parse_body(const struct source *src, const char *url, const char *bod
 	return ret;
 }
 
-static int guard_list(const struct source *src, struct prefix_set *set, size_t last_count,
-		      const struct resolve_opts *o, struct source_result *r, struct diag *d)
+static int guard_list(const struct source *src, struct prefix_set *set,
+		      const struct guard_history *last, const struct resolve_opts *o,
+		      struct source_result *r, struct diag *d)
 {
+	struct guard_limits lim = { .floor = src->floor };
 	struct diag gd;
 	int ret;
 
+	lim.max_addresses[0] = src->max_addresses[0];
+	lim.max_addresses[1] = src->max_addresses[1];
+	if (last)
+		lim.last = *last;
 	diag_init(&gd);
 	ret = prefix_set_aggregate(set);
 	if (ret == 0)
-		ret = guard_check_list(src->name, set, src->floor, last_count, &o->guard, &gd);
+		ret = guard_check_list(src->name, set, &lim, &o->guard, &gd);
 	if (ret < 0)
 		set_error(r, "%s", gd.msg[0] ? gd.msg : strerror(-ret));
 	else
@@ -209,8 +215,8 @@ static const char *endpoint_body(const struct source *src, struct endpoint *ep, 
 }
 
 static int try_fresh(const struct source *src, struct endpoint *eps, const struct listcache *lc,
-		     size_t last_count, const struct resolve_opts *o, struct source_result *r,
-		     bool *reused, struct diag *d)
+		     const struct guard_history *last, const struct resolve_opts *o,
+		     struct source_result *r, bool *reused, struct diag *d)
 {
 	bool all_304;
 	int ret;
@@ -246,7 +252,7 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 	}
 	if (ret < 0)
 		return ret;
-	ret = guard_list(src, r->set, last_count, o, r, d);
+	ret = guard_list(src, r->set, last, o, r, d);
 	if (ret < 0)
 		return ret;
 	r->status = all_304 ? SOURCE_NOT_MODIFIED : SOURCE_FRESH;
@@ -356,8 +362,8 @@ static int try_cache(const struct source *src, struct endpoint *eps, const struc
 		if (ret < 0)
 			goto bad;
 	}
-	/* the cached copy passed the shrink rule when it was stored: floor only */
-	ret = guard_list(src, r->set, 0, o, &tmp, d);
+	/* the cached copy passed shrink and growth when it was stored: floor and budget only */
+	ret = guard_list(src, r->set, NULL, o, &tmp, d);
 	if (ret < 0)
 		goto bad;
 	r->status = SOURCE_CACHED;
@@ -412,14 +418,14 @@ static void warn_fallback(const struct source *src, const struct source_result *
 }
 
 static void resolve_one(const struct source *src, struct endpoint *eps, const struct listcache *lc,
-			size_t last_count, const struct resolve_opts *o, time_t now,
+			const struct guard_history *last, const struct resolve_opts *o, time_t now,
 			struct source_result *r, struct diag *d)
 {
 	bool reused = false;
 	size_t n;
 
 	r->error[0] = '\0';
-	if (try_fresh(src, eps, lc, last_count, o, r, &reused, d) == 0) {
+	if (try_fresh(src, eps, lc, last, o, r, &reused, d) == 0) {
 		if (o->write_cache && o->state_dir)
 			store_cache(src, eps, r->set, reused, o, now, d);
 		return;
@@ -508,7 +514,7 @@ int resolve_sources(const struct source *srcs, size_t n, const struct resolve_op
 	}
 	off = 0;
 	for (size_t i = 0; i < n; i++) {
-		resolve_one(&srcs[i], eps + off, &lcs[i], o->last_counts ? o->last_counts[i] : 0, o,
+		resolve_one(&srcs[i], eps + off, &lcs[i], o->history ? &o->history[i] : NULL, o,
 			    now, &results[i], d);
 		off += srcs[i].nurls;
 	}

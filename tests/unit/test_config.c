@@ -336,14 +336,14 @@ static const struct bad bad_cases[] = {
 	{ "[cdnallow]\nmod = x", "t.conf:2: key 'mod' unknown in [cdnallow] (known: providers, "
 				 "backend, ports, mode, state_dir)" },
 	{ "[guard]\nmax = 1", "t.conf:2: key 'max' unknown in [guard] (known: max_shrink, "
-			      "allow_test_ranges)" },
+			      "allow_test_ranges, max_grow, max_age)" },
 	{ "[fetch]\nca = /x", "t.conf:2: key 'ca' unknown in [fetch] (known: timeout, retries, "
 			      "max_size, ca_file)" },
 	{ "[provider:fastly]\nurls = https://x", "t.conf:2: key 'urls' unknown in "
 						 "[provider:fastly] (known: url, path, floor, "
-						 "service, tag, insecure)" },
+						 "service, tag, insecure, max_addresses)" },
 	{ "[source:a]\nfile = /x", "t.conf:2: key 'file' unknown in [source:a] (known: url, path, "
-				   "format, json_path, insecure, floor)" },
+				   "format, json_path, insecure, floor, max_addresses)" },
 	{ "[nftables]\nfamily = inet", "t.conf:2: key 'family' unknown in [nftables] (known: "
 				       "table, chain)" },
 	{ "[ufw]\nthreshold = 5", "t.conf:2: key 'threshold' unknown in [ufw] (known: "

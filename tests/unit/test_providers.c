@@ -686,15 +686,22 @@ static void test_host_bits_warn(void **state)
 	struct run r;
 
 	(void)state;
-	run_str(&r, "fastly", "{\"addresses\":[\"151.101.7.9/16\"],\"ipv6_addresses\":[]}");
+	run_str(&r, "fastly", "{\"addresses\":[\"151.101.7.9/24\"],\"ipv6_addresses\":[]}");
 	assert_int_equal(r.ret, 0);
 	assert_int_equal(r.set->n, 1);
 	prefix_format(&r.set->v[0], buf, sizeof(buf));
-	assert_string_equal(buf, "151.101.0.0/16");
+	assert_string_equal(buf, "151.101.7.0/24");
 	assert_int_equal(r.d.nwarnings, 1);
-	assert_non_null(strstr(r.d.warnings[0], "fastly: addresses[0]: \"151.101.7.9/16\" has "
-						"host bits set, using 151.101.0.0/16"));
+	assert_non_null(strstr(r.d.warnings[0], "fastly: addresses[0]: \"151.101.7.9/24\" has "
+						"host bits set, using 151.101.7.0/24"));
 	run_done(&r);
+	/* broader than /24 (/48 for IPv6) with host bits: a typo that would open far more */
+	expect_err("fastly", "{\"addresses\":[\"151.101.7.9/16\"],\"ipv6_addresses\":[]}", -EINVAL,
+		   "fastly: addresses[0]: \"151.101.7.9/16\" has host bits set and is broader "
+		   "than /24: refused",
+		   true);
+	expect_err("fastly", "{\"addresses\":[],\"ipv6_addresses\":[\"2a04:4e42::1/32\"]}", -EINVAL,
+		   "\"2a04:4e42::1/32\" has host bits set and is broader than /48", true);
 }
 
 /* ---- registry and source life cycle ---- */

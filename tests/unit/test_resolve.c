@@ -350,14 +350,14 @@ static void test_shrink_against_last_count(void **state)
 {
 	struct fx *f = *state;
 	struct source_result r[1] = { 0 };
-	size_t last[1] = { 10 };
+	struct guard_history last[1] = { { .known = true, .count = { 10, 0 } } };
 	char path[4096];
 	struct source s;
 
 	snprintf(path, sizeof(path), "%s/office.txt", f->dir);
 	write_file(path, "23.1.0.0/16\n23.3.0.0/16\n23.5.0.0/16\n23.7.0.0/16\n");
 	src_generic(&s, "office", path);
-	f->o.last_counts = last;
+	f->o.history = last;
 	f->o.write_cache = false;
 	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
 	assert_int_equal(r[0].status, SOURCE_REFUSED);
@@ -366,13 +366,13 @@ static void test_shrink_against_last_count(void **state)
 
 	/* a cached copy is checked against the floor only */
 	write_file(path, "23.1.0.0/16\n");
-	f->o.last_counts = NULL;
+	f->o.history = NULL;
 	f->o.write_cache = true;
 	memset(r, 0, sizeof(r));
 	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
 	assert_int_equal(r[0].status, SOURCE_FRESH);
 	source_result_release(&r[0]);
-	f->o.last_counts = last;
+	f->o.history = last;
 	write_file(path, "");
 	memset(r, 0, sizeof(r));
 	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
