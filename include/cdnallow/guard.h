@@ -43,9 +43,13 @@ struct guard_limits {
  */
 #define GUARD_GENERIC_MAX_V4 268435456.0
 #define GUARD_GENERIC_MAX_V6 324518553658426726783156020576256.0
-/* A built-in provider's budget: its snapshot times this, at least a /16 and a /32. */
+/*
+ * A built-in provider's budget: its snapshot times this, at least a /10 and a
+ * /32 (CloudFront's edge-list format, 2^21.5, must pass the budget its
+ * origin-facing snapshot, 2^18.2, gives).
+ */
 #define GUARD_BUDGET_HEADROOM 4
-#define GUARD_BUDGET_MIN_V4 65536.0
+#define GUARD_BUDGET_MIN_V4 4194304.0
 #define GUARD_BUDGET_MIN_V6 79228162514264337593543950336.0
 /*
  * A prefix written with host bits set ("8.8.8.8/8") is refused when it is

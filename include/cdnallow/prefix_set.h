@@ -44,6 +44,8 @@ bool prefix_set_equal(const struct prefix_set *a, const struct prefix_set *b);
  */
 int prefix_set_diff(const struct prefix_set *want, const struct prefix_set *have,
 		    struct prefix_set *add, struct prefix_set *del, size_t unchanged[2]);
+/* a = a - b (both aggregated): the minimal CIDR pieces of a that b does not cover. */
+int prefix_set_subtract(struct prefix_set *a, const struct prefix_set *b);
 /* True when p is entirely covered by the aggregated set s (binary search). */
 bool prefix_set_contains(const struct prefix_set *s, const struct prefix *p);
 /*

@@ -36,6 +36,14 @@ struct provider {
 	size_t floor; /* a list with fewer prefixes is refused */
 	const char
 		*default_filter; /* service/tag selector (cloudfront, azure-frontdoor), or NULL */
+	/*
+	 * Endpoints from this index on are exclusion lists: their prefixes are
+	 * removed from what the others yield (google: goog.json minus cloud.json).
+	 * 0: none.
+	 */
+	unsigned exclude_from;
+	/* Documented fixed prefixes added after the exclusion; NULL-terminated, may be NULL. */
+	const char *const *always;
 	/* Parses one fetched body of src into out (appends). */
 	int (*parse)(const struct source *src, const char *body, size_t len, struct prefix_set *out,
 		     struct diag *d);
@@ -79,6 +87,17 @@ bool source_is_url(const char *s);
 /* Parses body with src's provider; appends to out. */
 int source_parse(const struct source *src, const char *body, size_t len, struct prefix_set *out,
 		 struct diag *d);
+/* True when endpoint idx of src is an exclusion list (provider exclude_from). */
+bool source_endpoint_excludes(const struct source *src, size_t idx);
+/*
+ * Parses the body of endpoint idx: into out, or into exclude when that
+ * endpoint is an exclusion list. Then source_finish() once over all bodies.
+ */
+int source_parse_endpoint(const struct source *src, size_t idx, const char *body, size_t len,
+			  struct prefix_set *out, struct prefix_set *exclude, struct diag *d);
+/* out = aggregate(out - exclude) + the provider's fixed prefixes; exclude may be NULL. */
+int source_finish(const struct source *src, struct prefix_set *out, struct prefix_set *exclude,
+		  struct diag *d);
 
 /* Built-in snapshot compiled from the real provider lists (generated source). */
 struct snapshot {

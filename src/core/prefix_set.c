@@ -590,3 +590,46 @@ int prefix_set_add_range(struct prefix_set *s, int family, const uint8_t *first,
 	s->n += emit_cover(s->v + s->n, (uint8_t)family, st, en);
 	return 0;
 }
+
+/* Emits the parts of p outside b by halving p around every b prefix inside it. */
+static int subtract_one(const struct prefix *p, const struct prefix_set *b, struct prefix_set *out)
+{
+	struct prefix half[2];
+	bool inside = false;
+	int ret;
+
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->v[i].family != p->family)
+			continue;
+		if (prefix_contains(&b->v[i], p))
+			return 0;
+		if (prefix_contains(p, &b->v[i]))
+			inside = true;
+	}
+	if (!inside)
+		return prefix_set_add(out, p);
+	half[0] = *p;
+	half[0].len++;
+	half[1] = half[0];
+	if (p->len < 64)
+		half[1].hi |= (uint64_t)1 << (63 - p->len);
+	else
+		half[1].lo |= (uint64_t)1 << (127 - p->len);
+	ret = subtract_one(&half[0], b, out);
+	return ret < 0 ? ret : subtract_one(&half[1], b, out);
+}
+
+int prefix_set_subtract(struct prefix_set *a, const struct prefix_set *b)
+{
+	struct prefix_set *out = prefix_set_new();
+	int ret = out ? 0 : -ENOMEM;
+
+	for (size_t i = 0; ret == 0 && i < a->n; i++)
+		ret = subtract_one(&a->v[i], b, out);
+	if (ret == 0)
+		ret = prefix_set_copy(a, out);
+	if (ret == 0)
+		ret = prefix_set_aggregate(a);
+	prefix_set_free(out);
+	return ret;
+}

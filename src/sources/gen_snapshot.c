@@ -141,13 +141,13 @@ static int manifest_read(const char *dir, struct manifest *m)
 static int emit_one(FILE *out, const char *dir, const struct snap_def *def)
 {
 	const struct provider *prov = provider_find(def->provider);
-	struct prefix_set *set = prefix_set_new();
+	struct prefix_set *set = prefix_set_new(), *excl = prefix_set_new();
 	struct source src = { 0 };
 	struct diag d;
 	int ret = -ENOMEM;
 
 	diag_init(&d);
-	if (!set)
+	if (!set || !excl)
 		goto out;
 	ret = source_init_provider(&src, prov);
 	if (ret < 0)
@@ -163,14 +163,14 @@ static int emit_one(FILE *out, const char *dir, const struct snap_def *def)
 			fprintf(stderr, "gen_snapshot: %s: %s\n", path, strerror(-ret));
 			goto out;
 		}
-		ret = source_parse(&src, body, len, set, &d);
+		ret = source_parse_endpoint(&src, i, body, len, set, excl, &d);
 		free(body);
 		if (ret < 0) {
 			fprintf(stderr, "gen_snapshot: %s: %s\n", path, d.msg);
 			goto out;
 		}
 	}
-	ret = prefix_set_aggregate(set);
+	ret = source_finish(&src, set, excl, &d);
 	if (ret < 0 || set->n == 0) {
 		fprintf(stderr, "gen_snapshot: %s: empty snapshot\n", def->provider);
 		ret = -EINVAL;
@@ -189,6 +189,7 @@ static int emit_one(FILE *out, const char *dir, const struct snap_def *def)
 out:
 	source_release(&src);
 	prefix_set_free(set);
+	prefix_set_free(excl);
 	diag_release(&d);
 	return ret;
 }

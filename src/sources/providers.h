@@ -12,6 +12,7 @@ extern const struct provider provider_cloudflare;
 extern const struct provider provider_fastly;
 extern const struct provider provider_cloudfront;
 extern const struct provider provider_google;
+extern const struct provider provider_google_all;
 extern const struct provider provider_gcore;
 extern const struct provider provider_akamai;
 extern const struct provider provider_azure_frontdoor;

@@ -21,12 +21,13 @@ const struct provider *const provider_registry[] = {
 	&provider_cloudflare,	   /* text lists, or the API JSON */
 	&provider_fastly,	   /* JSON */
 	&provider_cloudfront,	   /* AWS ip-ranges.json, service filter */
-	&provider_google,	   /* goog.json */
+	&provider_google,	   /* goog.json minus cloud.json, plus LB ranges */
 	&provider_gcore,	   /* JSON, host routes */
 	&provider_akamai,	   /* text files, path only */
 	&provider_azure_frontdoor, /* ServiceTags JSON, path only, tag filter */
 	&provider_bunny,	   /* JSON, XML or text, single addresses */
 	&provider_imperva,	   /* JSON, path only (POST API) */
+	&provider_google_all,	   /* goog.json whole */
 	NULL,
 };
 
@@ -163,4 +164,47 @@ int source_parse(const struct source *src, const char *body, size_t len, struct 
 	if (!body)
 		len = 0;
 	return src->prov->parse(src, body ? body : "", len, out, d);
+}
+
+bool source_endpoint_excludes(const struct source *src, size_t idx)
+{
+	return src && src->prov && src->prov->exclude_from && idx >= src->prov->exclude_from;
+}
+
+int source_parse_endpoint(const struct source *src, size_t idx, const char *body, size_t len,
+			  struct prefix_set *out, struct prefix_set *exclude, struct diag *d)
+{
+	if (source_endpoint_excludes(src, idx)) {
+		if (!exclude) {
+			diag_err(d, "source '%s': no room for the exclusion list", src->name);
+			return -EINVAL;
+		}
+		return source_parse(src, body, len, exclude, d);
+	}
+	return source_parse(src, body, len, out, d);
+}
+
+int source_finish(const struct source *src, struct prefix_set *out, struct prefix_set *exclude,
+		  struct diag *d)
+{
+	const char *const *fixed = src && src->prov ? src->prov->always : NULL;
+	int ret = prefix_set_aggregate(out);
+
+	if (ret == 0 && exclude && exclude->n) {
+		ret = prefix_set_aggregate(exclude);
+		if (ret == 0)
+			ret = prefix_set_subtract(out, exclude);
+	}
+	for (size_t i = 0; ret == 0 && fixed && fixed[i]; i++) {
+		struct prefix p;
+
+		ret = prefix_parse(fixed[i], strlen(fixed[i]), &p, NULL);
+		if (ret == 0)
+			ret = prefix_set_add(out, &p);
+	}
+	if (ret == 0)
+		ret = prefix_set_aggregate(out);
+	if (ret < 0)
+		diag_err(d, "source '%s': combining its lists: %s", src->name, strerror(-ret));
+	return ret;
 }

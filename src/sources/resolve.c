@@ -99,14 +99,15 @@ const char *resolve_without_source(const char *msg, const char *source)
 	return msg;
 }
 
-static int parse_body(const struct source *src, const char *url, const char *body, size_t len,
-		      struct prefix_set *set, struct source_result *r, struct diag *d)
+static int parse_body(const struct source *src, size_t idx, const char *url, const char *body,
+		      size_t len, struct prefix_set *set, struct prefix_set *excl,
+		      struct source_result *r, struct diag *d)
 {
 	struct diag pd;
 	int ret;
 
 	diag_init(&pd);
-	ret = source_parse(src, body, len, set, &pd);
+	ret = source_parse_endpoint(src, idx, body, len, set, excl, &pd);
 	/* a -s source is named by its URL/path, which the parser's message already starts with */
 	if (ret < 0 && strcmp(url, src->name))
 		add_problem(r, src->name, "'%s' cannot be parsed: %s", url,
@@ -214,10 +215,25 @@ static const char *endpoint_body(const struct source *src, struct endpoint *ep, 
 	return ep->cache.body;
 }
 
+static int finish(const struct source *src, struct prefix_set *set, struct prefix_set *excl,
+		  struct source_result *r)
+{
+	struct diag fd;
+	int ret;
+
+	diag_init(&fd);
+	ret = source_finish(src, set, excl, &fd);
+	if (ret < 0)
+		add_problem(r, src->name, "%s", without_source(fd.msg, src->name));
+	diag_release(&fd);
+	return ret;
+}
+
 static int try_fresh(const struct source *src, struct endpoint *eps, const struct listcache *lc,
 		     const struct guard_history *last, const struct resolve_opts *o,
 		     struct source_result *r, bool *reused, struct diag *d)
 {
+	struct prefix_set *excl = NULL;
 	bool all_304;
 	int ret;
 
@@ -225,24 +241,28 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 	ret = check_endpoints(src, eps, r, &all_304);
 	if (ret < 0)
 		return ret;
+	excl = prefix_set_new();
+	if (!excl)
+		return -ENOMEM;
 	if (all_304 && lc->valid && listcache_parse(lc, r->set) == 0)
 		*reused = true;
 	else
 		prefix_set_clear(r->set);
 	for (unsigned j = 0; j < src->nurls && !*reused; j++) {
-		size_t len = 0, before = r->set->n;
+		struct prefix_set *into = source_endpoint_excludes(src, j) ? excl : r->set;
+		size_t len = 0, before = into->n;
 		const char *body = endpoint_body(src, &eps[j], j, o, &len, r, d);
 
 		if (!body) {
 			ret = -ENOENT;
 			continue;
 		}
-		if (parse_body(src, eps[j].req->url, body, len, r->set, r, d) < 0) {
+		if (parse_body(src, j, eps[j].req->url, body, len, r->set, excl, r, d) < 0) {
 			ret = -EBADMSG;
 			continue;
 		}
 		/* one empty endpoint of several would silently drop a family */
-		if (src->nurls > 1 && r->set->n == before) {
+		if (src->nurls > 1 && into->n == before) {
 			add_problem(r, src->name,
 				    "'%s' gave an empty list (0 prefixes); keeping the last good "
 				    "list — check the URL / the HTTP response",
@@ -250,6 +270,9 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 			ret = -EPERM;
 		}
 	}
+	if (ret == 0 && !*reused)
+		ret = finish(src, r->set, excl, r);
+	prefix_set_free(excl);
 	if (ret < 0)
 		return ret;
 	ret = guard_list(src, r->set, last, o, r, d);
@@ -343,6 +366,7 @@ static int try_cache(const struct source *src, struct endpoint *eps, const struc
 		     time_t now, struct source_result *r, struct diag *d)
 {
 	struct source_result tmp = { 0 };
+	struct prefix_set *excl = NULL;
 	time_t oldest = now;
 	int ret;
 
@@ -356,12 +380,16 @@ static int try_cache(const struct source *src, struct endpoint *eps, const struc
 			oldest = eps[j].cache.fetched;
 	}
 	prefix_set_clear(r->set);
-	for (size_t j = 0; j < src->nurls; j++) {
-		ret = parse_body(src, src->urls[j], eps[j].cache.body, eps[j].cache.len, r->set,
-				 &tmp, d);
-		if (ret < 0)
-			goto bad;
-	}
+	excl = prefix_set_new();
+	ret = excl ? 0 : -ENOMEM;
+	for (size_t j = 0; j < src->nurls && ret == 0; j++)
+		ret = parse_body(src, j, src->urls[j], eps[j].cache.body, eps[j].cache.len, r->set,
+				 excl, &tmp, d);
+	if (ret == 0)
+		ret = finish(src, r->set, excl, &tmp);
+	prefix_set_free(excl);
+	if (ret < 0)
+		goto bad;
 	/* the cached copy passed shrink and growth when it was stored: floor and budget only */
 	ret = guard_list(src, r->set, NULL, o, &tmp, d);
 	if (ret < 0)

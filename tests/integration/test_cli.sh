@@ -111,8 +111,38 @@ expect_rc 1 "poison" "$CDNALLOW" "${S[@]}" fetch -s "$work/poison.txt"
 grep -q "0.0.0.0/0" "$work/err" || fail "poison message names the prefix"
 ok "0.0.0.0/0 is refused"
 
+# every clean public /8 minus one /24: 3,440 prefixes, none broader than /9, 86 % of IPv4.
+# Each prefix passes the prefix rules; the address budget of a generic source refuses it.
+python3 - "$work/everything.txt" <<'PY'
+import ipaddress, sys
+out = []
+special = (10, 100, 127, 169, 172, 192, 198, 203)  # /8s holding a special-purpose range
+for a in range(1, 224):
+    if a in special:
+        continue
+    n = ipaddress.ip_network(f"{a}.0.0.0/8")
+    out += [str(p) for p in n.address_exclude(ipaddress.ip_network(f"{a}.0.0.0/24"))]
+assert len(out) == 3440, len(out)
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+PY
+expect_rc 1 "everything" "$CDNALLOW" "${S[@]}" fetch -s "$work/everything.txt"
+[ ! -s "$work/out" ] || fail "the 3,440-prefix list printed a result"
+has -F "source '$work/everything.txt' has no usable list: IPv4 list covers 3607046400 addresses, more than its budget of 268435456" "$work/err" ||
+	fail "budget message names source, family, addresses and limit"
+ok "a list opening 86 % of IPv4 is refused by the generic budget"
+expect_rc 0 "everything --force" "$CDNALLOW" "${S[@]}" --force fetch -s "$work/everything.txt"
+has -F "ACCEPTED ONLY BECAUSE OF --force" "$work/err" || fail "--force overrides the budget loudly"
+ok "--force overrides the budget, with a warning"
+printf '[source:office]\npath = %s\nmax_addresses = 4G, /20\n' "$work/everything.txt" >"$work/big.conf"
+expect_rc 0 "max_addresses" "$CDNALLOW" -c "$work/big.conf" "${S[@]}" fetch
+ok "max_addresses raises one source's budget"
+printf '8.8.8.8/8\n' >"$work/hostbits.txt"
+expect_rc 1 "host bits" "$CDNALLOW" "${S[@]}" fetch -s "$work/hostbits.txt"
+has -F "'8.8.8.8/8' has host bits set and is broader than /24: refused" "$work/err" || fail "host bits message"
+ok "8.8.8.8/8 is refused, not widened to 8.0.0.0/8"
+
 expect_rc 0 "providers" "$CDNALLOW" providers
-for p in cloudflare fastly cloudfront google gcore akamai azure-frontdoor bunny imperva; do
+for p in cloudflare fastly cloudfront google google-all gcore akamai azure-frontdoor bunny imperva; do
 	grep -q "^$p " "$work/out" || fail "providers lists $p"
 done
 expect_rc 0 "providers --json" "$CDNALLOW" providers --json

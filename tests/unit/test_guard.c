@@ -16,12 +16,14 @@
 #include <sys/socket.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "cache.h"
 #include "diag.h"
 #include "guard.h"
 #include "prefix.h"
 #include "prefix_set.h"
+#include "source.h"
 
 static struct prefix pfx(const char *s)
 {
@@ -347,6 +349,361 @@ static void test_bad_prefixes_beat_force(void **state)
 	prefix_set_free(t);
 }
 
+static void test_special_ranges_v6(void **state)
+{
+	static const struct bogon_case cases[] = {
+		{ "::ffff:0:0:0/96", "IPv4-translated (SIIT) ::ffff:0:0:0/96" },
+		{ "::ffff:0:c000:200/120", "IPv4-translated (SIIT) ::ffff:0:0:0/96" },
+		{ "2001:2::/48", "benchmarking 2001:2::/48" },
+		{ "2001:2:0:1::/64", "benchmarking 2001:2::/48" },
+		{ "2001:3::/32", "AMT 2001:3::/32" },
+		{ "2001:4:112::/48", "AS112-v6 2001:4:112::/48" },
+		{ "2001:30::/28", "drone remote ID 2001:30::/28" },
+		{ "2001:100::/32", "IETF protocol assignments 2001::/23" },
+		{ "100:0:0:1::/64", "dummy IPv6 prefix 100:0:0:1::/64" },
+		{ "2620:4f:8000::/48", "direct delegation AS112 2620:4f:8000::/48" },
+		{ "5f00::/24", "SRv6 SIDs 5f00::/16" },
+		{ "5f00:1::/32", "SRv6 SIDs 5f00::/16" },
+		{ "4000::/24", "outside global unicast 2000::/3" },
+		{ "1000::/24", "outside global unicast 2000::/3" },
+		{ "e000::/24", "outside global unicast 2000::/3" },
+		{ "2001:200::/32", NULL }, /* just past the IETF block: WIDE, a real allocation */
+		{ "3ffe:ffff::/32", NULL },
+		{ "2a06:98c0::/29", NULL },
+	};
+	static const struct bogon_case v4[] = {
+		{ "192.31.196.0/24", "AS112-v4 192.31.196.0/24" },
+		{ "192.52.193.0/24", "AMT 192.52.193.0/24" },
+		{ "192.175.48.0/24", "direct delegation AS112 192.175.48.0/24" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *r = reason(cases[i].prefix, true);
+
+		if (!cases[i].reason)
+			assert_null(r);
+		else
+			assert_string_equal(r, cases[i].reason);
+	}
+	for (size_t i = 0; i < sizeof(v4) / sizeof(v4[0]); i++)
+		assert_string_equal(reason(v4[i].prefix, false), v4[i].reason);
+}
+
+static void test_host_bits_threshold(void **state)
+{
+	(void)state;
+	assert_true(guard_host_bits_refused(&(struct prefix){ .len = 8, .family = AF_INET }));
+	assert_true(guard_host_bits_refused(&(struct prefix){ .len = 23, .family = AF_INET }));
+	assert_false(guard_host_bits_refused(&(struct prefix){ .len = 24, .family = AF_INET }));
+	assert_true(guard_host_bits_refused(&(struct prefix){ .len = 47, .family = AF_INET6 }));
+	assert_false(guard_host_bits_refused(&(struct prefix){ .len = 64, .family = AF_INET6 }));
+}
+
+/* Every clean public /8 minus its first /24: 215 x 16 = 3,440 prefixes, none broader than /9. */
+static struct prefix_set *every_public_slash8(void)
+{
+	struct prefix_set *s = prefix_set_new();
+
+	assert_non_null(s);
+	for (unsigned a = 1; a < 224; a++) {
+		struct prefix p8 = { .hi = (uint64_t)a << 56, .len = 8, .family = AF_INET };
+
+		if (guard_prefix_reason(&p8, false))
+			continue;
+		for (unsigned len = 9; len <= 24; len++) {
+			struct prefix p = { .len = (uint8_t)len, .family = AF_INET };
+
+			p.hi = ((uint64_t)a << 56) | ((uint64_t)1 << (64 - len));
+			assert_int_equal(prefix_set_add(s, &p), 0);
+		}
+	}
+	assert_int_equal(prefix_set_aggregate(s), 0);
+	assert_int_equal(s->n, 3440);
+	return s;
+}
+
+static void test_budget(void **state)
+{
+	struct guard_limits lim = { .floor = 1 };
+	struct guard_opts o = { .max_shrink = 30, .max_grow = 100 };
+	struct prefix_set *s = every_public_slash8();
+	struct diag d;
+
+	(void)state;
+	lim.max_addresses[0] = GUARD_GENERIC_MAX_V4;
+	lim.max_addresses[1] = GUARD_GENERIC_MAX_V6;
+	/* each prefix passes the prefix rules: only the budget stops it */
+	for (size_t i = 0; i < s->n; i++)
+		assert_null(guard_prefix_reason(&s->v[i], false));
+	diag_init(&d);
+	assert_int_equal(guard_check_list("everything", s, &lim, &o, &d), -EPERM);
+	assert_string_equal(d.msg, "source 'everything': IPv4 list covers 3607046400 addresses, "
+				   "more than its budget of 268435456; keeping the last good list "
+				   "— raise max_addresses for this source if this is expected, or "
+				   "--force to accept");
+	diag_release(&d);
+
+	o.force = true;
+	diag_init(&d);
+	assert_int_equal(guard_check_list("everything", s, &lim, &o, &d), 0);
+	assert_int_equal(d.nwarnings, 1);
+	assert_non_null(strstr(d.warnings[0], "ACCEPTED ONLY BECAUSE OF --force"));
+	diag_release(&d);
+
+	/* IPv6 is measured on its own, in powers of two */
+	o.force = false;
+	prefix_set_clear(s);
+	for (unsigned i = 0; i < 32; i++) {
+		struct prefix p = { .hi = 0x2a00000000000000ULL | (uint64_t)i << 41,
+				    .len = 24,
+				    .family = AF_INET6 };
+		assert_int_equal(prefix_set_add(s, &p), 0);
+	}
+	assert_int_equal(prefix_set_aggregate(s), 0);
+	diag_init(&d);
+	assert_int_equal(guard_check_list("v6", s, &lim, &o, &d), -EPERM);
+	assert_non_null(strstr(d.msg, "IPv6 list covers 2^109.0 addresses, more than its budget "
+				      "of 2^108.0"));
+	diag_release(&d);
+	prefix_set_free(s);
+}
+
+static void test_grow(void **state)
+{
+	struct guard_limits lim = { .floor = 1 };
+	struct guard_opts o = { .max_shrink = 30, .max_grow = 100 };
+	struct prefix_set *s = set_of_n(3);
+	struct diag d;
+
+	(void)state;
+	lim.last.known = true;
+	lim.last.count[0] = 1;
+	lim.last.addresses[0] = 256; /* one /24 before, three now: +200% */
+	diag_init(&d);
+	assert_int_equal(guard_check_list("cf", s, &lim, &o, &d), -EPERM);
+	assert_string_equal(d.msg, "source 'cf': IPv4 grew from 256 to 768 addresses (+200%, "
+				   "max_grow is 100%); keeping the last good list — raise [guard] "
+				   "max_grow if this is expected, or --force to accept");
+	diag_release(&d);
+	/* doubling is allowed */
+	lim.last.addresses[0] = 384;
+	diag_init(&d);
+	assert_int_equal(guard_check_list("cf", s, &lim, &o, &d), 0);
+	diag_release(&d);
+	lim.last.addresses[0] = 256;
+	o.force = true;
+	diag_init(&d);
+	assert_int_equal(guard_check_list("cf", s, &lim, &o, &d), 0);
+	assert_non_null(strstr(d.warnings[0], "grew from 256 to 768 addresses"));
+	diag_release(&d);
+	prefix_set_free(s);
+}
+
+/* Cloudflare's 15 + 7 prefixes, then the same IPv4 and no IPv6 (the reproduction). */
+static void test_family_gone(void **state)
+{
+	static const char *const v4only[] = { "173.245.48.0/20", "103.21.244.0/22", NULL };
+	struct guard_limits lim = { .floor = 1 };
+	struct guard_opts o = { .max_shrink = 100, .max_grow = 100 };
+	struct prefix_set *s = set_of(v4only);
+	struct diag d;
+
+	(void)state;
+	assert_int_equal(prefix_set_aggregate(s), 0);
+	lim.last.known = true;
+	lim.last.count[0] = 2;
+	lim.last.count[1] = 7;
+	lim.last.addresses[0] = prefix_set_addresses(s, AF_INET);
+	lim.last.addresses[1] = 1e30;
+	diag_init(&d);
+	/* even max_shrink = 100 does not let a family vanish */
+	assert_int_equal(guard_check_list("cloudflare", s, &lim, &o, &d), -EPERM);
+	assert_string_equal(d.msg, "source 'cloudflare': had 7 IPv6 prefixes and now has none; "
+				   "keeping the last good list — a family that disappears cuts "
+				   "the CDN's IPv6 traffic, use --force if it really stopped "
+				   "using IPv6");
+	diag_release(&d);
+	/* per family: 7 -> 3 IPv6 (-57%) is refused although 9 -> 5 overall is -44% */
+	o.max_shrink = 50;
+	lim.last.count[0] = 2;
+	diag_init(&d);
+	assert_int_equal(guard_check_shrink("x", AF_INET6, 7, 3, &o, &d), -EPERM);
+	assert_non_null(strstr(d.msg, "x: IPv6 shrank from 7 to 3 prefixes (-57%"));
+	diag_release(&d);
+	o.force = true;
+	diag_init(&d);
+	assert_int_equal(guard_check_list("cloudflare", s, &lim, &o, &d), 0);
+	assert_int_equal(d.nwarnings, 1);
+	assert_non_null(strstr(d.warnings[0], "IPv6 shrank from 7 to 0 prefixes"));
+	diag_release(&d);
+	prefix_set_free(s);
+}
+
+/* Each built-in provider's real payloads in the test data (google: both files it unites). */
+static const struct {
+	const char *provider;
+	const char *files[3];
+} payloads[] = {
+	{ "cloudflare", { "cloudflare-ips-v4.txt", "cloudflare-ips-v6.txt" } },
+	{ "cloudflare",
+	  { "cloudflare-ips-v4-trailing-newline.txt", "cloudflare-ips-v6-trailing-newline.txt" } },
+	{ "fastly", { "fastly.json" } },
+	{ "cloudfront", { "aws-ip-ranges.json" } },
+	{ "cloudfront", { "aws-cloudfront-list.json" } },
+	{ "google", { "google-goog.json", "google-cloud.json" } },
+	{ "gcore", { "gcore.json" } },
+	{ "akamai", { "akamai-v4.txt", "akamai-v6.txt" } },
+	{ "azure-frontdoor", { "azure-servicetags-public.json" } },
+};
+
+static char *read_fixture(const char *file, size_t *len)
+{
+	char path[4096], *buf = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, file);
+	assert_int_equal(file_read_all(path, 64 << 20, &buf, len), 0);
+	return buf;
+}
+
+static void expect_pass(const char *what, const struct source *src, struct prefix_set *s)
+{
+	struct guard_limits lim = { .floor = src->floor };
+	struct guard_opts o = { .max_shrink = 30, .max_grow = 100 };
+	struct diag d;
+	int ret;
+
+	lim.max_addresses[0] = src->max_addresses[0];
+	lim.max_addresses[1] = src->max_addresses[1];
+	diag_init(&d);
+	assert_int_equal(prefix_set_aggregate(s), 0);
+	ret = guard_check_list(src->name, s, &lim, &o, &d);
+	if (ret < 0)
+		print_error("%s: %s\n", what, d.msg);
+	assert_int_equal(ret, 0);
+	assert_int_equal(d.nwarnings, 0);
+	diag_release(&d);
+}
+
+/* The defaults admit every built-in provider's snapshot and real payloads. */
+static void test_real_lists_pass_defaults(void **state)
+{
+	size_t nsnap = 0;
+
+	(void)state;
+	for (size_t i = 0; provider_registry[i]; i++) {
+		const struct snapshot *snap = snapshot_find(provider_registry[i]->name);
+		struct prefix_set *s = prefix_set_new();
+		struct source src;
+		struct diag d;
+
+		if (!snap || !snap->text) {
+			prefix_set_free(s);
+			continue;
+		}
+		diag_init(&d);
+		assert_int_equal(source_init_provider(&src, provider_registry[i]), 0);
+		assert_int_equal(
+			prefix_set_parse_text(s, snap->text, strlen(snap->text), "snap", &d), 0);
+		expect_pass(snap->provider, &src, s);
+		nsnap++;
+		source_release(&src);
+		prefix_set_free(s);
+		diag_release(&d);
+	}
+	assert_true(nsnap >= 7);
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		struct prefix_set *s = prefix_set_new(), *excl = prefix_set_new();
+		struct source src;
+		struct diag d;
+
+		diag_init(&d);
+		assert_int_equal(source_init_provider(&src, provider_find(payloads[i].provider)),
+				 0);
+		for (size_t j = 0; j < 3 && payloads[i].files[j]; j++) {
+			size_t len = 0;
+			char *buf = read_fixture(payloads[i].files[j], &len);
+
+			assert_int_equal(source_parse_endpoint(&src, j, buf, len, s, excl, &d), 0);
+			free(buf);
+		}
+		assert_int_equal(source_finish(&src, s, excl, &d), 0);
+		expect_pass(payloads[i].files[0], &src, s);
+		source_release(&src);
+		prefix_set_free(s);
+		prefix_set_free(excl);
+		diag_release(&d);
+	}
+}
+
+/* Every prefix-shaped string anywhere in a JSON document. */
+static void collect_json(const json_t *v, struct prefix_set *s)
+{
+	const char *key;
+	json_t *e;
+	size_t i;
+	struct prefix p;
+
+	if (json_is_string(v) &&
+	    prefix_parse(json_string_value(v), json_string_length(v), &p, NULL) == 0) {
+		assert_int_equal(prefix_set_add(s, &p), 0);
+	} else if (json_is_array(v)) {
+		json_array_foreach (v, i, e)
+			collect_json(e, s);
+	} else if (json_is_object(v)) {
+		json_object_foreach ((json_t *)v, key, e)
+			collect_json(e, s);
+	}
+}
+
+/*
+ * The generic budget admits any real provider's whole payload served as a
+ * file or URL: all of AWS, all of Azure, all of Google, every CDN.
+ */
+static void test_generic_budget_admits_whole_payloads(void **state)
+{
+	static const char *const files[] = {
+		"aws-ip-ranges.json",
+		"azure-servicetags-public.json",
+		"google-goog.json",
+		"google-cloud.json",
+		"gcore.json",
+		"fastly.json",
+		"akamai-v4.txt",
+		"akamai-v6.txt",
+		"cloudflare-ips-v4.txt",
+		"cloudflare-ips-v6.txt",
+		"aws-cloudfront-list.json",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct prefix_set *s = prefix_set_new();
+		struct source src;
+		size_t len = 0;
+		char *buf = read_fixture(files[i], &len);
+		struct diag d;
+
+		diag_init(&d);
+		assert_int_equal(source_init_generic(&src, files[i], files[i]), 0);
+		if (strstr(files[i], ".json")) {
+			json_t *root = json_loadb(buf, len, 0, NULL);
+
+			assert_non_null(root);
+			collect_json(root, s);
+			json_decref(root);
+		} else {
+			assert_int_equal(prefix_set_parse_text(s, buf, len, files[i], &d), 0);
+		}
+		assert_true(s->n > 0);
+		expect_pass(files[i], &src, s);
+		free(buf);
+		source_release(&src);
+		prefix_set_free(s);
+		diag_release(&d);
+	}
+}
+
 static void test_url(void **state)
 {
 	struct diag d;
@@ -381,6 +738,13 @@ int main(void)
 		cmocka_unit_test(test_shrink),
 		cmocka_unit_test(test_bad_prefixes_beat_force),
 		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_special_ranges_v6),
+		cmocka_unit_test(test_host_bits_threshold),
+		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_grow),
+		cmocka_unit_test(test_family_gone),
+		cmocka_unit_test(test_real_lists_pass_defaults),
+		cmocka_unit_test(test_generic_budget_admits_whole_payloads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

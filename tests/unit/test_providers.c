@@ -704,13 +704,78 @@ static void test_host_bits_warn(void **state)
 		   "\"2a04:4e42::1/32\" has host bits set and is broader than /48", true);
 }
 
+static bool overlaps_any(const struct prefix *p, const struct prefix_set *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->v[i].family == p->family &&
+		    (prefix_contains(&s->v[i], p) || prefix_contains(p, &s->v[i])))
+			return true;
+	}
+	return false;
+}
+
+/* google = goog.json minus cloud.json plus the load balancers' ranges: no customer VM passes. */
+static void test_google_excludes_cloud(void **state)
+{
+	static const char *const front_ends[] = { "35.191.0.0/16",	   "130.211.0.0/22",
+						  "34.96.0.0/20",	   "34.127.192.0/18",
+						  "2600:2d00:1:b029::/64", "2600:2d00:1:1::/64" };
+	struct prefix_set *got = prefix_set_new(), *excl = prefix_set_new();
+	const struct snapshot *snap = snapshot_find("google");
+	size_t glen, clen, overlap_all = 0;
+	char *goog = fixture_read("google-goog.json", &glen);
+	char *cloud = fixture_read("google-cloud.json", &clen);
+	struct run all, cl;
+	struct source src;
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(source_init_provider(&src, provider_find("google")), 0);
+	assert_int_equal(src.nurls, 2);
+	assert_int_equal(source_parse_endpoint(&src, 0, goog, glen, got, excl, &d), 0);
+	assert_int_equal(source_parse_endpoint(&src, 1, cloud, clen, got, excl, &d), 0);
+	assert_int_equal(source_finish(&src, got, excl, &d), 0);
+	run_parse(&cl, "google-all", NULL, cloud, clen);
+	assert_int_equal(prefix_set_aggregate(cl.set), 0);
+	for (size_t i = 0; i < got->n; i++)
+		assert_false(overlaps_any(&got->v[i], cl.set));
+	for (size_t i = 0; i < sizeof(front_ends) / sizeof(front_ends[0]); i++) {
+		struct prefix p;
+
+		assert_int_equal(prefix_parse(front_ends[i], strlen(front_ends[i]), &p, NULL), 0);
+		assert_true(prefix_set_contains(got, &p));
+	}
+	/* the built-in snapshot is made the same way */
+	assert_non_null(snap);
+	prefix_set_clear(excl);
+	assert_int_equal(prefix_set_parse_text(excl, snap->text, strlen(snap->text), "snap", &d),
+			 0);
+	assert_int_equal(prefix_set_aggregate(excl), 0);
+	assert_true(prefix_set_equal(excl, got));
+	/* what google used to be: 37 of goog.json's 84 prefixes overlap cloud.json */
+	run_parse(&all, "google-all", NULL, goog, glen);
+	for (size_t i = 0; i < all.set->n; i++)
+		overlap_all += overlaps_any(&all.set->v[i], cl.set);
+	assert_int_equal(all.set->n, 84);
+	assert_int_equal(overlap_all, 37);
+	run_done(&all);
+	run_done(&cl);
+	source_release(&src);
+	prefix_set_free(got);
+	prefix_set_free(excl);
+	diag_release(&d);
+	free(goog);
+	free(cloud);
+}
+
 /* ---- registry and source life cycle ---- */
 
 static void test_registry(void **state)
 {
-	static const char *const names[] = { "cloudflare",	"fastly", "cloudfront",
-					     "google",		"gcore",  "akamai",
-					     "azure-frontdoor", "bunny",  "imperva" };
+	static const char *const names[] = { "cloudflare", "fastly",	"cloudfront",	   "google",
+					     "gcore",	   "akamai",	"azure-frontdoor", "bunny",
+					     "imperva",	   "google-all" };
 	size_t n = 0;
 
 	(void)state;
@@ -800,6 +865,7 @@ int main(void)
 		cmocka_unit_test(test_cloudflare_error_pages),
 		cmocka_unit_test(test_fastly_empty_body),
 		cmocka_unit_test(test_all_empty_and_html),
+		cmocka_unit_test(test_google_excludes_cloud),
 		cmocka_unit_test(test_truncated_json),
 		cmocka_unit_test(test_real_fixtures_truncated),
 		cmocka_unit_test(test_fastly_malformed),
