@@ -224,7 +224,7 @@ static int finish(const struct source *src, struct prefix_set *set, struct prefi
 	diag_init(&fd);
 	ret = source_finish(src, set, excl, &fd);
 	if (ret < 0)
-		add_problem(r, src->name, "%s", without_source(fd.msg, src->name));
+		add_problem(r, src->name, "%s", resolve_without_source(fd.msg, src->name));
 	diag_release(&fd);
 	return ret;
 }
