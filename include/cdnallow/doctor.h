@@ -62,6 +62,7 @@ struct probe {
 	int family;
 	uint8_t saddr[16];
 	uint16_t dport;
+	char iif[16]; /* the interface it arrives on; "" when the host has several */
 };
 
 enum verdict { VERDICT_ACCEPT, VERDICT_DROP };
@@ -76,15 +77,20 @@ struct chain_verdict {
 
 /*
  * Evaluates a probe against `nft -j list ruleset` JSON: every filter base chain
- * hooked at prerouting or input. Returns the number of verdicts or -errno.
+ * hooked at prerouting or input. text (`nft -a list ruleset`, may be NULL)
+ * quotes rules in nft syntax. Returns the number of verdicts or -errno.
  */
-int nft_eval_ruleset(const char *json, size_t len, const struct probe *p,
+int nft_eval_ruleset(const char *json, size_t len, const char *text, const struct probe *p,
 		     struct chain_verdict **out, size_t *n, struct diag *d);
+/* The rule of `nft -a list ruleset` text with this handle, without it; -ENOENT. */
+int nft_rule_text(const char *text, const char *family, const char *table, const char *chain,
+		  long long handle, char *buf, size_t size);
 /*
  * Same for `iptables-save` output (filter INPUT, raw/mangle PREROUTING); label
- * names the variant in verdicts ("iptables-legacy", "iptables-nft").
+ * names the variant in verdicts ("iptables-legacy", "iptables-nft"). ipsets
+ * (`ipset save`, may be NULL) gives the members of --match-set sets.
  */
-int legacy_eval_save(const char *save, const char *label, const struct probe *p,
+int legacy_eval_save(const char *save, const char *ipsets, const char *label, const struct probe *p,
 		     struct chain_verdict **out, size_t *n, struct diag *d);
 
 /* Check 3: would the host's rules accept the CDN on every port (every place that can drop)? */

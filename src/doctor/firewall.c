@@ -28,6 +28,8 @@
 
 struct rulesets {
 	char *nft_json;	 /* owned, or NULL without nftables */
+	char *nft_text;	 /* `nft -a list ruleset`: rules quoted as the admin wrote them */
+	char *ipsets;	 /* `ipset save`: members of the sets iptables rules match */
 	char *legacy[2]; /* iptables-legacy-save, ip6tables-legacy-save; NULL when empty */
 	/*
 	 * iptables-nft-save, ip6tables-nft-save: the nftables JSON shows their
@@ -52,7 +54,7 @@ static bool xt_table(const char *where)
 	return false;
 }
 
-static char *nft_ruleset_json(void)
+static char *nft_ruleset(bool json)
 {
 	char *out = NULL;
 #if HAVE_LIBNFTABLES
@@ -60,7 +62,7 @@ static char *nft_ruleset_json(void)
 
 	if (!ctx)
 		return NULL;
-	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+	nft_ctx_output_set_flags(ctx, json ? NFT_CTX_OUTPUT_JSON : NFT_CTX_OUTPUT_HANDLE);
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
 	if (nft_run_cmd_from_buffer(ctx, "list ruleset") == 0)
@@ -68,7 +70,8 @@ static char *nft_ruleset_json(void)
 	nft_ctx_free(ctx);
 #else
 	static const char *const argv[] = { "nft", "-j", "list", "ruleset", NULL };
-	struct spawn_opts o = { .argv = argv, .timeout_ms = 30000 };
+	static const char *const targv[] = { "nft", "-a", "list", "ruleset", NULL };
+	struct spawn_opts o = { .argv = json ? argv : targv, .timeout_ms = 30000 };
 	struct spawn_result r = { 0 };
 
 	if (spawn_run_checked(&o, &r, NULL) == 0) {
@@ -97,9 +100,27 @@ static char *legacy_save(const char *prog)
 	return out;
 }
 
+/* `ipset save` of every set, or NULL (no ipset, no set). */
+static char *ipset_save_all(void)
+{
+	static const char *const argv[] = { "ipset", "save", NULL };
+	struct spawn_opts o = { .argv = argv, .timeout_ms = 30000 };
+	struct spawn_result r = { 0 };
+	char *out = NULL;
+
+	if (spawn_run_checked(&o, &r, NULL) == 0) {
+		out = r.out;
+		r.out = NULL;
+	}
+	spawn_result_release(&r);
+	return out;
+}
+
 static void rulesets_load(struct rulesets *rs)
 {
-	rs->nft_json = nft_ruleset_json();
+	rs->nft_json = nft_ruleset(true);
+	rs->nft_text = rs->nft_json ? nft_ruleset(false) : NULL;
+	rs->ipsets = ipset_save_all();
 	rs->legacy[0] = legacy_save("iptables-legacy-save");
 	rs->legacy[1] = legacy_save("ip6tables-legacy-save");
 	rs->xt[0] = legacy_save("iptables-nft-save");
@@ -109,6 +130,8 @@ static void rulesets_load(struct rulesets *rs)
 static void rulesets_release(struct rulesets *rs)
 {
 	free(rs->nft_json);
+	free(rs->nft_text);
+	free(rs->ipsets);
 	free(rs->legacy[0]);
 	free(rs->legacy[1]);
 	free(rs->xt[0]);
@@ -141,16 +164,17 @@ static int evaluate(const struct rulesets *rs, const struct probe *p, struct cha
 	*v = NULL;
 	*n = 0;
 	if (rs->nft_json)
-		ret = nft_eval_ruleset(rs->nft_json, strlen(rs->nft_json), p, &a, &na, d);
+		ret = nft_eval_ruleset(rs->nft_json, strlen(rs->nft_json), rs->nft_text, p, &a, &na,
+				       d);
 	for (size_t i = 0; ret >= 0 && i < na; i++) {
 		if (!xt || !xt_table(a[i].where))
 			a[keep++] = a[i];
 	}
 	na = keep;
 	if (ret >= 0 && xt)
-		ret = legacy_eval_save(xt, "iptables-nft", p, &b, &nb, d);
+		ret = legacy_eval_save(xt, rs->ipsets, "iptables-nft", p, &b, &nb, d);
 	if (ret >= 0 && legacy)
-		ret = legacy_eval_save(legacy, "iptables-legacy", p, &c, &nc, d);
+		ret = legacy_eval_save(legacy, rs->ipsets, "iptables-legacy", p, &c, &nc, d);
 	if (ret >= 0)
 		ret = append(v, n, a, na);
 	if (ret == 0)
@@ -360,7 +384,7 @@ static long rule_dport(json_t *expr)
 
 int doctor_check_docker(const struct doctor_ctx *c, struct findings *f, struct diag *d)
 {
-	char *text = nft_ruleset_json();
+	char *text = nft_ruleset(true);
 	json_t *root, *items, *it, *rule, *st;
 	size_t i, j;
 

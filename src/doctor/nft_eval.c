@@ -3,9 +3,11 @@
  * A small evaluator of the kernel's nftables ruleset (`nft -j list ruleset`)
  * for one probe packet: a new TCP connection from a CDN address to a web port.
  * It walks every filter base chain at prerouting and input, as the kernel does
- * (a drop in any of them wins), following jumps. What it cannot decide (an xt
- * match, a verdict map, an interface name) makes the verdict "uncertain"
- * rather than a guess: doctor must not raise false alarms, nor miss a drop.
+ * (a drop in any of them wins), following jumps, gotos and verdict maps. A rule
+ * it cannot decide (nft_match.c says MAYBE) forks the walk: both the rule's
+ * verdict and the next rule stay possible, so a drop every path reaches is
+ * still certain and only a verdict that truly hangs on the unknown is
+ * "uncertain": doctor must not raise false alarms, nor miss a drop.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -16,23 +18,23 @@
 
 #include "diag.h"
 #include "doctor.h"
+#include "nft_match.h"
 #include "prefix.h"
 
 #define MAX_DEPTH 16
 /* chain walks per base chain: jumps may fan out (3 jumps a chain, 16 deep: 3^16 walks) */
 #define MAX_WALKS 4096
 
-enum tri { NO, YES, MAYBE };
-enum outcome { OUT_CONTINUE, OUT_ACCEPT, OUT_DROP };
+/* Where a walk may end: each bit a possible outcome (several when a rule is undecidable). */
+#define R_ACCEPT 1u
+#define R_DROP 2u
+#define R_RET 4u /* back to the caller, or to the base chain's policy */
 
-struct ev {
-	json_t *items;
-	const struct probe *p;
-	struct prefix src; /* the probe's source as a host prefix */
-	const char *family, *table;
-	bool uncertain;
-	char because[256];
+struct walk {
+	struct nft_ev e;
+	const char *text; /* `nft -a list ruleset`, to quote rules; may be NULL */
 	unsigned walks;
+	char drop_why[256], unsure_why[256];
 };
 
 static bool str_is(json_t *j, const char *s)
@@ -40,333 +42,206 @@ static bool str_is(json_t *j, const char *s)
 	return json_is_string(j) && !strcmp(json_string_value(j), s);
 }
 
-static json_t *find_obj(struct ev *e, const char *kind, const char *name)
+/* The rule as `nft list ruleset` prints it (found by its handle), else its JSON. */
+static void quote_rule(struct walk *w, json_t *rule, char *buf, size_t size)
 {
-	size_t i;
-	json_t *it, *o;
+	long long handle = json_integer_value(json_object_get(rule, "handle"));
+	char *json;
 
-	json_array_foreach (e->items, i, it) {
-		o = json_object_get(it, kind);
-		if (o && str_is(json_object_get(o, "family"), e->family) &&
-		    str_is(json_object_get(o, "table"), e->table) &&
-		    str_is(json_object_get(o, "name"), name))
-			return o;
+	if (nft_rule_text(w->text, w->e.family, w->e.table,
+			  json_string_value(json_object_get(rule, "chain")), handle, buf,
+			  size) == 0)
+		return;
+	json = json_dumps(json_object_get(rule, "expr"), JSON_COMPACT);
+	snprintf(buf, size, "handle %lld %s", handle, json ? json : "");
+	free(json);
+}
+
+static void note(struct walk *w, char *dst, json_t *rule, const char *what)
+{
+	char text[200];
+
+	if (dst[0])
+		return;
+	quote_rule(w, rule, text, sizeof(text));
+	snprintf(dst, sizeof(w->drop_why), "chain %s rule `%s`%s%s",
+		 json_string_value(json_object_get(rule, "chain")) ?: "?", text, what ? " " : "",
+		 what ? what : "");
+}
+
+static unsigned eval_chain(struct walk *w, const char *chain, int depth);
+
+/* The outcome of one verdict; *fall: the walk may go on with the next rule. */
+static unsigned verdict(struct walk *w, json_t *st, int depth, bool *fall)
+{
+	json_t *jump = json_object_get(st, "jump"), *go = json_object_get(st, "goto");
+	unsigned r;
+
+	*fall = false;
+	if (json_object_get(st, "accept"))
+		return R_ACCEPT;
+	if (json_object_get(st, "drop") || json_object_get(st, "reject"))
+		return R_DROP;
+	if (json_object_get(st, "return"))
+		return R_RET;
+	if (json_object_get(st, "queue"))
+		return R_ACCEPT | R_DROP; /* a userspace program decides */
+	if (!jump && !go) {
+		*fall = true; /* continue */
+		return 0;
 	}
-	return NULL;
+	r = eval_chain(w, json_string_value(json_object_get(jump ? jump : go, "target")),
+		       depth + 1);
+	if (go)
+		return r;
+	*fall = r & R_RET;
+	return r & ~R_RET;
 }
 
-/* Is the probe source inside one address element (string, prefix, range)? */
-static enum tri addr_in_elem(struct ev *e, json_t *el)
+/* A verdict map: the verdict of the element holding the probe's key. */
+static unsigned vmap(struct walk *w, json_t *st, int depth, bool *fall, enum tri *sure)
 {
-	struct prefix p, lo, hi;
-	json_t *x;
-
-	if (json_is_object(el) && (x = json_object_get(el, "elem")))
-		return addr_in_elem(e, json_object_get(x, "val"));
-	if (json_is_string(el)) {
-		const char *s = json_string_value(el);
-
-		if (prefix_parse(s, strlen(s), &p, NULL) < 0)
-			return MAYBE;
-		return prefix_contains(&p, &e->src) ? YES : NO;
-	}
-	x = json_object_get(el, "prefix");
-	if (x) {
-		const char *a = json_string_value(json_object_get(x, "addr"));
-		char buf[PREFIX_STRLEN + 8];
-
-		if (!a)
-			return MAYBE;
-		snprintf(buf, sizeof(buf), "%.50s/%d", a,
-			 (int)json_integer_value(json_object_get(x, "len")));
-		if (prefix_parse(buf, strlen(buf), &p, NULL) < 0)
-			return MAYBE;
-		return prefix_contains(&p, &e->src) ? YES : NO;
-	}
-	x = json_object_get(el, "range");
-	if (json_is_array(x) && json_array_size(x) == 2) {
-		const char *a = json_string_value(json_array_get(x, 0));
-		const char *b = json_string_value(json_array_get(x, 1));
-
-		if (!a || !b || prefix_parse(a, strlen(a), &lo, NULL) < 0 ||
-		    prefix_parse(b, strlen(b), &hi, NULL) < 0 || lo.family != e->src.family)
-			return MAYBE;
-		return prefix_cmp(&lo, &e->src) <= 0 && prefix_cmp(&e->src, &hi) <= 0 ? YES : NO;
-	}
-	return MAYBE;
-}
-
-static enum tri port_in_elem(struct ev *e, json_t *el)
-{
-	json_t *x;
-
-	if (json_is_object(el) && (x = json_object_get(el, "elem")))
-		return port_in_elem(e, json_object_get(x, "val"));
-	if (json_is_integer(el))
-		return json_integer_value(el) == e->p->dport ? YES : NO;
-	x = json_object_get(el, "range");
-	if (json_is_array(x) && json_array_size(x) == 2 && json_is_integer(json_array_get(x, 0)))
-		return json_integer_value(json_array_get(x, 0)) <= e->p->dport &&
-				       e->p->dport <= json_integer_value(json_array_get(x, 1))
-			       ? YES
-			       : NO;
-	return MAYBE;
-}
-
-static enum tri str_in_elem(struct ev *e, json_t *el, const char *const *yes, const char *const *no)
-{
-	(void)e;
-	if (json_is_object(el) && json_object_get(el, "elem"))
-		el = json_object_get(json_object_get(el, "elem"), "val");
-	for (; yes && *yes; yes++)
-		if (str_is(el, *yes))
-			return YES;
-	for (; no && *no; no++)
-		if (str_is(el, *no))
-			return NO;
-	return MAYBE;
-}
-
-typedef enum tri (*elem_fn)(struct ev *e, json_t *el, const void *arg);
-
-struct kind {
-	enum tri (*addr)(struct ev *e, json_t *el);
-	const char *const *yes, *const *no;
-};
-
-static enum tri one_elem(struct ev *e, const struct kind *k, json_t *el)
-{
-	if (k->addr)
-		return k->addr(e, el);
-	return str_in_elem(e, el, k->yes, k->no);
-}
-
-/* Membership of the probe's value in a right-hand side: value, anonymous set, @named set. */
-static enum tri in_right(struct ev *e, const struct kind *k, json_t *right)
-{
-	json_t *elems = NULL, *el, *set;
-	enum tri r = NO, t;
+	json_t *elems = NULL, *el, *x = json_object_get(st, "vmap");
+	struct nft_key k;
+	enum tri t = nft_key_of(&w->e, json_object_get(x, "key"), &k);
+	unsigned r = 0;
+	bool f;
 	size_t i;
 
-	if (json_is_string(right) && json_string_value(right)[0] == '@') {
-		set = find_obj(e, "set", json_string_value(right) + 1);
-		if (!set)
-			return MAYBE;
-		elems = json_object_get(set, "elem");
-		if (!elems)
-			return NO;
-	} else if (json_is_object(right) && json_object_get(right, "set")) {
-		elems = json_object_get(right, "set");
-	} else if (json_is_array(right)) {
-		elems = right; /* a list of flags, e.g. ct state { established, related } */
+	*fall = true;
+	*sure = YES;
+	if (t == NO)
+		return 0;
+	if (t == MAYBE || nft_right_elems(&w->e, json_object_get(x, "data"), &elems) < 0) {
+		*sure = MAYBE;
+		return R_ACCEPT | R_DROP | R_RET;
 	}
-	if (!elems)
-		return one_elem(e, k, right);
-	if (!json_is_array(elems))
-		return one_elem(e, k, elems);
 	json_array_foreach (elems, i, el) {
-		t = one_elem(e, k, el);
-		if (t == YES)
-			return YES;
-		if (t == MAYBE)
-			r = MAYBE;
+		t = nft_key_elem(&w->e, &k, json_array_get(el, 0));
+		if (t == NO)
+			continue;
+		r |= verdict(w, json_array_get(el, 1), depth, &f);
+		if (t == YES && *sure == YES) {
+			*fall = f;
+			return r;
+		}
+		*fall |= f;
+		*sure = MAYBE;
+		w->e.unknown = "a verdict map key";
 	}
 	return r;
 }
 
-static const char *const tcp_names[] = { "tcp", NULL };
-static const char *const not_tcp[] = { "udp", "icmp", "ipv6-icmp", "icmpv6", "sctp", "esp", NULL };
-static const char *const new_state[] = { "new", NULL };
-static const char *const old_states[] = { "established", "related", "invalid", "untracked", NULL };
-static const char *const lo_only[] = { "lo", NULL };
-static const char *const local_type[] = { "local", NULL };
-
-static enum tri match_left(struct ev *e, json_t *left, json_t *right)
+static bool is_verdict(json_t *st)
 {
-	struct kind k = { 0 };
-	json_t *x;
-	bool v4 = e->p->family == AF_INET;
+	static const char *const v[] = { "accept", "drop",  "reject",	"return", "jump",
+					 "goto",   "queue", "continue", "vmap" };
+	json_t *x = json_object_get(st, "xt");
 
-	if ((x = json_object_get(left, "payload"))) {
-		json_t *proto = json_object_get(x, "protocol"),
-		       *field = json_object_get(x, "field");
+	if (x && str_is(json_object_get(x, "type"), "target") &&
+	    str_is(json_object_get(x, "name"), "REJECT"))
+		return true; /* iptables-nft's REJECT */
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (json_object_get(st, v[i]))
+			return true;
+	}
+	return false;
+}
 
-		if ((str_is(proto, "ip") && !v4) || (str_is(proto, "ip6") && v4))
-			return NO; /* the implicit protocol dependency fails */
-		if ((str_is(proto, "ip") || str_is(proto, "ip6")) && str_is(field, "saddr")) {
-			k.addr = addr_in_elem;
-			return in_right(e, &k, right);
-		}
-		if ((str_is(proto, "tcp") || str_is(proto, "th")) && str_is(field, "dport")) {
-			k.addr = port_in_elem;
-			return in_right(e, &k, right);
-		}
-		if ((str_is(proto, "ip") && str_is(field, "protocol")) ||
-		    (str_is(proto, "ip6") && str_is(field, "nexthdr"))) {
-			k.yes = tcp_names;
-			k.no = not_tcp;
-			return in_right(e, &k, right);
-		}
-		if (str_is(proto, "udp") || str_is(proto, "icmp") || str_is(proto, "icmpv6") ||
-		    str_is(proto, "sctp"))
-			return NO; /* a TCP packet has no such header */
+/* Statements that make a rule's match depend on more than the packet. */
+static enum tri other_stmt(struct walk *w, json_t *st)
+{
+	json_t *x = json_object_get(st, "xt");
+
+	if (x && str_is(json_object_get(x, "name"), "comment"))
+		return YES;
+	if (x && str_is(json_object_get(x, "type"), "match")) {
+		w->e.unknown = "an iptables (xt) match";
 		return MAYBE;
 	}
-	if ((x = json_object_get(left, "meta"))) {
-		json_t *key = json_object_get(x, "key");
-		static const char *const v4n[] = { "ipv4", NULL }, *const v6n[] = { "ipv6", NULL };
-
-		if (str_is(key, "l4proto") || str_is(key, "protocol")) {
-			k.yes = tcp_names;
-			k.no = not_tcp;
-		} else if (str_is(key, "nfproto")) {
-			k.yes = v4 ? v4n : v6n;
-			k.no = v4 ? v6n : v4n;
-		} else if (str_is(key, "iif") || str_is(key, "iifname")) {
-			k.no = lo_only; /* the CDN never arrives on lo; other names: unknown here */
-		} else {
-			return MAYBE;
-		}
-		return in_right(e, &k, right);
+	if (json_object_get(st, "limit") || json_object_get(st, "quota") ||
+	    json_object_get(st, "meter")) {
+		w->e.unknown = "a rate limit or quota";
+		return MAYBE;
 	}
-	if ((x = json_object_get(left, "ct")) && str_is(json_object_get(x, "key"), "state")) {
-		k.yes = new_state;
-		k.no = old_states;
-		return in_right(e, &k, right);
-	}
-	if ((x = json_object_get(left, "fib")) && str_is(json_object_get(x, "result"), "type")) {
-		k.yes = local_type;
-		return in_right(e, &k, right);
-	}
-	return MAYBE;
+	return YES; /* counter, log, mangle, set update: no effect on the verdict */
 }
 
-static enum tri eval_match(struct ev *e, json_t *m)
+/* The verdict statement ending a rule whose matches gave m. */
+static unsigned rule_verdict(struct walk *w, json_t *rule, json_t *st, enum tri m, int depth,
+			     bool *fall)
 {
-	const char *op = json_string_value(json_object_get(m, "op"));
-	enum tri t = match_left(e, json_object_get(m, "left"), json_object_get(m, "right"));
+	enum tri sure = YES;
+	unsigned r;
 
-	if (!op || !strcmp(op, "==") || !strcmp(op, "in"))
-		return t;
-	if (!strcmp(op, "!="))
-		return t == MAYBE ? MAYBE : (t == YES ? NO : YES);
-	return MAYBE;
+	if (json_object_get(st, "xt")) {
+		*fall = false;
+		r = R_DROP;
+	} else if (json_object_get(st, "vmap")) {
+		r = vmap(w, st, depth, fall, &sure);
+	} else {
+		r = verdict(w, st, depth, fall);
+	}
+	if (m == MAYBE || sure == MAYBE) {
+		char what[80];
+
+		*fall = true;
+		snprintf(what, sizeof(what), "(cannot tell %s)",
+			 w->e.unknown ? w->e.unknown : "whether it applies");
+		note(w, w->unsure_why, rule, what);
+	}
+	if (r & R_DROP)
+		note(w, w->drop_why, rule, NULL);
+	return r;
 }
 
-static void note(struct ev *e, json_t *rule, const char *chain, const char *what)
+static unsigned eval_rule(struct walk *w, json_t *rule, int depth, bool *fall)
 {
-	char *text = json_dumps(json_object_get(rule, "expr"), JSON_COMPACT);
-
-	snprintf(e->because, sizeof(e->because), "chain %s rule handle %lld %s: %.160s", chain,
-		 (long long)json_integer_value(json_object_get(rule, "handle")), what,
-		 text ? text : "");
-	free(text);
-}
-
-static enum outcome eval_chain(struct ev *e, const char *chain, int depth);
-
-static enum outcome eval_rule(struct ev *e, json_t *rule, const char *chain, int depth, bool *ret)
-{
-	enum tri m = YES;
+	enum tri m = YES, t;
 	json_t *st, *x;
 	size_t i;
 
-	*ret = false;
+	*fall = true;
+	w->e.unknown = NULL;
 	json_array_foreach (json_object_get(rule, "expr"), i, st) {
-		if ((x = json_object_get(st, "match"))) {
-			enum tri t = eval_match(e, x);
-
-			if (t == NO)
-				return OUT_CONTINUE;
-			if (t == MAYBE)
-				m = MAYBE;
-			continue;
-		}
-		if ((x = json_object_get(st, "xt"))) {
-			if (str_is(json_object_get(x, "type"), "match") &&
-			    str_is(json_object_get(x, "name"), "comment"))
-				continue;
+		if (is_verdict(st))
+			return rule_verdict(w, rule, st, m, depth, fall);
+		x = json_object_get(st, "match");
+		t = x ? nft_ev_match(&w->e, x) : other_stmt(w, st);
+		if (t == NO)
+			return 0;
+		if (t == MAYBE)
 			m = MAYBE;
-			continue;
-		}
-		if (json_object_get(st, "vmap")) {
-			/* a verdict chosen by a map: whatever it does is undecidable here */
-			if (!e->uncertain)
-				note(e, rule, chain, "(verdict map)");
-			e->uncertain = true;
-			return OUT_CONTINUE;
-		}
-		if (json_object_get(st, "limit") || json_object_get(st, "queue")) {
-			m = MAYBE;
-			continue;
-		}
-		bool accept = json_object_get(st, "accept") != NULL;
-		bool drop = json_object_get(st, "drop") || json_object_get(st, "reject");
-		json_t *jump = json_object_get(st, "jump"), *go = json_object_get(st, "goto");
-
-		if (!accept && !drop && !jump && !go && !json_object_get(st, "return"))
-			continue; /* counter, log, mangle: not a verdict */
-		if (m == MAYBE) {
-			if (!e->uncertain)
-				note(e, rule, chain, "(undecidable here)");
-			e->uncertain = true;
-			return OUT_CONTINUE;
-		}
-		if (accept || drop) {
-			note(e, rule, chain, accept ? "accepts" : "drops");
-			return accept ? OUT_ACCEPT : OUT_DROP;
-		}
-		if (jump || go) {
-			const char *target =
-				json_string_value(json_object_get(jump ? jump : go, "target"));
-			enum outcome o;
-
-			if (!target || depth >= MAX_DEPTH) {
-				/* a "may drop" finding must say why */
-				if (!e->uncertain)
-					note(e, rule, chain,
-					     target ? "(jumps nested too deep)"
-						    : "(jump without target)");
-				e->uncertain = true;
-				return OUT_CONTINUE;
-			}
-			o = eval_chain(e, target, depth + 1);
-			if (o != OUT_CONTINUE || go)
-				*ret = go != NULL;
-			return o;
-		}
-		*ret = true; /* return */
-		return OUT_CONTINUE;
 	}
-	return OUT_CONTINUE;
+	return 0;
 }
 
-static enum outcome eval_chain(struct ev *e, const char *chain, int depth)
+static unsigned eval_chain(struct walk *w, const char *chain, int depth)
 {
 	json_t *it, *rule;
+	unsigned acc = 0;
 	size_t i;
 
-	if (++e->walks > MAX_WALKS) {
-		if (!e->uncertain)
-			snprintf(e->because, sizeof(e->because), "more than %d jumps to follow",
-				 MAX_WALKS);
-		e->uncertain = true;
-		return OUT_CONTINUE;
+	if (!chain || depth > MAX_DEPTH || ++w->walks > MAX_WALKS) {
+		if (!w->unsure_why[0])
+			snprintf(w->unsure_why, sizeof(w->unsure_why), "%s",
+				 !chain ? "a jump without target"
+					: "jumps nested too deep or too many to follow");
+		return R_ACCEPT | R_DROP | R_RET;
 	}
-	json_array_foreach (e->items, i, it) {
-		enum outcome o;
-		bool ret;
+	json_array_foreach (w->e.items, i, it) {
+		bool fall;
 
 		rule = json_object_get(it, "rule");
-		if (!rule || !str_is(json_object_get(rule, "family"), e->family) ||
-		    !str_is(json_object_get(rule, "table"), e->table) ||
+		if (!rule || !str_is(json_object_get(rule, "family"), w->e.family) ||
+		    !str_is(json_object_get(rule, "table"), w->e.table) ||
 		    !str_is(json_object_get(rule, "chain"), chain))
 			continue;
-		o = eval_rule(e, rule, chain, depth, &ret);
-		if (o != OUT_CONTINUE || ret)
-			return o;
+		acc |= eval_rule(w, rule, depth, &fall);
+		if (!fall)
+			return acc;
 	}
-	return OUT_CONTINUE;
+	return acc | R_RET;
 }
 
 static bool family_sees(const char *family, int af)
@@ -375,10 +250,84 @@ static bool family_sees(const char *family, int af)
 	       (!strcmp(family, "ip6") && af == AF_INET6);
 }
 
-int nft_eval_ruleset(const char *json, size_t len, const struct probe *p,
+/* Skips a "table F N {" / "chain N {" header's name, handling nft's "quoted" names. */
+static bool header_is(const char *line, const char *kw, const char *a, const char *b)
+{
+	char want[256];
+
+	while (*line == '\t' || *line == ' ')
+		line++;
+	snprintf(want, sizeof(want), "%s %s%s%s {", kw, a, b ? " " : "", b ? b : "");
+	return !strncmp(line, want, strlen(want));
+}
+
+int nft_rule_text(const char *text, const char *family, const char *table, const char *chain,
+		  long long handle, char *buf, size_t size)
+{
+	char tail[40];
+	bool in_table = false, in_chain = false;
+
+	if (!text || !family || !table || !chain)
+		return -ENOENT;
+	snprintf(tail, sizeof(tail), " # handle %lld", handle);
+	for (const char *s = text; s && *s;) {
+		const char *nl = strchr(s, '\n');
+		size_t len = nl ? (size_t)(nl - s) : strlen(s), tl = strlen(tail);
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : 1023), s);
+		if (!strncmp(line, "table ", 6)) {
+			in_table = header_is(line, "table", family, table);
+			in_chain = false;
+		} else if (in_table && line[0] == '\t' && line[1] != '\t') {
+			in_chain = header_is(line, "chain", chain, NULL); /* a set, map or chain */
+		} else if (in_chain && len > tl && len < sizeof(line) &&
+			   !strcmp(line + len - tl, tail)) {
+			const char *r = line;
+
+			while (*r == '\t' || *r == ' ')
+				r++;
+			snprintf(buf, size, "%.*s", (int)(line + len - tl - r), r);
+			return 0;
+		}
+		s = nl ? nl + 1 : NULL;
+	}
+	return -ENOENT;
+}
+
+/* The verdict of one base chain, its policy applied to walks that fall off its end. */
+static void chain_result(struct walk *w, json_t *ch, const char *name, struct chain_verdict *v)
+{
+	const char *policy = json_string_value(json_object_get(ch, "policy"));
+	bool pdrop = policy && !strcmp(policy, "drop");
+	unsigned r;
+
+	w->walks = 0;
+	w->drop_why[0] = w->unsure_why[0] = '\0';
+	r = eval_chain(w, name, 0);
+	if (r & R_RET) {
+		r = (r & ~R_RET) | (pdrop ? R_DROP : R_ACCEPT);
+		if (pdrop && !w->drop_why[0])
+			snprintf(w->drop_why, sizeof(w->drop_why), "policy drop");
+	}
+	snprintf(v->where, sizeof(v->where), "table %s %s chain %s (hook %s, priority %lld)",
+		 w->e.family, w->e.table, name, json_string_value(json_object_get(ch, "hook")),
+		 (long long)json_integer_value(json_object_get(ch, "prio")));
+	v->verdict = r & R_DROP ? VERDICT_DROP : VERDICT_ACCEPT;
+	v->uncertain = (r & R_DROP) && (r & R_ACCEPT);
+	if (v->uncertain)
+		snprintf(v->because, sizeof(v->because), "%.120s; %.120s", w->drop_why,
+			 w->unsure_why);
+	else if (r & R_DROP)
+		snprintf(v->because, sizeof(v->because), "%s", w->drop_why);
+	else
+		snprintf(v->because, sizeof(v->because), "accepts");
+}
+
+int nft_eval_ruleset(const char *json, size_t len, const char *text, const struct probe *p,
 		     struct chain_verdict **out, size_t *n, struct diag *d)
 {
-	struct ev e = { .p = p };
+	struct walk w = { .e.p = p, .text = text };
 	json_error_t jerr;
 	json_t *root, *it, *ch;
 	size_t i;
@@ -387,19 +336,18 @@ int nft_eval_ruleset(const char *json, size_t len, const struct probe *p,
 	*out = NULL;
 	*n = 0;
 	root = json_loadb(json, len, 0, &jerr);
-	e.items = json_object_get(root, "nftables");
-	if (!json_is_array(e.items)) {
+	w.e.items = json_object_get(root, "nftables");
+	if (!json_is_array(w.e.items)) {
 		diag_err(d, "nft ruleset JSON: %s", root ? "no \"nftables\" array" : jerr.text);
 		ret = -EBADMSG;
 		goto out;
 	}
-	ret = prefix_from_bytes(p->family, p->saddr, p->family == AF_INET ? 32 : 128, &e.src);
+	ret = prefix_from_bytes(p->family, p->saddr, p->family == AF_INET ? 32 : 128, &w.e.src);
 	if (ret < 0)
 		goto out;
-	json_array_foreach (e.items, i, it) {
-		struct chain_verdict *v, *nv;
-		const char *hook, *type, *policy, *name;
-		enum outcome o;
+	json_array_foreach (w.e.items, i, it) {
+		struct chain_verdict *nv;
+		const char *hook, *type, *name;
 
 		ch = json_object_get(it, "chain");
 		hook = json_string_value(json_object_get(ch, "hook"));
@@ -407,35 +355,18 @@ int nft_eval_ruleset(const char *json, size_t len, const struct probe *p,
 		if (!ch || !hook || !type || strcmp(type, "filter") ||
 		    (strcmp(hook, "input") && strcmp(hook, "prerouting")))
 			continue;
-		e.family = json_string_value(json_object_get(ch, "family"));
-		e.table = json_string_value(json_object_get(ch, "table"));
+		w.e.family = json_string_value(json_object_get(ch, "family"));
+		w.e.table = json_string_value(json_object_get(ch, "table"));
 		name = json_string_value(json_object_get(ch, "name"));
-		if (!e.family || !e.table || !name || !family_sees(e.family, p->family))
+		if (!w.e.family || !w.e.table || !name || !family_sees(w.e.family, p->family))
 			continue;
-		e.uncertain = false;
-		e.walks = 0;
-		e.because[0] = '\0';
-		o = eval_chain(&e, name, 0);
-		policy = json_string_value(json_object_get(ch, "policy"));
-		if (o == OUT_CONTINUE) {
-			o = policy && !strcmp(policy, "drop") ? OUT_DROP : OUT_ACCEPT;
-			if (!e.uncertain)
-				snprintf(e.because, sizeof(e.because), "policy %s",
-					 policy ? policy : "accept");
-		}
 		nv = realloc(*out, (*n + 1) * sizeof(*nv));
 		if (!nv) {
 			ret = -ENOMEM;
 			goto out;
 		}
 		*out = nv;
-		v = &nv[(*n)++];
-		snprintf(v->where, sizeof(v->where),
-			 "table %s %s chain %s (hook %s, priority %lld)", e.family, e.table, name,
-			 hook, (long long)json_integer_value(json_object_get(ch, "prio")));
-		v->verdict = o == OUT_DROP ? VERDICT_DROP : VERDICT_ACCEPT;
-		v->uncertain = e.uncertain;
-		snprintf(v->because, sizeof(v->because), "%s", e.because);
+		chain_result(&w, ch, name, &nv[(*n)++]);
 	}
 	ret = (int)*n;
 out:

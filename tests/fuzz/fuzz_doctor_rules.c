@@ -69,12 +69,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			goto out;
 		memcpy(save, data + 1, size - 1);
 		save[size - 1] = '\0';
-		ret = legacy_eval_save(save, data[0] & 64 ? "iptables-nft" : "iptables-legacy", &p,
-				       &out, &n, &d);
+		ret = legacy_eval_save(save, save,
+				       data[0] & 64 ? "iptables-nft" : "iptables-legacy", &p, &out,
+				       &n, &d);
 		free(save);
 		check(ret == -ENOMEM || (ret >= 0 && ret <= 4));
 	} else {
-		ret = nft_eval_ruleset((const char *)data + 1, size - 1, &p, &out, &n, &d);
+		ret = nft_eval_ruleset((const char *)data + 1, size - 1, NULL, &p, &out, &n, &d);
 		check(ret == -ENOMEM || ret == -EBADMSG || ret >= 0);
 		check((ret == -EBADMSG) == (d.msg[0] != '\0'));
 	}

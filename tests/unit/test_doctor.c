@@ -4,6 +4,9 @@
  * rule evaluators. tests/unit/data/nft-ruleset-filter.json is `nft -j list
  * ruleset` output of nftables 1.0.6 for a made-up admin ruleset (documentation
  * addresses); the iptables-legacy-save texts are made up in iptables' format.
+ * nft-lockdown-debian.json: nftables 1.0.6 after `cdnallow --mode lockdown
+ * sync` on Debian's stock /etc/nftables.conf; nft-server-wiki.json: a server
+ * ruleset in the style of the nftables wiki (vmaps), loaded and dumped by nft.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,7 +60,7 @@ static const struct chain_verdict *eval_one(const char *addr, uint16_t port,
 	size_t n = 0;
 
 	diag_init(&d);
-	assert_int_equal(nft_eval_ruleset(ruleset, ruleset_len, &p, v, &n, &d), 1);
+	assert_int_equal(nft_eval_ruleset(ruleset, ruleset_len, NULL, &p, v, &n, &d), 1);
 	assert_int_equal(n, 1);
 	diag_release(&d);
 	return &(*v)[0];
@@ -125,15 +128,15 @@ static void test_nft_xt_match_is_uncertain(void **state)
 
 	(void)state;
 	diag_init(&d);
-	assert_int_equal(nft_eval_ruleset(json, strlen(json), &p, &v, &n, &d), 1);
+	assert_int_equal(nft_eval_ruleset(json, strlen(json), NULL, &p, &v, &n, &d), 1);
 	assert_int_equal(v[0].verdict, VERDICT_DROP);
 	assert_true(v[0].uncertain);
 	free(v);
 	/* an ip-family table never sees IPv6 */
 	p = probe("2001:db8::1", 443);
-	assert_int_equal(nft_eval_ruleset(json, strlen(json), &p, &v, &n, &d), 0);
+	assert_int_equal(nft_eval_ruleset(json, strlen(json), NULL, &p, &v, &n, &d), 0);
 	free(v);
-	assert_int_equal(nft_eval_ruleset("[1]", 3, &p, &v, &n, &d), -EBADMSG);
+	assert_int_equal(nft_eval_ruleset("[1]", 3, NULL, &p, &v, &n, &d), -EBADMSG);
 	assert_non_null(strstr(d.msg, "nftables"));
 	diag_release(&d);
 }
@@ -163,19 +166,159 @@ static void test_legacy_eval(void **state)
 
 	(void)state;
 	diag_init(&d);
-	assert_int_equal(legacy_eval_save(legacy, "iptables-legacy", &p, &v, &n, &d), 1);
+	assert_int_equal(legacy_eval_save(legacy, NULL, "iptables-legacy", &p, &v, &n, &d), 1);
 	assert_int_equal(v[0].verdict, VERDICT_ACCEPT);
 	assert_false(v[0].uncertain);
 	free(v);
 	p = probe("203.0.113.1", 443);
-	assert_int_equal(legacy_eval_save(legacy, "iptables-legacy", &p, &v, &n, &d), 1);
+	assert_int_equal(legacy_eval_save(legacy, NULL, "iptables-legacy", &p, &v, &n, &d), 1);
 	assert_int_equal(v[0].verdict, VERDICT_DROP);
 	assert_non_null(strstr(v[0].because, "REJECT"));
 	assert_non_null(strstr(v[0].where, "iptables-legacy table filter chain INPUT"));
 	free(v);
 	p = probe("203.0.113.1", 80);
-	assert_int_equal(legacy_eval_save(legacy, "iptables-legacy", &p, &v, &n, &d), 1);
+	assert_int_equal(legacy_eval_save(legacy, NULL, "iptables-legacy", &p, &v, &n, &d), 1);
 	assert_string_equal(v[0].because, "policy DROP");
+	free(v);
+	diag_release(&d);
+}
+
+/* All verdicts of a real `nft -j list ruleset` dump under tests/unit/data for one probe. */
+static size_t eval_file(const char *name, const char *addr, uint16_t port, struct chain_verdict **v)
+{
+	char path[512], *json = NULL;
+	struct probe p = probe(addr, port);
+	struct diag d;
+	size_t len = 0, n = 0;
+
+	snprintf(path, sizeof(path), TESTS_DIR "/unit/data/%s", name);
+	assert_int_equal(file_read_all(path, 1 << 20, &json, &len), 0);
+	diag_init(&d);
+	assert_true(nft_eval_ruleset(json, len, NULL, &p, v, &n, &d) >= 0);
+	diag_release(&d);
+	free(json);
+	return n;
+}
+
+/*
+ * Issue 16 item 1: after a lockdown sync on Debian's stock nftables.conf, the
+ * `ip6 saddr != @cdn6 drop` rule does not apply to an IPv4 packet at all (its
+ * implicit nfproto dependency fails): it must not drop the CDN.
+ */
+static void test_nft_lockdown_other_family(void **state)
+{
+	static const char *const cdn[] = { "203.0.113.5", "2001:db8:cd::5" };
+	struct chain_verdict *v = NULL;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		n = eval_file("nft-lockdown-debian.json", cdn[i], 80, &v);
+		assert_int_equal(n, 2);
+		for (size_t j = 0; j < n; j++) {
+			assert_int_equal(v[j].verdict, VERDICT_ACCEPT);
+			assert_false(v[j].uncertain);
+		}
+		free(v);
+	}
+	n = eval_file("nft-lockdown-debian.json", "198.51.100.7", 443, &v);
+	assert_int_equal(v[1].verdict, VERDICT_DROP);
+	assert_false(v[1].uncertain);
+	assert_non_null(strstr(v[1].where, "table inet cdnallow chain lockdown"));
+	free(v);
+}
+
+/*
+ * Issue 16 item 2: a server ruleset after the nftables wiki (verdict maps on
+ * ct state and meta protocol, jumps per family, policy drop) certainly drops
+ * the web ports and accepts ssh; no "cannot tell".
+ */
+static void test_nft_vmap_server(void **state)
+{
+	struct chain_verdict *v = NULL;
+
+	(void)state;
+	assert_int_equal(eval_file("nft-server-wiki.json", "203.0.113.5", 443, &v), 1);
+	assert_int_equal(v[0].verdict, VERDICT_DROP);
+	assert_false(v[0].uncertain);
+	assert_string_equal(v[0].because, "policy drop");
+	free(v);
+	assert_int_equal(eval_file("nft-server-wiki.json", "2001:db8:cd::5", 22, &v), 1);
+	assert_int_equal(v[0].verdict, VERDICT_ACCEPT);
+	assert_false(v[0].uncertain);
+	free(v);
+}
+
+/* An undecidable accept before a drop policy: may drop; an undecidable drop before it: drops. */
+static void test_nft_fork_on_unknown(void **state)
+{
+	static const char json[] =
+		"{\"nftables\": [{\"chain\": {\"family\": \"inet\", \"table\": \"t\", \"name\": "
+		"\"in\", \"type\": \"filter\", \"hook\": \"input\", \"prio\": 0, \"policy\": "
+		"\"drop\"}}, {\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": "
+		"\"in\", "
+		"\"handle\": 4, \"expr\": [{\"match\": {\"op\": \"!=\", \"left\": {\"meta\": "
+		"{\"key\": \"iif\"}}, \"right\": \"lo\"}}, {\"match\": {\"op\": \"==\", \"left\": "
+		"{\"payload\": {\"protocol\": \"ip\", \"field\": \"daddr\"}}, \"right\": "
+		"{\"prefix\": {\"addr\": \"127.0.0.0\", \"len\": 8}}}}, {\"drop\": null}]}}, "
+		"{\"rule\": {\"family\": \"inet\", \"table\": \"t\", \"chain\": \"in\", "
+		"\"handle\": "
+		"5, \"expr\": [{\"match\": {\"op\": \"==\", \"left\": {\"payload\": {\"protocol\": "
+		"\"ip\", \"field\": \"daddr\"}}, \"right\": \"192.0.2.1\"}}, {\"drop\": null}]}}]}";
+	static const char text[] = "table inet t { # handle 1\n"
+				   "\tchain in { # handle 1\n"
+				   "\t\ttype filter hook input priority filter; policy drop;\n"
+				   "\t\tiif != \"lo\" ip daddr 127.0.0.0/8 drop # handle 4\n"
+				   "\t}\n}\n";
+	struct chain_verdict *v = NULL;
+	struct probe p = probe("203.0.113.5", 80);
+	struct diag d;
+	char buf[128];
+	size_t n = 0;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(nft_eval_ruleset(json, strlen(json), text, &p, &v, &n, &d), 1);
+	assert_int_equal(v[0].verdict, VERDICT_DROP);
+	assert_false(v[0].uncertain);
+	free(v);
+	assert_int_equal(nft_rule_text(text, "inet", "t", "in", 4, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "iif != \"lo\" ip daddr 127.0.0.0/8 drop");
+	assert_int_equal(nft_rule_text(text, "inet", "t", "in", 9, buf, sizeof(buf)), -ENOENT);
+	diag_release(&d);
+}
+
+/* Issue 16 item 3: --match-set is judged by the set's members, not by its name. */
+static void test_legacy_ipset_members(void **state)
+{
+	static const char save[] =
+		"*filter\n"
+		":INPUT DROP [0:0]\n"
+		"-A INPUT -p tcp -m multiport --dports 80,443 -m set --match-set "
+		"cdnallow4 src -j ACCEPT\n"
+		"COMMIT\n";
+	static const char sets[] = "create cdnallow4 hash:net family inet hashsize 1024 maxelem "
+				   "65536 bucketsize 12 initval 0x1\n"
+				   "add cdnallow4 203.0.113.0/24\n";
+	struct chain_verdict *v = NULL;
+	struct probe p = probe("203.0.113.9", 443);
+	struct diag d;
+	size_t n = 0;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(legacy_eval_save(save, sets, "iptables-legacy", &p, &v, &n, &d), 1);
+	assert_int_equal(v[0].verdict, VERDICT_ACCEPT);
+	assert_false(v[0].uncertain);
+	free(v);
+	p = probe("198.51.100.7", 443);
+	assert_int_equal(legacy_eval_save(save, sets, "iptables-legacy", &p, &v, &n, &d), 1);
+	assert_int_equal(v[0].verdict, VERDICT_DROP);
+	assert_false(v[0].uncertain);
+	free(v);
+	/* without the members: cannot tell */
+	assert_int_equal(legacy_eval_save(save, NULL, "iptables-legacy", &p, &v, &n, &d), 1);
+	assert_true(v[0].uncertain);
 	free(v);
 	diag_release(&d);
 }
@@ -270,6 +413,10 @@ int main(void)
 		cmocka_unit_test(test_nft_jump_and_return),
 		cmocka_unit_test(test_nft_xt_match_is_uncertain),
 		cmocka_unit_test(test_legacy_eval),
+		cmocka_unit_test(test_nft_lockdown_other_family),
+		cmocka_unit_test(test_nft_vmap_server),
+		cmocka_unit_test(test_nft_fork_on_unknown),
+		cmocka_unit_test(test_legacy_ipset_members),
 		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_domain_valid),
