@@ -93,6 +93,28 @@ int nft_rule_text(const char *text, const char *family, const char *table, const
 int legacy_eval_save(const char *save, const char *ipsets, const char *label, const struct probe *p,
 		     struct chain_verdict **out, size_t *n, struct diag *d);
 
+/* A ban list (set, ipset or rule) a drop/reject rule on the web ports uses that holds CDN
+ * addresses. */
+struct ban {
+	char where[160]; /* "table inet f2b-table set addr-set-nginx", "ipset f2b-nginx (…)" */
+	char addrs[256]; /* "203.0.113.77, 203.0.113.78", cut with "…" */
+	size_t count;
+	bool rule_level; /* the addresses are in the rule itself, not in a set */
+};
+
+/*
+ * Appends to *out the bans of CDN addresses in `nft -j list ruleset` JSON:
+ * every saddr set or value of a drop/reject rule, intersected with cdn, each
+ * hit checked against the rest of its rule for a probe from that address.
+ */
+int doctor_bans_nft(const char *json, size_t len, const struct prefix_set *cdn,
+		    const uint16_t *ports, size_t nports, struct ban **out, size_t *n,
+		    struct diag *d);
+/* Same for iptables-save text: -s addresses and --match-set members (ipsets: `ipset save`). */
+int doctor_bans_ipt(const char *save, const char *ipsets, const char *label,
+		    const struct prefix_set *cdn, const uint16_t *ports, size_t nports,
+		    struct ban **out, size_t *n);
+
 /* Check 3: would the host's rules accept the CDN on every port (every place that can drop)? */
 int doctor_check_firewall(const struct doctor_ctx *c, struct findings *f, struct diag *d);
 /* Check 4: ports published by DNAT (Docker) that bypass INPUT rules. */

@@ -111,14 +111,19 @@ static int cdn_ranges(struct engine *e, struct prefix_set **out)
 	return 0;
 }
 
-static void print_text(const struct findings *f)
+/* The first line states the verdict the exit code gives: healthy or unhealthy. */
+static void print_text(const struct findings *f, bool incomplete)
 {
-	if (!f->n) {
+	size_t errors = findings_count(f, SEV_ERROR), warnings = findings_count(f, SEV_WARNING);
+
+	if (errors)
+		msg_out("unhealthy: %zu error(s), %zu warning(s)\n", errors, warnings);
+	else if (incomplete)
+		msg_out("unknown: a check could not run (see above), %zu warning(s)\n", warnings);
+	else if (warnings)
+		msg_out("healthy: no error, %zu warning(s) worth a look\n", warnings);
+	else
 		msg_out("healthy: no problem found\n");
-		return;
-	}
-	msg_out("%zu problem(s): %zu error(s), %zu warning(s)\n", f->n,
-		findings_count(f, SEV_ERROR), findings_count(f, SEV_WARNING));
 	for (size_t i = 0; i < f->n; i++)
 		msg_out("%-7s [%s] %s\n        fix: %s\n", sev_name[f->v[i].severity],
 			f->v[i].check, f->v[i].message, f->v[i].fix);
@@ -183,7 +188,7 @@ int cmd_doctor(int argc, char **argv)
 	if (o.json)
 		print_json(&f);
 	else
-		print_text(&f);
+		print_text(&f, incomplete);
 	ret = findings_count(&f, SEV_ERROR) ? EXIT_DRIFT : incomplete ? EXIT_ERROR : EXIT_OK;
 out:
 	findings_release(&f);

@@ -8,6 +8,7 @@
  * kernel's own view (libnftables JSON, iptables-legacy-save); changes nothing.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ struct rulesets {
 	 * text shows them whole, so those tables are judged from the text.
 	 */
 	char *xt[2];
+	char iif[16]; /* the one interface besides lo the CDN can arrive on, or "" */
 };
 
 /* Tables iptables-nft made: judged from iptables-nft-save instead of the JSON. */
@@ -116,8 +118,26 @@ static char *ipset_save_all(void)
 	return out;
 }
 
+/* The host's one non-loopback interface: then every CDN packet arrives on it. */
+static void uplink(char iif[16])
+{
+	struct if_nameindex *ifs = if_nameindex(), *i;
+	int n = 0;
+
+	iif[0] = '\0';
+	for (i = ifs; i && i->if_index; i++) {
+		if (strcmp(i->if_name, "lo") && n++ == 0)
+			snprintf(iif, 16, "%s", i->if_name);
+	}
+	if (n != 1)
+		iif[0] = '\0';
+	if (ifs)
+		if_freenameindex(ifs);
+}
+
 static void rulesets_load(struct rulesets *rs)
 {
+	uplink(rs->iif);
 	rs->nft_json = nft_ruleset(true);
 	rs->nft_text = rs->nft_json ? nft_ruleset(false) : NULL;
 	rs->ipsets = ipset_save_all();
@@ -192,90 +212,163 @@ static int evaluate(const struct rulesets *rs, const struct probe *p, struct cha
 	return ret < 0 ? ret : 0;
 }
 
-static const char *fix_for(const struct chain_verdict *v)
+static const char *fix_for(const char *where, const char *because)
 {
-	if (strstr(v->because, "ufw-user-input") || strstr(v->because, "ufw6-user-input"))
+	if (strstr(because, "ufw-user-input") || strstr(because, "ufw6-user-input"))
 		return "an admin's ufw rule drops it before cdnallow's rules: find it with `ufw "
 		       "status numbered` and delete it or move it below them";
-	if (strstr(v->where, "table inet cdnallow"))
-		return "cdnallow's lockdown table lacks this range: run cdnallow sync";
-	if (strstr(v->because, "ufw") || strstr(v->where, "ufw"))
+	if (strstr(where, "f2b-table") || strstr(where, "crowdsec") || strstr(where, "f2b-"))
+		return "a ban list drops it: unban the CDN addresses and whitelist the CDN "
+		       "ranges (fail2ban ignoreip, a CrowdSec whitelist)";
+	if (strstr(where, "table inet cdnallow"))
+		return "cdnallow's lockdown table lacks this range: run cdnallow --mode lockdown "
+		       "sync";
+	if (strstr(because, "ufw") || strstr(where, "ufw"))
 		return "ufw drops it: run cdnallow -b ufw sync (ufw is this host's firewall)";
-	if (strstr(v->where, "firewalld"))
+	if (strstr(where, "firewalld"))
 		return "firewalld drops it: run cdnallow -b firewalld sync";
-	if (strstr(v->where, "legacy"))
+	if (strstr(where, "tables-legacy"))
 		return "iptables-legacy drops it: run cdnallow -b iptables sync (it detects "
 		       "legacy)";
-	if (strstr(v->where, "table ip filter") || strstr(v->where, "table ip6 filter"))
-		return "iptables(-nft) drops it: run cdnallow -b iptables sync";
+	if (strstr(where, "tables-nft") || strstr(where, "table ip filter") ||
+	    strstr(where, "table ip6 filter"))
+		return "iptables (nf_tables) drops it: run cdnallow -b iptables sync";
 	return "allow the CDN inside this table: cdnallow sync with [nftables] table = FAMILY "
 	       "NAME and chain = CHAIN set to it (an accept in another table never overrides "
 	       "this drop)";
 }
 
-static void probe_from(const struct prefix *p, uint16_t port, struct probe *pr)
+static void probe_from(const struct prefix *p, uint16_t port, const char *iif, struct probe *pr)
 {
 	memset(pr, 0, sizeof(*pr));
 	pr->family = p->family;
 	prefix_first_bytes(p, pr->saddr);
 	pr->dport = port;
+	snprintf(pr->iif, sizeof(pr->iif), "%s", iif);
 }
 
-static bool already(const struct findings *f, size_t from, const char *where)
+#define MAX_PORTS 16
+
+/* One cause of drops: a place and a reason, with every family and port it hits. */
+struct cause {
+	char where[160], because[256], example[PREFIX_STRLEN];
+	bool uncertain, fam[2];
+	uint16_t ports[MAX_PORTS];
+	size_t nports;
+};
+
+/* "ip6tables-legacy …" and "iptables-legacy …" are one place for both families. */
+static bool same_place(const char *a, const char *b)
 {
-	for (size_t i = from; i < f->n; i++) {
-		if (strstr(f->v[i].message, where))
-			return true;
-	}
-	return false;
+	if (!strncmp(a, "ip6tables-", 10))
+		a++;
+	if (!strncmp(b, "ip6tables-", 10))
+		b++;
+	return !strncmp(a, "iptables-", 9) ? !strcmp(a + 2, b + 2) : !strcmp(a, b);
 }
 
-static int check_cdn(const struct doctor_ctx *c, const struct rulesets *rs, int family,
-		     struct findings *f, struct diag *d)
+static int cause_add(struct cause **v, size_t *n, const struct chain_verdict *cv,
+		     const struct prefix *src, uint16_t port)
 {
-	size_t first = f->n, idx[SAMPLES], nfam = 0, k = 0;
-	char addr[PREFIX_STRLEN];
-	int ret = 0;
+	struct cause *c = NULL, *nv;
+	size_t i;
 
-	for (size_t i = 0; i < c->cdn->n; i++) {
-		if (c->cdn->v[i].family != family)
-			continue;
-		if (nfam == 0)
-			idx[k++] = i;
-		nfam++;
+	for (i = 0; i < *n && !c; i++) {
+		if (same_place((*v)[i].where, cv->where) && !strcmp((*v)[i].because, cv->because))
+			c = &(*v)[i];
 	}
-	if (!nfam)
-		return 0;
-	/* the middle and the last prefix of the family too: partial allowlists show */
-	for (size_t i = 0, seen = 0; i < c->cdn->n && k < SAMPLES; i++) {
-		if (c->cdn->v[i].family != family)
+	if (!c) {
+		nv = realloc(*v, (*n + 1) * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		c = &nv[(*n)++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->where, sizeof(c->where), "%s", cv->where);
+		snprintf(c->because, sizeof(c->because), "%s", cv->because);
+		prefix_format(src, c->example, sizeof(c->example));
+	} else if (strcmp(c->where, cv->where) && !strncmp(c->where, "ip", 2)) {
+		char w[sizeof(c->where)];
+
+		/* both families: name the place once for both */
+		snprintf(w, sizeof(w), "ip(6)%s", c->where + (c->where[2] == '6' ? 3 : 2));
+		snprintf(c->where, sizeof(c->where), "%s", w);
+	}
+	c->uncertain |= cv->uncertain;
+	c->fam[src->family == AF_INET6] = true;
+	for (i = 0; i < c->nports && c->ports[i] != port; i++)
+		;
+	if (i == c->nports && c->nports < MAX_PORTS)
+		c->ports[c->nports++] = port;
+	return 0;
+}
+
+static void cause_report(const struct cause *c, struct findings *f)
+{
+	char ports[MAX_PORTS * 12] = "";
+	size_t off = 0;
+
+	for (size_t i = 0; i < c->nports; i++)
+		off += (size_t)snprintf(ports + off, sizeof(ports) - off, "%stcp/%u", i ? ", " : "",
+					c->ports[i]);
+	findings_add(f, "firewall", c->uncertain ? SEV_WARNING : SEV_ERROR,
+		     fix_for(c->where, c->because), "%s %s %s from the CDN (%s, e.g. %s): %s",
+		     c->where, c->uncertain ? "may drop" : "drops", ports,
+		     c->fam[0] && c->fam[1] ? "IPv4 and IPv6"
+		     : c->fam[0]	    ? "IPv4"
+					    : "IPv6",
+		     c->example, c->because);
+}
+
+/* The prefixes to probe: first, middle and last of each family (partial allowlists show). */
+static size_t pick_samples(const struct prefix_set *cdn, int family, size_t idx[SAMPLES])
+{
+	size_t nfam = 0, k = 0, seen = 0;
+
+	for (size_t i = 0; i < cdn->n; i++)
+		nfam += cdn->v[i].family == family;
+	for (size_t i = 0; i < cdn->n && k < SAMPLES; i++) {
+		if (cdn->v[i].family != family)
 			continue;
 		seen++;
-		if ((seen == nfam / 2 + 1 && nfam > 2) || (seen == nfam && nfam > 1))
+		if (seen == 1 || (seen == nfam / 2 + 1 && nfam > 2) || (seen == nfam && nfam > 1))
 			idx[k++] = i;
 	}
-	for (size_t s = 0; s < k && ret == 0; s++) {
-		for (size_t pi = 0; pi < c->nports && ret == 0; pi++) {
-			struct chain_verdict *v = NULL;
-			struct probe pr;
-			size_t n = 0;
+	return k;
+}
 
-			probe_from(&c->cdn->v[idx[s]], c->ports[pi], &pr);
-			ret = evaluate(rs, &pr, &v, &n, d);
-			prefix_format(&c->cdn->v[idx[s]], addr, sizeof(addr));
-			for (size_t i = 0; ret == 0 && i < n; i++) {
-				if (v[i].verdict != VERDICT_DROP || already(f, first, v[i].where))
-					continue;
-				findings_add(
-					f, "firewall", v[i].uncertain ? SEV_WARNING : SEV_ERROR,
-					fix_for(&v[i]),
-					"%s %s tcp/%u from the CDN (%s, e.g. %s): %s", v[i].where,
-					v[i].uncertain ? "may drop" : "drops", c->ports[pi],
-					family == AF_INET ? "IPv4" : "IPv6", addr, v[i].because);
+static int check_cdn(const struct doctor_ctx *c, const struct rulesets *rs, struct findings *f,
+		     struct diag *d)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	struct cause *causes = NULL;
+	size_t ncauses = 0, idx[SAMPLES];
+	int ret = 0;
+
+	for (size_t fi = 0; fi < 2 && ret == 0; fi++) {
+		size_t k = pick_samples(c->cdn, fams[fi], idx);
+
+		for (size_t s = 0; s < k && ret == 0; s++) {
+			for (size_t pi = 0; pi < c->nports && ret == 0; pi++) {
+				const struct prefix *src = &c->cdn->v[idx[s]];
+				struct chain_verdict *v = NULL;
+				struct probe pr;
+				size_t n = 0;
+
+				probe_from(src, c->ports[pi], rs->iif, &pr);
+				ret = evaluate(rs, &pr, &v, &n, d);
+				for (size_t i = 0; ret == 0 && i < n; i++) {
+					if (v[i].verdict == VERDICT_DROP)
+						ret = cause_add(&causes, &ncauses, &v[i], src,
+								c->ports[pi]);
+				}
+				free(v);
 			}
-			free(v);
 		}
 	}
+	for (size_t i = 0; ret == 0 && i < ncauses; i++)
+		cause_report(&causes[i], f);
+	free(causes);
 	return ret;
 }
 
@@ -302,7 +395,7 @@ static int check_open_to_all(const struct doctor_ctx *c, const struct rulesets *
 		size_t n = 0;
 		bool dropped = false, uncertain = false;
 
-		probe_from(&out, c->ports[pi], &pr);
+		probe_from(&out, c->ports[pi], rs->iif, &pr);
 		ret = evaluate(rs, &pr, &v, &n, d);
 		for (size_t j = 0; ret == 0 && j < n; j++) {
 			dropped |= v[j].verdict == VERDICT_DROP;
@@ -331,6 +424,53 @@ static int check_open_to_all(const struct doctor_ctx *c, const struct rulesets *
 	return ret;
 }
 
+static const char *ban_fix(const struct ban *b)
+{
+	if (strstr(b->where, "f2b"))
+		return "unban them (fail2ban-client unban ADDRESS) and add the CDN ranges to "
+		       "ignoreip in /etc/fail2ban/jail.local, so fail2ban never bans a CDN node "
+		       "again (better: make the web server log the visitor's address from the "
+		       "CDN's header)";
+	if (strstr(b->where, "crowdsec"))
+		return "unban them (cscli decisions delete --ip ADDRESS) and whitelist the CDN "
+		       "ranges in CrowdSec (a whitelist parser listing them, or "
+		       "crowdsecurity/cdn-whitelist), so it never bans a CDN node again";
+	if (b->rule_level)
+		return "delete the rule or exclude the CDN ranges from it";
+	if (!strncmp(b->where, "ipset ", 6))
+		return "remove them (ipset del SET ADDRESS) and find what adds them";
+	return "remove them (nft delete element FAMILY TABLE SET { ADDRESS }) and find what "
+	       "adds them";
+}
+
+/* Check 3b: ban lists holding CDN addresses (probing samples cannot find one banned node). */
+static int check_bans(const struct doctor_ctx *c, const struct rulesets *rs, struct findings *f,
+		      struct diag *d)
+{
+	static const char *const label[] = { "iptables-nft", "ip6tables-nft", "iptables-legacy",
+					     "ip6tables-legacy" };
+	const char *save[] = { rs->xt[0], rs->xt[1], rs->legacy[0], rs->legacy[1] };
+	struct ban *b = NULL;
+	size_t n = 0;
+	int ret = 0;
+
+	if (rs->nft_json)
+		ret = doctor_bans_nft(rs->nft_json, strlen(rs->nft_json), c->cdn, c->ports,
+				      c->nports, &b, &n, d);
+	for (size_t i = 0; ret == 0 && i < 4; i++) {
+		if (save[i])
+			ret = doctor_bans_ipt(save[i], rs->ipsets, label[i], c->cdn, c->ports,
+					      c->nports, &b, &n);
+	}
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		findings_add(f, "firewall", SEV_ERROR, ban_fix(&b[i]),
+			     "%s bans %zu CDN address(es) on the web ports: %s; the CDN nodes "
+			     "using them cannot connect (error 521/522 for their visitors)",
+			     b[i].where, b[i].count, b[i].addrs);
+	free(b);
+	return ret;
+}
+
 int doctor_check_firewall(const struct doctor_ctx *c, struct findings *f, struct diag *d)
 {
 	struct rulesets rs = { 0 };
@@ -341,9 +481,9 @@ int doctor_check_firewall(const struct doctor_ctx *c, struct findings *f, struct
 		diag_err(d, "cannot read the firewall rules (nft list ruleset failed: not root?)");
 		return -EACCES;
 	}
-	ret = check_cdn(c, &rs, AF_INET, f, d);
+	ret = check_cdn(c, &rs, f, d);
 	if (ret == 0)
-		ret = check_cdn(c, &rs, AF_INET6, f, d);
+		ret = check_bans(c, &rs, f, d);
 	if (ret == 0)
 		ret = check_open_to_all(c, &rs, f, d);
 	rulesets_release(&rs);

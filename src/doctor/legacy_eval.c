@@ -257,6 +257,9 @@ static enum tri eval_opt(struct lev *e, const char *o, const char *v, const char
 		*used = 2;
 		return set_has(e, v, w);
 	}
+	if (!strcmp(o, "--rt-type") || !strcmp(o, "--rt-segsleft") || !strcmp(o, "--fragid") ||
+	    !strcmp(o, "--fragfirst") || !strcmp(o, "--fragmore") || !strcmp(o, "--fraglast"))
+		return NO; /* a routing or fragment header: a TCP SYN from the CDN has none */
 	if (!strcmp(o, "--dst-type"))
 		return !strcmp(v, "LOCAL") ? YES : NO;
 	if (!strcmp(o, "--pkt-type"))
@@ -482,7 +485,9 @@ static void hook_result(struct lev *e, const char *chain, const char *pol, const
 		 e->p->family == AF_INET ? "ip" : "ip6", label + 2, e->table, chain);
 	v->verdict = r & R_DROP ? VERDICT_DROP : VERDICT_ACCEPT;
 	v->uncertain = (r & R_DROP) && (r & R_ACCEPT);
-	if (v->uncertain)
+	if (v->uncertain && !strncmp(e->unsure_why, e->drop_why, strlen(e->drop_why)))
+		snprintf(v->because, sizeof(v->because), "%s", e->unsure_why);
+	else if (v->uncertain)
 		snprintf(v->because, sizeof(v->because), "%.120s; %.120s", e->drop_why,
 			 e->unsure_why);
 	else if (r & R_DROP)

@@ -315,7 +315,9 @@ static void chain_result(struct walk *w, json_t *ch, const char *name, struct ch
 		 (long long)json_integer_value(json_object_get(ch, "prio")));
 	v->verdict = r & R_DROP ? VERDICT_DROP : VERDICT_ACCEPT;
 	v->uncertain = (r & R_DROP) && (r & R_ACCEPT);
-	if (v->uncertain)
+	if (v->uncertain && !strncmp(w->unsure_why, w->drop_why, strlen(w->drop_why)))
+		snprintf(v->because, sizeof(v->because), "%s", w->unsure_why);
+	else if (v->uncertain)
 		snprintf(v->because, sizeof(v->because), "%.120s; %.120s", w->drop_why,
 			 w->unsure_why);
 	else if (r & R_DROP)

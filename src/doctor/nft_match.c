@@ -61,7 +61,7 @@ json_t *nft_ev_find(const struct nft_ev *e, const char *kind, const char *name)
 	return NULL;
 }
 
-static int elem_prefix(json_t *el, struct prefix *p)
+int nft_elem_prefix(json_t *el, struct prefix *p)
 {
 	char buf[PREFIX_STRLEN + 8];
 	json_t *x = json_object_get(el, "prefix");
@@ -83,14 +83,14 @@ static enum tri addr_in(struct nft_ev *e, json_t *el)
 	json_t *r = json_object_get(el, "range");
 
 	if (json_is_array(r) && json_array_size(r) == 2) {
-		if (elem_prefix(json_array_get(r, 0), &lo) < 0 ||
-		    elem_prefix(json_array_get(r, 1), &hi) < 0)
+		if (nft_elem_prefix(json_array_get(r, 0), &lo) < 0 ||
+		    nft_elem_prefix(json_array_get(r, 1), &hi) < 0)
 			return MAYBE;
 		if (lo.family != e->src.family)
 			return NO;
 		return prefix_cmp(&lo, &e->src) <= 0 && prefix_cmp(&e->src, &hi) <= 0 ? YES : NO;
 	}
-	if (elem_prefix(el, &p) < 0)
+	if (nft_elem_prefix(el, &p) < 0)
 		return MAYBE;
 	if (p.family != e->src.family)
 		return NO;
@@ -104,7 +104,7 @@ static enum tri daddr_in(struct nft_ev *e, json_t *el)
 					     "255.255.255.255/32", "::1/128",	  "ff00::/8" };
 	struct prefix p, n;
 
-	if (elem_prefix(el, &p) < 0)
+	if (nft_elem_prefix(el, &p) < 0)
 		return MAYBE;
 	if (p.family != e->src.family)
 		return NO;

@@ -50,6 +50,8 @@ enum tri nft_key_elem(struct nft_ev *e, const struct nft_key *k, json_t *el);
  * named set the ruleset lacks.
  */
 int nft_right_elems(struct nft_ev *e, json_t *right, json_t **elems);
+/* An address or prefix element ("192.0.2.1", {"prefix": …}) as a prefix; -1 otherwise. */
+int nft_elem_prefix(json_t *el, struct prefix *p);
 /* One "match" statement for the probe. */
 enum tri nft_ev_match(struct nft_ev *e, json_t *m);
 

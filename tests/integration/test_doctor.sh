@@ -112,7 +112,7 @@ table ip admin2 {
 }
 NFT
 doctor droptable
-expect droptable 2 "firewall:error" "table ip admin2 chain input .* drops tcp/80 .* policy drop"
+expect droptable 2 "firewall:error" "table ip admin2 chain input .* drops tcp/80, tcp/443 from the CDN \\(IPv4, e.g.[^)]*\\): policy drop"
 
 # iptables-legacy DROP for 443
 origin legacy
