@@ -172,7 +172,7 @@ static int judge_probe(const char *json, const struct probe *p, const struct nft
 	int ret;
 
 	diag_init(&d);
-	ret = nft_eval_ruleset(json, strlen(json), p, &cv, &ncv, &d);
+	ret = nft_eval_ruleset(json, strlen(json), NULL, p, &cv, &ncv, &d);
 	diag_release(&d);
 	for (size_t i = 0; ret >= 0 && i < n; i++) {
 		snprintf(where, sizeof(where), "table %s %s chain %s (hook input,",
