@@ -106,8 +106,9 @@ struct ban {
  * Appends to *out the bans of CDN addresses in `nft -j list ruleset` JSON:
  * every saddr set or value of a drop/reject rule, intersected with cdn, each
  * hit checked against the rest of its rule for a probe from that address.
+ * skip_xt: leave iptables-nft's tables to doctor_bans_ipt on their save text.
  */
-int doctor_bans_nft(const char *json, size_t len, const struct prefix_set *cdn,
+int doctor_bans_nft(const char *json, size_t len, bool skip_xt, const struct prefix_set *cdn,
 		    const uint16_t *ports, size_t nports, struct ban **out, size_t *n,
 		    struct diag *d);
 /* Same for iptables-save text: -s addresses and --match-set members (ipsets: `ipset save`). */

@@ -168,7 +168,14 @@ static int nft_rule_bans(struct banctx *b, struct nft_ev *e, json_t *rule)
 	return ret;
 }
 
-int doctor_bans_nft(const char *json, size_t len, const struct prefix_set *cdn,
+/* Tables iptables-nft made, judged from its save text when the caller has it. */
+static bool xt_table(const char *family, const char *table)
+{
+	return (!strcmp(family, "ip") || !strcmp(family, "ip6")) &&
+	       (!strcmp(table, "filter") || !strcmp(table, "raw") || !strcmp(table, "mangle"));
+}
+
+int doctor_bans_nft(const char *json, size_t len, bool skip_xt, const struct prefix_set *cdn,
 		    const uint16_t *ports, size_t nports, struct ban **out, size_t *n,
 		    struct diag *d)
 {
@@ -191,7 +198,9 @@ int doctor_bans_nft(const char *json, size_t len, const struct prefix_set *cdn,
 		e.family = json_string_value(json_object_get(rule, "family"));
 		e.table = json_string_value(json_object_get(rule, "table"));
 		if (!rule || !e.family || !e.table || !nft_is_drop(rule) ||
-		    (strcmp(e.family, "inet") && strcmp(e.family, "ip") && strcmp(e.family, "ip6")))
+		    (strcmp(e.family, "inet") && strcmp(e.family, "ip") &&
+		     strcmp(e.family, "ip6")) ||
+		    (skip_xt && xt_table(e.family, e.table)))
 			continue;
 		ret = nft_rule_bans(&b, &e, rule);
 		if (ret < 0)

@@ -455,8 +455,8 @@ static int check_bans(const struct doctor_ctx *c, const struct rulesets *rs, str
 	int ret = 0;
 
 	if (rs->nft_json)
-		ret = doctor_bans_nft(rs->nft_json, strlen(rs->nft_json), c->cdn, c->ports,
-				      c->nports, &b, &n, d);
+		ret = doctor_bans_nft(rs->nft_json, strlen(rs->nft_json), rs->xt[0] || rs->xt[1],
+				      c->cdn, c->ports, c->nports, &b, &n, d);
 	for (size_t i = 0; ret == 0 && i < 4; i++) {
 		if (save[i])
 			ret = doctor_bans_ipt(save[i], rs->ipsets, label[i], c->cdn, c->ports,

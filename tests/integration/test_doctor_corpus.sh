@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The doctor against the corpus of real rulesets in tests/corpus/doctor/
+# (Debian's nftables examples, what fail2ban's actions generate, …; see
+# SOURCES.md there): each is loaded unedited into the origin of a three-host
+# topology, the CDN host (inside the CDN ranges) and the outsider connect to
+# ports 80 and 443 over IPv4 and IPv6, and `cdnallow doctor` must give the
+# verdict the packets show and the one EXPECT records: "drops" (a firewall
+# error) when a CDN connection fails, "passes" (no firewall error, no "may
+# drop") when all succeed. Prints the corpus size and the agreement count.
+set -euo pipefail
+. "$TESTS_DIR/integration/lib/netns.sh"
+netns_require python3 ss iptables-nft iptables-legacy ipset
+netns_init dcorp
+: "${CDNALLOW:?}"
+W=$NETNS_TMP
+C=$TESTS_DIR/corpus/doctor
+
+printf '# made up CDN ranges\n203.0.113.0/24\n2001:db8:cd::/48\n' > "$W/cdn.txt"
+printf '[guard]\nallow_test_ranges = true\n' > "$W/cdnallow.conf"
+netns_topology
+netns_listen origin 80 443
+
+reset_fw() {
+	netns_exec origin nft flush ruleset
+	for t in iptables-legacy ip6tables-legacy; do
+		netns_exec origin "$t" -F
+		netns_exec origin "$t" -X
+		netns_exec origin "$t" -P INPUT ACCEPT
+	done
+	netns_exec origin ipset destroy 2>/dev/null || true
+}
+
+load() {
+	local f=$1
+	case $f in
+	*.nft) netns_exec origin nft -f "$f" ;;
+	*.ipt)
+		if [ -f "${f%.ipt}.ipset" ]; then netns_exec origin ipset restore < "${f%.ipt}.ipset"; fi
+		netns_exec origin iptables-nft-restore < "$f"
+		;;
+	*.ip6t) netns_exec origin ip6tables-nft-restore < "$f" ;;
+	*.legacy) netns_exec origin iptables-legacy-restore < "$f" ;;
+	esac
+}
+
+# What the packets say: "passes" when the CDN host reaches 80 and 443 over both families.
+packets() {
+	local a p
+	for a in "$NETNS_ORIGIN4" "$NETNS_ORIGIN6"; do
+		for p in 80 443; do
+			netns_connect cdn "$a" "$p" || { echo drops; return; }
+		done
+	done
+	echo passes
+}
+
+# What the doctor says, from its JSON: drops (firewall error), may-drop (warning), passes.
+doctor_says() {
+	local rc=0
+	netns_exec origin "$CDNALLOW" -c "$W/cdnallow.conf" -s "$W/cdn.txt" --state-dir "$W/st" \
+		doctor --json > "$W/doctor.json" 2> "$W/doctor.err" || rc=$?
+	python3 - "$W/doctor.json" "$rc" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+fw = [f for f in d["findings"] if f["check"] == "firewall"]
+errors = [f for f in fw if f["severity"] == "error"]
+assert (sys.argv[2] == "2") == (not d["healthy"]), "exit code and healthy disagree"
+if errors:
+    print("drops")
+elif any("may drop" in f["message"] for f in fw):
+    print("may-drop")
+else:
+    print("passes")
+PY
+}
+
+total=0 agree=0 fail=0
+while read -r name want; do
+	case $name in '#'* | '') continue ;; esac
+	f=$(ls "$C/$name".* | grep -v '\.ipset$' | head -1)
+	reset_fw
+	load "$f" || netns_fail "$name: does not load"
+	got=$(doctor_says) || { cat "$W/doctor.json" "$W/doctor.err"; netns_fail "$name: doctor"; }
+	pk=$(packets)
+	total=$((total + 1))
+	if [ "$got" = "$pk" ] && [ "$got" = "$want" ]; then
+		agree=$((agree + 1))
+		echo "ok - $name: doctor $got, packets $pk"
+	else
+		fail=$((fail + 1))
+		echo "not ok - $name: doctor $got, packets $pk, expected $want"
+		cat "$W/doctor.json"
+	fi
+done < "$C/EXPECT"
+echo "corpus: $total rulesets, doctor and packets agree on $agree"
+[ "$fail" = 0 ] || netns_fail "$fail ruleset(s) disagree"
