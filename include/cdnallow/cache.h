@@ -30,18 +30,4 @@ int cache_touch(const char *state_dir, const char *source, unsigned idx, time_t 
 		struct diag *d);
 void cache_entry_release(struct cache_entry *e);
 
-/* Writes buf to path atomically: temp file in the same dir, fsync, rename, fsync dir. */
-int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode);
-/*
- * Same replacement without fsync: readers still see the old or the new file,
- * but a crash may lose the new one. Only for files whose readers verify them
- * (the cache's checksums, the nft element cache's hash) and treat a bad one as
- * missing.
- */
-int file_replace(const char *path, const void *buf, size_t len, unsigned mode);
-/* Reads a whole file up to max bytes (-EFBIG beyond); *buf owned, NUL-terminated. */
-int file_read_all(const char *path, size_t max, char **buf, size_t *len);
-/* mkdir -p with mode for the last component. */
-int dir_ensure(const char *path, unsigned mode);
-
 #endif

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "fileio.h"
 #include "nft_int.h"
 #include "prefix_set.h"
 

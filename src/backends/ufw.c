@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 #include "plan.h"
 #include "prefix_set.h"

@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 #include "ipset.h"
 #include "prefix_set.h"

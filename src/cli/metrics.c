@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-#include "cache.h"
+#include "fileio.h"
 #include "cli.h"
 #include "metrics.h"
 #include "prefix_set.h"

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 
 #define CACHE_DIR "cache"

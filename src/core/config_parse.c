@@ -19,7 +19,7 @@
 
 #include <ini.h>
 
-#include "cache.h"
+#include "fileio.h"
 #include "config.h"
 #include "config_int.h"
 #include "diag.h"

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "fileio.h"
 
 static int write_full(int fd, const void *buf, size_t len)
 {

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 #include "guard.h"
 #include "prefix.h"

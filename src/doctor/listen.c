@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 #include "doctor.h"
 #include "prefix_set.h"

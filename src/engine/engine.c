@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 #include "engine.h"
 #include "guard.h"

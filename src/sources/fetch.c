@@ -22,7 +22,7 @@
 
 #include <curl/curl.h>
 
-#include "cache.h"
+#include "fileio.h"
 #include "fetch.h"
 #include "source.h"
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 #include "prefix_set.h"
 #include "source.h"

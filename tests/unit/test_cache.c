@@ -16,6 +16,7 @@
 #include "tmpdir.h"
 
 #include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 
 struct fx {

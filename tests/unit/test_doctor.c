@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 #include "doctor.h"
 

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 #include "guard.h"
 #include "prefix.h"

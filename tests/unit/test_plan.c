@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests for the plan (per-family diff + object flags) and for struct
- * diag, the carrier of every message. Made-up documentation prefixes.
+ * Unit tests for the plan (per-family diff + object flags). Made-up
+ * documentation prefixes.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -75,63 +75,19 @@ static void test_plan_noop_needs_objects(void **state)
 	prefix_set_free(have);
 }
 
-static void test_diag_first_error_wins_and_prefix(void **state)
+static void test_plan_set_flags(void **state)
 {
-	struct diag d;
+	struct plan p = { 0 };
 
 	(void)state;
-	diag_init(&d);
-	diag_err(&d, "inner %d", 1);
-	diag_err(&d, "outer");
-	assert_string_equal(d.msg, "inner 1");
-	diag_prefix(&d, "source '%s': ", "x");
-	assert_string_equal(d.msg, "source 'x': inner 1");
-	diag_warn(&d, "w%d", 1);
-	diag_warn(&d, "w%d", 2);
-	assert_int_equal(d.nwarnings, 2);
-	assert_string_equal(d.warnings[1], "w2");
-	diag_clear_err(&d);
-	assert_string_equal(d.msg, "");
-	diag_release(&d);
-	assert_int_equal(d.nwarnings, 0);
-	/* NULL is allowed everywhere so callers need no checks */
-	diag_err(NULL, "x");
-	diag_warn(NULL, "x");
-	diag_prefix(NULL, "x");
-}
-
-static void test_diag_prefix_truncates_tail(void **state)
-{
-	struct diag d;
-	char big[DIAG_MSG_MAX * 2];
-
-	(void)state;
-	diag_init(&d);
-	memset(big, 'a', sizeof(big) - 1);
-	big[sizeof(big) - 1] = '\0';
-	diag_err(&d, "%s", big);
-	assert_int_equal(strlen(d.msg), DIAG_MSG_MAX - 1);
-	diag_prefix(&d, "ctx: ");
-	assert_int_equal(strlen(d.msg), DIAG_MSG_MAX - 1);
-	assert_memory_equal(d.msg, "ctx: aaa", 8);
-	diag_release(&d);
-}
-
-static void test_diag_take_warnings(void **state)
-{
-	struct diag a, b;
-
-	(void)state;
-	diag_init(&a);
-	diag_init(&b);
-	diag_warn(&a, "first");
-	diag_warn(&b, "second");
-	diag_take_warnings(&a, &b);
-	assert_int_equal(a.nwarnings, 2);
-	assert_int_equal(b.nwarnings, 0);
-	assert_string_equal(a.warnings[1], "second");
-	diag_release(&a);
-	diag_release(&b);
+	plan_set_flags(&p, false, false);
+	assert_true(p.create);
+	assert_false(p.repair);
+	plan_set_flags(&p, true, false);
+	assert_false(p.create);
+	assert_true(p.repair);
+	plan_set_flags(&p, true, true);
+	assert_false(p.create || p.repair);
 }
 
 int main(void)
@@ -139,9 +95,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plan_diff_per_family),
 		cmocka_unit_test(test_plan_noop_needs_objects),
-		cmocka_unit_test(test_diag_first_error_wins_and_prefix),
-		cmocka_unit_test(test_diag_prefix_truncates_tail),
-		cmocka_unit_test(test_diag_take_warnings),
+		cmocka_unit_test(test_plan_set_flags),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

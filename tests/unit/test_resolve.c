@@ -22,6 +22,7 @@
 #include "tmpdir.h"
 
 #include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 #include "prefix_set.h"
 #include "resolve.h"

@@ -18,7 +18,7 @@
 
 #include "tmpdir.h"
 
-#include "cache.h"
+#include "fileio.h"
 #include "diag.h"
 #include "prefix.h"
 #include "prefix_set.h"
