@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The Debian package: tools/build-deb builds it (nocheck, into the test's temp
-# dir), then its contents are checked (binary, units, man pages, completions,
+# The Debian package: `dpkg-buildpackage -b` builds it (nocheck) from a git
+# archive of HEAD unpacked in an empty temp dir (tools/build-deb from the work
+# tree when this is no git checkout), then its contents are checked (binary, units, man pages, completions,
 # conffile, state dir 0700), the maintainer scripts enable the timer and the
 # boot unit and start only the timer, the extracted binary runs `providers`
 # and accepts the packaged config; finally `dpkg -i` installs it for real into
@@ -32,8 +33,19 @@ start=$(date +%s)
 if [ -n "${CDNALLOW_DEB:-}" ]; then
 	deb=$CDNALLOW_DEB
 else
-	"$REPO/tools/build-deb" --nocheck "$T/deb" >"$T/build.log" 2>&1 ||
-		{ tail -40 "$T/build.log"; fail "tools/build-deb"; }
+	# from a bare checkout: `git archive` of HEAD in an empty directory (nothing beside
+	# it), built with plain dpkg-buildpackage through the top-level debian link
+	if git -C "$REPO" rev-parse --verify -q HEAD >/dev/null 2>&1; then
+		mkdir -p "$T/bare/src" "$T/deb"
+		git -C "$REPO" archive HEAD | tar -C "$T/bare/src" -xf -
+		(cd "$T/bare/src" && DEB_BUILD_OPTIONS="nocheck parallel=${JOBS:-2}" \
+			dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1 ||
+			{ tail -40 "$T/build.log"; fail "dpkg-buildpackage -b in a git archive of HEAD"; }
+		mv "$T"/bare/cdnallow_*.deb "$T/deb/"
+	else
+		"$REPO/tools/build-deb" --nocheck "$T/deb" >"$T/build.log" 2>&1 ||
+			{ tail -40 "$T/build.log"; fail "tools/build-deb"; }
+	fi
 	deb=$(ls "$T"/deb/cdnallow_*_*.deb 2>/dev/null | head -1)
 	echo "# built $(basename "$deb") in $(($(date +%s) - start)) s"
 fi
@@ -73,6 +85,13 @@ dpkg-deb -x "$deb" "$T/x"
 bin=$T/x/usr/sbin/cdnallow
 "$bin" providers >"$T/providers" 2>&1 || { cat "$T/providers"; fail "cdnallow providers"; }
 grep -q '^cloudflare ' "$T/providers" || fail "providers does not list cloudflare"
+# the snapshot of data/snapshot/ is built in: a capture date for each provider of MANIFEST
+[ "$(grep -c 'snapshot captured [0-9-]* ([0-9]* days\{0,1\} old)' "$T/providers")" = \
+	"$(awk -F'\t' '!/^#/ && NF { print $1 }' "$REPO/data/snapshot/MANIFEST" | sort -u | wc -l)" ] ||
+	fail "the packaged binary lacks (part of) the built-in snapshot"
+"$bin" --offline --state-dir "$T/state" fetch -p cloudflare,fastly >"$T/fetch" 2>"$T/fetch.err" ||
+	{ cat "$T/fetch.err"; fail "--offline fetch -p cloudflare,fastly"; }
+[ "$(grep -vc '^#' "$T/fetch")" -ge 40 ] || fail "--offline fetch -p cloudflare,fastly is too short"
 ver=$(dpkg-deb -f "$deb" Version)
 [ "$("$bin" --version)" = "cdnallow ${ver%-*}" ] || fail "--version '$("$bin" --version)' vs package $ver"
 "$bin" -c "$T/x/etc/cdnallow/cdnallow.conf" --state-dir "$T/state" --offline fetch >"$T/fetch" \
