@@ -14,7 +14,7 @@ REPO=$(cd "$TESTS_DIR/.." && pwd)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 for t in rpmbuild rpm rpm2cpio cpio; do
-	command -v "$t" >/dev/null || skip "needs $t (apt-get install rpm)"
+	command -v "$t" >/dev/null || skip "needs $t (apt-get install rpm cpio)"
 done
 git -C "$REPO" rev-parse --verify -q HEAD >/dev/null 2>&1 || skip "not a git checkout"
 
