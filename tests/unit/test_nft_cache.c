@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The nftables element cache (src/backends/nft_cache.c): what is saved under a
+ * generation id loads back exactly under that id, and under no other; a
+ * different fingerprint (here: the ports), a flipped or missing byte in
+ * nft.applied, a dropped or absent cache all read as "dump the sets" and
+ * leave the set empty. Needs a netlink socket (no root) for the namespace
+ * cookie of the fingerprint; never talks to the kernel's nftables.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <libmnl/libmnl.h>
+#include <linux/netlink.h>
+
+#include "../../src/backends/nft_int.h"
+#include "fileio.h"
+#include "prefix_set.h"
+#include "tmpdir.h"
+
+#define LIST "192.0.2.0/24\n198.51.100.128/25\n2001:db8:cd::/48\n"
+
+struct fx {
+	char *dir;
+	struct nft_handle h;
+	struct prefix_set *saved, *got;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->dir = tmpdir_make();
+	assert_non_null(f->dir);
+	f->h.cfg.state_dir = f->dir;
+	f->h.cfg.ports[0] = 443;
+	f->h.cfg.nports = 1;
+	f->h.nl.sock = mnl_socket_open(NETLINK_NETFILTER);
+	assert_non_null(f->h.nl.sock);
+	f->saved = prefix_set_new();
+	f->got = prefix_set_new();
+	assert_non_null(f->saved);
+	assert_non_null(f->got);
+	assert_int_equal(prefix_set_parse_text(f->saved, LIST, strlen(LIST), "test", NULL), 0);
+	assert_int_equal(prefix_set_aggregate(f->saved), 0);
+	nft_cache_save(&f->h, 41, f->saved);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	mnl_socket_close(f->h.nl.sock);
+	prefix_set_free(f->saved);
+	prefix_set_free(f->got);
+	tmpdir_remove(f->dir);
+	free(f);
+	return 0;
+}
+
+static void test_roundtrip(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got), 0);
+	assert_true(prefix_set_equal(f->got, f->saved));
+}
+
+static void test_other_generation(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(nft_cache_load(&f->h, 42, f->got), -ESTALE);
+	assert_int_equal(f->got->n, 0);
+}
+
+static void test_other_fingerprint(void **state)
+{
+	struct fx *f = *state;
+
+	f->h.cfg.ports[0] = 80;
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ESTALE);
+	assert_int_equal(f->got->n, 0);
+}
+
+static void corrupt(struct fx *f, bool truncate)
+{
+	char *p = tmpdir_path(f->dir, "nft.applied"), *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(file_read_all(p, 1 << 20, &buf, &len), 0);
+	assert_true(len > 2);
+	if (truncate)
+		len--;
+	else
+		buf[len - 1] ^= 1;
+	assert_int_equal(tmpdir_write(p, buf, len), 0);
+	free(buf);
+	free(p);
+}
+
+static void test_flipped_byte(void **state)
+{
+	struct fx *f = *state;
+
+	corrupt(f, false);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -EBADMSG);
+	assert_int_equal(f->got->n, 0);
+}
+
+static void test_truncated(void **state)
+{
+	struct fx *f = *state;
+
+	corrupt(f, true);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -EBADMSG);
+	assert_int_equal(f->got->n, 0);
+}
+
+static void test_dropped_or_absent(void **state)
+{
+	struct fx *f = *state;
+
+	nft_cache_drop(&f->h);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ENOENT);
+	f->h.cfg.state_dir = NULL;
+	nft_cache_save(&f->h, 41, f->saved); /* without a state dir: nothing, no crash */
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ENOENT);
+	assert_int_equal(f->got->n, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_generation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_fingerprint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flipped_byte, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dropped_or_absent, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
