@@ -30,9 +30,9 @@ struct backend_cfg {
 	const char *nft_chain; /* the admin's input chain in nft_table, or NULL */
 	unsigned ufw_ipset_threshold; /* ufw switches to ipset mode above this many prefixes */
 	const char *source_tag;	      /* comment suffix for per-rule backends ("cdnallow:<tag>") */
-	bool lockdown_only; /* nftables: manage only the own lockdown table (another backend allows)
-			     */
-	bool removing;	    /* flush: open even when the configured target no longer exists */
+	/* nftables: manage only the own lockdown table (another backend allows) */
+	bool lockdown_only;
+	bool removing; /* flush: open even when the configured target no longer exists */
 };
 
 /* What a backend found installed. */
@@ -40,8 +40,8 @@ struct backend_state {
 	struct prefix_set *set; /* owned by the caller (engine allocates); aggregated by read() */
 	bool present;		/* cdnallow's objects exist at all */
 	bool complete;		/* objects and rules are exactly as apply() would leave them */
-	char where[256]; /* human description: "table inet cdnallow", "ipset cdnallow4 + INPUT rule"
-			  */
+	/* human description: "table inet cdnallow", "ipset cdnallow4 + INPUT rule" */
+	char where[256];
 };
 
 struct backend_ops {
@@ -54,8 +54,8 @@ struct backend_ops {
 	 * iptables rules 10). Negative errno when it cannot tell.
 	 */
 	int (*detect)(struct diag *d);
-	/* Opens a handle; -ENOENT/-ENOTSUP with a message when the firewall is missing or inactive.
-	 */
+	/* Opens a handle; -ENOENT/-ENOTSUP with a message when the firewall is missing or
+	 * inactive. */
 	int (*open)(const struct backend_cfg *cfg, void **handle, struct diag *d);
 	/* Fills st with what cdnallow installed; never changes anything. */
 	int (*read)(void *h, struct backend_state *st, struct diag *d);

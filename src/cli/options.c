@@ -79,8 +79,8 @@ void cli_usage(FILE *f)
 	      "Options:\n"
 	      "  -c, --config FILE        default " CONFIG_DEFAULT_PATH "\n"
 	      "  -p, --provider LIST      comma list of built-in providers (default cloudflare)\n"
-	      "  -s, --source URL|PATH    extra source (repeatable): https URL or file, text or "
-	      "JSON\n"
+	      "  -s, --source URL|PATH    extra source (repeatable): https URL or file, "
+	      "text or JSON\n"
 	      "  -b, --backend NAME       ",
 	      f);
 	for (size_t i = 0; backend_registry[i]; i++)

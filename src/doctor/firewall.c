@@ -549,13 +549,11 @@ int doctor_check_docker(const struct doctor_ctx *c, struct findings *f, struct d
 			port = rule_dport(json_object_get(rule, "expr"));
 			findings_add(
 				f, "docker", SEV_WARNING,
-				"DNAT-forwarded traffic goes through FORWARD, not INPUT: use "
-				"--mode "
-				"lockdown (its prerouting chain runs before DNAT) or filter in "
-				"DOCKER-USER",
+				"DNAT-forwarded traffic goes through FORWARD, not INPUT: "
+				"use --mode lockdown (its prerouting chain runs before DNAT) "
+				"or filter in DOCKER-USER",
 				"tcp/%ld is published by DNAT to %s:%lld (table %s %s chain %s) "
-				"and "
-				"bypasses the INPUT rules%s",
+				"and bypasses the INPUT rules%s",
 				port, json_string_value(json_object_get(dnat, "addr")) ?: "?",
 				(long long)json_integer_value(json_object_get(dnat, "port")),
 				json_string_value(json_object_get(rule, "family")),
