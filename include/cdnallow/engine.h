@@ -82,6 +82,12 @@ int engine_resolve(struct engine *e);
  * backend auto, go where the last run installed (status, flush).
  */
 int engine_open_backend(struct engine *e, bool reuse_last);
+/*
+ * The age policy (docs/architecture.md §5): a cached copy or snapshot older
+ * than [guard] max_age keeps only what the backend holds; nothing of it
+ * installed → -EPERM unless --force. Rebuilds e->want. src/engine/age.c.
+ */
+int engine_age_policy(struct engine *e);
 /* Reports (as warnings) what defeats the allowlist in the chosen backend. */
 void engine_audit(struct engine *e);
 /* Builds e->plan from e->want and what the backend holds. */

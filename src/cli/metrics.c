@@ -80,6 +80,14 @@ static void put_sources(FILE *f, const struct engine *e)
 		if (is_refusal(r->status))
 			refusals++;
 	}
+	header(f, "cdnallow_source_age_seconds",
+	       "Age of the data each source used: 0 fresh, else since the cached copy was fetched "
+	       "or the snapshot published.");
+	for (size_t i = 0; i < e->nsrcs; i++) {
+		fputs("cdnallow_source_age_seconds{source=\"", f);
+		put_label(f, e->srcs[i].name);
+		fprintf(f, "\"} %ld\n", e->results[i].age_s);
+	}
 	header(f, "cdnallow_source_refusals",
 	       "Sources whose fresh list was not used (cached, snapshot or refused).");
 	fprintf(f, "cdnallow_source_refusals %zu\n", refusals);

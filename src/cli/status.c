@@ -22,6 +22,7 @@
 struct verdict {
 	bool have_applied, matches, stale;
 	const char *why;
+	char old_why[256];
 };
 
 static void fmt_time(time_t t, char *buf, size_t size)
@@ -36,8 +37,21 @@ static void fmt_time(time_t t, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The first source whose data in the last sync was older than max_age (§5), or NULL. */
+static const struct state_source *too_old(const struct engine *e)
+{
+	for (size_t i = 0; e->have_prev && i < e->prev.nsources; i++) {
+		const struct state_source *s = &e->prev.sources[i];
+
+		if (e->prev.last_run - s->data_time > e->cfg.max_age_s)
+			return s;
+	}
+	return NULL;
+}
+
 static void judge(const struct engine *e, const struct prefix_set *applied, struct verdict *v)
 {
+	const struct state_source *old = too_old(e);
 	time_t now = time(NULL);
 
 	v->matches = v->have_applied && e->st.present && e->st.complete &&
@@ -54,7 +68,17 @@ static void judge(const struct engine *e, const struct prefix_set *applied, stru
 		v->why = "the firewall differs from what the last sync applied";
 	else if (v->stale)
 		v->why = "the last successful sync is older than 24 h";
-	else
+	else if (old) {
+		char age[32], max[32];
+
+		age_format((long long)(e->prev.last_run - old->data_time), age, sizeof(age));
+		age_format(e->cfg.max_age_s, max, sizeof(max));
+		snprintf(v->old_why, sizeof(v->old_why),
+			 "source %s used data %s old in the last sync (max_age is %s): its "
+			 "list cannot be fetched; old data only keeps what is installed",
+			 old->name, age, max);
+		v->why = v->old_why;
+	} else
 		v->why = NULL;
 }
 
@@ -92,10 +116,12 @@ static void print_json(const struct engine *e, const struct verdict *v)
 	for (size_t i = 0; srcs && e->have_prev && i < e->prev.nsources; i++) {
 		const struct state_source *s = &e->prev.sources[i];
 
-		json_array_append_new(srcs,
-				      json_pack("{s:s, s:s, s:I, s:I}", "name", s->name, "status",
-						s->status, "count", (json_int_t)s->count,
-						"data_time", (json_int_t)s->data_time));
+		json_array_append_new(
+			srcs, json_pack("{s:s, s:s, s:I, s:I, s:I, s:b}", "name", s->name, "status",
+					s->status, "count", (json_int_t)s->count, "data_time",
+					(json_int_t)s->data_time, "age_s",
+					(json_int_t)(e->prev.last_run - s->data_time), "too_old",
+					e->prev.last_run - s->data_time > e->cfg.max_age_s));
 	}
 	root = json_pack("{s:s, s:s, s:b, s:b, s:{s:I}, s:{s:I}, s:s, s:s, s:b, s:b, s:s?, s:o}",
 			 "backend", e->be->name, "where", e->st.where, "present", e->st.present,

@@ -230,22 +230,36 @@ static int k_prov_url(struct config *c, size_t at, const char *v, struct diag *d
 	return 0;
 }
 
+/* path = FILE[, FILE…]: local copies of the provider's endpoints, in the same order */
 static int k_prov_path(struct config *c, size_t at, const char *v, struct diag *d)
 {
 	struct provider_override *o = &c->overrides[at];
+	char **items = NULL;
+	size_t n = 0;
 	int ret;
 
 	if (o->nurls) {
 		diag_err(d, "give either url or path, not both");
 		return -EINVAL;
 	}
-	ret = config_check_path(v, "path", d);
+	ret = config_split_list(v, &items, &n, d);
 	if (ret < 0)
 		return ret;
-	o->urls[0] = strdup(v);
-	if (!o->urls[0])
-		return -ENOMEM;
-	o->nurls = 1;
+	if (n == 0 || n > SOURCE_MAX_URLS) {
+		diag_err(d, "%zu paths given (allowed: 1 to %d, comma separated)", n,
+			 SOURCE_MAX_URLS);
+		ret = -EINVAL;
+	}
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		ret = config_check_path(items[i], "path", d);
+	if (ret < 0) {
+		config_free_list(items, n);
+		return ret;
+	}
+	for (size_t i = 0; i < n; i++)
+		o->urls[i] = items[i];
+	o->nurls = n;
+	free(items);
 	return 0;
 }
 

@@ -558,6 +558,8 @@ int engine_sync(struct engine *e, bool apply, bool *changed)
 	if (ret == 0)
 		engine_audit(e);
 	if (ret == 0)
+		ret = engine_age_policy(e);
+	if (ret == 0)
 		ret = engine_plan(e);
 	if (ret < 0 || !apply) {
 		*changed = ret == 0 && !plan_is_noop(&e->plan);

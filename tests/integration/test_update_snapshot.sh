@@ -24,11 +24,12 @@ fail() {
 	exit 1
 }
 
-# what the server serves: today's payloads, google's goog.json replaced by its
-# cloud.json (a real list of the same format with other prefixes: a real diff)
+# what the server serves: today's payloads, AWS's ip-ranges.json replaced by the
+# real CloudFront edge list (a format the cloudfront provider reads, with other
+# prefixes: a real diff)
 served=$(mktemp -d /tmp/cdna-upd-XXXXXX)
 cp -L "$SNAP"/* "$served/"
-cp "$FIXTURES_DIR/google-cloud.json" "$served/google-goog.json"
+cp "$FIXTURES_DIR/aws-cloudfront-list.json" "$served/aws-ip-ranges.json"
 https_server_start "$served" || fail "test server did not start"
 trap 'https_server_stop; rm -rf "$served"' EXIT
 
@@ -46,7 +47,7 @@ run() {
 run https --base-url "$U/ok" --cacert "$T/ca.pem"
 [ "$RC" = 0 ] || fail "refresh over https: exit $RC"
 for f in cloudflare-ips-v4.txt cloudflare-ips-v6.txt fastly.json aws-ip-ranges.json \
-	google-goog.json gcore.json; do
+	google-goog.json google-cloud.json gcore.json; do
 	cmp -s "$served/$f" "$T/https/$f" || fail "$f is not the served body byte for byte"
 done
 for f in akamai-v4.txt akamai-v6.txt azure-servicetags-public.json; do
@@ -65,35 +66,36 @@ for o, n in zip(rows(old), rows(new)):
         assert n[1] == o[1], n          # refreshed by hand: date kept
     else:
         assert n[1].startswith(now) and re.fullmatch(r"\S+T\S+Z", n[1]), n
-# google's +/- lines are the aggregated difference between goog.json and cloud.json
-def agg(path):
-    d = json.load(open(path))
-    nets = [ipaddress.ip_network(p.get("ipv4Prefix") or p["ipv6Prefix"]) for p in d["prefixes"]]
-    res = set()
-    for v in (4, 6):
-        res |= {str(x) for x in ipaddress.collapse_addresses([n for n in nets if n.version == v])}
-    return res
-a, b = agg(fixtures + "/google-goog.json"), agg(fixtures + "/google-cloud.json")
+# cloudfront's +/- lines: its origin-facing ranges before, the whole edge list after
+def collapse(nets):
+    return {str(x) for v in (4, 6) for x in ipaddress.collapse_addresses([n for n in nets if n.version == v])}
+aws = json.load(open(fixtures + "/aws-ip-ranges.json"))
+a = collapse([ipaddress.ip_network(p["ip_prefix"]) for p in aws["prefixes"] if p["service"] == "CLOUDFRONT_ORIGIN_FACING"] +
+             [ipaddress.ip_network(p["ipv6_prefix"]) for p in aws["ipv6_prefixes"] if p["service"] == "CLOUDFRONT_ORIGIN_FACING"])
+edge = json.load(open(fixtures + "/aws-cloudfront-list.json"))
+b = collapse([ipaddress.ip_network(x) for k in edge for x in edge[k]])
 text = open(out).read()
-sect = text.split("google: ")[1].split("\ngcore: ")[0]
+sect = text.split("cloudfront: ")[1].split("\ngoogle: ")[0]
 plus = {l[4:] for l in sect.splitlines() if l.startswith("  + ")}
 minus = {l[4:] for l in sect.splitlines() if l.startswith("  - ")}
 assert plus == b - a and minus == a - b and plus and minus, (len(plus), len(minus))
 assert sect.startswith("+%d -%d " % (len(plus), len(minus))), sect[:40]
+assert re.search(r"^google: \+0 -0 ", text, re.M), text
 assert re.search(r"^cloudflare: \+0 -0 ", text, re.M), text[:200]
 EOF
-ok "capture dates of the fetched files are today's; google's +/- lines are the real difference"
+ok "capture dates of the fetched files are today's; cloudfront's +/- lines are the real difference"
 
-has -c '^| [0-9-]*T[0-9:]*Z | google-goog.json | https://127.0.0.1' "$T/https/SOURCES.md" ||
+has -c '^| [0-9-]*T[0-9:]*Z | aws-ip-ranges.json | https://127.0.0.1' "$T/https/SOURCES.md" ||
 	fail "SOURCES.md does not log the refresh"
 "$BUILD_DIR/gen_snapshot" "$T/https" "$T/snap.c" || fail "gen_snapshot refuses the result"
 has -F '"google"' "$T/snap.c" || fail "no google snapshot generated"
+has -F '"cloudfront"' "$T/snap.c" || fail "no cloudfront snapshot generated"
 ok "SOURCES.md logs the refresh and the build's generator accepts the result"
 
 # 2. --dry-run: the same checks and report, nothing written
 run dry --base-url "$U/ok" --cacert "$T/ca.pem" --dry-run
 [ "$RC" = 0 ] || fail "dry run: exit $RC"
-has '^google: +[1-9]' "$T/out" || fail "dry run does not report the change"
+has '^cloudfront: +[1-9]' "$T/out" || fail "dry run does not report the change"
 diff -r "$SNAP" "$T/dry" >/dev/null || fail "dry run changed the snapshot folder"
 ok "--dry-run reports and writes nothing"
 

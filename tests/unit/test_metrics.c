@@ -62,6 +62,7 @@ static int setup(void **state)
 	f->results[0].set = set_of("203.0.113.0/24\n2001:db8:cd::/48\n");
 	f->results[1].status = SOURCE_CACHED;
 	f->results[1].set = set_of("192.0.2.0/24\n");
+	f->results[1].age_s = 86400 * 3;
 	e->srcs = f->srcs;
 	e->results = f->results;
 	e->nsrcs = 2;
@@ -177,6 +178,12 @@ static void test_success_exact(void **state)
 		"cdnallow_source_prefixes{source=\"/etc/cdn "
 		"\\\"x\\\"\\\\y\\nz\",status=\"cached\"} "
 		"1\n"
+		"# HELP cdnallow_source_age_seconds Age of the data each source used: 0 fresh, "
+		"else "
+		"since the cached copy was fetched or the snapshot published.\n"
+		"# TYPE cdnallow_source_age_seconds gauge\n"
+		"cdnallow_source_age_seconds{source=\"cloudflare\"} 0\n"
+		"cdnallow_source_age_seconds{source=\"/etc/cdn \\\"x\\\"\\\\y\\nz\"} 259200\n"
 		"# HELP cdnallow_source_refusals Sources whose fresh list was not used (cached, "
 		"snapshot or refused).\n"
 		"# TYPE cdnallow_source_refusals gauge\n"
