@@ -30,11 +30,6 @@
 #define UFW_TIMEOUT_MS 120000
 #define UFW_FILE_MAX (64u << 20)
 
-void ufw_path(const struct ufw *u, const char *name, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s/%s", u->dir, name);
-}
-
 int ufw_run(const char *const *args, struct diag *d)
 {
 	const char *argv[24] = { "ufw" };

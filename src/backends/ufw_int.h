@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "backend.h"
 #include "prefix.h"
@@ -105,8 +106,12 @@ struct ufw {
 	char dir[64]; /* /etc/ufw */
 };
 
-/* File path of name ("user.rules", "before.init", ...) in u->dir. */
-void ufw_path(const struct ufw *u, const char *name, char *buf, size_t size);
+/* File path of name ("user.rules", "before.init", ...) in u->dir. Inline: ufw_ipset.c
+ * needs it, and ufw.c must stay the only file that calls into ufw_ipset.c, not the reverse. */
+static inline void ufw_path(const struct ufw *u, const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", u->dir, name);
+}
 /* Runs `ufw ARGS...` (NULL-terminated); -EIO with ufw's message in d on failure. */
 int ufw_run(const char *const *args, struct diag *d);
 
