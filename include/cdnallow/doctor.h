@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
+struct curl_certinfo;
 struct diag;
 struct prefix;
 struct prefix_set;
@@ -125,6 +127,8 @@ int doctor_check_docker(const struct doctor_ctx *c, struct findings *f, struct d
  * 1-63 bytes each, 253 in all, one final dot allowed. No port, user, path.
  */
 bool doctor_domain_valid(const char *name);
+/* The "Expire date:" of the first certificate libcurl reported; 0 when absent or unparsable. */
+time_t doctor_cert_expiry(const struct curl_certinfo *ci);
 /* Checks 6 + 7: DNS of domain and the certificate served on 443; -EINVAL for a bad name. */
 int doctor_check_domain(const struct doctor_ctx *c, const char *domain, struct findings *f,
 			struct diag *d);

@@ -48,6 +48,8 @@ int ipset_read(const char *name, int family, struct prefix_set *out, struct ipse
  */
 int ipset_parse_save(char *text, const char *name, int family, struct prefix_set *out,
 		     struct ipset_info *info, struct diag *d);
+/* The "Type:" and "Header:" lines of `ipset list -t NAME` (text cut in place) into info. */
+void ipset_parse_list_header(char *text, int family, struct ipset_info *info);
 /*
  * Makes every job's set hold exactly its prefixes, creating missing sets, in one
  * `ipset restore` run: NAME-tmp is filled and swapped in, so the rules matching

@@ -204,6 +204,23 @@ out:
 	return ret;
 }
 
+void ipset_parse_list_header(char *text, int family, struct ipset_info *info)
+{
+	char *line, *nl;
+
+	info->exists = true;
+	for (line = text; line && *line; line = nl) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = '\0';
+		if (!strncmp(line, "Type: ", 6))
+			set_type(info, line + 6);
+		else if (!strncmp(line, "Header: ", 8))
+			parse_header_words(line + 8, info);
+	}
+	finish_info(info, family);
+}
+
 /* Header only (`ipset list -t`): cheap even for a set of a million entries. */
 static int probe(const char *name, int family, struct ipset_info *info, struct diag *d)
 {
@@ -212,7 +229,6 @@ static int probe(const char *name, int family, struct ipset_info *info, struct d
 				.what = "ipset list",
 				.timeout_ms = IPSET_LIST_TIMEOUT_MS };
 	struct spawn_result r;
-	char *line, *nl;
 	int ret;
 
 	memset(info, 0, sizeof(*info));
@@ -223,17 +239,7 @@ static int probe(const char *name, int family, struct ipset_info *info, struct d
 	ret = spawn_check(&o, &r, d);
 	if (ret)
 		goto out;
-	info->exists = true;
-	for (line = r.out; line && *line; line = nl) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl++ = '\0';
-		if (!strncmp(line, "Type: ", 6))
-			set_type(info, line + 6);
-		else if (!strncmp(line, "Header: ", 8))
-			parse_header_words(line + 8, info);
-	}
-	finish_info(info, family);
+	ipset_parse_list_header(r.out, family, info);
 out:
 	spawn_result_release(&r);
 	return ret;

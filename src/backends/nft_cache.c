@@ -64,45 +64,40 @@ static void fingerprint(const struct nft_handle *h, char *buf, size_t size)
 					i ? "," : " ports=", h->cfg.ports[i]);
 }
 
-int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set *s)
+static void parse_meta(char *meta, char *fp, size_t fpsize, unsigned long *gen,
+		       unsigned long long *count, unsigned long long *hash)
 {
-	char p[4096], fp[1024], line[1200], want_fp[1024];
-	unsigned long long count = 0, hash = 0;
-	unsigned long gen = 0;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int ret = -ENOENT;
+	char *line, *save = NULL;
 
-	if (!h->cfg.state_dir)
-		return -ENOENT;
-	path(h, "nft.genid", p, sizeof(p));
-	f = fopen(p, "re");
-	if (!f)
-		return -ENOENT;
 	fp[0] = '\0';
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
+	for (line = strtok_r(meta, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "fingerprint ", 12))
-			snprintf(fp, sizeof(fp), "%.1000s", line + 12);
-		else if (sscanf(line, "genid %lu", &gen) == 1 ||
-			 sscanf(line, "count %llu", &count) == 1 ||
-			 sscanf(line, "hash %llx", &hash) == 1)
+			snprintf(fp, fpsize, "%.1000s", line + 12);
+		else if (sscanf(line, "genid %lu", gen) == 1 ||
+			 sscanf(line, "count %llu", count) == 1 ||
+			 sscanf(line, "hash %llx", hash) == 1)
 			continue;
 	}
-	fclose(f);
-	fingerprint(h, want_fp, sizeof(want_fp));
+}
+
+int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char *applied,
+		    size_t len, struct prefix_set *s)
+{
+	unsigned long long count = 0, hash = 0;
+	unsigned long gen = 0;
+	char fp[1024];
+	int ret = -EBADMSG;
+
+	parse_meta(meta, fp, sizeof(fp), &gen, &count, &hash);
 	if (gen != genid || strcmp(fp, want_fp))
 		return -ESTALE;
-	path(h, "nft.applied", p, sizeof(p));
-	if (file_read_all(p, MAX_APPLIED, &buf, &len) < 0)
-		return -ENOENT;
-	if (len != count * REC || fnv1a((uint8_t *)buf, len) != hash)
-		goto out;
+	if (!applied || count > len / REC || len != count * REC ||
+	    fnv1a((const uint8_t *)applied, len) != hash)
+		return -EBADMSG;
 	ret = prefix_set_reserve(s, s->n + (size_t)count);
 	for (size_t i = 0; ret == 0 && i < len; i += REC) {
 		struct prefix pf;
-		uint8_t *r = (uint8_t *)buf + i;
+		const uint8_t *r = (const uint8_t *)applied + i;
 
 		ret = prefix_from_bytes(r[0] == 4 ? AF_INET : AF_INET6, r + 2, r[1], &pf);
 		if (ret == 0)
@@ -110,11 +105,34 @@ int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set
 	}
 	if (ret == 0)
 		ret = prefix_set_aggregate(s);
-out:
-	free(buf);
 	if (ret < 0)
 		prefix_set_clear(s);
-	return ret == -ENOENT ? -EBADMSG : ret;
+	return ret == -ENOENT || ret == -EINVAL ? -EBADMSG : ret;
+}
+
+int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set *s)
+{
+	char p[4096], want_fp[1024];
+	char *meta = NULL, *buf = NULL;
+	size_t mlen = 0, len = 0;
+	int ret;
+
+	if (!h->cfg.state_dir)
+		return -ENOENT;
+	path(h, "nft.genid", p, sizeof(p));
+	if (file_read_all(p, 64u << 10, &meta, &mlen) < 0)
+		return -ENOENT;
+	fingerprint(h, want_fp, sizeof(want_fp));
+	path(h, "nft.applied", p, sizeof(p));
+	if (file_read_all(p, MAX_APPLIED, &buf, &len) < 0) {
+		free(buf);
+		buf = NULL;
+		len = 0;
+	}
+	ret = nft_cache_parse(meta, want_fp, genid, buf, len, s);
+	free(meta);
+	free(buf);
+	return ret;
 }
 
 void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct prefix_set *s)

@@ -42,6 +42,8 @@ void nft_nl_close(struct nft_nl *nl);
  */
 int nft_nl_query(struct nft_nl *nl, struct nlmsghdr *req,
 		 int (*cb)(const struct nlmsghdr *, void *), void *data);
+/* Every message of a received buffer lies inside it (checked before libmnl walks it). */
+bool nft_nl_buf_valid(const void *buf, size_t len);
 /* Builds the header of a request into nl's buffer with a fresh sequence number. */
 struct nlmsghdr *nft_nl_request(struct nft_nl *nl, uint16_t type, uint16_t family, uint16_t flags);
 /* The ruleset generation id (NFT_MSG_GETGEN). */
@@ -110,6 +112,14 @@ struct nft_rule_list {
 int nft_list_our_rules(struct nft_nl *nl, uint16_t family, const char *table, const char *chain,
 		       struct nft_rule_list *l);
 bool nft_rule_is_ours(const void *udata, uint32_t len);
+/*
+ * The parsers behind the two dumps, on a buffer of netlink messages as the
+ * kernel sends them (for the fuzzer): set elements of family af into s (not
+ * aggregated), and the rules commented "cdnallow" into l. -EBADMSG on a
+ * malformed message.
+ */
+int nft_parse_elem_dump(const void *buf, size_t len, int af, struct prefix_set *s);
+int nft_parse_rule_dump(const void *buf, size_t len, struct nft_rule_list *l);
 
 /* A chain as the dumps see it, for drop-policy discovery and audit. */
 struct nft_chain_info {
@@ -162,5 +172,12 @@ int nft_objects_flush(struct nft_handle *h, struct diag *d);
 int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set *s);
 void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct prefix_set *s);
 void nft_cache_drop(const struct nft_handle *h);
+/*
+ * The parser behind nft_cache_load: meta is nft.genid's text (modified), applied
+ * nft.applied's bytes (NULL: missing). -ESTALE when the generation or the
+ * fingerprint differs, -EBADMSG when the records do not match count and hash.
+ */
+int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char *applied,
+		    size_t len, struct prefix_set *s);
 
 #endif

@@ -78,6 +78,25 @@ struct nlmsghdr *nft_nl_request(struct nft_nl *nl, uint16_t type, uint16_t famil
 	return nftnl_nlmsg_build_hdr(nl->buf, type, family, flags, ++nl->seq);
 }
 
+bool nft_nl_buf_valid(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	/* libmnl 1.0 compares nlmsg_len as an int: a length >= 2^31 passes its check */
+	while (len >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+		size_t step = NLMSG_ALIGN((size_t)nlh->nlmsg_len);
+
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
+			return false;
+		if (step >= len)
+			return true;
+		p += step;
+		len -= step;
+	}
+	return len == 0;
+}
+
 int nft_nl_query(struct nft_nl *nl, struct nlmsghdr *req,
 		 int (*cb)(const struct nlmsghdr *, void *), void *data)
 {
@@ -91,6 +110,8 @@ int nft_nl_query(struct nft_nl *nl, struct nlmsghdr *req,
 		n = mnl_socket_recvfrom(nl->sock, nl->buf, nl->bufsize);
 		if (n < 0)
 			return -errno;
+		if (!nft_nl_buf_valid(nl->buf, (size_t)n))
+			return -EBADMSG;
 		ret = mnl_cb_run(nl->buf, (size_t)n, seq, nl->portid, cb, data);
 		if (ret < 0)
 			return errno ? -errno : -EIO;

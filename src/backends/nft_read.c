@@ -6,6 +6,7 @@
  * cdnallow's own sets: never the whole ruleset's elements.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,7 +69,8 @@ static int parse_elem(const struct nlattr *elem, struct elem_dump *ed)
 	mnl_attr_for_each_nested (a, elem) {
 		if (mnl_attr_get_type(a) == NFTA_SET_ELEM_KEY)
 			key = a;
-		else if (mnl_attr_get_type(a) == NFTA_SET_ELEM_FLAGS)
+		else if (mnl_attr_get_type(a) == NFTA_SET_ELEM_FLAGS &&
+			 mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			flags = ntohl(mnl_attr_get_u32(a));
 	}
 	if (!key)
@@ -132,6 +134,21 @@ static int bounds_to_set(struct elem_dump *ed, int af, struct prefix_set *s)
 	}
 	if (ret == 0 && open)
 		ret = prefix_set_add_range(s, af, open, NULL);
+	return ret;
+}
+
+int nft_parse_elem_dump(const void *buf, size_t len, int af, struct prefix_set *s)
+{
+	struct elem_dump ed = { .keylen = af == AF_INET ? 4 : 16 };
+	int ret;
+
+	if (!nft_nl_buf_valid(buf, len))
+		return -EBADMSG;
+	ret = mnl_cb_run(buf, len, 0, 0, elem_cb, &ed);
+	ret = ret < 0 ? (ed.err ? ed.err : -EBADMSG) : 0;
+	if (ret == 0)
+		ret = bounds_to_set(&ed, af, s);
+	free(ed.v);
 	return ret;
 }
 
@@ -337,35 +354,53 @@ bool nft_rule_is_ours(const void *udata, uint32_t len)
 	return false;
 }
 
+/*
+ * Only table, chain, handle and comment are needed: read those attributes
+ * directly. nftnl_rule_nlmsg_parse would also decode every expression, and
+ * libnftnl 1.2 dereferences a missing expression name (found by fuzz_nft_dump).
+ */
 static int rule_cb(const struct nlmsghdr *nlh, void *data)
 {
+	const struct nlattr *a, *tb[NFTA_RULE_MAX + 1] = { 0 };
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
 	struct nft_rule_list *l = data;
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	const void *ud;
-	uint32_t len = 0;
 	struct nft_rule_ref *ref;
 
-	if (!r || nftnl_rule_nlmsg_parse(nlh, r) < 0) {
-		if (r)
-			nftnl_rule_free(r);
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*g))
 		return MNL_CB_ERROR;
+	mnl_attr_for_each (a, nlh, sizeof(*g)) {
+		uint16_t type = mnl_attr_get_type(a);
+
+		if (type > NFTA_RULE_MAX)
+			continue;
+		if (((type == NFTA_RULE_TABLE || type == NFTA_RULE_CHAIN) &&
+		     mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0) ||
+		    (type == NFTA_RULE_HANDLE && mnl_attr_validate(a, MNL_TYPE_U64) < 0))
+			return MNL_CB_ERROR;
+		tb[type] = a;
 	}
 	l->total++;
-	ud = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
-	if (!ud || !nft_rule_is_ours(ud, len) || l->n == NFT_MAX_OUR_RULES) {
-		if (r)
-			nftnl_rule_free(r);
+	a = tb[NFTA_RULE_USERDATA];
+	if (!a || !nft_rule_is_ours(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a)) ||
+	    l->n == NFT_MAX_OUR_RULES)
 		return MNL_CB_OK;
-	}
 	ref = &l->v[l->n++];
-	ref->family = (uint16_t)nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY);
-	nft_copy_name(ref->table, nftnl_rule_get_str(r, NFTNL_RULE_TABLE));
-	nft_copy_name(ref->chain, nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
-	ref->handle = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	ref->family = g->nfgen_family;
+	nft_copy_name(ref->table,
+		      tb[NFTA_RULE_TABLE] ? mnl_attr_get_str(tb[NFTA_RULE_TABLE]) : NULL);
+	nft_copy_name(ref->chain,
+		      tb[NFTA_RULE_CHAIN] ? mnl_attr_get_str(tb[NFTA_RULE_CHAIN]) : NULL);
+	ref->handle = tb[NFTA_RULE_HANDLE] ? be64toh(mnl_attr_get_u64(tb[NFTA_RULE_HANDLE])) : 0;
 	ref->pos = l->total - 1;
-	if (r)
-		nftnl_rule_free(r);
 	return MNL_CB_OK;
+}
+
+int nft_parse_rule_dump(const void *buf, size_t len, struct nft_rule_list *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (!nft_nl_buf_valid(buf, len))
+		return -EBADMSG;
+	return mnl_cb_run(buf, len, 0, 0, rule_cb, l) < 0 ? -EBADMSG : 0;
 }
 
 int nft_list_our_rules(struct nft_nl *nl, uint16_t family, const char *table, const char *chain,

@@ -66,12 +66,29 @@ static size_t anchor_at(const char *text, size_t len, enum ufw_anchor anchor)
 	return find_line(text, len, f, "COMMIT");
 }
 
+/* One BEGIN line, then one END line, nothing else: anything else was edited by hand. */
+static bool markers_sane(const char *text, size_t len)
+{
+	size_t b = find_line(text, len, 0, UFW_BLOCK_BEGIN);
+	size_t e = find_line(text, len, 0, UFW_BLOCK_END);
+
+	if (b == len && e == len)
+		return true;
+	if (b == len || e == len || e < b)
+		return false;
+	return find_line(text, len, line_end(text, len, b), UFW_BLOCK_BEGIN) == len &&
+	       find_line(text, len, line_end(text, len, e), UFW_BLOCK_END) == len;
+}
+
 int ufw_block_set(const char *text, size_t len, const char *block, enum ufw_anchor anchor,
 		  char **out, size_t *out_len)
 {
 	size_t bl = block ? strlen(block) : 0, start, end, n;
 	char *o;
 
+	/* a stray marker would make the next run replace the admin's lines up to ours */
+	if (!markers_sane(text, len))
+		return -EBADMSG;
 	if (!ufw_block_find(text, len, &start, &end)) {
 		if (!block) {
 			start = end = len;

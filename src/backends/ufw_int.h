@@ -91,7 +91,10 @@ enum ufw_anchor {
 };
 
 bool ufw_block_find(const char *text, size_t len, size_t *start, size_t *end);
-/* *out owned, NUL-terminated; -ENOENT when an anchor is needed but missing. */
+/*
+ * *out owned, NUL-terminated; -ENOENT when an anchor is needed but missing,
+ * -EBADMSG when the markers are not one BEGIN line followed by one END line.
+ */
 int ufw_block_set(const char *text, size_t len, const char *block, enum ufw_anchor anchor,
 		  char **out, size_t *out_len);
 /* The exact blocks cdnallow writes; *out owned. */

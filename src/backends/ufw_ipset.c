@@ -156,6 +156,13 @@ static int block_write(struct ufw *u, int which, const char *block, bool *change
 			 f.path);
 		goto out;
 	}
+	if (ret == -EBADMSG) {
+		diag_err(d,
+			 "'%s' holds a '%s' or '%s' line without its pair (edited by hand?); "
+			 "remove the stray line so that cdnallow can edit its block",
+			 f.path, UFW_BLOCK_BEGIN, UFW_BLOCK_END);
+		goto out;
+	}
 	if (ret < 0)
 		goto out;
 	/* ufw runs before.init only when it is executable */

@@ -121,7 +121,7 @@ static CURLcode probe_tls(const char *domain, bool verify_peer, struct curl_cert
 	return rc;
 }
 
-static time_t cert_expiry(const struct curl_certinfo *ci)
+time_t doctor_cert_expiry(const struct curl_certinfo *ci)
 {
 	struct tm tm = { 0 };
 
@@ -159,7 +159,7 @@ static void check_tls(const char *domain, struct findings *f)
 			     "TLS on 443 for %s fails: %s", domain, curl_easy_strerror(rc));
 		goto out;
 	}
-	exp = cert_expiry(ci);
+	exp = doctor_cert_expiry(ci);
 	if (exp && exp < now)
 		findings_add(f, "tls", SEV_ERROR,
 			     "renew the certificate (certbot renew) and reload",

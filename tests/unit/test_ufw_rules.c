@@ -296,6 +296,36 @@ static void test_block_insert_replace_remove(void **state)
 	free(t3);
 }
 
+/*
+ * Found by fuzz_ufw_block: a stray BEGIN line (no END) made the insert land at
+ * COMMIT, and the next run would have replaced the admin's rules between the
+ * stray line and ours. Any unpaired or repeated marker is refused instead.
+ */
+static void test_block_stray_marker(void **state)
+{
+	static const char *const bad[] = {
+		"*filter\n# BEGIN cdnallow\n-A ufw-before-input -j ACCEPT\nCOMMIT\n",
+		"*filter\n# END cdnallow\nCOMMIT\n",
+		"*filter\n# END cdnallow\n# BEGIN cdnallow\nCOMMIT\n",
+		"*filter\n# BEGIN cdnallow\n# BEGIN cdnallow\n# END cdnallow\nCOMMIT\n",
+		"*filter\n# BEGIN cdnallow\n# END cdnallow\n# END cdnallow\nCOMMIT\n",
+	};
+	char *block = NULL, *out = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(ufw_block_rules(false, "80,443", &block), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(
+			ufw_block_set(bad[i], strlen(bad[i]), block, UFW_ANCHOR_FILTER, &out, &len),
+			-EBADMSG);
+		assert_int_equal(
+			ufw_block_set(bad[i], strlen(bad[i]), NULL, UFW_ANCHOR_FILTER, &out, &len),
+			-EBADMSG);
+	}
+	free(block);
+}
+
 static void test_block_replace_changed(void **state)
 {
 	char *b1 = NULL, *b2 = NULL, *t1 = NULL, *t2 = NULL;
@@ -379,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_block_replace_changed),
 		cmocka_unit_test(test_block_filter_missing),
 		cmocka_unit_test(test_block_init),
+		cmocka_unit_test(test_block_stray_marker),
 		cmocka_unit_test(test_block_unterminated),
 	};
 
