@@ -1,18 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The firewalld backend (docs/architecture.md §4): ipsets cdnallow4/cdnallow6 (hash:net)
- * are the sources of zone cdnallow, which accepts the ports; twins
- * cdnallow4b/cdnallow6b let a large update swap the zone's source (see
- * fwd_int.h and fwd_sync.c, which applies). firewalld creates ipsets and
- * zones only in its permanent configuration, so the first sync creates them
- * empty and reloads once; afterwards runtime and permanent configuration are
- * kept equal over D-Bus without any reload, because a reload installs a
- * drop-all for its duration. This file opens, reads, flushes and audits.
- * cdnallow's lockdown mode is not
- * handled here: the engine drives the nftables backend (lockdown_only) for the
- * drop, which survives `firewall-cmd --reload`. This file must never touch a
- * zone, ipset or setting not named cdnallow*, and never reload outside object
- * creation and flush.
+ * The firewalld backend (docs/architecture.md §4): policy cdnallow (ingress
+ * zones ANY, egress HOST, priority -1) accepts the web ports with rich rules
+ * `source ipset=cdnallow4 port port=443 protocol=tcp accept`; it adds access
+ * for the CDN and takes nothing away from any zone (the source-bound zone of
+ * earlier builds took the CDN out of zone public: no ssh for its addresses).
+ * Twins cdnallow4b/cdnallow6b let a large update switch the rules to a filled
+ * set (see fwd_int.h and fwd_sync.c, which applies). firewalld creates ipsets
+ * and policies only in its permanent configuration, so the first sync needs
+ * one reload, and carries every runtime-only setting across it (fwd_policy.c);
+ * afterwards runtime and permanent configuration are kept equal over D-Bus
+ * without any reload. flush never reloads: it empties the runtime objects and
+ * removes the permanent ones. This file opens, reads, flushes and audits.
+ * cdnallow's lockdown mode is not handled here: the engine drives the
+ * nftables backend (lockdown_only) for the drop, which survives `firewall-cmd
+ * --reload`. This file must never touch a zone, policy, ipset or setting not
+ * named cdnallow*, and never reload.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,8 +40,12 @@ const int fwd_af[2] = { AF_INET, AF_INET6 };
 static void scan_release(struct fwd *f)
 {
 	free(f->zone_path);
-	f->zone_path = NULL;
-	fwd_zone_release(&f->rtz);
+	free(f->policy_path);
+	fwd_strv_free(f->rt_rules);
+	fwd_strv_free(f->perm_rules);
+	fwd_strv_free(f->rt_zone_sources);
+	f->zone_path = f->policy_path = NULL;
+	f->rt_rules = f->perm_rules = f->rt_zone_sources = NULL;
 	for (int i = 0; i < 2; i++) {
 		for (int k = 0; k < 2; k++) {
 			free(f->fam[i].path[k]);
@@ -50,30 +57,39 @@ static void scan_release(struct fwd *f)
 	f->scanned = false;
 }
 
-int fwd_want_zone(const struct fwd *f, const int act[2], struct fwd_zone *z)
+/* The rich rule accepting port from ipset k of family i, as firewalld 1.x normalizes it. */
+static char *rule_for(int i, int k, unsigned port)
 {
-	size_t n = f->cfg->nports;
+	char *s;
 
-	memset(z, 0, sizeof(*z));
-	z->sources = calloc(3, sizeof(char *));
-	z->ports = calloc(n + 1, sizeof(char *));
-	if (!z->sources || !z->ports)
-		goto nomem;
+	if (asprintf(&s,
+		     "rule family=\"%s\" source ipset=\"%s\" port port=\"%u\" protocol=\"tcp\" "
+		     "accept",
+		     i ? "ipv6" : "ipv4", fwd_set_name[i][k], port) < 0)
+		return NULL;
+	return s;
+}
+
+int fwd_want_rules(const struct fwd *f, const int act[2], char ***out)
+{
+	size_t n = f->cfg->nports, j = 0;
+	char **v;
+
+	*out = NULL;
+	v = calloc(2 * n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
 	for (int i = 0; i < 2; i++) {
-		z->sources[i] = strdup(fwd_set_source[i][act[i]]);
-		if (!z->sources[i])
-			goto nomem;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (asprintf(&z->ports[i], "%u/tcp", (unsigned)f->cfg->ports[i]) < 0) {
-			z->ports[i] = NULL;
-			goto nomem;
+		for (size_t p = 0; p < n; p++) {
+			v[j] = rule_for(i, act[i], f->cfg->ports[p]);
+			if (!v[j++]) {
+				fwd_strv_free(v);
+				return -ENOMEM;
+			}
 		}
 	}
+	*out = v;
 	return 0;
-nomem:
-	fwd_zone_release(z);
-	return -ENOMEM;
 }
 
 int fwd_active(const struct fwd_fam *m)
@@ -83,34 +99,30 @@ int fwd_active(const struct fwd_fam *m)
 	return m->rt_src[0] ? 0 : 1;
 }
 
-static bool strv_same(char *const *a, char *const *b)
+/* Marks which cdnallow ipsets the rules name (`source ipset="cdnallow4" `). */
+static void rule_sources(char *const *rules, struct fwd *f, bool perm)
 {
-	if (fwd_strv_len(a) != fwd_strv_len(b))
-		return false;
-	for (; a && *a; a++) {
-		if (!fwd_strv_has(b, *a))
-			return false;
+	char key[64];
+
+	for (int i = 0; i < 4; i++) {
+		struct fwd_fam *m = &f->fam[i / 2];
+		bool *src = perm ? &m->perm_src[i % 2] : &m->rt_src[i % 2];
+
+		snprintf(key, sizeof(key), " source ipset=\"%s\" ", fwd_set_name[i / 2][i % 2]);
+		for (char *const *r = rules; r && *r; r++)
+			*src = *src || strstr(*r, key);
 	}
-	return true;
 }
 
-/* Marks which cdnallow ipsets z uses as sources; true when it uses any other source. */
-static bool zone_sources(const struct fwd_zone *z, struct fwd *f, bool perm)
+/* The old zone's ipset sources count as in use: until migrated, they allow the CDN. */
+static void zone_sources(char *const *sources, struct fwd *f, bool perm)
 {
-	size_t ours = 0;
+	for (int i = 0; i < 4; i++) {
+		struct fwd_fam *m = &f->fam[i / 2];
+		bool *src = perm ? &m->perm_src[i % 2] : &m->rt_src[i % 2];
 
-	for (int i = 0; i < 2; i++) {
-		for (int k = 0; k < 2; k++) {
-			bool has = fwd_strv_has(z->sources, fwd_set_source[i][k]);
-
-			if (perm)
-				f->fam[i].perm_src[k] = has;
-			else
-				f->fam[i].rt_src[k] = has;
-			ours += has;
-		}
+		*src = *src || fwd_strv_has(sources, fwd_set_source[i / 2][i % 2]);
 	}
-	return fwd_strv_len(z->sources) != ours;
 }
 
 static int scan_sets(struct fwd *f, struct diag *d)
@@ -143,35 +155,62 @@ static int scan_sets(struct fwd *f, struct diag *d)
 	return r;
 }
 
-int fwd_scan(struct fwd *f, struct diag *d)
+static int scan_policy(struct fwd *f, struct diag *d)
 {
-	static const int any[2] = { 0, 0 };
-	struct fwd_zone want = { 0 }, z = { 0 };
 	char **names = NULL;
 	int r;
 
-	scan_release(f);
-	r = fwd_want_zone(f, any, &want);
+	r = fwd_rt_policies(f->bus, &names, d);
+	f->rt_policy = r >= 0 && fwd_strv_has(names, FWD_POLICY);
+	if (r >= 0 && f->rt_policy)
+		r = fwd_rt_policy_rules(f->bus, FWD_POLICY, &f->rt_rules, d);
 	if (r >= 0)
-		r = scan_sets(f, d);
-	if (r >= 0)
-		r = fwd_rt_zones(f->bus, &names, d);
+		r = fwd_cfg_policy_path(f->bus, FWD_POLICY, &f->policy_path, d);
+	if (r >= 0 && f->policy_path)
+		r = fwd_cfg_policy_rules(f->bus, f->policy_path, &f->perm_rules, d);
+	rule_sources(f->rt_rules, f, false);
+	rule_sources(f->perm_rules, f, true);
+	fwd_strv_free(names);
+	return r;
+}
+
+static int scan_old_zone(struct fwd *f, struct diag *d)
+{
+	struct fwd_zone z = { 0 };
+	char **names = NULL;
+	int r;
+
+	r = fwd_rt_zones(f->bus, &names, d);
 	f->rt_zone = r >= 0 && fwd_strv_has(names, FWD_ZONE);
 	if (r >= 0 && f->rt_zone) {
-		r = fwd_rt_zone(f->bus, FWD_ZONE, &f->rtz, d);
-		f->rt_ports_ok = r >= 0 && strv_same(f->rtz.ports, want.ports);
-		f->rt_foreign = r >= 0 && zone_sources(&f->rtz, f, false);
+		r = fwd_rt_zone(f->bus, FWD_ZONE, &z, d);
+		f->rt_zone_sources = z.sources;
+		z.sources = NULL;
+		zone_sources(f->rt_zone_sources, f, false);
+		fwd_zone_release(&z);
 	}
 	if (r >= 0)
 		r = fwd_cfg_zone_path(f->bus, FWD_ZONE, &f->zone_path, d);
 	if (r >= 0 && f->zone_path) {
 		r = fwd_cfg_zone(f->bus, f->zone_path, &z, d);
-		f->cfg_ports_ok = r >= 0 && strv_same(z.ports, want.ports);
-		f->cfg_foreign = r >= 0 && zone_sources(&z, f, true);
+		if (r >= 0)
+			zone_sources(z.sources, f, true);
 		fwd_zone_release(&z);
 	}
 	fwd_strv_free(names);
-	fwd_zone_release(&want);
+	return r;
+}
+
+int fwd_scan(struct fwd *f, struct diag *d)
+{
+	int r;
+
+	scan_release(f);
+	r = scan_sets(f, d);
+	if (r >= 0)
+		r = scan_policy(f, d);
+	if (r >= 0)
+		r = scan_old_zone(f, d);
 	if (r < 0)
 		return r;
 	f->scanned = true;
@@ -271,33 +310,62 @@ out:
 	return 0;
 }
 
+/* Anything of cdnallow's that allows or would allow something (flush leaves empty runtime copies).
+ */
+static bool is_present(const struct fwd *f)
+{
+	bool any = f->zone_path || f->policy_path || fwd_strv_len(f->rt_rules) ||
+		   fwd_strv_len(f->rt_zone_sources);
+
+	for (int i = 0; i < 4; i++) {
+		const struct fwd_fam *m = &f->fam[i / 2];
+
+		any = any || m->path[i % 2] || !fwd_entries_is_empty(&m->rt[i % 2]);
+	}
+	return any;
+}
+
+/* The policy names exactly the configured ports of one ipset per family; the old zone is gone. */
+static int rules_complete(const struct fwd *f, bool *ok)
+{
+	char **want = NULL;
+	int act[2], r;
+
+	*ok = false;
+	for (int i = 0; i < 2; i++) {
+		act[i] = fwd_active(&f->fam[i]);
+		if (act[i] < 0)
+			return 0;
+	}
+	if (!f->rt_policy || !f->policy_path || f->zone_path || fwd_strv_len(f->rt_zone_sources))
+		return 0;
+	r = fwd_want_rules(f, act, &want);
+	if (r < 0)
+		return r;
+	*ok = fwd_strv_same(f->rt_rules, want) && fwd_strv_same(f->perm_rules, want);
+	fwd_strv_free(want);
+	return 0;
+}
+
 static int fwd_read(void *h, struct backend_state *st, struct diag *d)
 {
 	struct fwd *f = h;
 	struct prefix_set *fam = NULL;
-	bool present, complete;
+	bool complete;
 	int r, act[2];
 
 	r = fwd_scan(f, d);
-	if (r < 0)
-		return r;
-	present = f->rt_zone || f->zone_path;
-	complete = f->rt_zone && f->zone_path && f->rt_ports_ok && f->cfg_ports_ok &&
-		   !f->rt_foreign && !f->cfg_foreign;
-	/* What the firewall allows: the entries of every ipset the runtime zone uses. */
-	for (int i = 0; i < 2; i++) {
-		for (int k = 0; k < 2; k++) {
-			struct fwd_fam *m = &f->fam[i];
+	if (r >= 0)
+		r = rules_complete(f, &complete);
+	/* What the firewall allows: the entries of every ipset the runtime rules name. */
+	for (int i = 0; r >= 0 && i < 4; i++) {
+		struct fwd_fam *m = &f->fam[i / 2];
 
-			present = present || m->rt[k].raw || m->perm[k].raw;
-			if (!m->rt_src[k] || !m->rt[k].raw)
-				continue;
-			r = prefix_set_extend(st->set, m->rt[k].set);
-			if (r < 0)
-				return r;
-		}
+		if (m->rt_src[i % 2] && m->rt[i % 2].raw)
+			r = prefix_set_extend(st->set, m->rt[i % 2].set);
 	}
-	r = prefix_set_aggregate(st->set);
+	if (r >= 0)
+		r = prefix_set_aggregate(st->set);
 	if (r < 0)
 		return r;
 	fam = prefix_set_new();
@@ -310,12 +378,12 @@ static int fwd_read(void *h, struct backend_state *st, struct diag *d)
 	prefix_set_free(fam);
 	if (r < 0)
 		return r;
-	st->present = present;
-	st->complete = present && complete;
+	st->present = is_present(f);
+	st->complete = st->present && complete;
 	for (int i = 0; i < 2; i++)
 		act[i] = fwd_active(&f->fam[i]) == 1;
 	snprintf(st->where, sizeof(st->where),
-		 "firewalld zone %s with ipsets %s/%s (firewalld backend %s)", FWD_ZONE,
+		 "firewalld policy %s with ipsets %s/%s (firewalld backend %s)", FWD_POLICY,
 		 fwd_set_name[0][act[0]], fwd_set_name[1][act[1]], f->fw_backend);
 	return 0;
 }
@@ -325,39 +393,77 @@ static int fwd_apply(void *h, const struct plan *p, struct diag *d)
 	return fwd_sync_apply(h, p, d);
 }
 
+/*
+ * Without a reload: the runtime rules go first (nothing names the sets any
+ * more), then the runtime entries; the runtime objects stay, empty, until
+ * firewalld's next reload or restart, because firewalld cannot delete them at
+ * runtime and a reload would drop every runtime-only setting of the host.
+ */
+static int flush_runtime(struct fwd *f, struct diag *d)
+{
+	static char *const none[] = { NULL };
+	int r = 0;
+
+	if (fwd_strv_len(f->rt_rules))
+		r = fwd_rt_set_policy_rules(f->bus, FWD_POLICY, none, d);
+	for (char **s = f->rt_zone_sources; r >= 0 && s && *s; s++)
+		r = fwd_rt_zone_source(f->bus, FWD_ZONE, *s, false, d);
+	fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
+	for (int i = 0; r >= 0 && i < 4; i++) {
+		const char *name = fwd_set_name[i / 2][i % 2];
+
+		if (!fwd_entries_is_empty(&f->fam[i / 2].rt[i % 2]))
+			r = fwd_rt_set_entries(f->bus, name, none, d);
+	}
+	fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
+	return r;
+}
+
 static int fwd_flush(void *h, struct diag *d)
 {
 	struct fwd *f = h;
-	bool any;
 	int r;
 
 	r = fwd_scan(f, d);
-	if (r < 0)
-		return r;
-	any = f->rt_zone;
-	/* The zone goes first: it references the ipsets. */
-	if (f->zone_path) {
+	if (r >= 0)
+		r = flush_runtime(f, d);
+	/* The policy and the old zone go first: they name the ipsets. */
+	if (r >= 0 && f->policy_path)
+		r = fwd_cfg_remove_policy(f->bus, f->policy_path, d);
+	if (r >= 0 && f->zone_path)
 		r = fwd_cfg_remove(f->bus, f->zone_path, true, d);
-		any = true;
-	}
 	for (int i = 0; r >= 0 && i < 4; i++) {
 		const struct fwd_fam *m = &f->fam[i / 2];
 
-		any = any || m->rt[i % 2].raw;
-		if (!m->path[i % 2])
-			continue;
-		r = fwd_cfg_remove(f->bus, m->path[i % 2], false, d);
-		any = true;
-	}
-	if (r >= 0 && any) {
-		fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
-		r = fwd_reload(f->bus, d);
-		fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
-		if (r >= 0)
-			diag_warn(d, "firewalld: removed zone %s and ipsets; one reload was needed",
-				  FWD_ZONE);
+		if (m->path[i % 2])
+			r = fwd_cfg_remove(f->bus, m->path[i % 2], false, d);
 	}
 	f->scanned = false;
+	return r;
+}
+
+/* plan and sync say beforehand that this sync must reload firewalld. */
+static int announce_reload(struct fwd *f, struct diag *d)
+{
+	char **policies = NULL, **sets = NULL;
+	bool reload;
+	int r;
+
+	r = fwd_rt_policies(f->bus, &policies, d);
+	if (r >= 0)
+		r = fwd_rt_ipsets(f->bus, &sets, d);
+	reload = r >= 0 && !fwd_strv_has(policies, FWD_POLICY);
+	for (int i = 0; r >= 0 && i < 4; i++)
+		reload = reload || !fwd_strv_has(sets, fwd_set_name[i / 2][i % 2]);
+	if (reload)
+		diag_warn(d,
+			  "firewalld: the sync creates policy %s and ipsets cdnallow4/6(b), which "
+			  "takes one firewalld reload; the runtime-only settings of every zone, "
+			  "policy and ipset (e.g. firewall-cmd --add-port without --permanent, "
+			  "fail2ban's rich rules) are read before it and restored after it",
+			  FWD_POLICY);
+	fwd_strv_free(policies);
+	fwd_strv_free(sets);
 	return r;
 }
 
@@ -371,6 +477,8 @@ static int fwd_audit(void *h, struct diag *d)
 	r = fwd_get_default_zone(f->bus, &zone, d);
 	if (r >= 0)
 		r = fwd_rt_zone(f->bus, zone, &z, d);
+	if (r >= 0)
+		r = announce_reload(f, d);
 	if (r < 0)
 		goto out;
 	if (z.target && !strcmp(z.target, "ACCEPT"))
@@ -394,8 +502,8 @@ out:
 
 const struct backend_ops backend_firewalld = {
 	.name = "firewalld",
-	.summary =
-		"firewalld zone cdnallow with ipsets cdnallow4/6 (+ b twins for swaps), no reloads",
+	.summary = "firewalld policy cdnallow with ipsets cdnallow4/6 (+ b twins for swaps), no "
+		   "reloads",
 	.detect = fwd_detect,
 	.open = fwd_open,
 	.read = fwd_read,

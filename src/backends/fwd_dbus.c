@@ -14,20 +14,7 @@
 #include "fwd_dbus.h"
 
 #if HAVE_LIBSYSTEMD
-#include <systemd/sd-bus.h>
-
-#define FWD_NAME "org.fedoraproject.FirewallD1"
-#define FWD_PATH "/org/fedoraproject/FirewallD1"
-#define FWD_CFG_PATH FWD_PATH "/config"
-#define FWD_IF_IPSET FWD_NAME ".ipset"
-#define FWD_IF_ZONE FWD_NAME ".zone"
-#define FWD_IF_CFG FWD_NAME ".config"
-#define FWD_IF_CFG_IPSET FWD_NAME ".config.ipset"
-#define FWD_IF_CFG_ZONE FWD_NAME ".config.zone"
-
-struct fwd_bus {
-	sd_bus *bus;
-};
+#include "fwd_bus_int.h"
 #endif
 
 void fwd_strv_free(char **v)
@@ -59,6 +46,17 @@ bool fwd_strv_has(char *const *v, const char *s)
 	return false;
 }
 
+bool fwd_strv_same(char *const *a, char *const *b)
+{
+	if (fwd_strv_len(a) != fwd_strv_len(b))
+		return false;
+	for (; a && *a; a++) {
+		if (!fwd_strv_has(b, *a))
+			return false;
+	}
+	return true;
+}
+
 void fwd_zone_release(struct fwd_zone *z)
 {
 	if (!z)
@@ -72,7 +70,7 @@ void fwd_zone_release(struct fwd_zone *z)
 #if HAVE_LIBSYSTEMD
 
 /* Access denials mean firewalld lockdown or polkit, which callers explain differently. */
-static int fail(struct diag *d, const char *what, int r, const sd_bus_error *e)
+int fwd_fail(struct diag *d, const char *what, int r, const sd_bus_error *e)
 {
 	if (sd_bus_error_is_set(e)) {
 		if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED) ||
@@ -123,15 +121,15 @@ void fwd_bus_set_timeout(struct fwd_bus *b, unsigned timeout_s)
 	sd_bus_set_method_call_timeout(b->bus, (uint64_t)timeout_s * 1000000u);
 }
 
-static int new_call(struct fwd_bus *b, const char *path, const char *iface, const char *member,
-		    sd_bus_message **m)
+int fwd_new_call(struct fwd_bus *b, const char *path, const char *iface, const char *member,
+		 sd_bus_message **m)
 {
 	return sd_bus_message_new_method_call(b->bus, m, FWD_NAME, path, iface, member);
 }
 
 /* Sends m (unref'd here) and keeps the reply in *reply when reply is not NULL. */
-static int send(struct fwd_bus *b, sd_bus_message *m, sd_bus_message **reply, const char *what,
-		struct diag *d)
+int fwd_send(struct fwd_bus *b, sd_bus_message *m, sd_bus_message **reply, const char *what,
+	     struct diag *d)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	int r;
@@ -139,44 +137,44 @@ static int send(struct fwd_bus *b, sd_bus_message *m, sd_bus_message **reply, co
 	r = sd_bus_call(b->bus, m, 0, &e, reply);
 	sd_bus_message_unref(m);
 	if (r < 0)
-		r = fail(d, what, r, &e);
+		r = fwd_fail(d, what, r, &e);
 	sd_bus_error_free(&e);
 	return r < 0 ? r : 0;
 }
 
 /* Calls a method taking zero or one or two string arguments. */
-static int call_s(struct fwd_bus *b, const char *path, const char *iface, const char *member,
-		  const char *a1, const char *a2, sd_bus_message **reply, struct diag *d)
+int fwd_call_s(struct fwd_bus *b, const char *path, const char *iface, const char *member,
+	       const char *a1, const char *a2, sd_bus_message **reply, struct diag *d)
 {
 	sd_bus_message *m = NULL;
 	int r;
 
-	r = new_call(b, path, iface, member, &m);
+	r = fwd_new_call(b, path, iface, member, &m);
 	if (r >= 0 && a1)
 		r = sd_bus_message_append(m, "s", a1);
 	if (r >= 0 && a2)
 		r = sd_bus_message_append(m, "s", a2);
 	if (r < 0) {
 		sd_bus_message_unref(m);
-		return fail(d, member, r, NULL);
+		return fwd_fail(d, member, r, NULL);
 	}
-	return send(b, m, reply, member, d);
+	return fwd_send(b, m, reply, member, d);
 }
 
-static int call_strv(struct fwd_bus *b, const char *path, const char *iface, const char *member,
-		     const char *a1, char ***out, struct diag *d)
+int fwd_call_strv(struct fwd_bus *b, const char *path, const char *iface, const char *member,
+		  const char *a1, char ***out, struct diag *d)
 {
 	sd_bus_message *reply = NULL;
 	int r;
 
 	*out = NULL;
-	r = call_s(b, path, iface, member, a1, NULL, &reply, d);
+	r = fwd_call_s(b, path, iface, member, a1, NULL, &reply, d);
 	if (r < 0)
 		return r;
 	r = sd_bus_message_read_strv(reply, out);
 	sd_bus_message_unref(reply);
 	if (r < 0)
-		return fail(d, member, r, NULL);
+		return fwd_fail(d, member, r, NULL);
 	if (!*out) {
 		*out = calloc(1, sizeof(char *));
 		if (!*out)
@@ -185,23 +183,23 @@ static int call_strv(struct fwd_bus *b, const char *path, const char *iface, con
 	return 0;
 }
 
-static int call_with_strv(struct fwd_bus *b, const char *path, const char *iface,
-			  const char *member, const char *a1, char *const *v, struct diag *d)
+int fwd_call_with_strv(struct fwd_bus *b, const char *path, const char *iface, const char *member,
+		       const char *a1, char *const *v, struct diag *d)
 {
 	static char *const empty[] = { NULL };
 	sd_bus_message *m = NULL;
 	int r;
 
-	r = new_call(b, path, iface, member, &m);
+	r = fwd_new_call(b, path, iface, member, &m);
 	if (r >= 0 && a1)
 		r = sd_bus_message_append(m, "s", a1);
 	if (r >= 0)
 		r = sd_bus_message_append_strv(m, (char **)(v ? v : empty));
 	if (r < 0) {
 		sd_bus_message_unref(m);
-		return fail(d, member, r, NULL);
+		return fwd_fail(d, member, r, NULL);
 	}
-	return send(b, m, NULL, member, d);
+	return fwd_send(b, m, NULL, member, d);
 }
 
 int fwd_is_running(struct fwd_bus *b, bool *running, struct diag *d)
@@ -214,14 +212,14 @@ int fwd_is_running(struct fwd_bus *b, bool *running, struct diag *d)
 	r = sd_bus_call_method(b->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
 			       "org.freedesktop.DBus", "NameHasOwner", &e, &reply, "s", FWD_NAME);
 	if (r < 0) {
-		r = fail(d, "NameHasOwner", r, &e);
+		r = fwd_fail(d, "NameHasOwner", r, &e);
 		sd_bus_error_free(&e);
 		return r;
 	}
 	r = sd_bus_message_read(reply, "b", &has);
 	sd_bus_message_unref(reply);
 	if (r < 0)
-		return fail(d, "NameHasOwner", r, NULL);
+		return fwd_fail(d, "NameHasOwner", r, NULL);
 	*running = has;
 	return 0;
 }
@@ -235,7 +233,7 @@ static int get_prop(struct fwd_bus *b, const char *path, const char *iface, cons
 	*out = NULL;
 	r = sd_bus_get_property_string(b->bus, FWD_NAME, path, iface, prop, &e, out);
 	if (r < 0)
-		r = fail(d, prop, r, &e);
+		r = fwd_fail(d, prop, r, &e);
 	sd_bus_error_free(&e);
 	return r < 0 ? r : 0;
 }
@@ -257,7 +255,7 @@ int fwd_get_default_zone(struct fwd_bus *b, char **out, struct diag *d)
 	int r;
 
 	*out = NULL;
-	r = call_s(b, FWD_PATH, FWD_NAME, "getDefaultZone", NULL, NULL, &reply, d);
+	r = fwd_call_s(b, FWD_PATH, FWD_NAME, "getDefaultZone", NULL, NULL, &reply, d);
 	if (r < 0)
 		return r;
 	r = sd_bus_message_read(reply, "s", &s);
@@ -271,33 +269,33 @@ int fwd_get_default_zone(struct fwd_bus *b, char **out, struct diag *d)
 
 int fwd_reload(struct fwd_bus *b, struct diag *d)
 {
-	return call_s(b, FWD_PATH, FWD_NAME, "reload", NULL, NULL, NULL, d);
+	return fwd_call_s(b, FWD_PATH, FWD_NAME, "reload", NULL, NULL, NULL, d);
 }
 
 int fwd_rt_ipsets(struct fwd_bus *b, char ***out, struct diag *d)
 {
-	return call_strv(b, FWD_PATH, FWD_IF_IPSET, "getIPSets", NULL, out, d);
+	return fwd_call_strv(b, FWD_PATH, FWD_IF_IPSET, "getIPSets", NULL, out, d);
 }
 
 int fwd_rt_entries(struct fwd_bus *b, const char *ipset, char ***out, struct diag *d)
 {
-	return call_strv(b, FWD_PATH, FWD_IF_IPSET, "getEntries", ipset, out, d);
+	return fwd_call_strv(b, FWD_PATH, FWD_IF_IPSET, "getEntries", ipset, out, d);
 }
 
 int fwd_rt_set_entries(struct fwd_bus *b, const char *ipset, char *const *entries, struct diag *d)
 {
-	return call_with_strv(b, FWD_PATH, FWD_IF_IPSET, "setEntries", ipset, entries, d);
+	return fwd_call_with_strv(b, FWD_PATH, FWD_IF_IPSET, "setEntries", ipset, entries, d);
 }
 
 int fwd_rt_entry(struct fwd_bus *b, const char *ipset, const char *entry, bool add, struct diag *d)
 {
-	return call_s(b, FWD_PATH, FWD_IF_IPSET, add ? "addEntry" : "removeEntry", ipset, entry,
-		      NULL, d);
+	return fwd_call_s(b, FWD_PATH, FWD_IF_IPSET, add ? "addEntry" : "removeEntry", ipset, entry,
+			  NULL, d);
 }
 
 int fwd_rt_zones(struct fwd_bus *b, char ***out, struct diag *d)
 {
-	return call_strv(b, FWD_PATH, FWD_IF_ZONE, "getZones", NULL, out, d);
+	return fwd_call_strv(b, FWD_PATH, FWD_IF_ZONE, "getZones", NULL, out, d);
 }
 
 static int read_ports(sd_bus_message *m, char ***out)
@@ -403,12 +401,12 @@ static int get_zone(struct fwd_bus *b, const char *path, const char *iface, cons
 	int r;
 
 	memset(z, 0, sizeof(*z));
-	r = call_s(b, path, iface, member, name, NULL, &reply, d);
+	r = fwd_call_s(b, path, iface, member, name, NULL, &reply, d);
 	if (r < 0)
 		return r;
 	r = read_zone(reply, z);
 	sd_bus_message_unref(reply);
-	return r < 0 ? fail(d, member, r, NULL) : 0;
+	return r < 0 ? fwd_fail(d, member, r, NULL) : 0;
 }
 
 int fwd_rt_zone(struct fwd_bus *b, const char *zone, struct fwd_zone *z, struct diag *d)
@@ -416,40 +414,15 @@ int fwd_rt_zone(struct fwd_bus *b, const char *zone, struct fwd_zone *z, struct 
 	return get_zone(b, FWD_PATH, FWD_IF_ZONE, "getZoneSettings2", zone, z, d);
 }
 
-int fwd_rt_zone_port(struct fwd_bus *b, const char *zone, const char *port, bool add,
-		     struct diag *d)
-{
-	const char *member = add ? "addPort" : "removePort";
-	sd_bus_message *m = NULL;
-	const char *slash = strchr(port, '/');
-	char num[16];
-	int r;
-
-	if (!slash || (size_t)(slash - port) >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, port, slash - port);
-	num[slash - port] = '\0';
-	r = new_call(b, FWD_PATH, FWD_IF_ZONE, member, &m);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "sss", zone, num, slash + 1);
-	if (r >= 0 && add)
-		r = sd_bus_message_append(m, "i", 0);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return fail(d, member, r, NULL);
-	}
-	return send(b, m, NULL, member, d);
-}
-
 int fwd_rt_zone_source(struct fwd_bus *b, const char *zone, const char *source, bool add,
 		       struct diag *d)
 {
-	return call_s(b, FWD_PATH, FWD_IF_ZONE, add ? "addSource" : "removeSource", zone, source,
-		      NULL, d);
+	return fwd_call_s(b, FWD_PATH, FWD_IF_ZONE, add ? "addSource" : "removeSource", zone,
+			  source, NULL, d);
 }
 
-static int cfg_path(struct fwd_bus *b, const char *list, const char *by_name, const char *name,
-		    char **path, struct diag *d)
+int fwd_cfg_path(struct fwd_bus *b, const char *list, const char *by_name, const char *name,
+		 char **path, struct diag *d)
 {
 	sd_bus_message *reply = NULL;
 	char **names = NULL;
@@ -457,12 +430,12 @@ static int cfg_path(struct fwd_bus *b, const char *list, const char *by_name, co
 	int r;
 
 	*path = NULL;
-	r = call_strv(b, FWD_CFG_PATH, FWD_IF_CFG, list, NULL, &names, d);
+	r = fwd_call_strv(b, FWD_CFG_PATH, FWD_IF_CFG, list, NULL, &names, d);
 	if (r < 0)
 		return r;
 	if (!fwd_strv_has(names, name))
 		goto out;
-	r = call_s(b, FWD_CFG_PATH, FWD_IF_CFG, by_name, name, NULL, &reply, d);
+	r = fwd_call_s(b, FWD_CFG_PATH, FWD_IF_CFG, by_name, name, NULL, &reply, d);
 	if (r < 0)
 		goto out;
 	r = sd_bus_message_read(reply, "o", &p);
@@ -478,22 +451,22 @@ out:
 
 int fwd_cfg_ipset_path(struct fwd_bus *b, const char *name, char **path, struct diag *d)
 {
-	return cfg_path(b, "getIPSetNames", "getIPSetByName", name, path, d);
+	return fwd_cfg_path(b, "getIPSetNames", "getIPSetByName", name, path, d);
 }
 
 int fwd_cfg_zone_path(struct fwd_bus *b, const char *name, char **path, struct diag *d)
 {
-	return cfg_path(b, "getZoneNames", "getZoneByName", name, path, d);
+	return fwd_cfg_path(b, "getZoneNames", "getZoneByName", name, path, d);
 }
 
 int fwd_cfg_entries(struct fwd_bus *b, const char *path, char ***out, struct diag *d)
 {
-	return call_strv(b, path, FWD_IF_CFG_IPSET, "getEntries", NULL, out, d);
+	return fwd_call_strv(b, path, FWD_IF_CFG_IPSET, "getEntries", NULL, out, d);
 }
 
 int fwd_cfg_set_entries(struct fwd_bus *b, const char *path, char *const *entries, struct diag *d)
 {
-	return call_with_strv(b, path, FWD_IF_CFG_IPSET, "setEntries", NULL, entries, d);
+	return fwd_call_with_strv(b, path, FWD_IF_CFG_IPSET, "setEntries", NULL, entries, d);
 }
 
 int fwd_cfg_add_ipset(struct fwd_bus *b, const char *name, const char *family,
@@ -503,15 +476,15 @@ int fwd_cfg_add_ipset(struct fwd_bus *b, const char *name, const char *family,
 	int r;
 
 	/* maxelem only caps growth; the iptables backend's ipset default (65536) is too small. */
-	r = new_call(b, FWD_CFG_PATH, FWD_IF_CFG, "addIPSet", &m);
+	r = fwd_new_call(b, FWD_CFG_PATH, FWD_IF_CFG, "addIPSet", &m);
 	if (r >= 0)
 		r = sd_bus_message_append(m, "s(ssssa{ss}as)", name, "", name, description,
 					  "hash:net", 2, "family", family, "maxelem", "4194304", 0);
 	if (r < 0) {
 		sd_bus_message_unref(m);
-		return fail(d, "addIPSet", r, NULL);
+		return fwd_fail(d, "addIPSet", r, NULL);
 	}
-	return send(b, m, NULL, "addIPSet", d);
+	return fwd_send(b, m, NULL, "addIPSet", d);
 }
 
 int fwd_cfg_zone(struct fwd_bus *b, const char *path, struct fwd_zone *z, struct diag *d)
@@ -519,86 +492,10 @@ int fwd_cfg_zone(struct fwd_bus *b, const char *path, struct fwd_zone *z, struct
 	return get_zone(b, path, FWD_IF_CFG_ZONE, "getSettings2", NULL, z, d);
 }
 
-static int append_zone(sd_bus_message *m, const struct fwd_zone *z, const char *name,
-		       const char *description)
-{
-	char *const *p;
-	char num[16];
-	const char *slash;
-	int r;
-
-	r = sd_bus_message_open_container(m, 'a', "{sv}");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "{sv}", "short", "s", name);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "{sv}", "description", "s", description);
-	if (r >= 0)
-		r = sd_bus_message_append(m, "{sv}", "target", "s", z->target ?: "default");
-	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'e', "sv");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "s", "sources");
-	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'v', "as");
-	if (r >= 0)
-		r = sd_bus_message_append_strv(m, z->sources);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'e', "sv");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "s", "ports");
-	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'v', "a(ss)");
-	if (r >= 0)
-		r = sd_bus_message_open_container(m, 'a', "(ss)");
-	for (p = z->ports; r >= 0 && p && *p; p++) {
-		slash = strchr(*p, '/');
-		if (!slash || (size_t)(slash - *p) >= sizeof(num))
-			return -EINVAL;
-		memcpy(num, *p, slash - *p);
-		num[slash - *p] = '\0';
-		r = sd_bus_message_append(m, "(ss)", num, slash + 1);
-	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	if (r >= 0)
-		r = sd_bus_message_close_container(m);
-	return r;
-}
-
-int fwd_cfg_put_zone(struct fwd_bus *b, const char *name, const char *path,
-		     const struct fwd_zone *z, const char *description, struct diag *d)
-{
-	const char *member = path ? "update2" : "addZone2";
-	sd_bus_message *m = NULL;
-	int r;
-
-	if (path)
-		r = new_call(b, path, FWD_IF_CFG_ZONE, member, &m);
-	else
-		r = new_call(b, FWD_CFG_PATH, FWD_IF_CFG, member, &m);
-	if (r >= 0 && !path)
-		r = sd_bus_message_append(m, "s", name);
-	if (r >= 0)
-		r = append_zone(m, z, name, description);
-	if (r < 0) {
-		sd_bus_message_unref(m);
-		return fail(d, member, r, NULL);
-	}
-	return send(b, m, NULL, member, d);
-}
-
 int fwd_cfg_remove(struct fwd_bus *b, const char *path, bool zone, struct diag *d)
 {
-	return call_s(b, path, zone ? FWD_IF_CFG_ZONE : FWD_IF_CFG_IPSET, "remove", NULL, NULL,
-		      NULL, d);
+	return fwd_call_s(b, path, zone ? FWD_IF_CFG_ZONE : FWD_IF_CFG_IPSET, "remove", NULL, NULL,
+			  NULL, d);
 }
 
 #else /* !HAVE_LIBSYSTEMD */

@@ -27,6 +27,8 @@ struct fwd_zone {
 void fwd_strv_free(char **v);
 size_t fwd_strv_len(char *const *v);
 bool fwd_strv_has(char *const *v, const char *s);
+/* The same strings, in any order (no duplicates expected). */
+bool fwd_strv_same(char *const *a, char *const *b);
 void fwd_zone_release(struct fwd_zone *z);
 
 /* Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured); calls time out after timeout_s. */
@@ -50,9 +52,7 @@ int fwd_rt_set_entries(struct fwd_bus *b, const char *ipset, char *const *entrie
 int fwd_rt_entry(struct fwd_bus *b, const char *ipset, const char *entry, bool add, struct diag *d);
 int fwd_rt_zones(struct fwd_bus *b, char ***out, struct diag *d);
 int fwd_rt_zone(struct fwd_bus *b, const char *zone, struct fwd_zone *z, struct diag *d);
-/* port is "80/tcp"; source is "ipset:cdnallow4". */
-int fwd_rt_zone_port(struct fwd_bus *b, const char *zone, const char *port, bool add,
-		     struct diag *d);
+/* source is "ipset:cdnallow4". */
 int fwd_rt_zone_source(struct fwd_bus *b, const char *zone, const char *source, bool add,
 		       struct diag *d);
 
@@ -64,10 +64,36 @@ int fwd_cfg_set_entries(struct fwd_bus *b, const char *path, char *const *entrie
 int fwd_cfg_add_ipset(struct fwd_bus *b, const char *name, const char *family,
 		      const char *description, struct diag *d);
 int fwd_cfg_zone(struct fwd_bus *b, const char *path, struct fwd_zone *z, struct diag *d);
-/* Creates the zone (path NULL) or replaces all its settings with z. */
-int fwd_cfg_put_zone(struct fwd_bus *b, const char *name, const char *path,
-		     const struct fwd_zone *z, const char *description, struct diag *d);
 /* Removes a permanent ipset or zone object. */
 int fwd_cfg_remove(struct fwd_bus *b, const char *path, bool zone, struct diag *d);
+
+/* Policies (fwd_policy.c): the rich rules of a runtime or permanent policy. */
+int fwd_rt_policies(struct fwd_bus *b, char ***out, struct diag *d);
+int fwd_rt_policy_rules(struct fwd_bus *b, const char *policy, char ***out, struct diag *d);
+/* Makes the runtime policy's rich rules exactly rules (firewalld removes before it adds). */
+int fwd_rt_set_policy_rules(struct fwd_bus *b, const char *policy, char *const *rules,
+			    struct diag *d);
+int fwd_cfg_policy_path(struct fwd_bus *b, const char *name, char **path, struct diag *d);
+int fwd_cfg_policy_rules(struct fwd_bus *b, const char *path, char ***out, struct diag *d);
+/*
+ * Creates (path NULL) or rewrites the permanent policy: every zone to the host
+ * (ingress ANY, egress HOST), priority -1 (before the zones), target CONTINUE.
+ */
+int fwd_cfg_put_policy(struct fwd_bus *b, const char *name, const char *path, char *const *rules,
+		       const char *description, struct diag *d);
+/* Removes the permanent policy at path. */
+int fwd_cfg_remove_policy(struct fwd_bus *b, const char *path, struct diag *d);
+
+/*
+ * What a reload of firewalld throws away (FlushAllOnReload=yes, its default):
+ * every zone's and policy's runtime settings and every ipset's runtime
+ * entries. fwd_carry_save reads them (skipping objects named skip), and
+ * fwd_carry_restore writes them back after the reload.
+ */
+struct fwd_carry;
+int fwd_carry_save(struct fwd_bus *b, const char *skip, struct fwd_carry **out, struct diag *d);
+/* Best effort: each object that cannot be restored is a warning in d naming it; the count. */
+int fwd_carry_restore(struct fwd_bus *b, const struct fwd_carry *c, size_t *failed, struct diag *d);
+void fwd_carry_free(struct fwd_carry *c);
 
 #endif

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * apply() of the firewalld backend: creates missing objects (the only place
- * besides flush that reloads), then per family either edits the active ipset
- * entry by entry (small updates) or fills the idle twin with one setEntries
- * and swaps the zone's source to it (large updates), and finally makes the
- * permanent configuration say the same. firewalld 1.3 has no runtime
- * addEntries/removeEntries, and its runtime setEntries flushes a set before
- * refilling it in later nftables transactions, so it must never run on an
- * ipset that the zone uses and that holds entries: that would reject every
- * CDN node meanwhile. This file must never reload outside object creation and
- * never touch a zone or ipset not named cdnallow*.
+ * apply() of the firewalld backend: creates missing objects (the one reload,
+ * with every runtime-only setting of the host carried across it), then per
+ * family either edits the active ipset entry by entry (small updates) or
+ * fills the idle twin with one setEntries and points the policy's rules at it
+ * (large updates), and finally makes the permanent configuration say the
+ * same. firewalld 1.3 has no runtime addEntries/removeEntries, and its runtime
+ * setEntries flushes a set before refilling it in later nftables
+ * transactions, so it must never run on an ipset that the rules name and
+ * that holds entries: that would reject every CDN node meanwhile. For the same
+ * reason the rules of the new twin are added before those of the old one go
+ * (setPolicySettings removes before it adds). This file must never reload
+ * outside object creation and never touch a zone, policy or ipset not named
+ * cdnallow*.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -38,15 +41,6 @@
 
 static const struct prefix_set no_entries;
 
-static bool is_own_source(const char *s)
-{
-	for (int i = 0; i < 4; i++) {
-		if (!strcmp(s, fwd_set_source[i / 2][i % 2]))
-			return true;
-	}
-	return false;
-}
-
 /* setEntries on a big set outlasts the usual D-Bus timeout, at runtime and permanently. */
 static int set_entries(struct fwd *f, int i, int k, bool perm, const struct prefix_set *want,
 		       struct diag *d)
@@ -69,18 +63,37 @@ static int set_entries(struct fwd *f, int i, int k, bool perm, const struct pref
 	return r;
 }
 
-/* Adding or removing an ipset source rebuilds the zone's dispatch rules: slow on big sets. */
-static int zone_source(struct fwd *f, int i, int k, bool add, struct diag *d)
+/*
+ * Makes the runtime rules exactly want without a moment where a wanted rule
+ * is missing: firewalld applies a setPolicySettings by removing first, so new
+ * rules are added in a first call that keeps the old ones.
+ */
+static int put_rt_rules(struct fwd *f, char *const *want, struct diag *d)
 {
-	int r;
+	char **both = NULL;
+	size_t n = fwd_strv_len(f->rt_rules), j = 0;
+	bool grow = false;
+	int r = 0;
 
-	fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
-	r = fwd_rt_zone_source(f->bus, FWD_ZONE, fwd_set_source[i][k], add, d);
-	fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
+	for (char *const *w = want; w && *w; w++)
+		grow = grow || !fwd_strv_has(f->rt_rules, *w);
+	if (grow && n) {
+		both = calloc(n + fwd_strv_len(want) + 1, sizeof(*both));
+		if (!both)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			both[j++] = f->rt_rules[i];
+		for (char *const *w = want; *w; w++) {
+			if (!fwd_strv_has(f->rt_rules, *w))
+				both[j++] = *w;
+		}
+		r = fwd_rt_set_policy_rules(f->bus, FWD_POLICY, both, d);
+		free(both);
+	}
+	if (r >= 0 && !fwd_strv_same(f->rt_rules, want))
+		r = fwd_rt_set_policy_rules(f->bus, FWD_POLICY, want, d);
 	if (r < 0)
-		diag_prefix(d, "zone %s: ", FWD_ZONE);
-	else
-		f->fam[i].rt_src[k] = add;
+		diag_prefix(d, "policy %s: ", FWD_POLICY);
 	return r;
 }
 
@@ -167,160 +180,168 @@ static int pick_current(const struct fwd_fam *m, int fam, const struct prefix_se
 	return c[k] == SIZE_MAX ? -1 : k;
 }
 
-/* Runtime entries and zone source of family i; *act = the ipset in use afterwards. */
+/* Runtime entries of family i; *act = the ipset the rules are to name afterwards. */
 static int sync_family(struct fwd *f, int i, const struct prefix_set *want, int *act,
 		       struct diag *d)
 {
 	struct fwd_fam *m = &f->fam[i];
 	size_t changes = 0;
-	int cur, tgt, r = 0;
+	int cur, tgt;
 
 	cur = pick_current(m, fwd_af[i], want, &changes);
 	/*
-	 * Both twins are sources only after an interrupted swap. The closer one is
+	 * Both twins are named only after an interrupted swap. The closer one is
 	 * completed in place before the other is dropped: refilling a used set
 	 * would empty it first.
 	 */
 	if (cur >= 0 &&
 	    (changes <= FWD_SWAP_MIN || fwd_entries_is_empty(&m->rt[cur]) || m->rt_src[!cur])) {
-		r = update_in_place(f, i, cur, want, d);
-		if (r >= 0 && m->rt_src[!cur])
-			r = zone_source(f, i, !cur, false, d);
 		*act = cur;
-		return r;
+		return update_in_place(f, i, cur, want, d);
 	}
 	tgt = cur < 0 ? 0 : !cur;
-	if (!fwd_entries_equal(&m->rt[tgt], want))
-		r = set_entries(f, i, tgt, false, want, d);
-	/* The new set is in use before the old one stops being: no gap, each call atomic. */
-	if (r >= 0)
-		r = zone_source(f, i, tgt, true, d);
-	if (r >= 0 && cur >= 0)
-		r = zone_source(f, i, cur, false, d);
 	*act = tgt;
-	return r;
-}
-
-/* Ports changed in the config, or sources someone else added: fixed without reload. */
-static int fix_rt_zone(struct fwd *f, struct diag *d)
-{
-	static const int any[2] = { 0, 0 };
-	struct fwd_zone want = { 0 }, z = { 0 };
-	int r;
-
-	if (f->rt_ports_ok && !f->rt_foreign)
+	if (fwd_entries_equal(&m->rt[tgt], want))
 		return 0;
-	r = fwd_want_zone(f, any, &want);
-	if (r >= 0)
-		r = fwd_rt_zone(f->bus, FWD_ZONE, &z, d);
-	for (char **p = want.ports; r >= 0 && *p; p++) {
-		if (!fwd_strv_has(z.ports, *p))
-			r = fwd_rt_zone_port(f->bus, FWD_ZONE, *p, true, d);
-	}
-	for (char **p = z.ports; r >= 0 && *p; p++) {
-		if (!fwd_strv_has(want.ports, *p))
-			r = fwd_rt_zone_port(f->bus, FWD_ZONE, *p, false, d);
-	}
-	for (char **p = z.sources; r >= 0 && *p; p++) {
-		if (!is_own_source(*p))
-			r = fwd_rt_zone_source(f->bus, FWD_ZONE, *p, false, d);
-	}
-	fwd_zone_release(&z);
-	fwd_zone_release(&want);
-	return r;
+	return set_entries(f, i, tgt, false, want, d);
 }
 
 /*
  * The permanent configuration follows the runtime in an order where a reload
- * at any moment restores a full list: the new entries, then the zone's
- * sources, and only then the emptied idle twins.
+ * at any moment restores a full list: the new entries, then the policy's
+ * rules, and only then the emptied idle twins.
  */
 static int sync_permanent(struct fwd *f, struct prefix_set *const want[2], const int act[2],
-			  struct diag *d)
+			  char *const *rules, struct diag *d)
 {
-	struct fwd_zone z = { 0 };
-	bool put = !f->cfg_ports_ok || f->cfg_foreign;
 	int r = 0;
 
 	for (int i = 0; r >= 0 && i < 2; i++) {
-		const struct fwd_fam *m = &f->fam[i];
-
-		put = put || !m->perm_src[act[i]] || m->perm_src[!act[i]];
-		if (!fwd_entries_equal(&m->perm[act[i]], want[i]))
+		if (!fwd_entries_equal(&f->fam[i].perm[act[i]], want[i]))
 			r = set_entries(f, i, act[i], true, want[i], d);
 	}
-	if (r >= 0 && put) {
-		r = fwd_want_zone(f, act, &z);
-		if (r >= 0)
-			r = fwd_cfg_put_zone(f->bus, FWD_ZONE, f->zone_path, &z, FWD_DESC, d);
+	if (r >= 0 && (!f->policy_path || !fwd_strv_same(f->perm_rules, rules))) {
+		r = fwd_cfg_put_policy(f->bus, FWD_POLICY, f->policy_path, rules, FWD_DESC, d);
 		if (r < 0)
-			diag_prefix(d, "permanent zone %s: ", FWD_ZONE);
+			diag_prefix(d, "permanent policy %s: ", FWD_POLICY);
 	}
 	for (int i = 0; r >= 0 && i < 2; i++) {
 		if (!fwd_entries_is_empty(&f->fam[i].perm[!act[i]]))
 			r = set_entries(f, i, !act[i], true, &no_entries, d);
 	}
-	fwd_zone_release(&z);
 	return r;
 }
 
-/* Creates what is missing; one reload when firewalld needs it to see new objects. */
+/* The zone of earlier builds goes once the policy allows the same: at runtime without reload. */
+static int drop_old_zone(struct fwd *f, struct diag *d)
+{
+	int r = 0;
+
+	for (char **s = f->rt_zone_sources; r >= 0 && s && *s; s++)
+		r = fwd_rt_zone_source(f->bus, FWD_ZONE, *s, false, d);
+	if (r >= 0 && f->zone_path)
+		r = fwd_cfg_remove(f->bus, f->zone_path, true, d);
+	if (r < 0)
+		diag_prefix(d, "removing the old zone %s: ", FWD_ZONE);
+	return r;
+}
+
+/* firewalld creates ipsets and policies only at a reload; everything else survives it. */
+static int reload_carrying(struct fwd *f, struct diag *d)
+{
+	struct fwd_carry *c = NULL;
+	size_t failed = 0;
+	int r;
+
+	r = fwd_carry_save(f->bus, "cdnallow", &c, d);
+	if (r < 0) {
+		diag_prefix(d, "reading firewalld's runtime settings before the reload: ");
+		return r;
+	}
+	fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
+	r = fwd_reload(f->bus, d);
+	fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
+	if (r >= 0)
+		r = fwd_carry_restore(f->bus, c, &failed, d);
+	if (r >= 0 && !failed)
+		diag_warn(d,
+			  "firewalld: created policy %s and ipsets; one reload was needed, and "
+			  "the runtime-only settings were restored after it",
+			  FWD_POLICY);
+	else if (r >= 0)
+		diag_warn(d,
+			  "firewalld: created policy %s and ipsets with one reload; %zu "
+			  "object(s) could not get their runtime settings back (see above)",
+			  FWD_POLICY, failed);
+	fwd_carry_free(c);
+	return r;
+}
+
+/* Creates what is missing; one reload when firewalld has no runtime copy of it yet. */
 static int ensure_objects(struct fwd *f, struct diag *d)
 {
-	struct fwd_zone want = { 0 };
-	bool created = false, reload;
+	char **rules = NULL;
+	bool reload = !f->rt_policy, created = !f->policy_path;
 	int act[2], r = 0;
 
 	for (int i = 0; r >= 0 && i < 4; i++) {
+		reload = reload || !f->fam[i / 2].rt[i % 2].raw;
 		if (f->fam[i / 2].path[i % 2])
 			continue;
 		r = fwd_cfg_add_ipset(f->bus, fwd_set_name[i / 2][i % 2], fwd_set_family[i / 2],
 				      FWD_DESC, d);
 		created = true;
 	}
-	if (r >= 0 && !f->zone_path) {
-		/* The reload must not switch the runtime zone to another twin. */
+	/*
+	 * firewalld refuses a policy named like a zone: the old permanent zone
+	 * goes first; its runtime copy allows the CDN until the reload swaps it
+	 * for the policy.
+	 */
+	if (r >= 0 && !f->policy_path && f->zone_path) {
+		r = fwd_cfg_remove(f->bus, f->zone_path, true, d);
+		if (r < 0)
+			diag_prefix(d, "removing the old zone %s: ", FWD_ZONE);
+	}
+	if (r >= 0 && !f->policy_path) {
+		/* The reload must not switch the rules to another twin. */
 		for (int i = 0; i < 2; i++)
 			act[i] = fwd_active(&f->fam[i]) == 1;
-		r = fwd_want_zone(f, act, &want);
+		r = fwd_want_rules(f, act, &rules);
 		if (r >= 0)
-			r = fwd_cfg_put_zone(f->bus, FWD_ZONE, NULL, &want, FWD_DESC, d);
-		created = true;
+			r = fwd_cfg_put_policy(f->bus, FWD_POLICY, NULL, rules, FWD_DESC, d);
 	}
-	reload = created || !f->rt_zone;
-	for (int i = 0; i < 4; i++)
-		reload = reload || !f->fam[i / 2].rt[i % 2].raw;
-	if (r >= 0 && reload) {
-		fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
-		r = fwd_reload(f->bus, d);
-		fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
-		if (r >= 0)
-			diag_warn(d, "firewalld: created zone %s and ipsets; one reload was needed",
-				  FWD_ZONE);
-		if (r >= 0)
-			r = fwd_scan(f, d);
-	}
-	fwd_zone_release(&want);
+	if (r >= 0 && reload)
+		r = reload_carrying(f, d);
+	/* Paths of the new permanent objects; after a reload, the runtime ones too. */
+	if (r >= 0 && (reload || created))
+		r = fwd_scan(f, d);
+	fwd_strv_free(rules);
 	return r;
 }
 
-/* One pass: runtime entries and sources, the zone, the idle twins, then permanent. */
+/* One pass: runtime entries, the rules, the old zone, the idle twins, then permanent. */
 static int apply_once(struct fwd *f, struct prefix_set *const want[2], int act[2], struct diag *d)
 {
+	char **rules = NULL;
 	int r = 0;
 
 	/* Families are disjoint: each one's additions precede its own deletions. */
 	for (int i = 0; r >= 0 && i < 2; i++)
 		r = sync_family(f, i, want[i], &act[i], d);
 	if (r >= 0)
-		r = fix_rt_zone(f, d);
+		r = fwd_want_rules(f, act, &rules);
+	if (r >= 0)
+		r = put_rt_rules(f, rules, d);
+	if (r >= 0)
+		r = drop_old_zone(f, d);
 	/* Old entries in an unused twin allow nothing but cost memory and the next reload. */
 	for (int i = 0; r >= 0 && i < 2; i++) {
-		if (!fwd_entries_is_empty(&f->fam[i].rt[!act[i]]) && !f->fam[i].rt_src[!act[i]])
+		if (!fwd_entries_is_empty(&f->fam[i].rt[!act[i]]))
 			r = set_entries(f, i, !act[i], false, &no_entries, d);
 	}
 	if (r >= 0)
-		r = sync_permanent(f, want, act, d);
+		r = sync_permanent(f, want, act, rules, d);
+	fwd_strv_free(rules);
 	return r;
 }
 
@@ -330,7 +351,8 @@ static bool settled(const struct fwd *f, struct prefix_set *const want[2], const
 	for (int i = 0; i < 2; i++) {
 		const struct fwd_fam *m = &f->fam[i];
 
-		if (fwd_active(m) != act[i] || !fwd_entries_equal(&m->rt[act[i]], want[i]) ||
+		if (fwd_active(m) != act[i] || f->zone_path || fwd_strv_len(f->rt_zone_sources) ||
+		    !fwd_entries_equal(&m->rt[act[i]], want[i]) ||
 		    !fwd_entries_equal(&m->perm[act[i]], want[i]))
 			return false;
 	}

@@ -4,9 +4,10 @@
 # namespace with a private system D-Bus: sync from nothing (one reload),
 # no-op re-sync, incremental update without any Reloaded signal, runtime ==
 # permanent, an admin's --reload keeps the allowlist, a manual overlapping
-# entry fails clearly, large updates swap the zone's source between the twin
-# ipsets (also without reload), an interrupted swap is repaired, other zones
-# untouched, flush. Lists are made up from documentation ranges and, for the
+# entry fails clearly, large updates point the policy's rules at the other twin
+# ipset (also without reload), an interrupted swap is repaired, zones
+# untouched, flush without reload (runtime copies left empty), a sync after
+# the flush needs no reload either. Lists are made up from documentation ranges and, for the
 # large ones, 20.x.y.0/24s no packet goes to ([guard] allow_test_ranges = true).
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
@@ -52,9 +53,15 @@ grep -q "one reload was needed" "$WORK/err" || fail "first sync did not say it r
 	fail "runtime cdnallow4: $(fwd_entries cdnallow4)"
 [ "$(fwd_entries cdnallow6)" = "2001:db8:1::/48" ] || fail "runtime cdnallow6"
 fwd_assert_rt_eq_perm || fail "after first sync"
-info=$(fwd_exec firewall-cmd --info-zone=cdnallow)
-grep -q "sources: ipset:cdnallow4 ipset:cdnallow6" <<<"$info" || fail "zone sources: $info"
-grep -q "ports: 80/tcp 443/tcp" <<<"$info" || fail "zone ports: $info"
+rules=$(fwd_exec firewall-cmd --policy=cdnallow --list-rich-rules | sort)
+want_rules=$(for f in ipv4:cdnallow4 ipv6:cdnallow6; do for p in 80 443; do
+	echo "rule family=\"${f%%:*}\" source ipset=\"${f#*:}\" port port=\"$p\" protocol=\"tcp\" accept"
+done; done | sort)
+[ "$rules" = "$want_rules" ] || fail "policy rules: $rules"
+info=$(fwd_exec firewall-cmd --info-policy=cdnallow)
+grep -q "ingress-zones: ANY" <<<"$info" && grep -q "egress-zones: HOST" <<<"$info" ||
+	fail "policy zones: $info"
+fwd_exec firewall-cmd --get-zones | grep -qw cdnallow && fail "a zone cdnallow was created"
 
 # 2. no-op re-sync and 3. incremental update: no reload at all
 fwd_monitor_start "$WORK/mon2"
@@ -120,13 +127,14 @@ grep -q "reload" "$WORK/err" && fail "a swap mentioned a reload: $(cat "$WORK/er
 fwd_exec firewall-cmd --reload >/dev/null || fail "admin reload after swaps"
 [ "$(fwd_active_entries 4)" = "$(v4 "$WORK/big2")" ] || fail "reload after swaps lost the list"
 
-# 8. an interrupted swap (both twins sources, the new one full) is reported
+# 8. an interrupted swap (both twins named, the new one full) is reported
 #    incomplete and repaired: one source per family, the other twin empty
 v4 "$WORK/big1" >"$WORK/big1.v4"
 fwd_exec firewall-cmd --ipset=cdnallow4b --add-entries-from-file="$WORK/big1.v4" >/dev/null ||
 	fail "manual fill of cdnallow4b"
-fwd_exec firewall-cmd --zone=cdnallow --add-source=ipset:cdnallow4b >/dev/null ||
-	fail "manual add-source"
+fwd_exec firewall-cmd --policy=cdnallow \
+	--add-rich-rule='rule family="ipv4" source ipset="cdnallow4b" port port="80" protocol="tcp" accept' \
+	>/dev/null || fail "manual add-rich-rule"
 [ "$(fwd_active 4 | wc -l)" -eq 2 ] || fail "could not simulate the interrupted swap"
 sync_list "$WORK/big1" >"$WORK/out" || { cat "$WORK/err"; fail "repair of the interrupted swap"; }
 grep -q "repaired" "$WORK/out" "$WORK/err" || fail "interrupted swap not reported: $(cat "$WORK/out")"
@@ -134,18 +142,35 @@ grep -q "repaired" "$WORK/out" "$WORK/err" || fail "interrupted swap not reporte
 [ "$(fwd_active_entries 4)" = "$(v4 "$WORK/big1")" ] || fail "entries after repair"
 fwd_assert_rt_eq_perm || fail "after repairing the interrupted swap"
 
-# 9. other zones untouched, runtime and permanent
-[ "$(fwd_zones_but_ours)" = "$zones_before" ] || fail "other runtime zones changed"
-[ "$(fwd_zones_but_ours --permanent)" = "$zones_perm_before" ] ||
-	fail "other permanent zones changed"
+# 9. zones untouched, runtime and permanent
+[ "$(fwd_zones_but_ours)" = "$zones_before" ] || fail "runtime zones changed"
+[ "$(fwd_zones_but_ours --permanent)" = "$zones_perm_before" ] || fail "permanent zones changed"
 
-# 10. flush: zone and ipsets gone from runtime and permanent, the rest as before
+# 10. flush without reload: nothing allowed any more, nothing permanent left;
+#     the runtime policy and ipsets stay, empty, until firewalld's next reload
+fwd_monitor_start "$WORK/mon5"
 fwd_exec "$CDNALLOW" flush -b firewalld -c "$WORK/conf" --state-dir "$WORK/state" 2>"$WORK/err" ||
 	{ cat "$WORK/err"; fail "flush"; }
-fwd_exec firewall-cmd --get-zones | grep -qw cdnallow && fail "runtime zone left after flush"
-fwd_exec firewall-cmd --permanent --get-zones | grep -qw cdnallow && fail "permanent zone left"
-[ -z "$(fwd_exec firewall-cmd --get-ipsets)" ] || fail "runtime ipsets left after flush"
+[ -z "$(fwd_exec firewall-cmd --policy=cdnallow --list-rich-rules)" ] || fail "rules left after flush"
+for s in cdnallow4 cdnallow4b cdnallow6 cdnallow6b; do
+	[ -z "$(fwd_entries $s)" ] || fail "runtime entries of $s left after flush"
+done
+fwd_exec firewall-cmd --permanent --get-policies | grep -qw cdnallow && fail "permanent policy left"
 [ -z "$(fwd_exec firewall-cmd --permanent --get-ipsets)" ] || fail "permanent ipsets left"
-[ "$(fwd_zones_but_ours)" = "$zones_before" ] || fail "flush changed other zones"
+[ "$(fwd_zones_but_ours)" = "$zones_before" ] || fail "flush changed zones"
+fwd_exec "$CDNALLOW" status -b firewalld -c "$WORK/conf" --state-dir "$WORK/state" >"$WORK/out" 2>&1
+grep -q "installed: 0\|nothing installed\|flushed\|not installed" "$WORK/out" ||
+	echo "note: status after flush: $(cat "$WORK/out")"
+
+# 11. a sync after the flush recreates the permanent objects, still without reload
+sync_list "$WORK/l1" || { cat "$WORK/err"; fail "sync after flush"; }
+fwd_assert_rt_eq_perm || fail "after the sync that followed the flush"
+fwd_exec "$CDNALLOW" flush -b firewalld -c "$WORK/conf" --state-dir "$WORK/state" 2>"$WORK/err" ||
+	{ cat "$WORK/err"; fail "second flush"; }
+fwd_monitor_stop
+[ "$(fwd_reloads "$WORK/mon5")" -eq 0 ] || fail "flush or the sync after it reloaded firewalld"
+fwd_exec firewall-cmd --reload >/dev/null || fail "reload after flush"
+fwd_exec firewall-cmd --get-policies | grep -qw cdnallow && fail "runtime policy left after a reload"
+[ -z "$(fwd_exec firewall-cmd --get-ipsets)" ] || fail "runtime ipsets left after a reload"
 echo "ok: firewalld sync, update without reload, reload survival, overlap error, swaps," \
-	"interrupted swap repaired, flush"
+	"interrupted swap repaired, flush and re-sync without reload"

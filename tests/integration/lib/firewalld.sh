@@ -82,11 +82,9 @@ fwd_stop() {
 	return 0
 }
 
-# Everything but zone cdnallow, to prove the other zones are left alone.
+# Every zone (cdnallow adds none and changes none), to prove they are left alone.
 fwd_zones_but_ours() {
-	fwd_exec firewall-cmd "$@" --list-all-zones | awk '
-		/^[^ \t]/ { skip = ($1 == "cdnallow") }
-		!skip'
+	fwd_exec firewall-cmd "$@" --list-all-zones
 }
 
 # Sorted entries of ipset $1, runtime or (with $2 = --permanent) permanent.
@@ -94,11 +92,12 @@ fwd_entries() {
 	fwd_exec firewall-cmd ${2:-} --ipset="$1" --get-entries | sort
 }
 
-# The ipset(s) of family $1 (4 or 6) that zone cdnallow uses as sources, runtime
-# or (with $2 = --permanent) permanent: cdnallow4 or its twin cdnallow4b.
+# The ipset(s) of family $1 (4 or 6) that the rich rules of policy cdnallow
+# name, runtime or (with $2 = --permanent) permanent: cdnallow4 or its twin
+# cdnallow4b.
 fwd_active() {
-	fwd_exec firewall-cmd ${2:-} --zone=cdnallow --list-sources | tr ' ' '\n' |
-		sed -n "s/^ipset:\(cdnallow$1b\{0,1\}\)\$/\1/p"
+	fwd_exec firewall-cmd ${2:-} --policy=cdnallow --list-rich-rules |
+		sed -n "s/.* source ipset=\"\(cdnallow$1b\{0,1\}\)\" .*/\1/p" | sort -u
 }
 
 # Sorted runtime entries of the ipset family $1 uses.
@@ -118,15 +117,16 @@ fwd_state_get() {
 	awk -v k="$2" -v n="$3" '$1 == k && $2 == n { $1 = $2 = ""; sub(/^ +/, ""); print }' <<<"$1"
 }
 
-# fwd_state_active STATE rt|perm FAMILY: the ipset(s) of FAMILY that zone
-# cdnallow uses as sources.
+# fwd_state_active STATE rt|perm FAMILY: the ipset(s) of FAMILY that the rules
+# of policy cdnallow name.
 fwd_state_active() {
 	awk -v k="$2-sources" '$1 == k { for (i = 2; i <= NF; i++) print $i }' <<<"$1" |
 		sed -n "s/^ipset:\(cdnallow$3b\{0,1\}\)\$/\1/p"
 }
 
 # Runtime and permanent are identical: entries of all four cdnallow ipsets and
-# the zone's sources; exactly one twin per family in use, the other empty.
+# the ipsets the policy's rules name; exactly one twin per family in use, the
+# other empty.
 fwd_assert_rt_eq_perm() {
 	local st s fam a p
 	st=$(fwd_state) || {
@@ -145,7 +145,7 @@ fwd_assert_rt_eq_perm() {
 		a=$(fwd_state_active "$st" rt $fam)
 		p=$(fwd_state_active "$st" perm $fam)
 		if [ "$(wc -w <<<"$a")" -ne 1 ] || [ "$a" != "$p" ]; then
-			echo "FAIL: IPv$fam sources of zone cdnallow: runtime '$a', permanent '$p'" >&2
+			echo "FAIL: IPv$fam ipsets of policy cdnallow: runtime '$a', permanent '$p'" >&2
 			return 1
 		fi
 		s=cdnallow$fam

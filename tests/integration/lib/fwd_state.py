@@ -5,14 +5,15 @@ firewall-cmd is a Python start-up of ~0.5 s; the fault suite needs this view
 after every case). Run inside the test's private mount namespace, where the
 system bus is the test's own. Prints, one per line, space-separated:
 
-    rt-sources SOURCE...        runtime sources of zone cdnallow
-    perm-sources SOURCE...      permanent sources of zone cdnallow
+    rt-sources SOURCE...        ipsets the runtime rules of policy cdnallow name
+    perm-sources SOURCE...      ipsets the permanent rules of policy cdnallow name
     rt NAME ENTRY...            runtime entries of ipset NAME
     perm NAME ENTRY...          permanent entries of ipset NAME
 
 for the ipsets cdnallow4, cdnallow4b, cdnallow6, cdnallow6b that exist. It
 only reads.
 """
+import re
 import sys
 
 import dbus
@@ -26,17 +27,28 @@ def line(*words):
     print(" ".join(str(w) for w in words))
 
 
+def sources(rules):
+    """The ipsets rich rules name, as "ipset:NAME", each once, in order."""
+    out = []
+    for rule in rules:
+        m = re.search(r' source ipset="([^"]+)" ', str(rule))
+        if m and "ipset:" + m.group(1) not in out:
+            out.append("ipset:" + m.group(1))
+    return out
+
+
 def main():
     bus = dbus.SystemBus()
     fw = bus.get_object(BUS, ROOT)
     ipset = dbus.Interface(fw, BUS + ".ipset")
-    zone = dbus.Interface(fw, BUS + ".zone")
+    policy = dbus.Interface(fw, BUS + ".policy")
     cfg = dbus.Interface(bus.get_object(BUS, ROOT + "/config"), BUS + ".config")
     rt_sets = set(ipset.getIPSets())
-    line("rt-sources", *zone.getSources("cdnallow"))
-    zpath = cfg.getZoneByName("cdnallow")
-    czone = dbus.Interface(bus.get_object(BUS, zpath), BUS + ".config.zone")
-    line("perm-sources", *czone.getSources())
+    rt = policy.getPolicySettings("cdnallow").get("rich_rules", [])
+    line("rt-sources", *sources(rt))
+    ppath = cfg.getPolicyByName("cdnallow")
+    cpol = dbus.Interface(bus.get_object(BUS, ppath), BUS + ".config.policy")
+    line("perm-sources", *sources(cpol.getSettings().get("rich_rules", [])))
     perm_sets = set(cfg.getIPSetNames())
     for name in NAMES:
         if name in rt_sets:
