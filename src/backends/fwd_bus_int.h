@@ -17,6 +17,7 @@ struct diag;
 #define FWD_IF_IPSET FWD_NAME ".ipset"
 #define FWD_IF_ZONE FWD_NAME ".zone"
 #define FWD_IF_POLICY FWD_NAME ".policy"
+#define FWD_IF_DIRECT FWD_NAME ".direct"
 #define FWD_IF_CFG FWD_NAME ".config"
 #define FWD_IF_CFG_IPSET FWD_NAME ".config.ipset"
 #define FWD_IF_CFG_ZONE FWD_NAME ".config.zone"

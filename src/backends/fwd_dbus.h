@@ -86,9 +86,9 @@ int fwd_cfg_remove_policy(struct fwd_bus *b, const char *path, struct diag *d);
 
 /*
  * What a reload of firewalld throws away (FlushAllOnReload=yes, its default):
- * every zone's and policy's runtime settings and every ipset's runtime
- * entries. fwd_carry_save reads them (skipping objects named skip), and
- * fwd_carry_restore writes them back after the reload.
+ * every zone's and policy's runtime settings, every ipset's runtime
+ * entries and the runtime direct chains, rules and passthroughs. fwd_carry_save reads them
+ * (skipping objects named skip), and fwd_carry_restore writes them back after the reload.
  */
 struct fwd_carry;
 int fwd_carry_save(struct fwd_bus *b, const char *skip, struct fwd_carry **out, struct diag *d);

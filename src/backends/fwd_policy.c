@@ -204,7 +204,13 @@ int fwd_cfg_remove_policy(struct fwd_bus *b, const char *path, struct diag *d)
 	return fwd_call_s(b, path, FWD_IF_CFG_POLICY, "remove", NULL, NULL, NULL, d);
 }
 
-enum carry_kind { CARRY_ZONE, CARRY_POLICY, CARRY_IPSET };
+enum carry_kind { CARRY_ZONE, CARRY_POLICY, CARRY_IPSET, CARRY_DIRECT };
+
+/* firewalld's direct interface (deprecated, still where fail2ban's firewallcmd-* actions work). */
+static const char *const direct_get[] = { "getAllChains", "getAllRules", "getAllPassthroughs" };
+static const char *const direct_add[] = { "addChain", "addRule", "addPassthrough" };
+static const char *const direct_type[] = { "(sss)", "(sssias)", "(sas)" };
+static const char *const direct_inner[] = { "sss", "sssias", "sas" };
 
 struct carry_obj {
 	enum carry_kind kind;
@@ -217,6 +223,43 @@ struct fwd_carry {
 	struct carry_obj *v;
 	size_t n;
 };
+
+static int carry_push(struct fwd_carry *c, enum carry_kind kind, const char *name,
+		      struct carry_obj **out)
+{
+	struct carry_obj *nv, *o;
+
+	nv = realloc(c->v, (c->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	c->v = nv;
+	o = &c->v[c->n];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	o->name = strdup(name);
+	if (!o->name)
+		return -ENOMEM;
+	c->n++;
+	*out = o;
+	return 0;
+}
+
+/* Chains before rules before passthroughs: the order they are added back in. */
+static int carry_direct(struct fwd_bus *b, struct fwd_carry *c, struct diag *d)
+{
+	struct carry_obj *o;
+	int r = 0;
+
+	for (int k = 0; r >= 0 && k < 3; k++) {
+		r = carry_push(c, CARRY_DIRECT, direct_get[k], &o);
+		if (r >= 0)
+			r = fwd_call_s(b, FWD_PATH, FWD_IF_DIRECT, direct_get[k], NULL, NULL,
+				       &o->settings, d);
+	}
+	if (r < 0)
+		diag_prefix(d, "direct configuration: ");
+	return r;
+}
 
 void fwd_carry_free(struct fwd_carry *c)
 {
@@ -237,20 +280,12 @@ static int carry_one(struct fwd_bus *b, struct fwd_carry *c, enum carry_kind kin
 	static const char *const iface[] = { FWD_IF_ZONE, FWD_IF_POLICY, FWD_IF_IPSET };
 	static const char *const getter[] = { "getZoneSettings2", "getPolicySettings",
 					      "getEntries" };
-	struct carry_obj *nv, *o;
+	struct carry_obj *o;
 	int r;
 
-	nv = realloc(c->v, (c->n + 1) * sizeof(*nv));
-	if (!nv)
-		return -ENOMEM;
-	c->v = nv;
-	o = &c->v[c->n];
-	memset(o, 0, sizeof(*o));
-	o->kind = kind;
-	o->name = strdup(name);
-	if (!o->name)
-		return -ENOMEM;
-	c->n++;
+	r = carry_push(c, kind, name, &o);
+	if (r < 0)
+		return r;
 	if (kind == CARRY_IPSET)
 		return fwd_call_strv(b, FWD_PATH, iface[kind], getter[kind], name, &o->entries, d);
 	r = fwd_call_s(b, FWD_PATH, iface[kind], getter[kind], name, NULL, &o->settings, d);
@@ -280,6 +315,8 @@ int fwd_carry_save(struct fwd_bus *b, const char *skip, struct fwd_carry **out, 
 		fwd_strv_free(names);
 		names = NULL;
 	}
+	if (r >= 0)
+		r = carry_direct(b, c, d);
 	if (r < 0) {
 		fwd_carry_free(c);
 		return r;
@@ -367,6 +404,51 @@ static int restore_ipset(struct fwd_bus *b, const struct carry_obj *o, struct di
 	return r;
 }
 
+/* Adds back the chain, rule or passthrough at src's position; one firewalld kept is no error. */
+static int add_direct(struct fwd_bus *b, int k, sd_bus_message *src, struct diag *d)
+{
+	sd_bus_message *m = NULL;
+	struct diag one;
+	int r;
+
+	r = fwd_new_call(b, FWD_PATH, FWD_IF_DIRECT, direct_add[k], &m);
+	/* The struct's members are the method's arguments, in order. */
+	if (r >= 0)
+		r = sd_bus_message_copy(m, src, 1);
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return fwd_fail(d, direct_add[k], r, NULL);
+	}
+	diag_init(&one);
+	r = fwd_send(b, m, NULL, direct_add[k], &one);
+	if (r < 0 && strstr(one.msg, "ALREADY_ENABLED"))
+		r = 0;
+	if (r < 0)
+		diag_err(d, "%s", one.msg);
+	diag_release(&one);
+	return r;
+}
+
+static int restore_direct(struct fwd_bus *b, const struct carry_obj *o, struct diag *d)
+{
+	int k = 0, r;
+
+	while (k < 2 && strcmp(o->name, direct_get[k]))
+		k++;
+	r = sd_bus_message_rewind(o->settings, 1);
+	if (r >= 0)
+		r = sd_bus_message_enter_container(o->settings, 'a', direct_type[k]);
+	while (r >= 0) {
+		r = sd_bus_message_enter_container(o->settings, 'r', direct_inner[k]);
+		if (r <= 0)
+			break;
+		r = add_direct(b, k, o->settings, d);
+		if (r >= 0)
+			r = sd_bus_message_exit_container(o->settings);
+	}
+	return r < 0 ? r : 0;
+}
+
 static int restore_one(struct fwd_bus *b, const struct carry_obj *o, struct diag *d)
 {
 	const char *member = o->kind == CARRY_ZONE ? "setZoneSettings2" : "setPolicySettings";
@@ -375,6 +457,8 @@ static int restore_one(struct fwd_bus *b, const struct carry_obj *o, struct diag
 
 	if (o->kind == CARRY_IPSET)
 		return restore_ipset(b, o, d);
+	if (o->kind == CARRY_DIRECT)
+		return restore_direct(b, o, d);
 	r = fwd_new_call(b, FWD_PATH, o->kind == CARRY_ZONE ? FWD_IF_ZONE : FWD_IF_POLICY, member,
 			 &m);
 	if (r >= 0)
@@ -390,7 +474,7 @@ static int restore_one(struct fwd_bus *b, const struct carry_obj *o, struct diag
 
 int fwd_carry_restore(struct fwd_bus *b, const struct fwd_carry *c, size_t *failed, struct diag *d)
 {
-	static const char *const kind[] = { "zone", "policy", "ipset" };
+	static const char *const kind[] = { "zone", "policy", "ipset", "direct" };
 	struct diag one;
 
 	*failed = 0;

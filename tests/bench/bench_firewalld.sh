@@ -4,9 +4,9 @@
 # Benchmarks the firewalld backend against firewall-cmd on N (default 100000)
 # made-up, non-overlapping IPv4 /24s, in a real firewalld running in its own
 # network + mount namespace with a private system D-Bus (never the host's):
-#   - cdnallow first sync (creates zone + ipsets, one reload), no-op, a 1%
+#   - cdnallow first sync (creates policy + ipsets, one reload), no-op, a 1%
 #     update (above the in-place limit: fills the idle twin ipset and swaps
-#     the zone's source) and a 10-prefix update (in place, per entry)
+#     the policy's rules) and a 10-prefix update (in place, per entry)
 #   - firewall-cmd --add-entries-from-file, permanent + runtime, same lists
 #     (runtime calls that outlive firewall-cmd's D-Bus timeout are timed until
 #     firewalld answers again, and say so)
@@ -91,7 +91,7 @@ fresh() {
 # 1. cdnallow
 fresh
 timed "cdnallow sync, first ($n entries)" \
-	"creates zone + ipsets, 1 reload while empty, runtime setEntries on the empty set, permanent setEntries" \
+	"creates policy + ipsets, 1 reload while empty, runtime setEntries on the empty set, permanent setEntries" \
 	sync_list "$tmp/full"
 [ "$(fcmd --ipset=cdnallow4 --get-entries | wc -l)" -eq "$n" ] || { echo "first sync incomplete" >&2; exit 1; }
 timed "cdnallow sync, no change" "reads runtime + permanent entries only" sync_list "$tmp/full"

@@ -117,8 +117,8 @@ fb_installed() {
 	esac
 }
 
-# What zone cdnallow accepts (runtime, or permanent with $1 = --permanent): the
-# entries of every ipset that is its source (cdnallow4 or its twin cdnallow4b,
+# What policy cdnallow accepts (runtime, or permanent with $1 = --permanent): the
+# entries of every ipset its rules name (cdnallow4 or its twin cdnallow4b,
 # both while a swap is under way).
 fb_fwd_effective() {
 	local st kind=rt src

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # firewalld, stock zone public, as an admin has it running: a runtime-only port
-# (firewall-cmd --add-port=8443/tcp) and a runtime-only rich rule banning the
-# outsider from ssh, as fail2ban's firewalld actions add them. `plan` announces
+# (firewall-cmd --add-port=8443/tcp), a runtime-only rich rule banning the
+# outsider from ssh and a runtime direct chain + rule banning it from 8443, as
+# fail2ban's firewallcmd-rich-rules and firewallcmd-* actions add them. `plan` announces
 # the one reload the first sync needs; the sync carries both across it; and
 # the CDN host, over IPv4 and IPv6, gets port 80 and keeps everything zone
 # public gives it (ssh, the runtime port) — a sync adds access and takes
@@ -45,12 +46,18 @@ expect() {
 # The admin's runtime-only configuration, as fail2ban and firewall-cmd leave it.
 fwd_exec firewall-cmd --add-port=8443/tcp >/dev/null || fail "runtime port"
 fwd_exec firewall-cmd --add-rich-rule="$BAN" >/dev/null || fail "runtime rich rule"
+fwd_exec firewall-cmd --direct --add-chain ipv4 filter f2b-web >/dev/null || fail "direct chain"
+fwd_exec firewall-cmd --direct --add-rule ipv4 filter f2b-web 0 -s 198.51.100.10 -j REJECT \
+	>/dev/null || fail "direct rule"
+fwd_exec firewall-cmd --direct --add-rule ipv4 filter INPUT_direct 0 -p tcp --dport 8443 \
+	-j f2b-web >/dev/null || fail "direct jump"
+direct_before=$(fwd_exec firewall-cmd --direct --get-all-chains; fwd_exec firewall-cmd --direct --get-all-rules)
 fwd_exec firewall-cmd --permanent --list-ports | has 8443 && fail "the port is permanent"
 expect open cdn 22
 expect closed cdn 80
 expect open cdn 8443
 expect closed outsider 22
-expect open outsider 8443
+expect closed outsider 8443
 
 # plan says that the sync will reload (and that it carries the runtime settings)
 run plan >"$W/out" 2>"$W/err"
@@ -68,13 +75,16 @@ fwd_exec firewall-cmd --list-ports | has -w 8443/tcp || fail "runtime port lost 
 fwd_exec firewall-cmd --list-rich-rules | has -F "$BAN" || fail "runtime rich rule lost"
 fwd_exec firewall-cmd --permanent --list-all | has 8443 && fail "the sync made the port permanent"
 fwd_exec firewall-cmd --permanent --list-rich-rules | has . && fail "the sync made the ban permanent"
-ok "runtime port and rich rule carried across the reload, still runtime-only"
+[ "$(fwd_exec firewall-cmd --direct --get-all-chains; fwd_exec firewall-cmd --direct --get-all-rules)" = \
+	"$direct_before" ] || fail "runtime direct rules lost: $(fwd_exec firewall-cmd --direct --get-all-rules)"
+fwd_exec firewall-cmd --permanent --direct --get-all-rules | has . && fail "direct rules made permanent"
+ok "runtime port, rich rule and direct rules carried across the reload, still runtime-only"
 expect open cdn 80
 expect open cdn 22
 expect open cdn 8443
 expect closed outsider 80
 expect closed outsider 22
-expect open outsider 8443
+expect closed outsider 8443
 fwd_exec firewall-cmd --get-active-zones | has -w cdnallow && fail "a zone cdnallow is active"
 
 # A second sync and status: in sync, nothing reloads.
