@@ -44,15 +44,15 @@ expect() {
 }
 
 # The admin's runtime-only configuration, as fail2ban and firewall-cmd leave it.
-fwd_exec firewall-cmd --add-port=8443/tcp >/dev/null || fail "runtime port"
-fwd_exec firewall-cmd --add-rich-rule="$BAN" >/dev/null || fail "runtime rich rule"
+fwd_exec firewall-cmd --zone=public --add-port=8443/tcp >/dev/null || fail "runtime port"
+fwd_exec firewall-cmd --zone=public --add-rich-rule="$BAN" >/dev/null || fail "runtime rich rule"
 fwd_exec firewall-cmd --direct --add-chain ipv4 filter f2b-web >/dev/null || fail "direct chain"
 fwd_exec firewall-cmd --direct --add-rule ipv4 filter f2b-web 0 -s 198.51.100.10 -j REJECT \
 	>/dev/null || fail "direct rule"
 fwd_exec firewall-cmd --direct --add-rule ipv4 filter INPUT_direct 0 -p tcp --dport 8443 \
 	-j f2b-web >/dev/null || fail "direct jump"
 direct_before=$(fwd_exec firewall-cmd --direct --get-all-chains; fwd_exec firewall-cmd --direct --get-all-rules)
-fwd_exec firewall-cmd --permanent --list-ports | has 8443 && fail "the port is permanent"
+fwd_exec firewall-cmd --permanent --zone=public --list-ports | has 8443 && fail "the port is permanent"
 expect open cdn 22
 expect closed cdn 80
 expect open cdn 8443
@@ -71,10 +71,10 @@ run sync 2>"$W/err" >/dev/null || { cat "$W/err"; fail "first sync"; }
 fwd_monitor_stop
 [ "$(fwd_reloads "$W/mon1")" -eq 1 ] || fail "first sync: $(fwd_reloads "$W/mon1") reloads"
 has "runtime-only settings were restored" "$W/err" || fail "sync said: $(cat "$W/err")"
-fwd_exec firewall-cmd --list-ports | has -w 8443/tcp || fail "runtime port lost by the sync"
-fwd_exec firewall-cmd --list-rich-rules | has -F "$BAN" || fail "runtime rich rule lost"
-fwd_exec firewall-cmd --permanent --list-all | has 8443 && fail "the sync made the port permanent"
-fwd_exec firewall-cmd --permanent --list-rich-rules | has . && fail "the sync made the ban permanent"
+fwd_exec firewall-cmd --zone=public --list-ports | has -w 8443/tcp || fail "runtime port lost by the sync"
+fwd_exec firewall-cmd --zone=public --list-rich-rules | has -F "$BAN" || fail "runtime rich rule lost"
+fwd_exec firewall-cmd --permanent --zone=public --list-all | has 8443 && fail "the sync made the port permanent"
+fwd_exec firewall-cmd --permanent --zone=public --list-rich-rules | has . && fail "the sync made the ban permanent"
 [ "$(fwd_exec firewall-cmd --direct --get-all-chains; fwd_exec firewall-cmd --direct --get-all-rules)" = \
 	"$direct_before" ] || fail "runtime direct rules lost: $(fwd_exec firewall-cmd --direct --get-all-rules)"
 fwd_exec firewall-cmd --permanent --direct --get-all-rules | has . && fail "direct rules made permanent"
@@ -100,7 +100,7 @@ ok "re-sync without reload"
 # cdnallow, ports 80 and 443) by hand, and sync.
 run flush 2>/dev/null || fail "flush"
 fwd_exec firewall-cmd --reload >/dev/null || fail "reload after flush"
-fwd_exec firewall-cmd --add-port=8443/tcp >/dev/null || fail "runtime port again"
+fwd_exec firewall-cmd --zone=public --add-port=8443/tcp >/dev/null || fail "runtime port again"
 for f in 4:inet 6:inet6; do
 	fwd_exec firewall-cmd --permanent --new-ipset="cdnallow${f%%:*}" --type=hash:net \
 		--family="${f#*:}" >/dev/null || fail "old ipset"
@@ -116,7 +116,7 @@ fwd_exec firewall-cmd --permanent --ipset=cdnallow4 --add-entry=203.0.113.0/24 >
 	fwd_exec firewall-cmd --permanent --ipset=cdnallow6 --add-entry=2001:db8:cd::/48 \
 		>/dev/null || fail "old entries"
 fwd_exec firewall-cmd --reload >/dev/null || fail "reload of the old install"
-fwd_exec firewall-cmd --add-port=8443/tcp >/dev/null || fail "runtime port after the old install"
+fwd_exec firewall-cmd --zone=public --add-port=8443/tcp >/dev/null || fail "runtime port after the old install"
 expect open cdn 80
 expect closed cdn 22
 ok "the old zone takes ssh from the cdn host (the defect)"
@@ -124,7 +124,7 @@ run sync 2>"$W/err" >/dev/null || { cat "$W/err"; fail "migrating sync"; }
 fwd_exec firewall-cmd --permanent --get-zones | has -w cdnallow && fail "old permanent zone left"
 fwd_exec firewall-cmd --zone=cdnallow --list-sources 2>/dev/null | has . &&
 	fail "old runtime zone still has sources"
-fwd_exec firewall-cmd --list-ports | has -w 8443/tcp || fail "runtime port lost by the migration"
+fwd_exec firewall-cmd --zone=public --list-ports | has -w 8443/tcp || fail "runtime port lost by the migration"
 expect open cdn 80
 expect open cdn 22
 expect open cdn 8443
