@@ -4,7 +4,7 @@
 # system D-Bus) whose default zone public rejects: after a sync the CDN host
 # 203.0.113.10 (inside the made-up list) reaches port 80 and the outsider
 # 198.51.100.10 does not; 100 updates (every tenth one large enough to swap
-# the zone's source to the twin ipset) and then swaps of 5000 changed
+# the policy's rules to the twin ipset) and then swaps of 5000 changed
 # prefixes, while the CDN host keeps connecting, lose no connection and cause
 # no Reloaded signal; an admin's firewall-cmd --reload keeps the allowlist.
 # Lists are made up: documentation ranges plus 20.x.y.0/24s no packet goes to.

@@ -102,7 +102,7 @@ fwd_exec firewall-cmd --ipset=cdnallow4 --remove-entry=203.0.113.0/24 >/dev/null
 sync_list "$WORK/l1" || { cat "$WORK/err"; fail "repair sync"; }
 fwd_entries cdnallow4 | grep -qx 203.0.113.0/24 || fail "drift not repaired"
 
-# 7. large updates: the idle twin is filled and becomes the zone's source, the
+# 7. large updates: the idle twin is filled and is what the policy's rules name, the
 #    old one is emptied; IPv6 (unchanged) stays in place; never a reload
 gen() { # made-up /24s 20.x.y.0, every other one (none merge), from index $1, $2 of them
 	awk -v a="$1" -v c="$2" 'BEGIN { for (i = 2 * a; i < 2 * (a + c); i += 2)
