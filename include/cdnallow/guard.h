@@ -27,6 +27,8 @@ struct guard_history {
 	bool known; /* false: no per-family record, the shrink and growth rules are skipped */
 	size_t count[2];
 	double addresses[2];
+	/* a state file older than the per-family record: its count of both families, or 0 */
+	size_t legacy_total;
 };
 
 /* What one source's list is checked against. */
@@ -73,7 +75,8 @@ bool guard_host_bits_refused(const struct prefix *masked);
 int guard_check_list(const char *source, const struct prefix_set *list,
 		     const struct guard_limits *lim, const struct guard_opts *o, struct diag *d);
 /*
- * The shrink rule alone, for one family: had → now prefixes. who names what
+ * The shrink rule alone, for one family (AF_UNSPEC: both together, for old
+ * state files): had → now prefixes. who names what
  * shrank ("source 'x'"); one family that had prefixes and has none is
  * refused whatever max_shrink says. 0, or -EPERM (a warning with force).
  */

@@ -194,6 +194,7 @@ static int check_floor(const char *source, size_t n, size_t floor, const struct 
 int guard_check_shrink(const char *who, int family, size_t had, size_t now,
 		       const struct guard_opts *o, struct diag *d)
 {
+	const char *fam = family == AF_INET6 ? "IPv6 " : family == AF_INET ? "IPv4 " : "";
 	int v = family == AF_INET6 ? 6 : 4;
 	unsigned pct;
 	bool gone = had > 0 && now == 0;
@@ -213,16 +214,16 @@ int guard_check_shrink(const char *who, int family, size_t had, size_t now,
 	}
 	if (!o->force) {
 		diag_err(d,
-			 "%s: IPv%d shrank from %zu to %zu prefixes (-%u%%, max_shrink is %u%%); "
+			 "%s: %sshrank from %zu to %zu prefixes (-%u%%, max_shrink is %u%%); "
 			 "keeping the last good list — raise [guard] max_shrink if this is "
 			 "expected, or --force to accept",
-			 who, v, had, now, pct, o->max_shrink);
+			 who, fam, had, now, pct, o->max_shrink);
 		return -EPERM;
 	}
 	diag_warn(d,
-		  "%s: IPv%d shrank from %zu to %zu prefixes (-%u%%, max_shrink is %u%%); "
+		  "%s: %sshrank from %zu to %zu prefixes (-%u%%, max_shrink is %u%%); "
 		  "ACCEPTED ONLY BECAUSE OF --force",
-		  who, v, had, now, pct, o->max_shrink);
+		  who, fam, had, now, pct, o->max_shrink);
 	return 0;
 }
 
@@ -287,9 +288,12 @@ static int check_family(const char *source, const struct prefix_set *list, int f
 	int ret;
 
 	ret = check_budget(source, family, addr, lim->max_addresses[f], o, d);
+	snprintf(who, sizeof(who), "source '%s'", source);
+	/* an old state file counted both families together: that is all it can check */
+	if (ret == 0 && !lim->last.known && lim->last.legacy_total && family == AF_INET)
+		ret = guard_check_shrink(who, AF_UNSPEC, lim->last.legacy_total, list->n, o, d);
 	if (ret < 0 || !lim->last.known)
 		return ret;
-	snprintf(who, sizeof(who), "source '%s'", source);
 	ret = guard_check_shrink(who, family, lim->last.count[f], prefix_set_count(list, family), o,
 				 d);
 	if (ret == 0)

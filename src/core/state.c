@@ -71,8 +71,12 @@ void state_source_history(const struct state *st, const char *name, struct guard
 	for (size_t i = 0; st && i < st->nsources; i++) {
 		const struct state_source *s = &st->sources[i];
 
-		if (!s->name || strcmp(s->name, name) || !s->has_family)
+		if (!s->name || strcmp(s->name, name))
 			continue;
+		if (!s->has_family) {
+			h->legacy_total = s->count;
+			return;
+		}
 		h->known = true;
 		for (int f = 0; f < 2; f++) {
 			h->count[f] = s->fcount[f];

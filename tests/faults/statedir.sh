@@ -80,7 +80,7 @@ family_statedir() {
 	echo garbage >"$T/state/state.json"
 	flt_conf "$T/case.conf" "url = $U/shrunk/good.txt"
 	flt_sync "$T/case.conf"
-	expect_msg "where the firewall holds" "max_shrink" "no sync history"
+	expect_msg "compared with what the firewall holds" "max_shrink" "no sync history"
 	expect_fw "$LAST_GOOD"
 	case_end
 	flt_good "$T/good.txt"

@@ -96,12 +96,29 @@ installed=$(nft_elems origin inet cdnallow cdn4)
 rc=0
 nft_sync origin "$T/lock.conf" "$T/l3" --json >"$T/shrink.json" 2>"$T/shrink.err" || rc=$?
 [ "$rc" = 0 ] || netns_fail "shrink-refused sync exits $rc: $(cat "$T/shrink.err")"
-has -E 'using the last good cached copy .* because shrank from [0-9]+ to [0-9]+ prefixes \(-[0-9]+%, max_shrink is 30%\)' \
+has -E 'using the last good cached copy .* because IPv4 shrank from [0-9]+ to [0-9]+ prefixes \(-[0-9]+%, max_shrink is 30%\)' \
 	"$T/shrink.json" || netns_fail "shrink refusal not in the warnings: $(cat "$T/shrink.json")"
 has '"changed": false' "$T/shrink.json" || netns_fail "shrink-refused sync changed: $(cat "$T/shrink.json")"
 [ "$(nft_elems origin inet cdnallow cdn4)" = "$installed" ] ||
 	netns_fail "a list shrunk by 80% was applied"
 ok "shrink refused: exit 0, the refusal in the warnings, installed set unchanged"
+
+# The same IPv4 and no IPv6: the shrink rule counts each family, and a family that
+# vanishes is refused whatever the percentage; the IPv6 element stays in cdn6.
+[ "$(nft_elems origin inet cdnallow cdn6)" = "2001:db8:cd::/48" ] || netns_fail "cdn6 before"
+grep -v ':' "$T/l2" >"$T/l2v4"
+rc=0
+nft_sync origin "$T/lock.conf" "$T/l2v4" --json >"$T/v6.json" 2>"$T/v6.err" || rc=$?
+[ "$rc" = 0 ] || netns_fail "v6-less sync exits $rc: $(cat "$T/v6.err")"
+has -F "had 1 IPv6 prefixes and now has none; keeping the last good list" "$T/v6.json" ||
+	netns_fail "vanished family not refused: $(cat "$T/v6.json")"
+has '"changed": false' "$T/v6.json" || netns_fail "v6-less sync changed the kernel"
+[ "$(nft_elems origin inet cdnallow cdn6)" = "2001:db8:cd::/48" ] ||
+	netns_fail "the IPv6 prefix was removed: $(nft_elems origin inet cdnallow cdn6)"
+nft_sync origin "$T/lock.conf" "$T/l2v4" --force 2>"$T/v6f.err" || netns_fail "forced v6-less sync"
+[ -z "$(nft_elems origin inet cdnallow cdn6)" ] || netns_fail "--force did not apply the v6-less list"
+nft_sync origin "$T/lock.conf" "$T/l2" || netns_fail "restoring v6"
+ok "a list without its IPv6 is refused per family, cdn6 keeps its element; --force applies it"
 
 nft_cmd origin flush "$T/lock.conf" "$T/l2" || netns_fail "flush"
 ! netns_exec origin nft list table inet cdnallow >/dev/null 2>&1 || netns_fail "table left"

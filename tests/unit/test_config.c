@@ -58,6 +58,35 @@ static void load_ok(struct fx *f, const char *text)
 	assert_string_equal(f->d.msg, "");
 }
 
+static void test_guard_keys(void **state)
+{
+	struct fx *f = *state;
+	struct config *c = &f->c;
+
+	assert_int_equal(c->max_grow, 100);
+	assert_int_equal(c->max_age_s, 90L * 86400);
+	load_ok(f, "[guard]\nmax_grow = 250\nmax_age = 12h\n"
+		   "[provider:cloudflare]\nmax_addresses = /10, /28\n"
+		   "[source:office]\npath = /x\nmax_addresses = 16M, 1T\n"
+		   "[provider:google]\npath = /a.json, /b.json\n");
+	assert_int_equal(c->max_grow, 250);
+	assert_int_equal(c->max_age_s, 12L * 3600);
+	assert_true(config_find_override(c, "cloudflare")->has_max_addresses);
+	assert_true(config_find_override(c, "cloudflare")->max_addresses[0] == 4194304.0);
+	assert_true(config_find_override(c, "cloudflare")->max_addresses[1] == 0x1p100);
+	assert_true(c->sources[0].max_addresses[0] == 16777216.0);
+	assert_true(c->sources[0].max_addresses[1] == 0x1p40);
+	assert_int_equal(config_find_override(c, "google")->nurls, 2);
+	assert_int_equal(load(f, "[source:x]\npath = /x\nmax_addresses = /10\n"), -EINVAL);
+	assert_non_null(strstr(f->d.msg, "is not 'IPV4, IPV6' address budgets"));
+	diag_release(&f->d);
+	diag_init(&f->d);
+	assert_int_equal(load(f, "[source:y]\npath = /x\nmax_addresses = /33, /28\n"), -EINVAL);
+	diag_release(&f->d);
+	diag_init(&f->d);
+	assert_int_equal(load(f, "[guard]\nmax_age = 5w\n"), -EINVAL);
+}
+
 static void test_defaults(void **state)
 {
 	struct fx *f = *state;
@@ -749,6 +778,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guard_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_comments_and_whitespace, setup, teardown),

@@ -704,6 +704,27 @@ static void test_generic_budget_admits_whole_payloads(void **state)
 	}
 }
 
+/* A state file from before the per-family record: the total is still checked. */
+static void test_legacy_total(void **state)
+{
+	struct guard_limits lim = { .floor = 1 };
+	struct guard_opts o = { .max_shrink = 30, .max_grow = 100 };
+	struct prefix_set *s = set_of_n(90);
+	struct diag d;
+
+	(void)state;
+	lim.last.legacy_total = 200;
+	diag_init(&d);
+	assert_int_equal(guard_check_list("cf", s, &lim, &o, &d), -EPERM);
+	assert_non_null(strstr(d.msg, "source 'cf': shrank from 200 to 90 prefixes (-55%"));
+	diag_release(&d);
+	lim.last.legacy_total = 100;
+	diag_init(&d);
+	assert_int_equal(guard_check_list("cf", s, &lim, &o, &d), 0);
+	diag_release(&d);
+	prefix_set_free(s);
+}
+
 static void test_url(void **state)
 {
 	struct diag d;
@@ -743,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_grow),
 		cmocka_unit_test(test_family_gone),
+		cmocka_unit_test(test_legacy_total),
 		cmocka_unit_test(test_real_lists_pass_defaults),
 		cmocka_unit_test(test_generic_budget_admits_whole_payloads),
 	};
