@@ -60,9 +60,14 @@ struct engine {
 	struct state prev; /* state.json before this run */
 	bool have_prev;
 	int lock_fd;
-	bool removing;	 /* flush: the backend opens even when its configured target is gone */
-	char tag[128];	 /* source names, for per-rule comments */
-	char **warnings; /* collected for --json */
+	bool removing; /* flush: the backend opens even when its configured target is gone */
+	bool flushed;  /* flush removed everything on purpose: recorded in state.json */
+	/* installed.c: mode/ports installed differ from configured, "mode: lockdown → allow" */
+	char change[160];
+	bool companion_stale;	/* allow mode, yet the lockdown table is there */
+	bool companion_missing; /* lockdown mode, the lockdown table missing or incomplete */
+	char tag[128];		/* source names, for per-rule comments */
+	char **warnings;	/* collected for --json */
 	size_t nwarnings;
 	/* The backend holding the lockdown table when another one allows; NULL:
 	 * nftables from the registry. The unit tests put a fake here. */
@@ -103,6 +108,19 @@ int engine_sync(struct engine *e, bool apply, bool *changed);
 int engine_flush(struct engine *e, struct diag *d);
 /* Records the run in state.json (and applied.txt on success). */
 int engine_save_state(struct engine *e, int result);
+/*
+ * Compares the installed mode and ports (the lockdown table next to another
+ * backend, state.json) with the configuration: fills e->change and the
+ * companion flags; a port change makes the plan a repair. nft: the lockdown
+ * table's backend, NULL when not built.
+ */
+int engine_check_installed(struct engine *e, const struct backend_ops *nft);
+/* No prefix, object, mode or port to change. */
+bool engine_in_sync(const struct engine *e);
+/* status, doctor, flush: the installed mode and ports unless the options say otherwise. */
+int engine_use_installed(struct engine *e, struct diag *d);
+/* "80,443,8443": ports sorted, for state.json and the plan. */
+void engine_format_ports(const uint16_t *ports, size_t n, char *buf, size_t size);
 /* Hands d (warnings + error) to the report hook, keeps the warnings for --json, empties d. */
 void engine_report(struct engine *e, struct diag *d, const char *what);
 

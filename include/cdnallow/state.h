@@ -34,7 +34,9 @@ struct state {
 	time_t last_success;
 	int result; /* 0 ok, else the negative errno of the last run */
 	char *backend;
-	char *mode;
+	char *mode;	 /* installed mode: the last successful sync's ("allow", "lockdown") */
+	char *ports;	 /* installed ports, "80,443"; NULL in files from before 0.x */
+	time_t flushed;	 /* when `flush` removed everything on purpose; 0 when installed */
 	size_t count[2]; /* v4, v6 applied */
 	struct state_source sources[STATE_MAX_SOURCES];
 	size_t nsources;

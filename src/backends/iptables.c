@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "diag.h"
 #include "ipset.h"
+#include "ipt_created.h"
 #include "iptables_rules.h"
 #include "plan.h"
 #include "prefix_set.h"
@@ -32,6 +33,8 @@ struct variant {
 	const char *save[2];
 	const char *restore[2];
 };
+
+#define VAR_NFT 1 /* index of iptables-nft in variants[] */
 
 static const struct variant variants[2] = {
 	{ "iptables-legacy",
@@ -331,6 +334,8 @@ static int install_rules(struct ipt *h, int f, struct diag *d)
 			 f ? "IPv6" : "IPv4");
 		return -ENOTSUP;
 	}
+	if (h->var == VAR_NFT)
+		ipt_created_note(h->cfg.state_dir, f ? 6 : 4, &h->dump[h->var][f], w, (size_t)n);
 	ret = rewrite_rules(h, h->var, f, w, (size_t)n, d);
 	/* rules a switch of variant left behind would keep matching in the other stack */
 	if (!ret && h->usable[!h->var][f])
@@ -395,6 +400,8 @@ static int ipt_flush(void *hv, struct diag *d)
 		ret = load_dumps(h, false, d);
 	for (int f = 0; f < 2 && !ret; f++)
 		ret = remove_rules_everywhere(h, f, d);
+	if (!ret && (h->usable[VAR_NFT][0] || h->usable[VAR_NFT][1]))
+		ipt_created_remove(h->cfg.state_dir, h->dump[VAR_NFT], d);
 	for (int f = 0; f < 2 && !ret; f++)
 		ret = ipset_destroy(set_names[f], d);
 	h->read_done = false;

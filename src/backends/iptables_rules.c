@@ -54,8 +54,43 @@ static bool is_blocking(const char *spec)
 	return j && (!strncmp(j + 3, "DROP", 4) || !strncmp(j + 3, "REJECT", 6));
 }
 
+static int note_chain(struct ipt_dump *dump, const char *table, const char *chain)
+{
+	size_t n = dump->nchains + 1;
+	const char **t = realloc(dump->chain_table, n * sizeof(*t));
+
+	if (t)
+		dump->chain_table = t;
+	t = t ? realloc(dump->chain_name, n * sizeof(*t)) : NULL;
+	if (!t)
+		return -ENOMEM;
+	dump->chain_name = t;
+	dump->chain_table[dump->nchains] = table;
+	dump->chain_name[dump->nchains++] = chain;
+	return 0;
+}
+
+bool ipt_dump_has_chain(const struct ipt_dump *dump, const char *table, const char *chain)
+{
+	for (size_t i = 0; i < dump->nchains; i++)
+		if (!strcmp(dump->chain_table[i], table) &&
+		    (!chain || !strcmp(dump->chain_name[i], chain)))
+			return true;
+	return false;
+}
+
+size_t ipt_dump_admin_rules_in(const struct ipt_dump *dump, const char *table, const char *chain)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < dump->n; i++)
+		n += !dump->rules[i].ours && !strcmp(dump->rules[i].table, table) &&
+		     (!chain || !strcmp(dump->rules[i].chain, chain));
+	return n;
+}
+
 /* ":CHAIN POLICY [pkts:bytes]" */
-static void parse_chain(struct ipt_dump *dump, const char *table, char *line)
+static int parse_chain(struct ipt_dump *dump, const char *table, char *line)
 {
 	char *chain = line + 1, *policy = strchr(chain, ' ');
 
@@ -71,6 +106,7 @@ static void parse_chain(struct ipt_dump *dump, const char *table, char *line)
 		dump->docker_user = true;
 	if (is_managed_chain(chain))
 		dump->managed = true;
+	return note_chain(dump, table, chain);
 }
 
 static int add_rule(struct ipt_dump *dump, const char *table, char *line, size_t *alloc)
@@ -125,7 +161,7 @@ int ipt_dump_parse(struct ipt_dump *dump, char *text)
 		if (line[0] == '*')
 			table = line + 1;
 		else if (line[0] == ':')
-			parse_chain(dump, table, line);
+			ret = parse_chain(dump, table, line);
 		else if (!strncmp(line, "-A ", 3))
 			ret = add_rule(dump, table, line, &alloc);
 	}
@@ -138,6 +174,8 @@ void ipt_dump_release(struct ipt_dump *dump)
 		return;
 	free(dump->text);
 	free(dump->rules);
+	free(dump->chain_table);
+	free(dump->chain_name);
 	memset(dump, 0, sizeof(*dump));
 }
 

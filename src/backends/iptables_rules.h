@@ -38,10 +38,17 @@ struct ipt_dump {
 	bool docker_user;  /* filter has a DOCKER-USER chain */
 	bool managed;	   /* chains of ufw or firewalld: a higher-level firewall owns this */
 	bool input_blocks; /* filter INPUT drops by policy or by a rule */
+	/* every chain the dump lists (iptables-nft lists only those that exist) */
+	const char **chain_table, **chain_name;
+	size_t nchains;
 };
 
 /* Parses an iptables-save dump; takes ownership of text (malloc'ed) even on failure. */
 int ipt_dump_parse(struct ipt_dump *dump, char *text);
+/* chain NULL: does the dump list the table at all? */
+bool ipt_dump_has_chain(const struct ipt_dump *dump, const char *table, const char *chain);
+/* Rules not cdnallow's in table (and chain, unless NULL). */
+size_t ipt_dump_admin_rules_in(const struct ipt_dump *dump, const char *table, const char *chain);
 void ipt_dump_release(struct ipt_dump *dump);
 
 struct ipt_want {

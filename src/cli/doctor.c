@@ -164,6 +164,11 @@ int cmd_doctor(int argc, char **argv)
 		engine_report(&e, &d, "doctor");
 		goto out;
 	}
+	/* judge what is installed: its mode and ports, unless the options name others */
+	if (engine_use_installed(&e, &d) < 0) {
+		engine_report(&e, &d, NULL);
+		goto out;
+	}
 	if (cdn_ranges(&e, &cdn) < 0)
 		goto out;
 	c.ports = e.cfg.ports;

@@ -26,6 +26,10 @@ int cmd_flush(int argc, char **argv)
 		goto out;
 	if (engine_flush(&e, &d) < 0)
 		goto out;
+	/* on purpose: status reports it as such, and `status || sync` does not undo it */
+	e.flushed = true;
+	if (engine_save_state(&e, 0) < 0)
+		goto out;
 	if (o.verbosity >= 0)
 		msg_out("removed cdnallow's objects from %s\n", e.be->name);
 	ret = EXIT_OK;

@@ -128,6 +128,8 @@ void render_plan_text(const struct engine *e, bool applied, bool all)
 		}
 		msg_out("\n");
 	}
+	if (e->change[0])
+		msg_out("%s %s\n", applied ? "switched" : "will switch", e->change);
 	if (p->create)
 		msg_out("%s the firewall objects\n", applied ? "created" : "will create");
 	else if (p->repair)
@@ -142,7 +144,11 @@ void render_plan_text(const struct engine *e, bool applied, bool all)
 		list_family(p->add, fams[f], '+', all);
 		list_family(p->del, fams[f], '-', all);
 	}
-	if (plan_is_noop(p))
+	if (e->companion_stale)
+		msg_out("%s the lockdown table\n", applied ? "removed" : "will remove");
+	else if (e->companion_missing)
+		msg_out("%s the lockdown table\n", applied ? "installed" : "will install");
+	if (engine_in_sync(e))
 		msg_out("in sync: nothing to change\n");
 }
 

@@ -58,7 +58,11 @@ static void judge(const struct engine *e, const struct prefix_set *applied, stru
 		     prefix_set_equal(e->st.set, applied);
 	v->stale = !e->have_prev || !e->prev.last_success ||
 		   now - e->prev.last_success > STALE_AFTER_S;
-	if (!e->have_prev || !v->have_applied)
+	if (e->have_prev && e->prev.flushed && !e->st.present) {
+		v->matches = true;
+		v->stale = false;
+		v->why = NULL;
+	} else if (!e->have_prev || !v->have_applied)
 		v->why = "no successful sync recorded";
 	else if (!e->st.present)
 		v->why = "cdnallow's firewall objects are missing (reboot or firewall reload?)";
@@ -102,7 +106,12 @@ static void print_text(const struct engine *e, const struct verdict *v)
 		msg_out("source %s: %s, %zu prefixes, data from %s before the last run\n", s->name,
 			s->status, s->count, age);
 	}
-	msg_out("%s\n", v->why ? v->why : "ok: the firewall holds what the last sync applied");
+	fmt_time(e->have_prev ? e->prev.flushed : 0, last, sizeof(last));
+	if (!v->why && e->have_prev && e->prev.flushed)
+		msg_out("flushed on %s: cdnallow's objects were removed on purpose\n", last);
+	else
+		msg_out("%s\n",
+			v->why ? v->why : "ok: the firewall holds what the last sync applied");
 }
 
 static void print_json(const struct engine *e, const struct verdict *v)

@@ -50,6 +50,7 @@ void state_release(struct state *st)
 		return;
 	free(st->backend);
 	free(st->mode);
+	free(st->ports);
 	for (size_t i = 0; i < st->nsources; i++) {
 		free(st->sources[i].name);
 		free(st->sources[i].status);
@@ -220,8 +221,14 @@ static int parse_state(json_t *root, struct state *st, char *why, size_t whylen)
 	ret = get_str(root, "backend", &st->backend, why, whylen);
 	if (ret == 0)
 		ret = get_str(root, "mode", &st->mode, why, whylen);
+	/* ports and flushed came later: absent in older files */
+	if (ret == 0 && json_object_get(root, "ports"))
+		ret = get_str(root, "ports", &st->ports, why, whylen);
+	if (ret == 0 && json_object_get(root, "flushed"))
+		ret = get_int(root, "flushed", 0, &v, why, whylen);
 	if (ret < 0)
 		return ret;
+	st->flushed = json_object_get(root, "flushed") ? (time_t)v : 0;
 	count = json_object_get(root, "count");
 	if (!json_is_object(count)) {
 		snprintf(why, whylen, "'count' is missing or not an object");
@@ -294,6 +301,11 @@ static json_t *state_to_json(const struct state *st)
 			 (json_int_t)st->count[1]);
 	if (!root)
 		return NULL;
+	if (st->ports && json_object_set_new(root, "ports", json_string(st->ports)) < 0)
+		goto fail;
+	if (st->flushed &&
+	    json_object_set_new(root, "flushed", json_integer((json_int_t)st->flushed)) < 0)
+		goto fail;
 	arr = json_array();
 	if (!arr || json_object_set_new(root, "sources", arr) < 0)
 		goto fail;

@@ -365,8 +365,9 @@ static int choose_backend(struct engine *e, bool reuse_last, struct diag *d)
 		name = e->prev.backend;
 	if (!strcmp(name, "auto")) {
 		e->be = backend_auto(d);
-		if (!e->be) {
+		if (!e->be && !d->msg[0])
 			diag_err(d, "no usable firewall backend found");
+		if (!e->be) {
 			return -ENOENT;
 		}
 		debug(e, "backend auto: %s", e->be->name);
@@ -387,6 +388,8 @@ int engine_open_backend(struct engine *e, bool reuse_last)
 
 	diag_init(&d);
 	ret = choose_backend(e, reuse_last, &d);
+	if (ret == 0 && reuse_last)
+		ret = engine_use_installed(e, &d);
 	if (ret < 0)
 		goto out;
 	fill_backend_cfg(e);
@@ -484,21 +487,31 @@ static bool applied_current(const struct engine *e)
 
 int engine_save_state(struct engine *e, int result)
 {
+	char ports[96];
 	struct state st = { 0 };
 	struct diag d;
 	int ret;
 
 	diag_init(&d);
 	st.last_run = time(NULL);
-	st.last_success = result == 0 ? st.last_run : (e->have_prev ? e->prev.last_success : 0);
+	st.last_success = result == 0 && !e->flushed ? st.last_run
+						     : (e->have_prev ? e->prev.last_success : 0);
 	st.result = result;
 	st.backend = (char *)(e->be ? e->be->name : e->cfg.backend);
+	/* the installed mode and ports: a failed run changed neither */
+	engine_format_ports(e->cfg.ports, e->cfg.nports, ports, sizeof(ports));
 	st.mode = (char *)(e->cfg.mode == MODE_LOCKDOWN ? "lockdown" : "allow");
+	st.ports = ports;
+	if (result < 0 && e->have_prev && e->prev.mode)
+		st.mode = e->prev.mode;
+	if (result < 0 && e->have_prev)
+		st.ports = e->prev.ports;
+	st.flushed = e->flushed ? st.last_run : 0;
 	if (e->want) {
 		st.count[0] = prefix_set_count(e->want, AF_INET);
 		st.count[1] = prefix_set_count(e->want, AF_INET6);
 	}
-	for (size_t i = 0; i < e->nsrcs && i < STATE_MAX_SOURCES; i++) {
+	for (size_t i = 0; !e->flushed && i < e->nsrcs && i < STATE_MAX_SOURCES; i++) {
 		const struct source_result *r = &e->results[i];
 
 		st.sources[i].name = e->srcs[i].name;
@@ -544,6 +557,8 @@ void engine_audit(struct engine *e)
 	engine_report(e, &d, NULL);
 }
 
+static const struct backend_ops *lockdown_backend(const struct engine *e);
+
 int engine_sync(struct engine *e, bool apply, bool *changed)
 {
 	int ret;
@@ -561,8 +576,10 @@ int engine_sync(struct engine *e, bool apply, bool *changed)
 		ret = engine_age_policy(e);
 	if (ret == 0)
 		ret = engine_plan(e);
+	if (ret == 0)
+		ret = engine_check_installed(e, lockdown_backend(e));
 	if (ret < 0 || !apply) {
-		*changed = ret == 0 && !plan_is_noop(&e->plan);
+		*changed = ret == 0 && !engine_in_sync(e);
 		goto out;
 	}
 	if (!plan_is_noop(&e->plan) && e->hooks && e->hooks->progress)
@@ -570,7 +587,7 @@ int engine_sync(struct engine *e, bool apply, bool *changed)
 	ret = engine_apply(e);
 	if (e->hooks && e->hooks->progress)
 		e->hooks->progress(0, NULL);
-	*changed = ret == 0 && !plan_is_noop(&e->plan);
+	*changed = ret == 0 && !engine_in_sync(e);
 out:
 	/* a sync whose record is lost is a failed sync: monitoring must notice */
 	if (apply && engine_save_state(e, ret) < 0 && ret == 0)
@@ -633,6 +650,11 @@ int engine_apply(struct engine *e)
 	}
 	if (companion) {
 		ret = lockdown_shrink(&l, e->want, &d);
+		if (ret < 0)
+			diag_prefix(&d, "nftables lockdown table: ");
+	} else if (e->companion_stale && nft) {
+		/* switched to allow: the lockdown drop of the last sync must go */
+		ret = lockdown_flush(nft, &e->bcfg, &d);
 		if (ret < 0)
 			diag_prefix(&d, "nftables lockdown table: ");
 	}

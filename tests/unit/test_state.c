@@ -124,6 +124,37 @@ static void test_round_trip(void **state)
 	free(file);
 }
 
+/* The installed ports and a deliberate flush survive a save; files without them still load. */
+static void test_ports_flushed(void **state)
+{
+	struct fx *f = *state;
+	struct state in, out;
+
+	fill_state(&in);
+	in.ports = strdup("80,443,8443");
+	in.flushed = 1700000500;
+	assert_int_equal(state_save(f->dir, &in, &f->d), 0);
+	assert_int_equal(state_load(f->dir, &out, &f->d), 0);
+	assert_string_equal(out.ports, "80,443,8443");
+	assert_int_equal(out.flushed, 1700000500);
+	state_release(&out);
+	free(in.ports);
+	in.ports = NULL;
+	in.flushed = 0;
+	assert_int_equal(state_save(f->dir, &in, &f->d), 0);
+	assert_int_equal(state_load(f->dir, &out, &f->d), 0);
+	assert_null(out.ports);
+	assert_int_equal(out.flushed, 0);
+	state_release(&out);
+	write_file(f, "state.json",
+		   "{\"version\": 1, \"last_run\": 1, \"last_success\": 1, \"result\": 0, "
+		   "\"backend\": \"ufw\", \"mode\": \"allow\", \"ports\": 443, "
+		   "\"count\": {\"ipv4\": 0, \"ipv6\": 0}, \"sources\": []}");
+	assert_int_equal(state_load(f->dir, &out, &f->d), -EBADMSG);
+	assert_non_null(strstr(f->d.msg, "'ports'"));
+	state_release(&in);
+}
+
 static void test_missing(void **state)
 {
 	struct fx *f = *state;
@@ -413,6 +444,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ports_flushed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_many_sources, setup, teardown),

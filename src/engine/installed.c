@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * What is installed against what is configured, beyond the prefixes: the mode
+ * (the lockdown table next to ufw/iptables/firewalld exists or not) and the
+ * ports. A difference is drift that plan names ("mode: lockdown → allow",
+ * "ports: 80,443 → 80,443,8443") and sync undoes. Also the installed mode,
+ * ports and backend as defaults for status, doctor and flush. Read-only: the
+ * changes themselves happen in engine_apply().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "engine.h"
+#include "lockdown.h"
+#include "prefix_set.h"
+
+static const char *mode_name(enum cdnallow_mode m)
+{
+	return m == MODE_LOCKDOWN ? "lockdown" : "allow";
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+void engine_format_ports(const uint16_t *ports, size_t n, char *buf, size_t size)
+{
+	uint16_t v[BACKEND_MAX_PORTS];
+	size_t len = 0;
+
+	n = n < BACKEND_MAX_PORTS ? n : BACKEND_MAX_PORTS;
+	memcpy(v, ports, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_port);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%u", i ? "," : "", v[i]);
+}
+
+/* Does cdnallow's own lockdown table exist next to another backend? */
+static int companion_state(struct engine *e, const struct backend_ops *nft, bool *present,
+			   bool *complete, struct diag *d)
+{
+	struct lockdown l = { 0 };
+	int ret = lockdown_open(&l, nft, &e->bcfg, d);
+
+	*present = ret == 0 && l.present;
+	*complete = ret == 0 && l.complete && prefix_set_equal(l.have, e->want);
+	lockdown_close(&l);
+	return ret;
+}
+
+static void add_change(struct engine *e, const char *what, const char *from, const char *to)
+{
+	size_t len = strlen(e->change);
+
+	snprintf(e->change + len, sizeof(e->change) - len, "%s%s: %s → %s", len ? "; " : "", what,
+		 from, to);
+}
+
+int engine_check_installed(struct engine *e, const struct backend_ops *nft)
+{
+	const char *want_mode = mode_name(e->cfg.mode), *had_mode = NULL;
+	char want_ports[96];
+	bool present = false, complete = false;
+	struct diag d;
+	int ret = 0;
+
+	diag_init(&d);
+	e->change[0] = '\0';
+	e->companion_stale = e->companion_missing = false;
+	if (nft && strcmp(e->be->name, "nftables")) {
+		ret = companion_state(e, nft, &present, &complete, &d);
+		if (ret < 0) {
+			diag_prefix(&d, "nftables lockdown table: ");
+			goto out;
+		}
+		e->companion_stale = e->cfg.mode == MODE_ALLOW && present;
+		e->companion_missing = e->cfg.mode == MODE_LOCKDOWN && !complete;
+		if (e->companion_stale || (e->cfg.mode == MODE_LOCKDOWN && !present))
+			had_mode = present ? "lockdown" : "allow";
+	} else if (e->have_prev && e->prev.mode && !e->prev.flushed && e->st.present) {
+		had_mode = strcmp(e->prev.mode, want_mode) ? e->prev.mode : NULL;
+	}
+	if (had_mode && strcmp(had_mode, want_mode))
+		add_change(e, "mode", had_mode, want_mode);
+	engine_format_ports(e->cfg.ports, e->cfg.nports, want_ports, sizeof(want_ports));
+	if (e->have_prev && e->prev.ports && !e->prev.flushed && e->st.present &&
+	    strcmp(e->prev.ports, want_ports)) {
+		add_change(e, "ports", e->prev.ports, want_ports);
+		/* the backend's port objects are rebuilt with the new list */
+		e->plan.repair = true;
+	}
+out:
+	engine_report(e, &d, NULL);
+	return ret;
+}
+
+bool engine_in_sync(const struct engine *e)
+{
+	return plan_is_noop(&e->plan) && !e->change[0] && !e->companion_stale &&
+	       !e->companion_missing;
+}
+
+int engine_use_installed(struct engine *e, struct diag *d)
+{
+	int ret = 0;
+
+	if (!e->have_prev)
+		return 0;
+	if (!e->opts->mode && e->prev.mode)
+		ret = config_set_mode(&e->cfg, e->prev.mode, d);
+	if (ret == 0 && !e->opts->ports && e->prev.ports)
+		ret = config_parse_ports(e->prev.ports, e->cfg.ports, &e->cfg.nports, d);
+	if (ret < 0)
+		diag_prefix(d, "the state file's installed mode/ports: ");
+	return ret;
+}
