@@ -51,7 +51,8 @@ struct backend_ops {
 	/*
 	 * How strongly the host uses this firewall, read-only: 0 not in use, higher
 	 * wins in `auto` (firewalld running 40, ufw active 30, native nft tables 20,
-	 * iptables rules 10). Negative errno when it cannot tell.
+	 * iptables rules 10). Negative errno when it cannot tell; -ENOTCONN (message
+	 * in d) when it is in use but cannot be reached: auto then stops with that error.
 	 */
 	int (*detect)(struct diag *d);
 	/* Opens a handle; -ENOENT/-ENOTSUP with a message when the firewall is missing or
@@ -78,7 +79,10 @@ struct backend_ops {
 extern const struct backend_ops *const backend_registry[];
 
 const struct backend_ops *backend_find(const char *name);
-/* Picks the backend the host uses (docs/architecture.md §1); nftables when nothing is in use. */
+/*
+ * Picks the backend the host uses (docs/architecture.md §1); nftables when nothing is in use.
+ * NULL, with the error in d, when a detect() says -ENOTCONN: a firewall in use but unreachable.
+ */
 const struct backend_ops *backend_auto(struct diag *d);
 
 #endif

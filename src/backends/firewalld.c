@@ -24,9 +24,14 @@
 #include <sys/socket.h>
 
 #include "backend.h"
+#include "build_config.h"
 #include "diag.h"
 #include "fwd_int.h"
 #include "prefix_set.h"
+
+#if HAVE_LIBNFTABLES
+#include <nftables/libnftables.h>
+#endif
 
 #if HAVE_LIBSYSTEMD
 
@@ -234,18 +239,50 @@ static bool family_complete(const struct fwd *f, int i, const struct prefix_set 
 	return fwd_entries_equal(&m->rt[a], want) && fwd_entries_equal(&m->perm[a], want);
 }
 
+/* firewalld's own nftables table in this network namespace: it runs, or ran, here. */
+static bool has_fwd_table(void)
+{
+	bool found = false;
+#if HAVE_LIBNFTABLES
+	struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+
+	if (!ctx)
+		return false;
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_TERSE);
+	nft_ctx_buffer_output(ctx);
+	nft_ctx_buffer_error(ctx);
+	found = nft_run_cmd_from_buffer(ctx, "list table inet firewalld") == 0;
+	nft_ctx_free(ctx);
+#endif
+	return found;
+}
+
+/*
+ * Running on the bus: 40. Not on the bus and no trace of it: 0. Its tables
+ * loaded but the bus or firewalld not answering is an error (-ENOTCONN), not a
+ * reason for auto to pick a firewall that firewalld's drop overrides.
+ */
 static int fwd_detect(struct diag *d)
 {
 	struct fwd_bus *b = NULL;
 	struct diag scratch;
 	bool running = false;
+	int r;
 
-	(void)d;
 	diag_init(&scratch);
-	/* No system bus, or a bus that does not answer within 1 s, means no firewalld. */
-	if (fwd_bus_open(&b, 1, &scratch) == 0)
-		fwd_is_running(b, &running, &scratch);
+	r = fwd_bus_open(&b, 1, &scratch);
+	if (r == 0)
+		r = fwd_is_running(b, &running, &scratch);
 	fwd_bus_free(b);
+	if (!running && has_fwd_table()) {
+		diag_err(d,
+			 "firewalld's table inet firewalld is loaded but firewalld does not answer "
+			 "on the system D-Bus (%s): start dbus and firewalld, or name the backend "
+			 "with -b",
+			 r < 0 && scratch.msg[0] ? scratch.msg : "firewalld is not on the bus");
+		diag_release(&scratch);
+		return -ENOTCONN;
+	}
 	diag_release(&scratch);
 	return running ? 40 : 0;
 }

@@ -38,6 +38,8 @@ const struct backend_ops *backend_auto(struct diag *d)
 		const struct backend_ops *b = backend_registry[i];
 		int score = b->detect ? b->detect(d) : 0;
 
+		if (score == -ENOTCONN)
+			return NULL; /* in use but unreachable: the error is in d */
 		if (score < 0) {
 			diag_warn(d, "auto: cannot tell whether %s is in use: %s", b->name,
 				  strerror(-score));
