@@ -134,10 +134,11 @@ static const char *backend_for(const char *owner)
 }
 
 /*
- * The ruleset as JSON without set contents: cdnallow's own sets may hold 100k
- * elements, and a named set read as empty never makes a chain look open.
+ * The ruleset as JSON, set contents included (a verdict map or a set decides
+ * by its elements). Only read before cdnallow's rule is in place, so its own
+ * sets are not in it yet.
  */
-static char *ruleset_json_terse(void)
+static char *ruleset_json(void)
 {
 	char *out = NULL;
 #if HAVE_LIBNFTABLES
@@ -145,7 +146,7 @@ static char *ruleset_json_terse(void)
 
 	if (!ctx)
 		return NULL;
-	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_TERSE);
+	nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
 	nft_ctx_buffer_output(ctx);
 	nft_ctx_buffer_error(ctx);
 	if (nft_run_cmd_from_buffer(ctx, "list ruleset") == 0)
@@ -199,18 +200,30 @@ static int judge_probe(const char *json, const struct probe *p, const struct nft
  * Judges the native input chains whose policy accepts: probes from a
  * documentation address (in no CDN list, in no admin rule) to every web port.
  */
-static void judge_chains(const struct nft_handle *h, const struct nft_chain_info *v, size_t n,
+static void judge_chains(struct nft_handle *h, const struct nft_chain_info *v, size_t n,
 			 struct chain_end *end)
 {
 	static const uint8_t src6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 	char *json = NULL;
 	bool need = false;
 
+	/* our accept already sits in a chain that dropped: stay there, no dump of our sets */
+	for (size_t i = 0; i < n; i++) {
+		struct nft_rule_list ours = { 0 };
+
+		if (!is_input_base(&v[i]) || nft_is_input_drop(&v[i]) || nft_chain_owner(&v[i]) ||
+		    v[i].family != NFPROTO_INET ||
+		    nft_list_our_rules(&h->nl, v[i].family, v[i].table, v[i].name, &ours) < 0 ||
+		    ours.n == 0)
+			continue;
+		end[i].drops = true;
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		need = need || (is_input_base(&v[i]) && !nft_is_input_drop(&v[i]) &&
 				!nft_chain_owner(&v[i]));
 	if (need)
-		json = ruleset_json_terse();
+		json = ruleset_json();
 	for (size_t pi = 0; json && pi < h->cfg.nports; pi++) {
 		struct probe p = { .family = AF_INET, .saddr = { 192, 0, 2, 1 } };
 

@@ -4,7 +4,8 @@
 # on Debian's own, unedited rulesets, with packets from a CDN host: a final
 # `counter drop` (examples/workstation.nft), a drop policy (examples/ct_helpers.nft),
 # no drop at all (the stock /etc/nftables.conf), a verdict map it cannot judge
-# (examples/sets_and_maps.nft), and a jump and a goto into a chain that drops.
+# (examples/sets_and_maps.nft, whose map is empty), a drop by input interface it
+# cannot decide, and a jump and a goto into a chain that drops.
 # A typo in [nftables] chain is an error before anything is created.
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
@@ -91,17 +92,35 @@ if [ -r "$STOCK" ] && has "hook input priority filter;" "$STOCK"; then
 	ok "stock /etc/nftables.conf: nothing drops, the message says allow mode changes nothing"
 fi
 
-# --- sets_and_maps.nft: a verdict map cdnallow cannot judge (needs its eth0..eth3)
+# --- sets_and_maps.nft: a verdict map, empty as the file leaves it: read, not guessed
 netns_exec origin nft flush ruleset
 for i in 0 1 2 3; do netns_exec origin ip link add "eth$i" type veth peer name "peer$i"; done
 rm -rf "$T/state"
 netns_exec origin nft add table ip filter
 netns_exec origin nft -f "$EX/sets_and_maps.nft" || netns_fail "sets_and_maps.nft"
 run plan
-has "cannot tell whether table ip filter chain input drops the web ports" "$T/out" ||
+has "no input chain drops the web ports" "$T/out" ||
+	netns_fail "the empty verdict map is misjudged: $(cat "$T/out")"
+ok "sets_and_maps.nft: its (empty) verdict map is evaluated, nothing drops"
+
+# --- a drop that depends on the input interface, on a host with several: undecidable
+netns_exec origin nft flush ruleset
+rm -rf "$T/state"
+netns_exec origin nft -f - <<'EOF' || netns_fail "iifname ruleset"
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ct state established,related accept
+		iifname "peer0" drop
+	}
+}
+EOF
+run plan
+has "cannot tell whether table inet filter chain input drops the web ports" "$T/out" ||
 	netns_fail "the undecidable chain is not named: $(cat "$T/out")"
-has "set \[nftables\] table/chain" "$T/out" || netns_fail "no hint at [nftables] table/chain"
-ok "sets_and_maps.nft: a vmap is undecidable, said with the chain and the key to set"
+has "set \\[nftables\\] table/chain" "$T/out" || netns_fail "no hint at [nftables] table/chain"
+! has "changes nothing" "$T/out" || netns_fail "claims allow mode changes nothing"
+ok "a drop by input interface is undecidable, said with the chain and the keys to set"
 
 # --- a jump and a goto into a chain that drops (policy accept everywhere)
 for verb in jump goto; do
