@@ -163,7 +163,13 @@ fwd_monitor_start() {
 	fwd_exec dbus-monitor --system \
 		"type='signal',interface='org.fedoraproject.FirewallD1',member='Reloaded'" >"$1" 2>&1 &
 	FWD_MON=$!
-	sleep 0.5
+	# dbus-monitor prints the bus's NameLost for itself once it has become a
+	# monitor: from then on no Reloaded signal can be missed
+	for _ in $(seq 100); do
+		grep -F 'member=NameLost' "$1" >/dev/null && return 0
+		sleep 0.1
+	done
+	fail "dbus-monitor did not start: $(cat "$1")"
 }
 
 fwd_monitor_stop() {
@@ -199,7 +205,11 @@ fwd_hosts() {
 	ip netns exec "$origin" /usr/bin/python3 -m http.server 80 --bind 0.0.0.0 \
 		>/dev/null 2>&1 &
 	FWD_WEB=$!
-	sleep 0.5
+	for _ in $(seq 100); do
+		ip netns exec "$origin" ss -Hltn "sport = :80" | grep . >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 fwd_hosts_stop() {

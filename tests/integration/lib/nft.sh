@@ -75,17 +75,36 @@ nft_others() {
 		!skip'
 }
 
-# nft_monitored HOST OUT CMD...: runs CMD with `nft monitor` recording into OUT.
+# nft_marker HOST OUT N: commits a throwaway table in HOST and waits (up to 10 s)
+# until `nft monitor` has written its deletion to OUT: from then on the monitor
+# is subscribed, and every event committed before the marker is in OUT.
+nft_marker() {
+	local host=$1 out=$2 t="ip nft_monitor_marker_$3" i
+	for i in $(seq 100); do
+		netns_exec "$host" nft "add table $t; delete table $t" || return 1
+		has -F "delete table $t" "$out" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# nft_monitored HOST OUT CMD...: runs CMD with `nft monitor` recording into OUT
+# exactly the events CMD committed: markers before and after, no sleeps.
 nft_monitored() {
 	local host=$1 out=$2 pid rc
 	shift 2
-	netns_exec "$host" nft monitor >"$out" 2>&1 &
+	netns_exec "$host" nft monitor >"$out.raw" 2>&1 &
 	pid=$!
-	sleep 0.3
+	nft_marker "$host" "$out.raw" start ||
+		netns_fail "nft monitor did not start: $(cat "$out.raw")"
 	"$@"
 	rc=$?
-	sleep 0.3
+	nft_marker "$host" "$out.raw" end || netns_fail "nft monitor missed the end marker"
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	# drop the markers' transactions (their lines and the generation comment after them)
+	awk '/nft_monitor_marker_/ { gen = /^delete table/; next }
+		gen && /^# new generation/ { gen = 0; next } { gen = 0; print }' "$out.raw" >"$out"
+	rm -f "$out.raw"
 	return $rc
 }
