@@ -73,42 +73,81 @@ static size_t html_line(const char *buf, size_t len)
 	return 0;
 }
 
+/* Where parsing is, for messages, and how many host-bit warnings were given. */
+struct text_pos {
+	const char *origin;
+	size_t lineno, host_bits_count;
+};
+
+/* One prefix token [tok, tend) of buf: parsed, refused (-EINVAL, d says why) or masked with a
+ * warning. */
+static int parse_token(const char *buf, const char *tok, const char *tend, struct text_pos *at,
+		       struct prefix *pfx, struct diag *d)
+{
+	char quoted[4 * TOKEN_QUOTE_MAX + 8], text[PREFIX_STRLEN];
+	bool host = false;
+	int r;
+
+	r = prefix_parse(tok, (size_t)(tend - tok), pfx, &host);
+	if (r < 0 || host) /* only a message needs the quoted token */
+		quote_token(quoted, sizeof(quoted), tok, (size_t)(tend - tok));
+	if (r < 0) {
+		diag_err(d, "%s:%zu: bad prefix '%s' (byte offset %zu): %s", at->origin, at->lineno,
+			 quoted, (size_t)(tok - buf), reason(r));
+		return -EINVAL;
+	}
+	if (host && guard_host_bits_refused(pfx)) {
+		diag_err(d,
+			 "%s:%zu: '%s' has host bits set and is broader than /%d: refused, since "
+			 "masking it would open far more than its author may have meant",
+			 at->origin, at->lineno, quoted,
+			 pfx->family == AF_INET ? GUARD_HOST_BITS_MIN_V4 : GUARD_HOST_BITS_MIN_V6);
+		return -EINVAL;
+	}
+	if (host) {
+		if (at->host_bits_count < HOST_BITS_WARN_MAX) {
+			prefix_format(pfx, text, sizeof(text));
+			diag_warn(d, "%s:%zu: '%s' has host bits set, using %s", at->origin,
+				  at->lineno, quoted, text);
+		}
+		at->host_bits_count++;
+	}
+	return 0;
+}
+
 int prefix_set_parse_text(struct prefix_set *s, const char *buf, size_t len, const char *origin,
 			  struct diag *d)
 {
+	struct text_pos where = { .origin = origin ? origin : "<input>" };
 	const char *p, *end;
-	size_t start_n = s->n, lineno = 0, host_bits_count = 0;
-	char quoted[4 * TOKEN_QUOTE_MAX + 8], text[PREFIX_STRLEN];
+	size_t start_n = s->n;
 	int r = 0;
 
 	if (len == 0)
 		return 0;
-	if (!origin)
-		origin = "<input>";
 	p = buf;
 	end = buf + len;
 	/* a UTF-8 byte order mark from a Windows editor */
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
-	lineno = html_line(p, (size_t)(end - p));
-	if (lineno) {
-		diag_err(d, "%s:%zu: looks like an HTML page, not a list of prefixes", origin,
-			 lineno);
+	where.lineno = html_line(p, (size_t)(end - p));
+	if (where.lineno) {
+		diag_err(d, "%s:%zu: looks like an HTML page, not a list of prefixes", where.origin,
+			 where.lineno);
 		return -EINVAL;
 	}
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p)), *tok, *tend, *hash;
 		struct prefix pfx;
-		bool host = false;
 
 		if (!eol)
 			eol = end;
-		lineno++;
+		where.lineno++;
 		if (memchr(p, '\0', (size_t)(eol - p))) {
 			const char *nul = memchr(p, '\0', (size_t)(eol - p));
 
-			diag_err(d, "%s:%zu: NUL byte (byte offset %zu): not a text list", origin,
-				 lineno, (size_t)(nul - buf));
+			diag_err(d, "%s:%zu: NUL byte (byte offset %zu): not a text list",
+				 where.origin, where.lineno, (size_t)(nul - buf));
 			r = -EINVAL;
 			goto out;
 		}
@@ -122,42 +161,16 @@ int prefix_set_parse_text(struct prefix_set *s, const char *buf, size_t len, con
 		p = eol + 1;
 		if (tok == tend)
 			continue;
-		r = prefix_parse(tok, (size_t)(tend - tok), &pfx, &host);
-		if (r < 0) {
-			quote_token(quoted, sizeof(quoted), tok, (size_t)(tend - tok));
-			diag_err(d, "%s:%zu: bad prefix '%s' (byte offset %zu): %s", origin, lineno,
-				 quoted, (size_t)(tok - buf), reason(r));
-			r = -EINVAL;
+		r = parse_token(buf, tok, tend, &where, &pfx, d);
+		if (r < 0)
 			goto out;
-		}
-		if (host && guard_host_bits_refused(&pfx)) {
-			quote_token(quoted, sizeof(quoted), tok, (size_t)(tend - tok));
-			diag_err(d,
-				 "%s:%zu: '%s' has host bits set and is broader than /%d: refused, "
-				 "since masking it would open far more than its author may have "
-				 "meant",
-				 origin, lineno, quoted,
-				 pfx.family == AF_INET ? GUARD_HOST_BITS_MIN_V4
-						       : GUARD_HOST_BITS_MIN_V6);
-			r = -EINVAL;
-			goto out;
-		}
-		if (host) {
-			if (host_bits_count < HOST_BITS_WARN_MAX) {
-				quote_token(quoted, sizeof(quoted), tok, (size_t)(tend - tok));
-				prefix_format(&pfx, text, sizeof(text));
-				diag_warn(d, "%s:%zu: '%s' has host bits set, using %s", origin,
-					  lineno, quoted, text);
-			}
-			host_bits_count++;
-		}
 		r = prefix_set_add(s, &pfx);
 		if (r < 0)
 			goto out;
 	}
-	if (host_bits_count > HOST_BITS_WARN_MAX)
-		diag_warn(d, "%s: %zu prefixes had host bits set (first %d shown)", origin,
-			  host_bits_count, HOST_BITS_WARN_MAX);
+	if (where.host_bits_count > HOST_BITS_WARN_MAX)
+		diag_warn(d, "%s: %zu prefixes had host bits set (first %d shown)", where.origin,
+			  where.host_bits_count, HOST_BITS_WARN_MAX);
 out:
 	if (r < 0)
 		s->n = start_n;
