@@ -38,8 +38,20 @@ struct rulesets {
 	 * text shows them whole, so those tables are judged from the text.
 	 */
 	char *xt[2];
-	char iif[16]; /* the one interface besides lo the CDN can arrive on, or "" */
+	char iif[16];	     /* the one interface besides lo the CDN can arrive on, or "" */
+	const char *manager; /* "ufw", "firewalld" or "": who writes the iptables rules */
 };
+
+static bool any_has(const struct rulesets *rs, const char *what)
+{
+	const char *t[] = { rs->nft_text, rs->xt[0], rs->xt[1], rs->legacy[0], rs->legacy[1] };
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (t[i] && strstr(t[i], what))
+			return true;
+	}
+	return false;
+}
 
 /* Tables iptables-nft made: judged from iptables-nft-save instead of the JSON. */
 static bool xt_table(const char *where)
@@ -145,6 +157,10 @@ static void rulesets_load(struct rulesets *rs)
 	rs->legacy[1] = legacy_save("ip6tables-legacy-save");
 	rs->xt[0] = legacy_save("iptables-nft-save");
 	rs->xt[1] = legacy_save("ip6tables-nft-save");
+	rs->manager = any_has(rs, "ufw-user-input") ? "ufw"
+		      : any_has(rs, "table inet firewalld") || any_has(rs, ":INPUT_ZONES ")
+			      ? "firewalld"
+			      : "";
 }
 
 static void rulesets_release(struct rulesets *rs)
@@ -212,8 +228,11 @@ static int evaluate(const struct rulesets *rs, const struct probe *p, struct cha
 	return ret < 0 ? ret : 0;
 }
 
-static const char *fix_for(const char *where, const char *because)
+static const char *fix_for(const char *where, const char *because, const char *manager)
 {
+	bool ipt = strstr(where, "tables-") || strstr(where, "table ip filter") ||
+		   strstr(where, "table ip6 filter");
+
 	if (strstr(because, "ufw-user-input") || strstr(because, "ufw6-user-input"))
 		return "an admin's ufw rule drops it before cdnallow's rules: find it with `ufw "
 		       "status numbered` and delete it or move it below them";
@@ -223,9 +242,9 @@ static const char *fix_for(const char *where, const char *because)
 	if (strstr(where, "table inet cdnallow"))
 		return "cdnallow's lockdown table lacks this range: run cdnallow --mode lockdown "
 		       "sync";
-	if (strstr(because, "ufw") || strstr(where, "ufw"))
+	if (strstr(because, "ufw") || strstr(where, "ufw") || (ipt && !strcmp(manager, "ufw")))
 		return "ufw drops it: run cdnallow -b ufw sync (ufw is this host's firewall)";
-	if (strstr(where, "firewalld"))
+	if (strstr(where, "firewalld") || (ipt && !strcmp(manager, "firewalld")))
 		return "firewalld drops it: run cdnallow -b firewalld sync";
 	if (strstr(where, "tables-legacy"))
 		return "iptables-legacy drops it: run cdnallow -b iptables sync (it detects "
@@ -257,20 +276,35 @@ struct cause {
 	size_t nports;
 };
 
+/* The place without its iptables flavour: "ip6tables-nft …", "ip(6)tables-nft …" -> "nft …". */
+static const char *place(const char *w, bool *ipt)
+{
+	static const char *const pre[] = { "ip(6)tables-", "ip6tables-", "iptables-" };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (!strncmp(w, pre[i], strlen(pre[i]))) {
+			*ipt = true;
+			return w + strlen(pre[i]);
+		}
+	}
+	*ipt = false;
+	return w;
+}
+
 /* "ip6tables-legacy …" and "iptables-legacy …" are one place for both families. */
 static bool same_place(const char *a, const char *b)
 {
-	if (!strncmp(a, "ip6tables-", 10))
-		a++;
-	if (!strncmp(b, "ip6tables-", 10))
-		b++;
-	return !strncmp(a, "iptables-", 9) ? !strcmp(a + 2, b + 2) : !strcmp(a, b);
+	bool ia, ib;
+	const char *ra = place(a, &ia), *rb = place(b, &ib);
+
+	return ia == ib && !strcmp(ra, rb);
 }
 
 static int cause_add(struct cause **v, size_t *n, const struct chain_verdict *cv,
 		     const struct prefix *src, uint16_t port)
 {
 	struct cause *c = NULL, *nv;
+	bool ipt;
 	size_t i;
 
 	for (i = 0; i < *n && !c; i++) {
@@ -287,11 +321,11 @@ static int cause_add(struct cause **v, size_t *n, const struct chain_verdict *cv
 		snprintf(c->where, sizeof(c->where), "%s", cv->where);
 		snprintf(c->because, sizeof(c->because), "%s", cv->because);
 		prefix_format(src, c->example, sizeof(c->example));
-	} else if (strcmp(c->where, cv->where) && !strncmp(c->where, "ip", 2)) {
+	} else if (strcmp(c->where, cv->where) && place(c->where, &ipt) != c->where) {
 		char w[sizeof(c->where)];
 
 		/* both families: name the place once for both */
-		snprintf(w, sizeof(w), "ip(6)%s", c->where + (c->where[2] == '6' ? 3 : 2));
+		snprintf(w, sizeof(w), "ip(6)tables-%s", place(c->where, &ipt));
 		snprintf(c->where, sizeof(c->where), "%s", w);
 	}
 	c->uncertain |= cv->uncertain;
@@ -303,7 +337,7 @@ static int cause_add(struct cause **v, size_t *n, const struct chain_verdict *cv
 	return 0;
 }
 
-static void cause_report(const struct cause *c, struct findings *f)
+static void cause_report(const struct cause *c, const char *manager, struct findings *f)
 {
 	char ports[MAX_PORTS * 12] = "";
 	size_t off = 0;
@@ -312,8 +346,9 @@ static void cause_report(const struct cause *c, struct findings *f)
 		off += (size_t)snprintf(ports + off, sizeof(ports) - off, "%stcp/%u", i ? ", " : "",
 					c->ports[i]);
 	findings_add(f, "firewall", c->uncertain ? SEV_WARNING : SEV_ERROR,
-		     fix_for(c->where, c->because), "%s %s %s from the CDN (%s, e.g. %s): %s",
-		     c->where, c->uncertain ? "may drop" : "drops", ports,
+		     fix_for(c->where, c->because, manager),
+		     "%s %s %s from the CDN (%s, e.g. %s): %s", c->where,
+		     c->uncertain ? "may drop" : "drops", ports,
 		     c->fam[0] && c->fam[1] ? "IPv4 and IPv6"
 		     : c->fam[0]	    ? "IPv4"
 					    : "IPv6",
@@ -367,7 +402,7 @@ static int check_cdn(const struct doctor_ctx *c, const struct rulesets *rs, stru
 		}
 	}
 	for (size_t i = 0; ret == 0 && i < ncauses; i++)
-		cause_report(&causes[i], f);
+		cause_report(&causes[i], rs->manager, f);
 	free(causes);
 	return ret;
 }

@@ -8,6 +8,7 @@
  * truly hangs on the unknown is "uncertain". Pure text processing; runs nothing.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,9 +336,13 @@ static bool has_chain(struct lev *e, const char *chain)
 
 static void note(struct lev *e, char *dst, const char *line, const char *what)
 {
+	/* without the target's options: an IPv4 and an IPv6 reject are one cause */
+	int len = (int)(strstr(line, " --reject-with") ? strstr(line, " --reject-with") - line
+						       : (ptrdiff_t)strlen(line));
+
 	if (!dst[0])
-		snprintf(dst, sizeof(e->drop_why), "table %.15s: %.160s%s%.60s", e->table, line,
-			 what ? " " : "", what ? what : "");
+		snprintf(dst, sizeof(e->drop_why), "table %.15s: %.*s%s%.60s", e->table,
+			 len < 160 ? len : 160, line, what ? " " : "", what ? what : "");
 }
 
 static unsigned eval_chain(struct lev *e, const char *chain, int depth);

@@ -38,8 +38,8 @@ load() {
 	*.ipt)
 		if [ -f "${f%.ipt}.ipset" ]; then netns_exec origin ipset restore < "${f%.ipt}.ipset"; fi
 		netns_exec origin iptables-nft-restore < "$f"
+		if [ -f "${f%.ipt}.ip6t" ]; then netns_exec origin ip6tables-nft-restore < "${f%.ipt}.ip6t"; fi
 		;;
-	*.ip6t) netns_exec origin ip6tables-nft-restore < "$f" ;;
 	*.legacy) netns_exec origin iptables-legacy-restore < "$f" ;;
 	esac
 }
@@ -78,7 +78,7 @@ PY
 total=0 agree=0 fail=0
 while read -r name want; do
 	case $name in '#'* | '') continue ;; esac
-	f=$(ls "$C/$name".* | grep -v '\.ipset$' | head -1)
+	f=$(ls "$C/$name".* | grep -Ev '\.(ipset|ip6t)$' | head -1)
 	reset_fw
 	load "$f" || netns_fail "$name: does not load"
 	got=$(doctor_says) || { cat "$W/doctor.json" "$W/doctor.err"; netns_fail "$name: doctor"; }

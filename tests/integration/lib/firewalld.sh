@@ -5,7 +5,8 @@
 # it never starts anything outside a namespace and never talks to the host bus.
 #
 # fwd_start NS DIR  starts dbus-daemon + firewalld in netns NS (must exist),
-#                   state under DIR; sets FWD_PID (firewalld's pid)
+#                   state under DIR; sets FWD_PID (firewalld's pid);
+#                   FWD_BACKEND=iptables picks firewalld's iptables backend
 # fwd_exec CMD...   runs CMD in firewalld's network + mount namespace
 # fwd_stop          stops firewalld, its bus and the holder process
 
@@ -49,6 +50,11 @@ fwd_start() {
 	# The pristine configuration is copied before the tmpfs hides it.
 	rm -rf "$FWD_DIR/etc-firewalld"
 	cp -a /etc/firewalld "$FWD_DIR/etc-firewalld"
+	# FWD_BACKEND=iptables: firewalld's other backend, in the private copy only
+	if [ -n "${FWD_BACKEND:-}" ]; then
+		sed -i "s/^FirewallBackend=.*/FirewallBackend=$FWD_BACKEND/" \
+			"$FWD_DIR/etc-firewalld/firewalld.conf"
+	fi
 	ip netns exec "$ns" unshare -m --propagation private sh -c '
 		set -e
 		dir=$1
