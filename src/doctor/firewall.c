@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "doctor.h"
 #include "prefix_set.h"
+#include "read.h"
 #include "spawn.h"
 
 #if HAVE_LIBNFTABLES
@@ -68,7 +69,7 @@ static bool xt_table(const char *where)
 	return false;
 }
 
-static char *nft_ruleset(bool json)
+char *doctor_read_nft(bool json)
 {
 	char *out = NULL;
 #if HAVE_LIBNFTABLES
@@ -98,7 +99,7 @@ static char *nft_ruleset(bool json)
 }
 
 /* iptables-legacy-save output when legacy tables hold rules or a drop policy, else NULL. */
-static char *legacy_save(const char *prog)
+char *doctor_read_save(const char *prog)
 {
 	const char *const argv[] = { prog, NULL };
 	struct spawn_opts o = { .argv = argv, .timeout_ms = 30000 };
@@ -150,13 +151,13 @@ static void uplink(char iif[16])
 static void rulesets_load(struct rulesets *rs)
 {
 	uplink(rs->iif);
-	rs->nft_json = nft_ruleset(true);
-	rs->nft_text = rs->nft_json ? nft_ruleset(false) : NULL;
+	rs->nft_json = doctor_read_nft(true);
+	rs->nft_text = rs->nft_json ? doctor_read_nft(false) : NULL;
 	rs->ipsets = ipset_save_all();
-	rs->legacy[0] = legacy_save("iptables-legacy-save");
-	rs->legacy[1] = legacy_save("ip6tables-legacy-save");
-	rs->xt[0] = legacy_save("iptables-nft-save");
-	rs->xt[1] = legacy_save("ip6tables-nft-save");
+	rs->legacy[0] = doctor_read_save("iptables-legacy-save");
+	rs->legacy[1] = doctor_read_save("ip6tables-legacy-save");
+	rs->xt[0] = doctor_read_save("iptables-nft-save");
+	rs->xt[1] = doctor_read_save("ip6tables-nft-save");
 	rs->manager = any_has(rs, "ufw-user-input") ? "ufw"
 		      : any_has(rs, "table inet firewalld") || any_has(rs, ":INPUT_ZONES ")
 			      ? "firewalld"
@@ -523,81 +524,4 @@ int doctor_check_firewall(const struct doctor_ctx *c, struct findings *f, struct
 		ret = check_open_to_all(c, &rs, f, d);
 	rulesets_release(&rs);
 	return ret;
-}
-
-static bool has_lockdown_chain(json_t *items)
-{
-	json_t *it, *ch;
-	size_t i;
-
-	json_array_foreach (items, i, it) {
-		ch = json_object_get(it, "chain");
-		if (ch &&
-		    !strcmp(json_string_value(json_object_get(ch, "table")) ?: "", "cdnallow") &&
-		    json_object_get(ch, "hook"))
-			return true;
-	}
-	return false;
-}
-
-/* "tcp dport 8080" of a rule, or 0 when it matches no single port. */
-static long rule_dport(json_t *expr)
-{
-	json_t *st, *m;
-	size_t i;
-
-	json_array_foreach (expr, i, st) {
-		m = json_object_get(st, "match");
-		json_t *pl = json_object_get(json_object_get(m, "left"), "payload");
-
-		if (pl && !strcmp(json_string_value(json_object_get(pl, "field")) ?: "", "dport") &&
-		    json_is_integer(json_object_get(m, "right")))
-			return (long)json_integer_value(json_object_get(m, "right"));
-	}
-	return 0;
-}
-
-int doctor_check_docker(const struct doctor_ctx *c, struct findings *f, struct diag *d)
-{
-	char *text = nft_ruleset(true);
-	json_t *root, *items, *it, *rule, *st;
-	size_t i, j;
-
-	(void)d;
-	if (!text)
-		return 0;
-	root = json_loads(text, 0, NULL);
-	free(text);
-	items = json_object_get(root, "nftables");
-	if (!json_is_array(items) || has_lockdown_chain(items)) {
-		json_decref(root);
-		return 0; /* lockdown at prerouting -150 runs before DNAT and covers them */
-	}
-	json_array_foreach (items, i, it) {
-		rule = json_object_get(it, "rule");
-		json_array_foreach (json_object_get(rule, "expr"), j, st) {
-			json_t *dnat = json_object_get(st, "dnat");
-			long port;
-
-			if (!dnat)
-				continue;
-			port = rule_dport(json_object_get(rule, "expr"));
-			findings_add(
-				f, "docker", SEV_WARNING,
-				"DNAT-forwarded traffic goes through FORWARD, not INPUT: "
-				"use --mode lockdown (its prerouting chain runs before DNAT) "
-				"or filter in DOCKER-USER",
-				"tcp/%ld is published by DNAT to %s:%lld (table %s %s chain %s) "
-				"and bypasses the INPUT rules%s",
-				port, json_string_value(json_object_get(dnat, "addr")) ?: "?",
-				(long long)json_integer_value(json_object_get(dnat, "port")),
-				json_string_value(json_object_get(rule, "family")),
-				json_string_value(json_object_get(rule, "table")),
-				json_string_value(json_object_get(rule, "chain")),
-				c->lockdown ? " (lockdown mode is configured but not installed)"
-					    : "");
-		}
-	}
-	json_decref(root);
-	return 0;
 }

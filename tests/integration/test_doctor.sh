@@ -135,6 +135,22 @@ NFT
 doctor dnat
 expect dnat 0 "docker:warning" "tcp/8080 is published by DNAT to 192.0.2.66:80"
 
+# Docker on iptables-nft publishes 443 with an xt DNAT target (rules as dockerd
+# 20.10 writes them, made with the real iptables-nft): reported, and covered
+# once lockdown is installed
+origin dockernft
+netns_listen dockernft 80 443
+netns_exec dockernft iptables-nft -t nat -N DOCKER
+netns_exec dockernft iptables-nft -t nat -A PREROUTING -m addrtype --dst-type LOCAL -j DOCKER
+netns_exec dockernft iptables-nft -t nat -A DOCKER ! -i docker0 -p tcp -m tcp --dport 443 \
+	-j DNAT --to-destination 172.17.0.2:443
+doctor dockernft
+expect dockernft 0 "docker:warning" "tcp/443 is published by DNAT to 172.17.0.2:443 \\(iptables-nft table nat chain DOCKER\\)"
+netns_exec dockernft "$CDNALLOW" -q -c "$W/cdnallow.conf" -s "$W/cdn.txt" \
+	--state-dir "$W/dockernft/state" --mode lockdown sync || netns_fail "dockernft: lockdown sync"
+doctor dockernft --mode lockdown
+expect dockernft 0 ""
+
 # the kernel lost what the last sync applied (reboot, firewall reload)
 origin stale
 netns_listen stale 80 443
