@@ -78,8 +78,14 @@ grep -q "deb-systemd-helper enable 'cdnallow-boot.service'" "$T/control/postinst
 grep -q "deb-systemd-invoke .*'cdnallow.timer'" "$T/control/postinst" || fail "timer not started"
 ! grep -q "deb-systemd-invoke .*cdnallow-boot" "$T/control/postinst" ||
 	fail "the boot unit must not be started at install time"
-! grep -q "cdnallow.service'" "$T/control/postinst" || fail "cdnallow.service must be left to the timer"
-ok "maintainer scripts: timer enabled + started, boot unit enabled only"
+grep -q "^	if \[ ! -d /run/systemd/system \] || ! allowed cdnallow.service; then" "$T/control/postinst" ||
+	fail "the first sync must be guarded by a running systemd and policy-rc.d"
+grep -q "systemctl start cdnallow.service" "$T/control/postinst" || fail "no first sync at install"
+grep -q "cdnallow -q flush" "$T/control/prerm" || fail "prerm remove does not flush"
+grep -q "rm -rf /var/lib/cdnallow" "$T/control/postrm" || fail "postrm purge keeps the state dir"
+grep -q "dh_installsystemd.*--no-stop-on-upgrade.*cdnallow-boot" "$REPO/packaging/debian/rules" ||
+	fail "an upgrade would stop cdnallow-boot"
+ok "maintainer scripts: timer enabled + started, boot unit enabled only, first sync, flush, purge"
 
 dpkg-deb -x "$deb" "$T/x"
 bin=$T/x/usr/sbin/cdnallow
@@ -135,9 +141,13 @@ unshare -m --propagation private bash -c '
 		>"$res/wants" 2>&1 || true
 	chroot "$r" dpkg --purge cdnallow >>"$res/dpkg.log" 2>&1 || echo "purge-failed" >>"$res/status"
 	[ ! -e "$r/etc/cdnallow/cdnallow.conf" ] || echo "conffile-left" >>"$res/status"
+	[ ! -e "$r/var/lib/cdnallow" ] || echo "statedir-left" >>"$res/status"
 ' deb-root "$T/ov" "$T/cdnallow.deb" "$T" || fail "setting up the overlay root"
 [ "$(cat "$T/status")" = "install ok installed" ] || { cat "$T/dpkg.log" "$T/status"; fail "dpkg -i into the overlay root"; }
 grep -q '^cloudflare ' "$T/providers" || { cat "$T/providers"; fail "installed cdnallow providers"; }
+# no systemd in the chroot: the first sync is not run, and the output says what to do
+grep -q "cdnallow: not starting services here: run 'cdnallow sync' once" "$T/dpkg.log" ||
+	{ cat "$T/dpkg.log"; fail "postinst does not say that no first sync ran"; }
 [ "$(cat "$T/statedir")" = 700 ] || fail "installed state dir mode $(cat "$T/statedir")"
 grep -q 'cdnallow.timer -> /lib/systemd/system/cdnallow.timer' "$T/wants" ||
 	{ cat "$T/wants"; fail "the package did not enable cdnallow.timer"; }

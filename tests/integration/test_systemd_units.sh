@@ -5,7 +5,8 @@
 # directory is copied in, the binary put at /usr/sbin), `systemctl --root
 # enable` of the timer and boot unit, no ordering cycle with Docker-like
 # firewall units at boot, the `systemd-analyze security` exposure score of both
-# services (printed, must stay at most 3.0), and the cron file: field counts,
+# services (printed, must stay at most 2.1), the reload drop-in on the firewall
+# units, the D-Bus generator's decision per backend, and the cron file: field counts,
 # and its command lines run (in a private mount namespace, with a stub
 # cdnallow) exactly as cron would. Nothing is started; the host's systemd,
 # /run and firewall are never touched.
@@ -26,6 +27,8 @@ R=$T/root
 mkdir -p "$R/usr/sbin" "$R/usr/lib/systemd" "$R/etc/systemd/system"
 cp -a /usr/lib/systemd/system "$R/usr/lib/systemd/"
 cp "$CDNALLOW" "$R/usr/sbin/cdnallow"
+mkdir -p "$R/usr/bin"
+cp /usr/bin/touch "$R/usr/bin/touch" # ExecStartPre= of both services
 cp "$UNITS"/cdnallow.service "$UNITS"/cdnallow.timer "$UNITS"/cdnallow-boot.service \
 	"$R/usr/lib/systemd/system/"
 
@@ -81,9 +84,54 @@ for u in cdnallow.service cdnallow-boot.service; do
 	score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' "$T/sec.out")
 	[ -n "$score" ] || { cat "$T/sec.out"; fail "no exposure score for $u"; }
 	echo "# systemd-analyze security $u: $score"
-	awk -v s="$score" 'BEGIN { exit !(s <= 3.0) }' || fail "$u exposure $score > 3.0"
+	awk -v s="$score" 'BEGIN { exit !(s <= 2.1) }' || fail "$u exposure $score > 2.1"
 done
-ok "systemd-analyze security: both services at most 3.0"
+ok "systemd-analyze security: both services at most 2.1"
+
+# the reload drop-in, on the fake firewall units: verify, and its ExecReload
+# comes after the service's own (systemd appends drop-in Exec lines)
+[ -e "$R/bin" ] || ln -s usr/bin "$R/bin"
+cp /usr/bin/true "$R/usr/bin/true"
+for s in nftables firewalld docker; do
+	mkdir -p "$R/usr/lib/systemd/system/$s.service.d"
+	cp "$UNITS/dropin/cdnallow.conf" "$R/usr/lib/systemd/system/$s.service.d/cdnallow.conf"
+	printf '[Service]\nExecReload=/bin/true\n' >"$R/usr/lib/systemd/system/$s.service.d/00-own.conf"
+done
+verify "$R" nftables.service firewalld.service docker.service ||
+	{ cat "$T/verify.out"; fail "systemd-analyze verify of the firewall units with the drop-in"; }
+grep -qx 'ExecReload=-systemctl --no-block start cdnallow-boot.service' "$UNITS/dropin/cdnallow.conf" ||
+	fail "the drop-in does not start cdnallow-boot after a reload"
+grep -qx 'RemainAfterExit=no' "$UNITS/cdnallow-boot.service" ||
+	fail "cdnallow-boot must be inactive after each run, or a later start does nothing"
+! grep -q '^PartOf=' "$UNITS/cdnallow-boot.service" || fail "PartOf= is not needed any more"
+ok "reload drop-in verifies on nftables, firewalld, docker; boot unit RemainAfterExit=no"
+
+# the D-Bus generator: opens the bus only for backend firewalld, or auto with
+# firewalld installed; never re-opens systemd's private socket
+gen() { # CONF-TEXT FIREWALLD-UNIT-DIR -> lists what it wrote
+	rm -rf "$T/gen" && mkdir -p "$T/gen"
+	printf '%b' "$1" >"$T/gen.conf"
+	CDNALLOW_CONF=$T/gen.conf CDNALLOW_UNIT_DIRS=$2 sh "$UNITS/cdnallow-dbus-generator" "$T/gen" ||
+		fail "generator failed"
+	(cd "$T/gen" && find . -type f | sort | tr '\n' ' ')
+}
+mkdir -p "$T/fw" "$T/nofw"
+touch "$T/fw/firewalld.service"
+want=" ./cdnallow-boot.service.d/50-cdnallow-dbus.conf ./cdnallow.service.d/50-cdnallow-dbus.conf "
+[ " $(gen '[cdnallow]\nbackend = firewalld ; comment\n' "$T/nofw")" = "$want" ] || fail "backend firewalld: bus not opened"
+[ -z "$(gen '[cdnallow]\nbackend = nftables\n' "$T/fw")" ] || fail "backend nftables: bus opened"
+[ -z "$(gen '[cdnallow]\nbackend=ufw\n[ufw]\nbackend = firewalld\n' "$T/fw")" ] || fail "key of another section used"
+[ " $(gen '[cdnallow]\nproviders = fastly\n' "$T/fw")" = "$want" ] || fail "auto with firewalld installed: bus not opened"
+[ -z "$(gen '[cdnallow]\nbackend = auto\n' "$T/nofw")" ] || fail "auto without firewalld: bus opened"
+[ " $(gen '' "$T/fw")" = "$want" ] || fail "no config (auto) with firewalld: bus not opened"
+gen '[cdnallow]\nbackend = firewalld\n' "$T/nofw" >/dev/null
+grep -qx 'InaccessiblePaths=-/run/systemd/private' "$T/gen/cdnallow.service.d/50-cdnallow-dbus.conf" ||
+	fail "the generator's drop-in must keep systemd's socket hidden"
+grep -qx 'InaccessiblePaths=-/run/dbus' "$UNITS/cdnallow.service" || fail "the bus is not hidden by default"
+cp -a "$T/gen/." "$R/etc/systemd/system/"
+verify "$R" cdnallow.service cdnallow-boot.service ||
+	{ cat "$T/verify.out"; fail "verify with the generator's drop-ins"; }
+ok "D-Bus generator: bus only for firewalld (configured, or auto and installed), drop-ins verify"
 
 # the timer's schedule as the issue asks: every 6 h, randomized, persistent
 grep -qx 'OnUnitActiveSec=6h' "$UNITS/cdnallow.timer" && grep -q '^RandomizedDelaySec=' "$UNITS/cdnallow.timer" &&

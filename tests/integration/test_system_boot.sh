@@ -1,0 +1,291 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The package under a real systemd: a debootstrapped Debian 12 root (from the
+# mirror this machine's apt uses; cached as a tarball in the build dir) gets
+# the .deb built from this tree and boots with systemd-nspawn -b
+# --private-network (its own network namespace: the host's firewall is never
+# touched). Checked inside, in this order:
+#  1. dpkg -i runs one first sync; offline it falls back to the built-in
+#     snapshot, and the journal has that warning (priority warning) and the
+#     summary line exactly once (no syslog duplicate), with -q
+#  2. a refused (shrunk) list is a warning in the journal
+#  3. the sandbox: /run read-only but for the lock files, no systemd socket,
+#     no system bus with the nftables backend, `systemd-analyze security` <= 2.1
+#  4. reboot: the allowlist is back (cdnallow-boot.service, from the cache)
+#  5. nftables' first enable --now, its reload and its restart each end with
+#     the allowlist back (negative control: with cdnallow-boot masked a
+#     reload leaves it gone)
+#  6. ufw: enable, restart; firewalld: enable --now, restart
+#  7. upgrade: cdnallow-boot stays enabled, the allowlist stays
+#  8. purge: no set, rule, zone, file or unit of cdnallow remains
+# Skips (77) without root, systemd-nspawn, debootstrap, the .deb build tools,
+# or when the root cannot be built or booted here (says why).
+set -uo pipefail
+. "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/common.sh"
+: "${TESTS_DIR:?}"
+REPO=$(cd "$TESTS_DIR/.." && pwd)
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+for t in systemd-nspawn debootstrap nsenter; do
+	command -v "$t" >/dev/null || skip "needs $t (tools/deps.sh installs systemd-container, debootstrap)"
+done
+for t in dpkg-buildpackage dpkg-deb dh fakeroot; do
+	command -v "$t" >/dev/null || skip "needs $t (apt-get install debhelper dpkg-dev fakeroot)"
+done
+
+CACHE=${CDNALLOW_SYSTEST_CACHE:-${BUILD_DIR:-$REPO/build}/systest}
+PKGS=systemd,systemd-sysv,dbus,libpam-systemd,nftables,ufw,firewalld,iptables,ipset,libcurl4,libnftnl11,libmnl0,libjansson4,libinih1,libnftables1,libsystemd0,ca-certificates
+TARBALL=$CACHE/bookworm-root.tar
+mkdir -p "$CACHE"
+T=$(mktemp -d "$CACHE/run.XXXXXX")
+NSPAWN=
+cleanup() {
+	[ -n "$NSPAWN" ] && kill "$NSPAWN" 2>/dev/null && wait "$NSPAWN" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# The Debian mirror apt uses: deb822 "URIs:" or a one-line "deb URL bookworm".
+mirror() {
+	local f u
+	for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -r "$f" ] || continue
+		u=$(awk '/^URIs:/ && $2 !~ /security/ { print $2; exit }
+			/^deb[ \t]/ && / bookworm([ \t]|$)/ && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' "$f")
+		[ -n "$u" ] && { echo "$u"; return; }
+	done
+	echo http://deb.debian.org/debian
+}
+
+start=$(date +%s)
+if [ ! -f "$TARBALL" ] || [ "$(cat "$CACHE/bookworm-root.pkgs" 2>/dev/null)" != "$PKGS" ]; then
+	m=$(mirror)
+	rm -rf "$CACHE/root.new"
+	debootstrap --variant=minbase --include="$PKGS" bookworm "$CACHE/root.new" "$m" \
+		>"$CACHE/debootstrap.log" 2>&1 ||
+		{ tail -5 "$CACHE/debootstrap.log"; rm -rf "$CACHE/root.new"; skip "debootstrap from $m failed (no mirror reachable?)"; }
+	tar -C "$CACHE/root.new" -cf "$TARBALL.new" . && mv "$TARBALL.new" "$TARBALL" &&
+		echo "$PKGS" >"$CACHE/bookworm-root.pkgs" || fail "packing the root"
+	rm -rf "$CACHE/root.new"
+	echo "# debootstrap from $m: $(($(date +%s) - start)) s (cached in $TARBALL)"
+fi
+
+# the package from this tree, and the same package one version later (upgrade)
+if [ -n "${CDNALLOW_DEB:-}" ]; then
+	deb=$CDNALLOW_DEB
+else
+	"$REPO/tools/build-deb" --nocheck "$T/deb" >"$T/build.log" 2>&1 ||
+		{ tail -30 "$T/build.log"; fail "tools/build-deb"; }
+	deb=$(ls "$T"/deb/cdnallow_*_*.deb | head -1)
+fi
+[ -f "$deb" ] || fail "no .deb"
+dpkg-deb -R "$deb" "$T/up" || fail "unpacking the .deb"
+ver=$(dpkg-deb -f "$deb" Version)
+sed -i "s/^Version: .*/Version: $ver+systest1/" "$T/up/DEBIAN/control"
+dpkg-deb -b "$T/up" "$T/cdnallow-up.deb" >/dev/null || fail "repacking the upgrade .deb"
+ok "packages: $(basename "$deb") and $ver+systest1 ($(($(date +%s) - start)) s so far)"
+
+R=$T/root
+mkdir -p "$R"
+tar -C "$R" -xf "$TARBALL" || fail "unpacking the root"
+echo systest >"$R/etc/hostname"
+# start with no firewall service enabled: each phase enables the one it tests
+rm -f "$R"/etc/systemd/system/*.wants/{firewalld,ufw,nftables}.service \
+	"$R/etc/systemd/system/dbus-org.fedoraproject.FirewallD1.service"
+cp "$deb" "$R/root/cdnallow.deb"
+cp "$T/cdnallow-up.deb" "$R/root/cdnallow-up.deb"
+cat "$TESTS_DIR/fixtures/cloudflare-ips-v4.txt" "$TESTS_DIR/fixtures/cloudflare-ips-v6.txt" >"$R/root/cf-full.txt"
+head -8 "$TESTS_DIR/fixtures/cloudflare-ips-v4.txt" >"$R/root/cf-shrunk.txt"
+cat "$TESTS_DIR/fixtures/cloudflare-ips-v6.txt" >>"$R/root/cf-shrunk.txt"
+# what cdnallow.service may and may not do, run as its ExecStart (step 3);
+# each line prints what broke
+cat >"$R/usr/local/sbin/cdnallow-probe" <<'EOF'
+#!/bin/sh
+r=0
+no() { echo "probe: $*" >&2; r=1; }
+test -w /run/xtables.lock || no "/run/xtables.lock not writable"
+test -w /run/ufw.lock || no "/run/ufw.lock not writable"
+touch /run/probe 2>/dev/null && no "/run is writable"
+mkdir /run/systemd/system/probe.service.d 2>/dev/null && no "/run/systemd/system is writable"
+test -e /run/systemd/private && no "systemd's private socket is reachable"
+test -e /run/dbus/system_bus_socket && no "the system bus is reachable"
+systemctl start cdnallow-boot.service 2>/dev/null && no "systemctl start works from inside"
+test -w /var/lib/cdnallow || no "the state dir is not writable"
+touch /etc/probe 2>/dev/null && no "/etc is writable"
+test -w /proc/sys/net/ipv4/ip_forward && no "/proc/sys is writable"
+exit $r
+EOF
+chmod 755 "$R/usr/local/sbin/cdnallow-probe"
+
+LEADER=
+boot() {
+	systemd-nspawn -D "$R" -b --private-network --register=no --keep-unit -q </dev/null \
+		>>"$T/console.log" 2>&1 &
+	NSPAWN=$!
+	LEADER=
+	for _ in $(seq 300); do
+		LEADER=$(pgrep -P "$NSPAWN" | head -1)
+		[ -n "$LEADER" ] && [ "$(cat "/proc/$LEADER/comm" 2>/dev/null)" = systemd ] && break
+		LEADER=
+		kill -0 "$NSPAWN" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$LEADER" ] || { tail -20 "$T/console.log"; skip "systemd-nspawn -b cannot boot a container here"; }
+	c systemctl is-system-running --wait >"$T/running" 2>&1
+	grep -qxE 'running|degraded' "$T/running" || { cat "$T/running"; fail "boot did not finish"; }
+	c systemctl --failed --no-legend >"$T/failed"
+	[ ! -s "$T/failed" ] || { cat "$T/failed"; fail "units failed at boot"; }
+}
+halt() {
+	c systemctl poweroff >/dev/null 2>&1
+	wait "$NSPAWN"
+	NSPAWN=
+}
+# run a command inside the container
+c() { nsenter -t "$LEADER" -a -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"; }
+# wait until systemd has no job queued (a --no-block restore after a reload)
+settle() {
+	for _ in $(seq 600); do
+		c systemctl list-jobs --no-legend >"$T/jobs" 2>&1 || true
+		[ -s "$T/jobs" ] || return 0
+		sleep 0.1
+	done
+	cat "$T/jobs"
+	fail "systemd jobs still queued after 60 s"
+}
+# how many times cdnallow-boot.service has run to completion (its summary line)
+restores() { c journalctl -b -u cdnallow-boot.service -o cat | grep -c '^sync \(applied\|unchanged\):'; }
+# cdnallow status exit code inside (0: the firewall holds the allowlist)
+cstatus() { c cdnallow status >"$T/status.out" 2>&1; echo $?; }
+# CMD...: run, settle, then the allowlist must be back by a new restore
+restored_after() {
+	local before after st
+	before=$(restores)
+	c "$@" >"$T/cmd.out" 2>&1 || { cat "$T/cmd.out"; fail "$*"; }
+	settle
+	after=$(restores)
+	st=$(cstatus)
+	[ "$after" -gt "$before" ] || fail "$*: cdnallow-boot did not run (restores $before -> $after)"
+	[ "$st" = 0 ] || { cat "$T/status.out"; fail "$*: cdnallow status $st afterwards"; }
+}
+setconf() { # BACKEND
+	printf '[cdnallow]\nproviders = cloudflare\nbackend = %s\n[provider:cloudflare]\npath = /etc/cdnallow/cf.txt\nfloor = 10\n' \
+		"$1" >"$R/etc/cdnallow/cdnallow.conf"
+	c systemctl daemon-reload
+}
+
+boot
+ok "booted Debian 12 in systemd-nspawn ($(($(date +%s) - start)) s so far)"
+
+# 1. install: one first sync, offline (private network) from the snapshot
+c dpkg -i /root/cdnallow.deb >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; fail "dpkg -i"; }
+has "$T/dpkg.log" "cdnallow: running a first sync now" || { cat "$T/dpkg.log"; fail "postinst says nothing of a first sync"; }
+[ "$(cstatus)" = 0 ] || { cat "$T/status.out"; fail "no allowlist after install"; }
+c journalctl -u cdnallow.service -p warning -o cat >"$T/warn.log"
+has "$T/warn.log" "source 'cloudflare': using the built-in snapshot" ||
+	{ c journalctl -u cdnallow.service -o short-precise; fail "no snapshot fallback warning in the journal"; }
+c journalctl -u cdnallow.service -o cat >"$T/all.log"
+[ "$(grep -c '^sync applied: nftables holds' "$T/all.log")" = 1 ] ||
+	{ cat "$T/all.log"; fail "the summary line is not in the journal exactly once"; }
+! grep -q '^cdnallow: ' "$T/all.log" || { cat "$T/all.log"; fail "journal lines carry a cdnallow: prefix (stderr not detected as the journal)"; }
+c journalctl -u cdnallow.service -p info -o json >"$T/all.json"
+has "$T/all.json" '"PRIORITY":"6"' || fail "the summary line is not at priority info"
+c systemctl is-enabled cdnallow.timer cdnallow-boot.service >"$T/en" 2>&1
+[ "$(tr '\n' ' ' <"$T/en")" = "enabled enabled " ] || { cat "$T/en"; fail "units not enabled"; }
+ok "install: first sync from the built-in snapshot, warning + one summary line in the journal (-q)"
+
+# 2. a refused list: from 22 prefixes to 11 is beyond max_shrink
+cp "$R/root/cf-full.txt" "$R/etc/cdnallow/cf.txt"
+setconf nftables
+c systemctl start cdnallow.service || fail "sync of the full list"
+cp "$R/root/cf-shrunk.txt" "$R/etc/cdnallow/cf.txt"
+c systemctl start cdnallow.service || fail "a refused list must keep the last good state, exit 0"
+c journalctl -u cdnallow.service -p warning -o cat >"$T/warn.log"
+has "$T/warn.log" "source 'cloudflare': shrank from" || { cat "$T/warn.log"; fail "no refused-list warning in the journal"; }
+[ "$(cstatus)" = 0 ] || { cat "$T/status.out"; fail "status after a refused list"; }
+cp "$R/root/cf-full.txt" "$R/etc/cdnallow/cf.txt"
+ok "refused list: warning in the journal, the last good list stays"
+
+# 3. the sandbox, probed from inside the real unit (its ExecStart replaced)
+c mkdir -p /run/systemd/system/cdnallow.service.d
+printf '[Service]\nExecStart=\nExecStart=/usr/local/sbin/cdnallow-probe\n' \
+	>"$R/root/probe.conf"
+c cp /root/probe.conf /run/systemd/system/cdnallow.service.d/probe.conf
+c systemctl daemon-reload
+c systemctl start cdnallow.service || { c journalctl -u cdnallow.service -n 5 -o cat; fail "sandbox probe (nftables backend)"; }
+c rm -r /run/systemd/system/cdnallow.service.d
+c systemctl daemon-reload
+for u in cdnallow.service cdnallow-boot.service; do
+	c systemd-analyze security "$u" >"$T/sec" 2>&1
+	score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' "$T/sec")
+	[ -n "$score" ] || { tail -3 "$T/sec"; fail "no exposure score for $u"; }
+	awk -v s="$score" 'BEGIN { exit !(s <= 2.1) }' || fail "$u exposure $score > 2.1"
+	echo "# $u: exposure $score"
+done
+ok "sandbox: /run read-only but the two locks, no systemd socket, no bus (nftables), exposure <= 2.1"
+
+# 4. reboot: a new network namespace, empty; cdnallow-boot restores at boot
+halt
+boot
+[ "$(cstatus)" = 0 ] || { cat "$T/status.out"; fail "no allowlist after reboot"; }
+[ "$(restores)" = 1 ] || fail "cdnallow-boot did not run once at boot"
+ok "reboot: allowlist restored at boot"
+
+# 5. nftables: first enable (Debian ships it disabled), reload, restart
+restored_after systemctl enable --now nftables.service
+ok "systemctl enable --now nftables (flush ruleset): allowlist back"
+restored_after systemctl reload nftables.service
+ok "systemctl reload nftables: allowlist back"
+restored_after systemctl restart nftables.service
+ok "systemctl restart nftables: allowlist back"
+c systemctl mask cdnallow-boot.service >/dev/null 2>&1
+c systemctl reload nftables.service || fail "reload with cdnallow-boot masked"
+settle
+[ "$(cstatus)" != 0 ] || fail "negative control: a reload without the restore leaves the allowlist in place?"
+c systemctl unmask cdnallow-boot.service >/dev/null 2>&1
+restored_after systemctl restart nftables.service
+ok "negative control: masked cdnallow-boot, a reload wipes the allowlist"
+
+# 6. ufw, then firewalld
+c systemctl disable --now nftables.service >/dev/null 2>&1
+c cdnallow -q flush || fail "flush of the nftables objects"
+setconf ufw
+c ufw --force enable >"$T/ufw.out" 2>&1 || { cat "$T/ufw.out"; fail "ufw enable"; }
+restored_after systemctl enable --now ufw.service
+restored_after systemctl restart ufw.service
+ok "ufw: enable, systemctl restart ufw: allowlist back"
+c cdnallow -q flush || fail "flush of the ufw objects"
+c ufw --force disable >/dev/null 2>&1
+c systemctl disable --now ufw.service >/dev/null 2>&1
+setconf firewalld
+restored_after systemctl enable --now firewalld.service
+restored_after systemctl restart firewalld.service
+ok "firewalld: enable --now, systemctl restart firewalld: allowlist back"
+
+# 7. upgrade
+c dpkg -i /root/cdnallow-up.deb >"$T/dpkg-up.log" 2>&1 || { cat "$T/dpkg-up.log"; fail "upgrade"; }
+settle
+c systemctl is-enabled cdnallow.timer cdnallow-boot.service >"$T/en" 2>&1
+[ "$(tr '\n' ' ' <"$T/en")" = "enabled enabled " ] || { cat "$T/en"; fail "units not enabled after upgrade"; }
+c systemctl is-active cdnallow.timer >/dev/null || fail "timer not active after upgrade"
+[ "$(cstatus)" = 0 ] || { cat "$T/status.out"; fail "status after upgrade"; }
+restored_after systemctl restart firewalld.service
+ok "upgrade to $ver+systest1: units enabled, timer active, allowlist kept and still restored"
+
+# 8. purge: nothing of cdnallow remains
+c dpkg --purge cdnallow >"$T/purge.log" 2>&1 || { cat "$T/purge.log"; fail "purge"; }
+has "$T/purge.log" "cdnallow: removing the allowlist from the firewall" || { cat "$T/purge.log"; fail "prerm said nothing"; }
+c nft list ruleset >"$T/ruleset" || fail "nft list ruleset"
+! grep -qi cdnallow "$T/ruleset" || { grep -i cdnallow "$T/ruleset"; fail "cdnallow objects left in the ruleset"; }
+c firewall-cmd --get-zones >"$T/zones" || fail "firewall-cmd --get-zones"
+! grep -q cdnallow "$T/zones" || fail "firewalld zone left: $(cat "$T/zones")"
+c firewall-cmd --permanent --get-ipsets >"$T/ipsets" || fail "firewall-cmd --get-ipsets"
+! grep -q cdnallow "$T/ipsets" || fail "firewalld ipsets left: $(cat "$T/ipsets")"
+left=$(c find /etc /var /usr /run -path '*cdnallow*' ! -path /usr/local/sbin/cdnallow-probe 2>/dev/null | head)
+[ -z "$left" ] || fail "files left after purge: $left"
+halt
+ok "purge: no rule, set, zone, ipset, file or unit of cdnallow left ($(($(date +%s) - start)) s in all)"
+
+echo "PASS: $pass checks"
