@@ -33,6 +33,10 @@ rpm -qlp "$rpmf" 2>/dev/null | grep -v '^/usr/lib/\.build-id' >"$T/list"
 for f in /usr/sbin/cdnallow /etc/cdnallow/cdnallow.conf /var/lib/cdnallow \
 	/usr/lib/systemd/system/cdnallow.service /usr/lib/systemd/system/cdnallow.timer \
 	/usr/lib/systemd/system/cdnallow-boot.service \
+	/usr/lib/systemd/system/nftables.service.d/cdnallow.conf \
+	/usr/lib/systemd/system/firewalld.service.d/cdnallow.conf \
+	/usr/lib/systemd/system/docker.service.d/cdnallow.conf \
+	/usr/lib/systemd/system-generators/cdnallow-dbus-generator \
 	/usr/lib/systemd/system-preset/50-cdnallow.preset \
 	/usr/share/bash-completion/completions/cdnallow /usr/share/zsh/site-functions/_cdnallow; do
 	grep -qxF "$f" "$T/list" || { cat "$T/list"; fail "rpm -qlp lacks $f"; }
@@ -48,6 +52,9 @@ ok "rpm -qlp: binary, units, preset, config (%config), completions, man page, st
 rpm -qp --scripts "$rpmf" >"$T/scripts" 2>/dev/null
 has 'systemctl start cdnallow.timer' "$T/scripts" || fail "%post does not start the timer"
 ! has 'start cdnallow-boot' "$T/scripts" || fail "%post starts the boot unit"
+has 'systemctl start cdnallow.service' "$T/scripts" || fail "%post runs no first sync"
+has 'cdnallow -q flush' "$T/scripts" || fail "%preun does not flush on erase"
+has 'rm -rf /var/lib/cdnallow' "$T/scripts" || fail "%postun keeps the state dir on erase"
 mkdir -p "$T/x"
 (cd "$T/x" && rpm2cpio "$rpmf" | cpio -idm --quiet) 2>/dev/null || fail "rpm2cpio"
 for u in cdnallow.service cdnallow.timer cdnallow-boot.service; do
@@ -57,5 +64,5 @@ done
 [ "$(grep -c 'snapshot captured' "$T/providers")" = \
 	"$(awk -F'\t' '!/^#/ && NF { print $1 }' "$REPO/data/snapshot/MANIFEST" | sort -u | wc -l)" ] ||
 	fail "the packaged binary lacks (part of) the built-in snapshot"
-ok "scriptlets start only the timer; units as in contrib/systemd; binary has its snapshot"
+ok "scriptlets: timer started, first sync, flush on erase, boot unit never started; units as in contrib/systemd; binary has its snapshot"
 echo "PASS: $pass checks"
