@@ -7,7 +7,10 @@
 #ifndef CDNALLOW_FILEIO_H
 #define CDNALLOW_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+struct stat;
 
 /* Writes buf to path atomically: temp file in the same dir, fsync, rename, fsync dir. */
 int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode);
@@ -20,6 +23,14 @@ int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mo
 int file_replace(const char *path, const void *buf, size_t len, unsigned mode);
 /* Reads a whole file up to max bytes (-EFBIG beyond); *buf owned, NUL-terminated. */
 int file_read_all(const char *path, size_t max, char **buf, size_t *len);
+/*
+ * file_read_all for the state dir: never follows a symlink, and -EPERM unless
+ * a regular file owned by root (or the running user) that group and others
+ * cannot write.
+ */
+int file_read_private(const char *path, size_t max, char **buf, size_t *len);
+/* Owned by root or the running user, not writable by group or others. */
+bool file_owner_trusted(const struct stat *st);
 /* mkdir -p with mode for the last component. */
 int dir_ensure(const char *path, unsigned mode);
 

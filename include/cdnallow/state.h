@@ -54,7 +54,14 @@ void state_source_history(const struct state *st, const char *name, struct guard
 int state_load_applied(const char *state_dir, struct prefix_set *set, struct diag *d);
 int state_save_applied(const char *state_dir, const struct prefix_set *set, struct diag *d);
 
-/* Exclusive lock on state_dir/lock; waits up to wait_s seconds; -EWOULDBLOCK when held. */
+/*
+ * -EPERM (d says how to fix it) when state_dir exists but is not a directory
+ * owned by root (or the running user) that group and others cannot write;
+ * 0 when it does not exist yet.
+ */
+int state_dir_check(const char *state_dir, struct diag *d);
+/* Exclusive lock on state_dir/lock (a regular file, checked); waits up to wait_s seconds;
+ * -EWOULDBLOCK when held. */
 int state_lock(const char *state_dir, unsigned wait_s, int *fd, struct diag *d);
 void state_unlock(int fd);
 

@@ -120,11 +120,11 @@ int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set
 	if (!h->cfg.state_dir)
 		return -ENOENT;
 	path(h, "nft.genid", p, sizeof(p));
-	if (file_read_all(p, 64u << 10, &meta, &mlen) < 0)
+	if (file_read_private(p, 64u << 10, &meta, &mlen) < 0)
 		return -ENOENT;
 	fingerprint(h, want_fp, sizeof(want_fp));
 	path(h, "nft.applied", p, sizeof(p));
-	if (file_read_all(p, MAX_APPLIED, &buf, &len) < 0) {
+	if (file_read_private(p, MAX_APPLIED, &buf, &len) < 0) {
 		free(buf);
 		buf = NULL;
 		len = 0;

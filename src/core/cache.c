@@ -93,7 +93,7 @@ static json_t *meta_read(const char *meta_path, const char *source, unsigned idx
 	size_t len = 0;
 	char *buf = NULL;
 
-	*err = file_read_all(meta_path, CACHE_META_MAX, &buf, &len);
+	*err = file_read_private(meta_path, CACHE_META_MAX, &buf, &len);
 	if (*err < 0) {
 		snprintf(why, whylen, "metadata: %s", strerror(-*err));
 		return NULL;
@@ -183,7 +183,7 @@ int cache_load(const char *state_dir, const char *source, unsigned idx, struct c
 		goto corrupt;
 	}
 	want = (size_t)json_integer_value(json_object_get(meta, "length"));
-	ret = file_read_all(body_path, want, &body, &len);
+	ret = file_read_private(body_path, want, &body, &len);
 	if (ret == -ENOMEM)
 		goto out;
 	if (ret == -EFBIG) {

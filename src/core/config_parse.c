@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -482,6 +483,7 @@ int config_load_string(struct config *c, const char *buf, size_t len, const char
 
 int config_load(struct config *c, const char *path, struct diag *d)
 {
+	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 	int ret;
@@ -497,6 +499,12 @@ int config_load(struct config *c, const char *path, struct diag *d)
 		diag_err(d, "cannot read config file '%s': %s", path, strerror(-ret));
 		return ret;
 	}
+	if (stat(path, &st) == 0 && (st.st_mode & S_IWOTH))
+		diag_warn(
+			d,
+			"config file '%s' is writable by every user, who can then choose what the "
+			"firewall admits; fix: chmod o-w '%s'",
+			path, path);
 	ret = config_load_string(c, buf, len, path, d);
 	free(buf);
 	if (ret == 0)

@@ -118,22 +118,54 @@ int file_replace(const char *path, const void *buf, size_t len, unsigned mode)
 	return replace(path, buf, len, mode, false);
 }
 
+bool file_owner_trusted(const struct stat *st)
+{
+	return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static int read_fd(int fd, bool private, size_t max, char **buf, size_t *len);
+
 int file_read_all(const char *path, size_t max, char **buf, size_t *len)
+{
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return read_fd(fd, false, max, buf, len);
+}
+
+int file_read_private(const char *path, size_t max, char **buf, size_t *len)
+{
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	/* O_NONBLOCK: a FIFO planted in the state dir must not hang the run */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	return read_fd(fd, true, max, buf, len);
+}
+
+/* Reads fd to the end and closes it; private: a regular file nobody else may write. */
+static int read_fd(int fd, bool private, size_t max, char **buf, size_t *len)
 {
 	size_t cap, n = 0;
 	char *b = NULL;
 	struct stat st;
-	int fd, ret;
+	int ret;
 
-	*buf = NULL;
-	*len = 0;
 	if (max > SIZE_MAX / 2)
 		max = SIZE_MAX / 2;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
+		goto out;
+	}
+	if (private && (!S_ISREG(st.st_mode) || !file_owner_trusted(&st))) {
+		ret = -EPERM;
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,7 +259,7 @@ int state_load(const char *state_dir, struct state *st, struct diag *d)
 	path = state_path(state_dir, STATE_FILE);
 	if (!path)
 		return -ENOMEM;
-	ret = file_read_all(path, STATE_JSON_MAX, &buf, &len);
+	ret = file_read_private(path, STATE_JSON_MAX, &buf, &len);
 	if (ret == -ENOENT)
 		goto out;
 	if (ret == -EFBIG) {
@@ -441,7 +442,7 @@ int state_load_applied(const char *state_dir, struct prefix_set *set, struct dia
 	path = state_path(state_dir, APPLIED_FILE);
 	if (!path)
 		return -ENOMEM;
-	ret = file_read_all(path, APPLIED_MAX, &buf, &len);
+	ret = file_read_private(path, APPLIED_MAX, &buf, &len);
 	if (ret == -ENOENT)
 		goto out;
 	if (ret < 0) {
@@ -498,12 +499,40 @@ static void holder_pid(int fd, char *out, size_t outlen)
 		snprintf(out, outlen, " (pid %ld)", pid);
 }
 
+int state_dir_check(const char *state_dir, struct diag *d)
+{
+	struct stat st;
+
+	if (!state_dir)
+		return 0;
+	if (stat(state_dir, &st) < 0)
+		return errno == ENOENT ? 0 : -errno; /* created 0700 by the first sync */
+	if (!S_ISDIR(st.st_mode)) {
+		diag_err(d, "state dir '%s' is not a directory", state_dir);
+		return -ENOTDIR;
+	}
+	/*
+	 * Whoever can write here can forge cached lists that --offline applies
+	 * (the checksums only catch accidents): root's, and root's alone.
+	 */
+	if (!file_owner_trusted(&st)) {
+		diag_err(d,
+			 "state dir '%s' is owned by uid %u with mode %04o: only its owner, root, "
+			 "may write there; fix: chown root:root '%s' && chmod 0700 '%s'",
+			 state_dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), state_dir,
+			 state_dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int state_lock(const char *state_dir, unsigned wait_s, int *fd, struct diag *d)
 {
 	const struct timespec pause = { 0, 100 * 1000 * 1000 };
 	struct timespec start, now;
 	char *path = NULL, pidbuf[32], holder[48];
 	int lfd = -1, ret, n;
+	struct stat st;
 
 	*fd = -1;
 	path = state_path(state_dir, LOCK_FILE);
@@ -514,10 +543,22 @@ int state_lock(const char *state_dir, unsigned wait_s, int *fd, struct diag *d)
 		diag_err(d, "cannot create state dir '%s': %s", state_dir, strerror(-ret));
 		goto out;
 	}
-	lfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	ret = state_dir_check(state_dir, d);
+	if (ret < 0)
+		goto out;
+	/* O_NONBLOCK: a FIFO in its place must fail the check below, not hang the open */
+	lfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (lfd < 0) {
 		ret = -errno;
 		diag_err(d, "cannot open lock file '%s': %s", path, strerror(-ret));
+		goto out;
+	}
+	if (fstat(lfd, &st) < 0 || !S_ISREG(st.st_mode) || !file_owner_trusted(&st)) {
+		ret = -EPERM;
+		diag_err(d,
+			 "lock file '%s' is not a regular file of root's that only root can write; "
+			 "remove it",
+			 path);
 		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);

@@ -223,6 +223,9 @@ int engine_init(struct engine *e, struct engine_opts *o, const struct engine_hoo
 	ret = build_sources(e, &d);
 	if (ret < 0)
 		goto out;
+	ret = state_dir_check(e->cfg.state_dir, &d);
+	if (ret < 0)
+		goto out;
 	e->have_prev = state_load(e->cfg.state_dir, &e->prev, &d) == 0;
 	if (!e->have_prev && d.msg[0]) {
 		diag_warn(&d, "%s; ignoring the previous state", d.msg);

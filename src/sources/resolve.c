@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "age.h"
@@ -471,6 +472,18 @@ static void resolve_one(const struct source *src, struct endpoint *eps, const st
 		 "applied until it is fixed");
 }
 
+/* A list file anyone can write decides what the firewall admits. */
+static void warn_writable(const struct source *src, const char *path, struct diag *d)
+{
+	struct stat st;
+
+	if (!source_is_url(path) && stat(path, &st) == 0 && (st.st_mode & S_IWOTH))
+		diag_warn(d,
+			  "source '%s': '%s' is writable by every user, who can then choose what "
+			  "the firewall admits; fix: chmod o-w '%s'",
+			  src->name, path, path);
+}
+
 /* Queues src's endpoints with the validators of the list cache, else of each cached body. */
 static void prepare(const struct source *src, struct endpoint *eps, struct listcache *lc,
 		    struct fetch_req *reqs, size_t *nreqs, const struct resolve_opts *o,
@@ -483,6 +496,7 @@ static void prepare(const struct source *src, struct endpoint *eps, struct listc
 		struct fetch_req *q;
 		struct diag cd;
 
+		warn_writable(src, src->urls[j], d);
 		diag_init(&cd);
 		if (guard_check_url(src->name, src->urls[j], src->insecure, &cd) < 0) {
 			snprintf(ep->refusal, sizeof(ep->refusal), "%s", cd.msg);

@@ -48,6 +48,33 @@ nft_cmd origin flush "$T/lock.conf" "$T/l1" || netns_fail "flush once the name i
 ! netns_exec origin nft list table inet cdnallow >/dev/null 2>&1 || netns_fail "table left"
 ok "flush works again once the odd table is gone"
 
+# --- finding 9: a state dir others can write is refused before anything is read or applied
+netns_new st
+nft_sync st "$T/lock.conf" "$T/l1" || netns_fail "sync st"
+netns_exec st nft list ruleset >"$T/st.before"
+for how in "chmod 0777" "chown 65534:65534"; do
+	$how "$T/state-st"
+	rc=0
+	nft_sync st "$T/lock.conf" "$T/l1" --offline 2>"$T/err" || rc=$?
+	[ "$rc" = 1 ] || netns_fail "$how state dir accepted (exit $rc)"
+	has "state dir '$T/state-st' is owned by uid" "$T/err" || netns_fail "error: $(cat "$T/err")"
+	has "fix: chown root:root" "$T/err" || netns_fail "no fix named: $(cat "$T/err")"
+	diff -u "$T/st.before" <(netns_exec st nft list ruleset) || netns_fail "changed the firewall"
+	chown 0:0 "$T/state-st"
+	chmod 0700 "$T/state-st"
+done
+ok "a state dir writable by others or owned by another user is refused, firewall unchanged"
+src=$(nft_src st "$T/l1")
+chmod 0666 "$T/lock.conf" "$src"
+netns_exec st "$CDNALLOW" sync -b nftables -c "$T/lock.conf" -s "$src" \
+	--state-dir "$T/state-st" 2>"$T/err" >/dev/null || netns_fail "sync with a world-writable config"
+has "config file '$T/lock.conf' is writable by every user" "$T/err" ||
+	netns_fail "no warning about the config: $(cat "$T/err")"
+has "'$src' is writable by every user" "$T/err" ||
+	netns_fail "no warning about the list: $(cat "$T/err")"
+chmod 0644 "$T/lock.conf" "$src"
+ok "a world-writable config file or list file is warned about"
+
 # --- finding 10: control characters from the network never reach the terminal raw
 python3 - "$FIXTURES_DIR/aws-ip-ranges.json" "$T/cf.json" <<'EOF' || netns_fail "hostile CloudFront JSON"
 import json, sys

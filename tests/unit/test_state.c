@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -380,6 +381,106 @@ static void wait_child(pid_t pid)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Whoever can write the state dir can forge what --offline applies (issue 14, finding 9). */
+static void test_dir_check(void **state)
+{
+	struct fx *f = *state;
+	char *missing = tmpdir_path(f->dir, "not-yet");
+	char *file = tmpdir_path(f->dir, "plain");
+
+	assert_int_equal(chmod(f->dir, 0700), 0);
+	assert_int_equal(state_dir_check(f->dir, &f->d), 0);
+	assert_int_equal(state_dir_check(missing, &f->d), 0);
+	assert_int_equal(chmod(f->dir, 0750), 0);
+	assert_int_equal(state_dir_check(f->dir, &f->d), 0);
+	assert_int_equal(chmod(f->dir, 0777), 0);
+	assert_int_equal(state_dir_check(f->dir, &f->d), -EPERM);
+	assert_non_null(strstr(f->d.msg, "mode 0777"));
+	assert_non_null(strstr(f->d.msg, "chmod 0700"));
+	diag_clear_err(&f->d);
+	assert_int_equal(chmod(f->dir, 0770), 0);
+	assert_int_equal(state_dir_check(f->dir, &f->d), -EPERM);
+	diag_clear_err(&f->d);
+	/* a world-writable state dir also refuses the lock */
+	{
+		int fd = -1;
+
+		assert_int_equal(state_lock(f->dir, 0, &fd, &f->d), -EPERM);
+		assert_int_equal(fd, -1);
+		diag_clear_err(&f->d);
+	}
+	assert_int_equal(chmod(f->dir, 0700), 0);
+	write_file(f, "plain", "x");
+	assert_int_equal(state_dir_check(file, &f->d), -ENOTDIR);
+	diag_clear_err(&f->d);
+	/* another user's dir (needs root to make one) */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(f->dir, 65534, 65534), 0);
+		assert_int_equal(state_dir_check(f->dir, &f->d), -EPERM);
+		assert_non_null(strstr(f->d.msg, "uid 65534"));
+		diag_clear_err(&f->d);
+		assert_int_equal(chown(f->dir, 0, 0), 0);
+	}
+	free(missing);
+	free(file);
+}
+
+/* State files: no symlink followed, no FIFO, nothing group/others could write. */
+static void test_private_files(void **state)
+{
+	struct fx *f = *state;
+	char *good = tmpdir_path(f->dir, "state.json"), *link = tmpdir_path(f->dir, "link");
+	char *fifo = tmpdir_path(f->dir, "fifo"), *buf = NULL;
+	size_t len = 0;
+	struct state st;
+
+	fill_state(&st);
+	assert_int_equal(state_save(f->dir, &st, &f->d), 0);
+	state_release(&st);
+	assert_int_equal(file_read_private(good, 1 << 20, &buf, &len), 0);
+	free(buf);
+	assert_int_equal(symlink(good, link), 0);
+	assert_int_equal(file_read_private(link, 1 << 20, &buf, &len), -ELOOP);
+	assert_int_equal(file_read_all(link, 1 << 20, &buf, &len), 0);
+	free(buf);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(file_read_private(fifo, 1 << 20, &buf, &len), -EPERM);
+	assert_int_equal(chmod(good, 0620), 0);
+	assert_int_equal(file_read_private(good, 1 << 20, &buf, &len), -EPERM);
+	assert_int_not_equal(state_load(f->dir, &st, &f->d), 0);
+	diag_clear_err(&f->d);
+	assert_int_equal(chmod(good, 0600), 0);
+	assert_int_equal(state_load(f->dir, &st, &f->d), 0);
+	state_release(&st);
+	free(good);
+	free(link);
+	free(fifo);
+}
+
+/* The lock file must be a regular file: a FIFO would hang the open, a symlink redirect it. */
+static void test_lock_file_kind(void **state)
+{
+	struct fx *f = *state;
+	char *lock = tmpdir_path(f->dir, "lock"), *target = tmpdir_path(f->dir, "target");
+	int fd = -1;
+
+	assert_int_equal(mkfifo(lock, 0600), 0);
+	assert_int_equal(state_lock(f->dir, 0, &fd, &f->d), -EPERM);
+	assert_non_null(strstr(f->d.msg, "not a regular file"));
+	diag_clear_err(&f->d);
+	assert_int_equal(unlink(lock), 0);
+	write_file(f, "target", "");
+	assert_int_equal(symlink(target, lock), 0);
+	assert_int_equal(state_lock(f->dir, 0, &fd, &f->d), -ELOOP);
+	assert_int_equal(fd, -1);
+	diag_clear_err(&f->d);
+	assert_int_equal(unlink(lock), 0);
+	assert_int_equal(state_lock(f->dir, 0, &fd, &f->d), 0);
+	state_unlock(fd);
+	free(lock);
+	free(target);
+}
+
 static void test_lock_contention(void **state)
 {
 	struct fx *f = *state;
@@ -450,6 +551,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_applied_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_applied_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dir_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_file_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_contention, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_waits_for_release, setup, teardown),
 	};
