@@ -44,6 +44,9 @@ struct provider {
 	unsigned exclude_from;
 	/* Documented fixed prefixes added after the exclusion; NULL-terminated, may be NULL. */
 	const char *const *always;
+	/* The header carrying the visitor's address (CF-Connecting-IP), or NULL: X-Forwarded-For.
+	 */
+	const char *client_ip_header;
 	/* Parses one fetched body of src into out (appends). */
 	int (*parse)(const struct source *src, const char *body, size_t len, struct prefix_set *out,
 		     struct diag *d);

@@ -26,6 +26,7 @@ struct cli_opts {
 	struct engine_opts eng; /* what the engine reads */
 	const char *metrics_file;
 	const char *domain;
+	const char *format, *header; /* export */
 	bool dry_run, json;
 	int verbosity;
 };
@@ -68,6 +69,7 @@ int cmd_sync(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_providers(int argc, char **argv);

@@ -16,6 +16,8 @@ static const struct cli_command commands[] = {
 	{ "status", cmd_status,
 	  "what is installed now; exit 3 when stale or changed behind our back" },
 	{ "fetch", cmd_fetch, "print the validated, aggregated ranges; no firewall access" },
+	{ "export", cmd_export,
+	  "the ranges as nginx/apache/haproxy/caddy/fail2ban/crowdsec config; no firewall" },
 	{ "flush", cmd_flush, "remove every object cdnallow installed" },
 	{ "doctor", cmd_doctor, "diagnose CDN-to-origin reachability (the causes of error 521)" },
 	{ "providers", cmd_providers, "list built-in providers and their endpoints" },

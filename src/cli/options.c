@@ -23,6 +23,8 @@ enum {
 	OPT_METRICS,
 	OPT_DOMAIN,
 	OPT_VERSION,
+	OPT_FORMAT,
+	OPT_HEADER,
 };
 
 static const struct option long_opts[] = {
@@ -39,6 +41,8 @@ static const struct option long_opts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS },
 	{ "domain", required_argument, NULL, OPT_DOMAIN },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "header", required_argument, NULL, OPT_HEADER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -95,6 +99,9 @@ void cli_usage(FILE *f)
 	      "      --force              apply despite a guard's refusal (floor, shrink)\n"
 	      "      --metrics-file PATH  write Prometheus textfile metrics (sync)\n"
 	      "      --domain NAME        doctor: also check DNS and TLS of NAME\n"
+	      "      --format FORMAT      export: nginx, apache, haproxy, caddy, fail2ban, "
+	      "crowdsec, text, json\n"
+	      "      --header NAME        export: the client-IP header (default: the CDN's own)\n"
 	      "  -v, --verbose / -q, --quiet\n"
 	      "  -h, --help / --version\n",
 	      f);
@@ -148,6 +155,12 @@ static int set_option(int c, struct cli_opts *o, char **argv)
 		break;
 	case OPT_DOMAIN:
 		o->domain = optarg;
+		break;
+	case OPT_FORMAT:
+		o->format = optarg;
+		break;
+	case OPT_HEADER:
+		o->header = optarg;
 		break;
 	case 'v':
 		o->verbosity = 1;

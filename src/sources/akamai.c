@@ -17,6 +17,7 @@ static int akamai_parse(const struct source *src, const char *body, size_t len,
 
 const struct provider provider_akamai = {
 	.name = "akamai",
+	.client_ip_header = "True-Client-IP",
 	.summary =
 		"Akamai SiteShield/origin CIDR lists (text files; set path = in [provider:akamai])",
 	.urls = { NULL },

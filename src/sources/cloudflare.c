@@ -44,6 +44,7 @@ static int cloudflare_parse(const struct source *src, const char *body, size_t l
 
 const struct provider provider_cloudflare = {
 	.name = "cloudflare",
+	.client_ip_header = "CF-Connecting-IP",
 	.summary = "Cloudflare proxy ranges (text lists ips-v4, ips-v6)",
 	.urls = { "https://www.cloudflare.com/ips-v4", "https://www.cloudflare.com/ips-v6" },
 	.alt_url = "https://api.cloudflare.com/client/v4/ips",

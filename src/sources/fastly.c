@@ -16,6 +16,7 @@ static int fastly_parse(const struct source *src, const char *body, size_t len,
 
 const struct provider provider_fastly = {
 	.name = "fastly",
+	.client_ip_header = "Fastly-Client-IP",
 	.summary = "Fastly edge and shield nodes (public IP list API)",
 	.urls = { "https://api.fastly.com/public-ip-list" },
 	.floor = 10,

@@ -38,6 +38,7 @@ static int imperva_parse(const struct source *src, const char *body, size_t len,
 
 const struct provider provider_imperva = {
 	.name = "imperva",
+	.client_ip_header = "Incap-Client-IP",
 	.summary = "Imperva/Incapsula proxies (POST-only API: download it, set path =)",
 	.urls = { NULL },
 	.alt_url = "https://my.imperva.com/api/integration/v1/ips",

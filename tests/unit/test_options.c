@@ -32,13 +32,14 @@ STUB(cmd_fetch, 13)
 STUB(cmd_flush, 14)
 STUB(cmd_doctor, 15)
 STUB(cmd_providers, 16)
+STUB(cmd_export, 17)
 
 static void test_takes_value(void **state)
 {
-	static const char *const with[] = { "-c",      "--config", "-p",	  "--provider",
-					    "-s",      "--source", "-b",	  "--backend",
-					    "--ports", "--mode",   "--state-dir", "--metrics-file",
-					    "--domain" };
+	static const char *const with[] = { "-c",	"--config", "-p",	   "--provider",
+					    "-s",	"--source", "-b",	   "--backend",
+					    "--ports",	"--mode",   "--state-dir", "--metrics-file",
+					    "--format", "--header", "--domain" };
 	static const char *const without[] = { "-n",	    "--dry-run",  "--json",    "--force",
 					       "--offline", "-v",	  "-q",	       "-h",
 					       "--version", "--config=x", "-cFILE",    "-",
