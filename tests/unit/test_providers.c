@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Built-in provider parsers on the real payloads in shared/fixtures, with
+ * Built-in provider parsers on the real payloads in tests/fixtures, with
  * expected counts computed here from the raw bytes (parse_helpers.h) and
  * checked against the reference counts in fixtures/SOURCES.md; then the real
  * failure bodies and malformed variants of every format. Never touches the
