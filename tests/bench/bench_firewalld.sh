@@ -96,7 +96,7 @@ timed "cdnallow sync, first ($n entries)" \
 [ "$(fcmd --ipset=cdnallow4 --get-entries | wc -l)" -eq "$n" ] || { echo "first sync incomplete" >&2; exit 1; }
 timed "cdnallow sync, no change" "reads runtime + permanent entries only" sync_list "$tmp/full"
 timed "cdnallow sync, 1% update ($upd added, $upd removed)" \
-	"swap: runtime setEntries on the idle twin, addSource + removeSource, old twin emptied; permanent the same; no reload" \
+	"swap: runtime setEntries on the idle twin, two setPolicySettings (new rules in, then old ones out), old twin emptied; permanent the same; no reload" \
 	sync_list "$tmp/update"
 [ "$(fcmd --ipset=cdnallow4b --get-entries | sort)" = "$(sort "$tmp/update")" ] ||
 	{ echo "update incomplete or not swapped" >&2; exit 1; }
