@@ -36,6 +36,7 @@ struct guard_limits {
 	size_t floor;		   /* minimum number of prefixes (both families) */
 	double max_addresses[2];   /* address-space budget per family; 0: none */
 	struct guard_history last; /* for max_shrink and max_grow */
+	bool local;		   /* a local file: messages name the file, not a URL */
 };
 
 /*

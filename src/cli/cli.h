@@ -57,6 +57,11 @@ extern const struct engine_hooks cli_hooks;
  * return (help, usage error, bad configuration). e is always safe to release.
  */
 int cli_start(struct engine *e, struct cli_opts *o, int argc, char **argv);
+/* cli_start for the commands that read the firewall: first, without CAP_NET_ADMIN, one clear error.
+ */
+int cli_start_firewall(struct engine *e, struct cli_opts *o, int argc, char **argv);
+/* 0 with CAP_NET_ADMIN, else -EPERM after saying "cdnallow needs root (CAP_NET_ADMIN)". */
+int cli_need_net_admin(void);
 
 /* Rendering on stdout. */
 /* all: list every prefix, not the first few. */

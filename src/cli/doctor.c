@@ -153,7 +153,7 @@ int cmd_doctor(int argc, char **argv)
 	bool incomplete = false;
 	int ret;
 
-	ret = cli_start(&e, &o, argc, argv);
+	ret = cli_start_firewall(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	diag_init(&d);

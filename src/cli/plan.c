@@ -12,7 +12,7 @@ int cmd_plan(int argc, char **argv)
 	bool drift = false;
 	int ret;
 
-	ret = cli_start(&e, &o, argc, argv);
+	ret = cli_start_firewall(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	ret = EXIT_ERROR;

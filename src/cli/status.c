@@ -152,7 +152,7 @@ int cmd_status(int argc, char **argv)
 	struct diag d;
 	int ret;
 
-	ret = cli_start(&e, &o, argc, argv);
+	ret = cli_start_firewall(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	diag_init(&d);

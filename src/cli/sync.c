@@ -40,6 +40,8 @@ int cmd_sync(int argc, char **argv)
 	if (o.dry_run)
 		return cmd_plan(argc, argv);
 	ret = EXIT_ERROR;
+	if (cli_need_net_admin() < 0)
+		return ret;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	res = engine_init(&e, &o.eng, &cli_hooks);
 	if (res == 0)

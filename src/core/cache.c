@@ -180,6 +180,13 @@ int cache_load(const char *state_dir, const char *source, unsigned idx, struct c
 			goto out;
 		if (ret == -ENOMEM)
 			goto out;
+		/* unreadable is not corrupt: say what it is (not root: the caller says once) */
+		if (ret == -EACCES || ret == -EPERM) {
+			diag_warn(d, "cache entry for '%s' cannot be read (%s), ignoring it",
+				  source, why);
+			ret = -ENOENT;
+			goto out;
+		}
 		goto corrupt;
 	}
 	want = (size_t)json_integer_value(json_object_get(meta, "length"));
@@ -309,7 +316,8 @@ int cache_touch(const char *state_dir, const char *source, unsigned idx, time_t 
 	meta = meta_read(meta_path, source, idx, &ret, why, sizeof(why));
 	if (!meta) {
 		if (ret != -ENOENT && ret != -ENOMEM) {
-			diag_warn(d, "cache entry for '%s' is corrupt (%s), ignoring it", source,
+			diag_warn(d, "cache entry for '%s' %s (%s), ignoring it", source,
+				  ret == -EACCES || ret == -EPERM ? "cannot be read" : "is corrupt",
 				  why);
 			ret = -ENOENT;
 		}

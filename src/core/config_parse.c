@@ -265,8 +265,19 @@ static int begin_section(struct parser *x, const char *name)
 	return 0;
 }
 
+/* The section a key misplaced elsewhere belongs to, or NULL. */
+static const struct config_section *key_home(const char *name)
+{
+	for (size_t i = 0; i < SEC_COUNT; i++)
+		for (size_t j = 0; config_sections[i].keys[j].name; j++)
+			if (!strcmp(config_sections[i].keys[j].name, name))
+				return &config_sections[i];
+	return NULL;
+}
+
 static int on_key(void *user, const char *section, const char *name, const char *value)
 {
+	const struct config_section *home;
 	struct parser *x = user;
 	struct section *s;
 	const struct config_key *keys, *k = NULL;
@@ -284,8 +295,14 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		if (strcmp(keys[i].name, name) == 0)
 			k = &keys[i];
 	if (!k) {
+		home = key_home(name);
 		key_names(keys, known, sizeof(known));
-		perr(x, x->line, "key '%s' unknown in [%s] (known: %s)", name, s->name, known);
+		if (home)
+			perr(x, x->line, "key '%s' belongs in [%s%s], not in [%s]", name,
+			     home->name, home->named ? ":NAME" : "", s->name);
+		else
+			perr(x, x->line, "key '%s' unknown in [%s] (known: %s)", name, s->name,
+			     known);
 		return 0;
 	}
 	if (s->key_line[k->slot]) {

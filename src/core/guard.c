@@ -310,8 +310,10 @@ int guard_check_list(const char *source, const struct prefix_set *list,
 	if (n == 0) {
 		diag_err(d,
 			 "source '%s': list is empty (0 prefixes); keeping the last good list — "
-			 "check the URL / the HTTP response",
-			 source);
+			 "%s",
+			 source,
+			 lim->local ? "check the file's contents"
+				    : "check the URL / the HTTP response");
 		return -EPERM;
 	}
 	ret = check_prefixes(source, list, o, d);

@@ -262,20 +262,61 @@ void engine_release(struct engine *e)
 	memset(e, 0, sizeof(*e));
 }
 
+static bool denied(int err)
+{
+	return err == -EACCES || err == -EPERM;
+}
+
+static int lock_state_dir(struct engine *e, struct diag *d)
+{
+	int ret = dir_ensure(e->cfg.state_dir, 0700);
+
+	if (ret < 0) {
+		diag_err(d, "cannot create state dir '%s': %s", e->cfg.state_dir, strerror(-ret));
+		return ret;
+	}
+	return state_lock(e->cfg.state_dir, 10, &e->lock_fd, d);
+}
+
+static void report_lock(struct engine *e, int ret, struct diag *d)
+{
+	/* the one thing to say to a user without the rights, instead of EACCES on a path */
+	if (denied(ret) && geteuid() != 0) {
+		diag_clear_err(d);
+		diag_err(d, "cdnallow needs root (CAP_NET_ADMIN)");
+	}
+	engine_report(e, d, NULL);
+}
+
 int engine_lock(struct engine *e)
 {
 	struct diag d;
 	int ret;
 
 	diag_init(&d);
-	ret = dir_ensure(e->cfg.state_dir, 0700);
-	if (ret < 0) {
-		diag_err(&d, "cannot create state dir '%s': %s", e->cfg.state_dir, strerror(-ret));
-		goto out;
+	ret = lock_state_dir(e, &d);
+	report_lock(e, ret, &d);
+	return ret;
+}
+
+/*
+ * plan changes nothing: with a read-only state dir it runs without the lock
+ * (and so without refreshing the cache), instead of failing.
+ */
+static int lock_for_plan(struct engine *e)
+{
+	struct diag d;
+	int ret;
+
+	diag_init(&d);
+	ret = lock_state_dir(e, &d);
+	if ((ret == -EROFS || denied(ret)) && geteuid() == 0) {
+		debug(e, "state dir '%s' is read-only: planning without the lock",
+		      e->cfg.state_dir);
+		diag_clear_err(&d);
+		ret = 0;
 	}
-	ret = state_lock(e->cfg.state_dir, 10, &e->lock_fd, &d);
-out:
-	engine_report(e, &d, NULL);
+	report_lock(e, ret, &d);
 	return ret;
 }
 
@@ -567,7 +608,7 @@ int engine_sync(struct engine *e, bool apply, bool *changed)
 	int ret;
 
 	*changed = false;
-	ret = engine_lock(e);
+	ret = apply ? engine_lock(e) : lock_for_plan(e);
 	if (ret < 0)
 		return ret;
 	ret = engine_resolve(e);

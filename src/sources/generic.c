@@ -188,7 +188,8 @@ static int parse_json(const struct source *src, const char *who, const char *bod
 	if (!src->json_path || !src->json_path[0]) {
 		diag_err(d,
 			 "%s: JSON body needs json_path = KEY.PATH (e.g. prefixes[].ip_prefix), "
-			 "or format = cdnallow",
+			 "or format = cdnallow; both are keys of a [source:NAME] section of the "
+			 "config file (with url or path), not options of -s",
 			 who);
 		ret = -EINVAL;
 		goto out;

@@ -121,11 +121,13 @@ static int parse_body(const struct source *src, size_t idx, const char *url, con
 	return ret;
 }
 
+static bool all_local(const struct source *src);
+
 static int guard_list(const struct source *src, struct prefix_set *set,
 		      const struct guard_history *last, const struct resolve_opts *o,
 		      struct source_result *r, struct diag *d)
 {
-	struct guard_limits lim = { .floor = src->floor };
+	struct guard_limits lim = { .floor = src->floor, .local = all_local(src) };
 	struct diag gd;
 	int ret;
 

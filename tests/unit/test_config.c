@@ -362,6 +362,9 @@ static const struct bad bad_cases[] = {
 	{ "[Guard]", "t.conf:1: unknown section [Guard] (known: ..." },
 	{ "[guard]\nmax_shrink = 1\n\n[guard]",
 	  "t.conf:4: duplicate section [guard] (first at line 1)" },
+	{ "[cdnallow]\nmax_shrink = 10",
+	  "t.conf:2: key 'max_shrink' belongs in [guard], not in [cdnallow]" },
+	{ "[guard]\nurl = x", "t.conf:2: key 'url' belongs in [provider:NAME], not in [guard]" },
 	{ "[cdnallow]\nmod = x", "t.conf:2: key 'mod' unknown in [cdnallow] (known: providers, "
 				 "backend, ports, mode, state_dir)" },
 	{ "[guard]\nmax = 1", "t.conf:2: key 'max' unknown in [guard] (known: max_shrink, "

@@ -235,6 +235,13 @@ static void test_empty(void **state)
 	assert_int_equal(chk("x", s, 0, 0, &o, &d), -EPERM);
 	assert_string_equal(d.msg, "source 'x': list is empty (0 prefixes); keeping the last good "
 				   "list — check the URL / the HTTP response");
+	/* a local file has no URL to check */
+	diag_release(&d);
+	diag_init(&d);
+	struct guard_limits lim = { .local = true };
+	assert_int_equal(guard_check_list("/etc/x.txt", s, &lim, &o, &d), -EPERM);
+	assert_string_equal(d.msg, "source '/etc/x.txt': list is empty (0 prefixes); keeping the "
+				   "last good list — check the file's contents");
 	prefix_set_free(s);
 	diag_release(&d);
 }
