@@ -64,20 +64,6 @@ int spawn_run_checked(const struct spawn_opts *o, struct spawn_result *r, struct
 int spawn_check(const struct spawn_opts *o, const struct spawn_result *r, struct diag *d);
 /* Frees the captured output; the struct may be reused. r may be NULL. */
 void spawn_result_release(struct spawn_result *r);
-/*
- * A growing text buffer for a child's stdin script (ipset restore,
- * iptables-restore). Errors are sticky: check err once at the end.
- */
-struct spawn_text {
-	char *buf; /* NUL-terminated once anything was appended, owned */
-	size_t len, alloc;
-	int err; /* 0 or -ENOMEM */
-};
-
-void spawn_text_printf(struct spawn_text *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-void spawn_text_release(struct spawn_text *t);
-
 /* Finds name like spawn_run() would into buf; false when absent or not executable. */
 bool spawn_find_program(const char *name, char *buf, size_t size);
 

@@ -15,6 +15,7 @@
 #include "ipset.h"
 #include "prefix_set.h"
 #include "spawn.h"
+#include "strbuf.h"
 
 #define IPSET_LIST_TIMEOUT_MS 30000
 /* 1M entries restore in a few seconds; a loaded box may need far more */
@@ -245,7 +246,7 @@ out:
 	return ret;
 }
 
-static int add_job(struct spawn_text *t, const struct ipset_job *j, struct diag *d)
+static int add_job(struct strbuf *t, const struct ipset_job *j, struct diag *d)
 {
 	struct ipset_info live, tmp;
 	char tmpname[IPSET_NAME_MAX + 8], buf[PREFIX_STRLEN];
@@ -271,22 +272,22 @@ static int add_job(struct spawn_text *t, const struct ipset_job *j, struct diag 
 	}
 	/* a leftover from an interrupted run may have another size: start afresh */
 	if (tmp.exists)
-		spawn_text_printf(t, "destroy %s\n", tmpname);
-	spawn_text_printf(t, "create %s hash:net family %s hashsize %lu maxelem %lu\n", tmpname,
-			  family_word(j->family), hashsize, maxelem);
+		strbuf_addf(t, "destroy %s\n", tmpname);
+	strbuf_addf(t, "create %s hash:net family %s hashsize %lu maxelem %lu\n", tmpname,
+		    family_word(j->family), hashsize, maxelem);
 	for (size_t i = 0; i < j->want->n; i++) {
 		const struct prefix *p = &j->want->v[i];
 
 		if (p->family != j->family)
 			continue;
 		prefix_format(p, buf, sizeof(buf));
-		spawn_text_printf(t, "add %s %s\n", tmpname, buf);
+		strbuf_addf(t, "add %s %s\n", tmpname, buf);
 	}
 	if (!live.exists)
-		spawn_text_printf(t, "create %s hash:net family %s hashsize %lu maxelem %lu\n",
-				  j->name, family_word(j->family), hashsize, maxelem);
+		strbuf_addf(t, "create %s hash:net family %s hashsize %lu maxelem %lu\n", j->name,
+			    family_word(j->family), hashsize, maxelem);
 	/* swap exchanges the sets whole, maxelem included: a grown list needs no resize */
-	spawn_text_printf(t, "swap %s %s\ndestroy %s\n", tmpname, j->name, tmpname);
+	strbuf_addf(t, "swap %s %s\ndestroy %s\n", tmpname, j->name, tmpname);
 	return 0;
 }
 
@@ -296,7 +297,7 @@ int ipset_replace(const struct ipset_job *jobs, size_t njobs, struct diag *d)
 	struct spawn_opts o = { .argv = argv,
 				.what = "ipset restore",
 				.timeout_ms = IPSET_BULK_TIMEOUT_MS };
-	struct spawn_text t = { 0 };
+	struct strbuf t = { 0 };
 	struct spawn_result r = { 0 };
 	int ret = 0;
 
@@ -316,7 +317,7 @@ int ipset_replace(const struct ipset_job *jobs, size_t njobs, struct diag *d)
 	ret = spawn_run_checked(&o, &r, d);
 out:
 	spawn_result_release(&r);
-	spawn_text_release(&t);
+	strbuf_release(&t);
 	return ret;
 }
 

@@ -23,6 +23,7 @@
 #include "plan.h"
 #include "prefix_set.h"
 #include "spawn.h"
+#include "strbuf.h"
 
 #define IPT_TIMEOUT_MS 60000
 
@@ -278,7 +279,7 @@ static int ipt_read(void *hv, struct backend_state *st, struct diag *d)
 	return 0;
 }
 
-static int run_restore(int var, int f, const struct spawn_text *t, struct diag *d)
+static int run_restore(int var, int f, const struct strbuf *t, struct diag *d)
 {
 	const char *argv[] = { variants[var].restore[f], "-w", "10", "--noflush", NULL };
 	struct spawn_opts o = {
@@ -300,14 +301,14 @@ static int run_restore(int var, int f, const struct spawn_text *t, struct diag *
 static int rewrite_rules(struct ipt *h, int var, int f, const struct ipt_want *w, size_t n,
 			 struct diag *d)
 {
-	struct spawn_text t = { 0 };
+	struct strbuf t = { 0 };
 	int ret;
 
 	if (!w && !h->dump[var][f].ours)
 		return 0;
 	ipt_script_build(&t, &h->dump[var][f], w, n);
 	ret = run_restore(var, f, &t, d);
-	spawn_text_release(&t);
+	strbuf_release(&t);
 	return ret;
 }
 

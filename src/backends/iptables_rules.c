@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 
 #include "iptables_rules.h"
-#include "spawn.h"
+#include "strbuf.h"
 
 /*
  * ufw and firewalld (iptables backend) keep their rules in chains of these
@@ -276,15 +276,14 @@ static bool table_seen(const char *const *tables, size_t n, const char *t)
 	return false;
 }
 
-static void script_table(struct spawn_text *t, const char *table, const struct ipt_dump *dump,
+static void script_table(struct strbuf *t, const char *table, const struct ipt_dump *dump,
 			 const struct ipt_want *w, size_t n)
 {
-	spawn_text_printf(t, "*%s\n", table);
+	strbuf_addf(t, "*%s\n", table);
 	/* deletions by exact spec first: positions below refer to the chain without ours */
 	for (size_t i = 0; i < dump->n; i++)
 		if (dump->rules[i].ours && !strcmp(dump->rules[i].table, table))
-			spawn_text_printf(t, "-D %s %s\n", dump->rules[i].chain,
-					  dump->rules[i].spec);
+			strbuf_addf(t, "-D %s %s\n", dump->rules[i].chain, dump->rules[i].spec);
 	for (size_t i = 0; i < n; i++) {
 		unsigned pos = 1;
 
@@ -293,12 +292,12 @@ static void script_table(struct spawn_text *t, const char *table, const struct i
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(w[k].table, table) && !strcmp(w[k].chain, w[i].chain))
 				pos++;
-		spawn_text_printf(t, "-I %s %u %s\n", w[i].chain, pos, w[i].spec);
+		strbuf_addf(t, "-I %s %u %s\n", w[i].chain, pos, w[i].spec);
 	}
-	spawn_text_printf(t, "COMMIT\n");
+	strbuf_addf(t, "COMMIT\n");
 }
 
-void ipt_script_build(struct spawn_text *t, const struct ipt_dump *dump, const struct ipt_want *w,
+void ipt_script_build(struct strbuf *t, const struct ipt_dump *dump, const struct ipt_want *w,
 		      size_t n)
 {
 	const char *tables[IPT_WANT_MAX + 8];

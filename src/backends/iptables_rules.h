@@ -12,7 +12,7 @@
 
 #include "backend.h"
 
-struct spawn_text;
+struct strbuf;
 
 #define IPT_COMMENT "cdnallow"
 #define IPT_SET4 "cdnallow4"
@@ -70,7 +70,7 @@ bool ipt_dump_matches(const struct ipt_dump *dump, const struct ipt_want *w, siz
  * of dump and inserts w[0..n) at the top of their chains (n = 0: delete only).
  * Nothing is appended when there is nothing to do.
  */
-void ipt_script_build(struct spawn_text *t, const struct ipt_dump *dump, const struct ipt_want *w,
+void ipt_script_build(struct strbuf *t, const struct ipt_dump *dump, const struct ipt_want *w,
 		      size_t n);
 
 #endif

@@ -22,14 +22,15 @@
 
 #include "diag.h"
 #include "spawn.h"
+#include "strbuf.h"
 
 extern char **environ;
 
 static const char *const fallback_path = "/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin";
 
 struct sink {
-	char *buf;
-	size_t len, alloc, cap;
+	struct strbuf sb;
+	size_t cap;
 	bool truncated;
 };
 
@@ -133,40 +134,18 @@ static int sink_read(struct sink *s, int fd, bool *eof)
 		return 0;
 	}
 	keep = (size_t)n;
-	if (keep > s->cap - s->len) {
-		keep = s->cap - s->len;
+	if (keep > s->cap - s->sb.len) {
+		keep = s->cap - s->sb.len;
 		s->truncated = true;
 	}
-	if (s->len + keep + 1 > s->alloc) {
-		size_t na = s->alloc ? s->alloc : 4096;
-		char *nb;
-
-		while (na < s->len + keep + 1)
-			na *= 2;
-		nb = realloc(s->buf, na);
-		if (!nb)
-			return -ENOMEM;
-		s->buf = nb;
-		s->alloc = na;
-	}
-	memcpy(s->buf + s->len, tmp, keep);
-	s->len += keep;
-	s->buf[s->len] = '\0';
-	return 0;
+	return strbuf_add(&s->sb, tmp, keep);
 }
 
 static int sink_finish(struct sink *s, char **out, size_t *len, bool *truncated)
 {
-	if (!s->buf) {
-		s->buf = calloc(1, 1);
-		if (!s->buf)
-			return -ENOMEM;
-	}
-	*out = s->buf;
-	*len = s->len;
+	*out = strbuf_detach(&s->sb, len);
 	*truncated = s->truncated;
-	s->buf = NULL;
-	return 0;
+	return *out ? 0 : -ENOMEM;
 }
 
 /*
@@ -482,8 +461,8 @@ out:
 	close_fd(&io.in);
 	close_fd(&io.out);
 	close_fd(&io.err);
-	free(io.so.buf);
-	free(io.se.buf);
+	strbuf_release(&io.so.sb);
+	strbuf_release(&io.se.sb);
 	return ret;
 }
 
@@ -545,50 +524,4 @@ void spawn_result_release(struct spawn_result *r)
 	free(r->out);
 	free(r->err);
 	memset(r, 0, sizeof(*r));
-}
-
-void spawn_text_printf(struct spawn_text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->err)
-		return;
-	for (;;) {
-		size_t room = t->alloc - t->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->err = -EINVAL;
-			return;
-		}
-		if (t->buf && (size_t)n < room) {
-			t->len += (size_t)n;
-			return;
-		}
-		{
-			size_t na = t->alloc ? t->alloc : 4096;
-			char *nb;
-
-			while (na < t->len + (size_t)n + 1)
-				na *= 2;
-			nb = realloc(t->buf, na);
-			if (!nb) {
-				t->err = -ENOMEM;
-				return;
-			}
-			t->buf = nb;
-			t->alloc = na;
-		}
-	}
-}
-
-void spawn_text_release(struct spawn_text *t)
-{
-	if (!t)
-		return;
-	free(t->buf);
-	memset(t, 0, sizeof(*t));
 }

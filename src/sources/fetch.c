@@ -24,6 +24,7 @@
 
 #include "fileio.h"
 #include "fetch.h"
+#include "strbuf.h"
 #include "source.h"
 
 #define MAX_REDIRS 3L
@@ -39,8 +40,8 @@ struct xfer {
 	struct fetch_req *req;
 	CURL *h;
 	struct curl_slist *hdrs;
-	char *buf;
-	size_t len, cap, max;
+	struct strbuf body;
+	size_t max;
 	bool too_big;
 	bool waiting; /* scheduled for a retry at due_ms */
 	uint64_t due_ms;
@@ -132,24 +133,12 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	struct xfer *x = userdata;
 	size_t n = size * nmemb;
 
-	if (n > x->max - x->len) {
+	if (n > x->max - x->body.len) {
 		x->too_big = true;
 		return 0; /* aborts the transfer: a capped body must not pass as complete */
 	}
-	if (x->len + n + 1 > x->cap) {
-		size_t cap = x->cap ? x->cap : 16384;
-		char *p;
-
-		while (cap < x->len + n + 1)
-			cap *= 2;
-		p = realloc(x->buf, cap);
-		if (!p)
-			return 0;
-		x->buf = p;
-		x->cap = cap;
-	}
-	memcpy(x->buf + x->len, ptr, n);
-	x->len += n;
+	if (strbuf_add(&x->body, ptr, n) < 0)
+		return 0;
 	return n;
 }
 
@@ -310,7 +299,7 @@ static void set_timeout_err(const struct xfer *x, const struct fetch_opts *o)
 	else if (!strncmp(x->errbuf, "Operation too slow", 18))
 		set_err(r, -ETIMEDOUT,
 			"transfer too slow: under %ld bytes/s for %ld s (%zu bytes received)",
-			LOW_SPEED_BYTES, low_speed_time(o), x->len);
+			LOW_SPEED_BYTES, low_speed_time(o), x->body.len);
 	else if (!strncmp(x->errbuf, "Connection timed out", 20) ||
 		 !strncmp(x->errbuf, "Connection timeout", 18))
 		set_err(r, -ETIMEDOUT, "connect timeout after %ld s", connect_timeout(o, total));
@@ -424,17 +413,9 @@ static bool xfer_done(struct xfer *x, CURLcode c, const struct fetch_opts *o)
 	r->new_last_modified = header_dup(x->h, "Last-Modified");
 	if (r->not_modified)
 		return false;
-	if (!x->buf) {
-		x->buf = malloc(1);
-		if (!x->buf) {
-			set_err(r, -ENOMEM, "out of memory storing the body");
-			return false;
-		}
-	}
-	x->buf[x->len] = '\0';
-	r->body = x->buf;
-	r->len = x->len;
-	x->buf = NULL;
+	r->body = strbuf_detach(&x->body, &r->len);
+	if (!r->body)
+		set_err(r, -ENOMEM, "out of memory storing the body");
 	return false;
 }
 
@@ -452,7 +433,7 @@ static unsigned backoff_ms(unsigned attempt, unsigned *seed)
 
 static int xfer_start(CURLM *m, struct xfer *x)
 {
-	x->len = 0;
+	strbuf_reset(&x->body);
 	x->too_big = false;
 	x->waiting = false;
 	x->errbuf[0] = '\0';
@@ -468,7 +449,7 @@ static void xfer_free(CURLM *m, struct xfer *x)
 		curl_easy_cleanup(x->h);
 	}
 	curl_slist_free_all(x->hdrs);
-	free(x->buf);
+	strbuf_release(&x->body);
 }
 
 static void fail_unfinished(struct xfer *xs, size_t nx, int err, const char *why)

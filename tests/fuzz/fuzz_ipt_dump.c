@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 
 #include "../../src/backends/iptables_rules.h"
-#include "spawn.h"
+#include "strbuf.h"
 #include "fuzz.h"
 
 static void check_dump(const struct ipt_dump *dump)
@@ -38,18 +38,18 @@ static void check_dump(const struct ipt_dump *dump)
 static void exercise(const struct ipt_dump *dump, int family, const struct backend_cfg *cfg)
 {
 	struct ipt_want w[IPT_WANT_MAX];
-	struct spawn_text t = { 0 };
+	struct strbuf t = { 0 };
 	int n = ipt_want_build(cfg, family, dump->docker_user, w);
 
 	check(n > 0 && n <= IPT_WANT_MAX);
 	(void)ipt_dump_matches(dump, w, (size_t)n);
 	ipt_script_build(&t, dump, w, (size_t)n);
 	check(t.err == 0 || t.err == -ENOMEM);
-	spawn_text_release(&t);
+	strbuf_release(&t);
 	ipt_script_build(&t, dump, w, 0);
 	/* delete only: nothing to do exactly when none of ours exists */
 	check(t.err || (t.len == 0) == (dump->ours == 0));
-	spawn_text_release(&t);
+	strbuf_release(&t);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

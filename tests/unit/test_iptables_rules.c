@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "../../src/backends/iptables_rules.h"
-#include "spawn.h"
+#include "strbuf.h"
 
 #define OURS4                                                                              \
 	"-p tcp -m multiport --dports 80,443 -m set --match-set cdnallow4 src -m comment " \
@@ -113,7 +113,7 @@ static void test_matches_needs_top_and_unique(void **state)
 static void test_script_repair_and_remove(void **state)
 {
 	struct ipt_want w[IPT_WANT_MAX];
-	struct spawn_text t = { 0 };
+	struct strbuf t = { 0 };
 	struct ipt_dump dump;
 	int n = ipt_want_build(&allow_cfg, AF_INET, false, w);
 
@@ -127,12 +127,12 @@ static void test_script_repair_and_remove(void **state)
 			    "*filter\n-D INPUT " OURS4 "\n-I INPUT 1 " OURS4 "\nCOMMIT\n"
 			    "*raw\n-D PREROUTING -i lo -m comment --comment cdnallow -j RETURN\n"
 			    "COMMIT\n");
-	spawn_text_release(&t);
+	strbuf_release(&t);
 	ipt_script_build(&t, &dump, NULL, 0);
 	assert_string_equal(t.buf,
 			    "*raw\n-D PREROUTING -i lo -m comment --comment cdnallow -j RETURN\n"
 			    "COMMIT\n*filter\n-D INPUT " OURS4 "\nCOMMIT\n");
-	spawn_text_release(&t);
+	strbuf_release(&t);
 	ipt_dump_release(&dump);
 }
 
