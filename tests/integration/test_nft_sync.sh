@@ -125,6 +125,30 @@ nft_cmd origin flush "$T/lock.conf" "$T/l2" || netns_fail "flush"
 diff -u "$T/before" <(netns_exec origin nft list ruleset) || netns_fail "flush touched others"
 ok "flush removes table inet cdnallow, nothing else"
 
+# Age policy: the built-in Cloudflare snapshot is older than max_age (90 days). On a host
+# holding none of it, an offline sync refuses it (it could re-open retired ranges);
+# --force applies it; status then exits 3 naming the old data; a later offline sync
+# keeps what is installed and changes nothing.
+age() { netns_exec origin "$CDNALLOW" "$@" -q -b nftables -c "$T/lock.conf" --state-dir "$T/state-age"; }
+rc=0
+age sync -p cloudflare --offline 2>"$T/age.err" || rc=$?
+[ "$rc" = 1 ] || netns_fail "old snapshot on an empty host: exit $rc"
+has -F "source 'cloudflare': the built-in snapshot is" "$T/age.err" &&
+	has -F "and the firewall holds none of it" "$T/age.err" || netns_fail "age message: $(cat "$T/age.err")"
+! netns_exec origin nft list table inet cdnallow >/dev/null 2>&1 || netns_fail "refused sync created the table"
+age sync -p cloudflare --offline --force 2>"$T/age.err" || netns_fail "forced old snapshot: $(cat "$T/age.err")"
+nft_elems origin inet cdnallow cdn4 | has -x '104.16.0.0/13' || netns_fail "snapshot not applied"
+rc=0
+age status --json >"$T/age.out" 2>&1 || rc=$?
+[ "$rc" = 3 ] || netns_fail "status with data older than max_age: exit $rc"
+has -F '"too_old": true' "$T/age.out" && has -F "source cloudflare used data" "$T/age.out" || netns_fail "status does not name the old data: $(cat "$T/age.out")"
+before=$(nft_elems origin inet cdnallow cdn4)
+age sync -p cloudflare --offline --json >"$T/age.json" 2>/dev/null || netns_fail "offline re-sync"
+has '"changed": false' "$T/age.json" || netns_fail "old data changed the firewall"
+[ "$(nft_elems origin inet cdnallow cdn4)" = "$before" ] || netns_fail "cdn4 changed"
+age flush || netns_fail "flush after the age checks"
+ok "an old snapshot is refused on an empty host, applied with --force, keeps what is installed; status exits 3"
+
 # --- allow mode in the admin's table
 netns_exec origin nft -f - <<'EOF' || netns_fail "admin table"
 table inet filter {
