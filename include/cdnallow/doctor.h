@@ -18,11 +18,12 @@ struct diag;
 struct prefix;
 struct prefix_set;
 
-enum severity { SEV_ERROR = 0, SEV_WARNING = 1 };
+/* info: something to know, never a problem (never changes the exit code) */
+enum severity { SEV_ERROR = 0, SEV_WARNING = 1, SEV_INFO = 2 };
 
 struct finding {
 	const char *check; /* static: "listen", "bind", "firewall", "docker", "freshness", "dns",
-			      "tls" */
+			      "tls", "origin-auth" */
 	enum severity severity;
 	char *message; /* owned */
 	char *fix;     /* owned */
@@ -43,6 +44,7 @@ struct doctor_ctx {
 	size_t nports;
 	const struct prefix_set *cdn; /* the ranges that must get through (aggregated) */
 	const char *proc;	      /* "/proc"; tests point it elsewhere */
+	const char *etc;	      /* "/etc" (NULL: "/etc"), where web server configs are read */
 	bool lockdown;
 };
 
@@ -129,7 +131,12 @@ int doctor_check_docker(const struct doctor_ctx *c, struct findings *f, struct d
 bool doctor_domain_valid(const char *name);
 /* The "Expire date:" of the first certificate libcurl reported; 0 when absent or unparsable. */
 time_t doctor_cert_expiry(const struct curl_certinfo *ci);
-/* Checks 6 + 7: DNS of domain and the certificate served on 443; -EINVAL for a bad name. */
+/* Check 8: does the web server demand more than the CDN's address (info findings only)? */
+int doctor_check_origin_auth(const struct doctor_ctx *c, const char *domain, struct findings *f);
+/*
+ * Checks 6 + 7 (+ 8): DNS of domain, the certificate served on 443 and what
+ * the allowlist cannot do; -EINVAL for a bad name.
+ */
 int doctor_check_domain(const struct doctor_ctx *c, const char *domain, struct findings *f,
 			struct diag *d);
 

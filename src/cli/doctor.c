@@ -19,7 +19,7 @@
 
 #define STALE_AFTER_S (24 * 3600)
 
-static const char *const sev_name[] = { "error", "warning" };
+static const char *const sev_name[] = { "error", "warning", "info" };
 
 /* The backend's own audit (rules that defeat or shadow the allowlist) as warnings. */
 static void audit_findings(struct engine *e, struct findings *f)

@@ -219,5 +219,5 @@ int doctor_check_domain(const struct doctor_ctx *c, const char *domain, struct f
 	}
 	check_dns(c, domain, f);
 	check_tls(domain, f);
-	return 0;
+	return doctor_check_origin_auth(c, domain, f);
 }

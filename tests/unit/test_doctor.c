@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -358,6 +360,46 @@ static void test_listen_parse(void **state)
 	free(v);
 }
 
+/* Issue 16 item 9: an info finding, never an error, on what the allowlist cannot do. */
+static void test_origin_auth(void **state)
+{
+	char dir[] = "/tmp/cdnallow-test-etc-XXXXXX", path[256];
+	struct doctor_ctx c = { .etc = dir };
+	struct findings f = { 0 };
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(doctor_check_origin_auth(&c, "example.com", &f), 0);
+	assert_int_equal(f.n, 1);
+	assert_int_equal(f.v[0].severity, SEV_INFO);
+	assert_non_null(strstr(f.v[0].message, "no web server configuration was readable"));
+	assert_non_null(strstr(f.v[0].fix, "Authenticated Origin Pulls"));
+	findings_release(&f);
+	snprintf(path, sizeof(path), "%s/nginx", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/nginx/nginx.conf", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("server {\n\tlisten 443 ssl;\n\t# ssl_verify_client on;\n}\n", fp);
+	fclose(fp);
+	assert_int_equal(doctor_check_origin_auth(&c, "example.com", &f), 0);
+	assert_non_null(strstr(f.v[0].message, "demands nothing more than the address"));
+	findings_release(&f);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("server {\n\tssl_verify_client on;\n\tssl_client_certificate /etc/ca.pem;\n}\n", fp);
+	fclose(fp);
+	assert_int_equal(doctor_check_origin_auth(&c, "example.com", &f), 0);
+	assert_int_equal(f.v[0].severity, SEV_INFO);
+	assert_non_null(strstr(f.v[0].message, "demands a TLS client certificate"));
+	findings_release(&f);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/nginx", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 static void test_findings(void **state)
 {
 	struct findings f = { 0 };
@@ -419,6 +461,7 @@ int main(void)
 		cmocka_unit_test(test_legacy_ipset_members),
 		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_findings),
+		cmocka_unit_test(test_origin_auth),
 		cmocka_unit_test(test_domain_valid),
 	};
 
