@@ -5,7 +5,9 @@
  * byte picks the evaluator (bit 0), the probe's family (bit 1), its port (bits
  * 2-3) and its source address (bits 4-5, from the documentation ranges); the
  * rest is the ruleset. A result is a verdict per hooked chain, an error
- * explains itself. Pure evaluation: reads and changes no firewall.
+ * explains itself. The ban-list finders (doctor_bans_nft, doctor_bans_ipt)
+ * run on the same input against fixed CDN ranges; for iptables text the input
+ * doubles as `ipset save`. Pure evaluation: reads and changes no firewall.
  * Seeds: tests/fuzz/corpus/doctor_rules/ (first byte = selector).
  */
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include "diag.h"
 #include "doctor.h"
 #include "fuzz.h"
+#include "prefix_set.h"
 
 static const uint16_t ports[] = { 80, 443, 22, 8080 };
 static const uint8_t v4[4][4] = {
@@ -50,6 +53,33 @@ static void check_verdicts(const struct chain_verdict *v, size_t n)
 	}
 }
 
+/* Every ban names its place and at least one address inside the CDN ranges. */
+static void check_bans(const char *text, size_t len, bool json, const struct probe *p)
+{
+	static const char cdn_text[] = "203.0.113.0/24\n2001:db8:cd::/48\n192.0.2.128/25\n";
+	static const uint16_t web[] = { 80, 443 };
+	struct prefix_set *cdn = prefix_set_new();
+	struct ban *b = NULL;
+	struct diag d;
+	size_t n = 0;
+	int ret;
+
+	diag_init(&d);
+	if (!cdn || prefix_set_parse_text(cdn, cdn_text, strlen(cdn_text), "fuzz", &d) < 0)
+		goto out;
+	if (json)
+		ret = doctor_bans_nft(text, len, p->dport == 22, cdn, web, 2, &b, &n, &d);
+	else
+		ret = doctor_bans_ipt(text, text, "iptables-nft", cdn, web, 2, &b, &n);
+	check(ret == 0 || ret == -ENOMEM || ret == -EBADMSG);
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		check(b[i].where[0] && b[i].addrs[0] && b[i].count > 0);
+	free(b);
+out:
+	prefix_set_free(cdn);
+	diag_release(&d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct chain_verdict *out = NULL;
@@ -69,12 +99,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			goto out;
 		memcpy(save, data + 1, size - 1);
 		save[size - 1] = '\0';
+		check_bans(save, size - 1, false, &p);
 		ret = legacy_eval_save(save, save,
 				       data[0] & 64 ? "iptables-nft" : "iptables-legacy", &p, &out,
 				       &n, &d);
 		free(save);
 		check(ret == -ENOMEM || (ret >= 0 && ret <= 4));
 	} else {
+		check_bans((const char *)data + 1, size - 1, true, &p);
 		ret = nft_eval_ruleset((const char *)data + 1, size - 1, NULL, &p, &out, &n, &d);
 		check(ret == -ENOMEM || ret == -EBADMSG || ret >= 0);
 		check((ret == -EBADMSG) == (d.msg[0] != '\0'));
