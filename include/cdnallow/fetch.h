@@ -11,13 +11,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct diag;
+
+#define FETCH_DEFAULT_MAX_SIZE ((size_t)16 << 20) /* when the caller gives no cap */
+
 struct fetch_opts {
 	long timeout_s; /* whole transfer */
 	long connect_timeout_s;
 	unsigned retries;    /* extra attempts after the first, for transient failures */
 	size_t max_size;     /* body cap in bytes */
 	const char *ca_file; /* NULL: system default */
-	bool offline;	     /* no network: every URL fails with -ENETUNREACH */
+	const void
+		*ca_blob; /* the CA file's bytes, read before dropping root (wins over ca_file) */
+	size_t ca_blob_len;
+	bool offline; /* no network: every URL fails with -ENETUNREACH */
 };
 
 struct fetch_req {
@@ -45,6 +52,13 @@ void fetch_global_cleanup(void);
 /* Runs every request (concurrently); per-request results in reqs[i].err. Returns 0 unless setup
  * failed. */
 int fetch_many(struct fetch_req *reqs, size_t n, const struct fetch_opts *o);
+/*
+ * fetch_many, but as root the downloads run in a child that dropped to an
+ * unprivileged user (src/sources/privsep.c); local files are read here. Falls
+ * back to fetch_many with a warning in d when root cannot be dropped.
+ */
+int fetch_many_unprivileged(struct fetch_req *reqs, size_t n, const struct fetch_opts *o,
+			    struct diag *d);
 /* Frees a request's outputs. */
 void fetch_req_release(struct fetch_req *r);
 

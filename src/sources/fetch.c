@@ -34,7 +34,6 @@
 #define RETRY_CAP_MS 8000u
 #define LOW_SPEED_BYTES 1024L /* per second, over LOW_SPEED_TIME_S */
 #define LOW_SPEED_TIME_S 10L
-#define DEFAULT_MAX_SIZE ((size_t)16 << 20) /* when the caller gives no cap */
 
 struct xfer {
 	struct fetch_req *req;
@@ -211,7 +210,16 @@ static const char *system_ca_dir(void)
 
 static void set_ca(CURL *h, const struct fetch_opts *o, const char *ca_dir)
 {
-	if (o->ca_file) {
+	if (o->ca_blob) {
+		/* read by the parent of an unprivileged downloader, from a root-only place */
+		struct curl_blob b = { .data = (void *)o->ca_blob,
+				       .len = o->ca_blob_len,
+				       .flags = CURL_BLOB_COPY };
+
+		curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &b);
+		curl_easy_setopt(h, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+	} else if (o->ca_file) {
 		/* the file replaces the system store (cdnallow.conf(5)); without a CA path
 		 * curl parses it once per run, not once per handle */
 		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
@@ -522,7 +530,7 @@ static int run_multi(CURLM *m, struct xfer *xs, size_t nx, const struct fetch_op
 
 int fetch_many(struct fetch_req *reqs, size_t n, const struct fetch_opts *o)
 {
-	size_t max = o->max_size ? o->max_size : DEFAULT_MAX_SIZE;
+	size_t max = o->max_size ? o->max_size : FETCH_DEFAULT_MAX_SIZE;
 	const char *ca_dir = NULL;
 	struct xfer *xs = NULL;
 	bool global = false;

@@ -551,7 +551,7 @@ int resolve_sources(const struct source *srcs, size_t n, const struct resolve_op
 		prepare(&srcs[i], eps + off, &lcs[i], reqs, &nreqs, o, d);
 		off += srcs[i].nurls;
 	}
-	ret = fetch_many(reqs, nreqs, &o->fetch);
+	ret = fetch_many_unprivileged(reqs, nreqs, &o->fetch, d);
 	if (ret < 0) {
 		diag_err(d, "cannot start the downloads: %s", strerror(-ret));
 		goto out;
