@@ -32,6 +32,9 @@
 #define RETRY_BASE_MS 1000u
 #define RETRY_BASE_FAST_MS 10u /* CDNALLOW_TEST_FAST_RETRY=1 */
 #define RETRY_CAP_MS 8000u
+/* A name that does not resolve rarely resolves a second later: one quick retry, not a backoff. */
+#define DNS_RETRIES 1u
+#define DNS_RETRY_MS 300u
 #define LOW_SPEED_BYTES 1024L /* per second, over LOW_SPEED_TIME_S */
 #define LOW_SPEED_TIME_S 10L
 
@@ -407,6 +410,8 @@ static bool xfer_done(struct xfer *x, CURLcode c, const struct fetch_opts *o)
 	r->not_modified = false;
 	transient = xfer_result(x, c, o);
 	if (r->err < 0) {
+		if (r->err == -EHOSTUNREACH && retries > DNS_RETRIES)
+			retries = DNS_RETRIES;
 		if (transient && r->attempts <= retries)
 			return true;
 		if (r->attempts > 1) {
@@ -503,7 +508,10 @@ static int run_multi(CURLM *m, struct xfer *xs, size_t nx, const struct fetch_op
 			curl_multi_remove_handle(m, x->h);
 			if (xfer_done(x, msg->data.result, o)) {
 				x->waiting = true;
-				x->due_ms = now_ms() + backoff_ms(x->req->attempts, &seed);
+				x->due_ms =
+					now_ms() + (x->req->err == -EHOSTUNREACH
+							    ? DNS_RETRY_MS
+							    : backoff_ms(x->req->attempts, &seed));
 			} else {
 				pending--;
 			}

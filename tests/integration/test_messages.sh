@@ -5,7 +5,7 @@
 # about unreadable or corrupt files; a read-only state dir (bind-mounted
 # read-only) leaves plan and status working; an empty local list names the file,
 # not a URL; JSON given with -s points at [source:NAME]; a key in the wrong
-# section names the right one.
+# section names the right one; an unresolvable host costs one quick retry.
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
 netns_require setpriv unshare
@@ -67,4 +67,15 @@ cda fetch -c "$T/wrong.conf" -s "$T/list"
 has "key 'max_shrink' belongs in \[guard\], not in \[cdnallow\]" "$T/out" ||
 	netns_fail "misplaced key: $(cat "$T/out")"
 ok "a key in the wrong section names the section it belongs in"
+# a name that cannot resolve (.invalid never does; the namespace has no route
+# either): one quick retry, not the ~9 s backoff of 3 retries
+t0=$(date +%s%N)
+cda fetch -c "$T/conf" -s https://ranges.nonexistent.invalid/list.txt
+t1=$(date +%s%N)
+[ $rc = 1 ] || netns_fail "an unresolvable host gave exit $rc"
+has "cannot resolve host" "$T/out" || netns_fail "DNS failure: $(cat "$T/out")"
+has "after 2 attempts" "$T/out" || netns_fail "not exactly one retry: $(cat "$T/out")"
+ms=$(((t1 - t0) / 1000000))
+[ "$ms" -lt 3000 ] || netns_fail "an unresolvable host cost $ms ms"
+ok "an unresolvable host fails after one quick retry ($ms ms)"
 echo "all $pass message checks passed"
