@@ -63,7 +63,19 @@ static void check_freshness(struct engine *e, struct findings *f)
 			     "the last successful sync was %ld hours ago",
 			     (long)(now - e->prev.last_success) / 3600);
 	for (size_t i = 0; i < e->prev.nsources; i++) {
-		if (!strcmp(e->prev.sources[i].status, "snapshot"))
+		const struct state_source *s = &e->prev.sources[i];
+
+		/* the age policy (§5): such data keeps what is installed and adds nothing */
+		if (e->prev.last_run - s->data_time > e->cfg.max_age_s)
+			findings_add(
+				f, "freshness", SEV_WARNING,
+				"let cdnallow reach the provider (network, proxy, URL) and sync; "
+				"until then new ranges of this provider are not admitted",
+				"source '%s' used data %ld days old in the last sync, older than "
+				"max_age (%ld days)",
+				s->name, (long)(e->prev.last_run - s->data_time) / 86400,
+				e->cfg.max_age_s / 86400);
+		else if (!strcmp(s->status, "snapshot"))
 			findings_add(
 				f, "freshness", SEV_WARNING,
 				"let cdnallow reach the provider (network, proxy, URL) and sync",

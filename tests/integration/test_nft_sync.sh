@@ -142,12 +142,15 @@ rc=0
 age status --json >"$T/age.out" 2>&1 || rc=$?
 [ "$rc" = 3 ] || netns_fail "status with data older than max_age: exit $rc"
 has -F '"too_old": true' "$T/age.out" && has -F "source cloudflare used data" "$T/age.out" || netns_fail "status does not name the old data: $(cat "$T/age.out")"
+age -p cloudflare doctor --json >"$T/age.doc" 2>&1 || :
+has -F "source 'cloudflare' used data" "$T/age.doc" && has -F "older than max_age (90 days)" "$T/age.doc" ||
+	netns_fail "doctor does not report the old data: $(cat "$T/age.doc")"
 before=$(nft_elems origin inet cdnallow cdn4)
 age sync -p cloudflare --offline --json >"$T/age.json" 2>/dev/null || netns_fail "offline re-sync"
 has '"changed": false' "$T/age.json" || netns_fail "old data changed the firewall"
 [ "$(nft_elems origin inet cdnallow cdn4)" = "$before" ] || netns_fail "cdn4 changed"
 age flush || netns_fail "flush after the age checks"
-ok "an old snapshot is refused on an empty host, applied with --force, keeps what is installed; status exits 3"
+ok "an old snapshot is refused on an empty host, applied with --force, keeps what is installed; status exits 3, doctor warns"
 
 # --- allow mode in the admin's table
 netns_exec origin nft -f - <<'EOF' || netns_fail "admin table"
