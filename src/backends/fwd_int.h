@@ -59,6 +59,8 @@ struct fwd {
 
 /* Reads every cdnallow object, runtime and permanent, into f. */
 int fwd_scan(struct fwd *f, struct diag *d);
+/* Frees what fwd_scan() read; f may be scanned again. */
+void fwd_scan_release(struct fwd *f);
 /* The ipset (0 = a, 1 = b) that is the family's only runtime source, -1 for none or both. */
 int fwd_active(const struct fwd_fam *m);
 /* The policy's rich rules as apply leaves them: the configured ports for ipsets act[0]/act[1]. */
