@@ -97,13 +97,15 @@ flt_server_start() {
 
 # --- configuration and runs ------------------------------------------------------
 
-# flt_conf FILE 'url = …'|'path = …' [more lines of [source:cdn]]; env FLT_TIMEOUT, FLT_SHRINK
+# flt_conf FILE 'url = …'|'path = …' [more lines of [source:cdn]]; env FLT_TIMEOUT, FLT_SHRINK,
+# FLT_GROW ([guard] max_grow, percent; the product's default 100 unless a family needs more)
 flt_conf() {
 	local f=$1 where=$2
 	shift 2
 	{
 		printf '[cdnallow]\nproviders =\nmode = lockdown\nports = 80, 443\n'
-		printf '[guard]\nallow_test_ranges = true\nmax_shrink = %s\n' "${FLT_SHRINK:-30}"
+		printf '[guard]\nallow_test_ranges = true\nmax_shrink = %s\nmax_grow = %s\n' \
+			"${FLT_SHRINK:-30}" "${FLT_GROW:-100}"
 		printf '[fetch]\nca_file = %s\ntimeout = %s\nretries = 0\nmax_size = 16M\n' \
 			"$T/srv/ca.pem" "${FLT_TIMEOUT:-4}"
 		printf '[source:cdn]\n%s\n' "$where"
