@@ -414,9 +414,10 @@ static int check_open_to_all(const struct doctor_ctx *c, const struct rulesets *
 {
 	static const char *const outsiders[] = { "198.51.100.77/32", "192.0.2.77/32",
 						 "203.0.113.77/32", "100.100.100.100/32" };
+	char ports[MAX_PORTS * 12] = "";
 	struct prefix out;
+	size_t i, off = 0;
 	int ret = 0;
-	size_t i;
 
 	for (i = 0; i < sizeof(outsiders) / sizeof(outsiders[0]); i++) {
 		prefix_parse(outsiders[i], strlen(outsiders[i]), &out, NULL);
@@ -440,23 +441,28 @@ static int check_open_to_all(const struct doctor_ctx *c, const struct rulesets *
 		free(v);
 		if (ret < 0 || dropped || uncertain)
 			continue;
-		if (c->lockdown)
-			findings_add(
-				f, "firewall", SEV_ERROR,
-				"run cdnallow --mode lockdown sync; check nothing deletes table "
-				"inet cdnallow",
-				"lockdown is configured but tcp/%u accepts connections from "
-				"everyone (probed with %s)",
-				c->ports[pi], outsiders[i]);
-		else
-			findings_add(
-				f, "firewall", SEV_WARNING,
-				"use --mode lockdown (mode = lockdown) to close the port to "
-				"non-CDN sources, or give the firewall a drop policy",
-				"tcp/%u accepts connections from everyone: the allowlist changes "
-				"nothing and the origin is reachable around the CDN",
-				c->ports[pi]);
+		/* one finding for every open port: one cause */
+		off += (size_t)snprintf(ports + off, sizeof(ports) - off, "%stcp/%u",
+					off ? ", " : "", c->ports[pi]);
+		if (off >= sizeof(ports))
+			off = sizeof(ports) - 1;
 	}
+	if (ret < 0 || !off)
+		return ret;
+	if (c->lockdown)
+		findings_add(f, "firewall", SEV_ERROR,
+			     "run cdnallow --mode lockdown sync; check nothing deletes table "
+			     "inet cdnallow",
+			     "lockdown is configured but %s accept(s) connections from everyone "
+			     "(probed with %s)",
+			     ports, outsiders[i]);
+	else
+		findings_add(f, "firewall", SEV_WARNING,
+			     "use --mode lockdown (mode = lockdown) to close the ports to non-CDN "
+			     "sources, or give the firewall a drop policy",
+			     "%s accept(s) connections from everyone: the allowlist changes "
+			     "nothing and the origin is reachable around the CDN",
+			     ports);
 	return ret;
 }
 
