@@ -186,7 +186,7 @@ restored_after() {
 	[ "$st" = 0 ] || { cat "$T/status.out"; fail "$*: cdnallow status $st afterwards"; }
 }
 setconf() { # BACKEND
-	printf '[cdnallow]\nproviders = cloudflare\nbackend = %s\n[provider:cloudflare]\npath = /etc/cdnallow/cf.txt\nfloor = 10\n' \
+	printf '[cdnallow]\nproviders = cloudflare\nbackend = %s\n[guard]\nmax_age = 3650d\n[provider:cloudflare]\npath = /etc/cdnallow/cf.txt\nfloor = 10\n' \
 		"$1" >"$R/etc/cdnallow/cdnallow.conf"
 	c systemctl daemon-reload
 }
@@ -194,8 +194,13 @@ setconf() { # BACKEND
 boot
 ok "booted Debian 12 in systemd-nspawn ($(($(date +%s) - start)) s so far)"
 
-# 1. install: one first sync, offline (private network) from the snapshot
-c dpkg -i /root/cdnallow.deb >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; fail "dpkg -i"; }
+# 1. install: one first sync, offline (private network) from the snapshot.
+# The snapshot is older than the default max_age (90d), which would refuse
+# to add it to an empty firewall: the admin's config, there before the
+# package, allows it (dpkg keeps it: --force-confold).
+mkdir -p "$R/etc/cdnallow"
+printf '[cdnallow]\nproviders = cloudflare\n[guard]\nmax_age = 3650d\n' >"$R/etc/cdnallow/cdnallow.conf"
+c dpkg --force-confold -i /root/cdnallow.deb >"$T/dpkg.log" 2>&1 || { cat "$T/dpkg.log"; fail "dpkg -i"; }
 has -F -e "cdnallow: running a first sync now" "$T/dpkg.log" || { cat "$T/dpkg.log"; fail "postinst says nothing of a first sync"; }
 [ "$(cstatus)" = 0 ] || { cat "$T/status.out"; fail "no allowlist after install"; }
 c journalctl -u cdnallow.service -p warning -o cat >"$T/warn.log"
