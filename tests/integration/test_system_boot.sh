@@ -17,7 +17,8 @@
 #     reload leaves it gone)
 #  6. ufw: enable, restart; firewalld: enable --now, restart
 #  7. upgrade: cdnallow-boot stays enabled, the allowlist stays
-#  8. purge: no set, rule, zone, file or unit of cdnallow remains
+#  8. purge: no address left in the firewall; after firewalld's next reload
+#     no set, rule, policy, file or unit of cdnallow remains
 # Skips (77) without root, systemd-nspawn, debootstrap, the .deb build tools,
 # or when the root cannot be built or booted here (says why).
 set -uo pipefail
@@ -299,6 +300,13 @@ ok "upgrade to $ver+systest1: units enabled, timer active, allowlist kept and st
 c rm /etc/cdnallow/cf.txt
 c dpkg --purge cdnallow >"$T/purge.log" 2>&1 || { cat "$T/purge.log"; fail "purge"; }
 has -F -e "cdnallow: removing the allowlist from the firewall" "$T/purge.log" || { cat "$T/purge.log"; fail "prerm said nothing"; }
+# firewalld: flush empties the runtime policy and ipsets and removes the
+# permanent ones, never reloading (a reload drops all traffic while it runs);
+# they must hold no address now, and go at firewalld's next reload
+c nft list ruleset >"$T/ruleset" || fail "nft list ruleset"
+awk '/^\t*set cdnallow/ { inset = 1 } inset && /elements/ { bad = 1; print } inset && /^\t*}/ { inset = 0 }
+	END { exit bad }' "$T/ruleset" || fail "addresses left in cdnallow's firewalld ipsets after purge"
+c firewall-cmd --reload >/dev/null || fail "firewall-cmd --reload"
 c nft list ruleset >"$T/ruleset" || fail "nft list ruleset"
 ! grep -qi cdnallow "$T/ruleset" || { grep -i cdnallow "$T/ruleset"; fail "cdnallow objects left in the ruleset"; }
 c firewall-cmd --get-zones >"$T/zones" || fail "firewall-cmd --get-zones"
