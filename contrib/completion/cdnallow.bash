@@ -17,9 +17,9 @@ _cdnallow()
 	local cur prev words cword
 	_init_completion -n = || return
 
-	local commands="sync plan diff status fetch flush doctor providers"
+	local commands="sync plan diff status fetch export flush doctor providers"
 	local opts="-c --config -p --provider -s --source -b --backend --ports --mode -n --dry-run
-		--offline --state-dir --json --force --metrics-file --domain -v --verbose -q --quiet
+		--offline --state-dir --json --force --metrics-file --domain --format --header -v --verbose -q --quiet
 		-h --help --version"
 
 	case $prev in
@@ -47,7 +47,11 @@ _cdnallow()
 		COMPREPLY=($(compgen -W "80,443" -- "$cur"))
 		return
 		;;
-	--domain)
+	--domain | --header)
+		return
+		;;
+	--format)
+		COMPREPLY=($(compgen -W "nginx apache haproxy caddy fail2ban crowdsec text json" -- "$cur"))
 		return
 		;;
 	-p | --provider)
