@@ -156,18 +156,17 @@ static void test_json(void **state)
 
 static void test_bad_header(void **state)
 {
-	static const char *const bad[] = { "",
-					   "X;evil",
-					   "X Y",
-					   "X\nreal_ip_header Z",
-					   "CF-Connecting-IP;",
-					   "01234567890123456789012345678901"
-					   "234567890123456789012345678901234" };
+	char too_long[66];
+	const char *const bad[] = {
+		"", "X;evil", "X Y", "X\nreal_ip_header Z", "CF-Connecting-IP;", too_long
+	};
 	struct fx *fx = *state;
 	struct diag d;
 	char *buf = NULL;
 	size_t len = 0;
 
+	memset(too_long, 'X', sizeof(too_long) - 1); /* 65 letters: one over the limit */
+	too_long[sizeof(too_long) - 1] = '\0';
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		FILE *m = open_memstream(&buf, &len);
 
