@@ -10,6 +10,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
@@ -171,6 +173,29 @@ static void fmt_addresses(int family, double a, char *buf, size_t size)
 		snprintf(buf, size, "2^%.1f", log2(a));
 }
 
+/*
+ * The refusal of a list (with hint, what the admin can change) or, under
+ * --force, its acceptance: one text for both, so the two never drift apart.
+ */
+static int refuse_unless_forced(struct diag *d, bool force, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int refuse_unless_forced(struct diag *d, bool force, const char *hint, const char *fmt, ...)
+{
+	char body[DIAG_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	if (!force) {
+		diag_err(d, "%s; keeping the last good list — %s", body, hint);
+		return -EPERM;
+	}
+	diag_warn(d, "%s; ACCEPTED ONLY BECAUSE OF --force", body);
+	return 0;
+}
+
 static int check_floor(const char *source, size_t n, size_t floor, const struct guard_opts *o,
 		       struct diag *d)
 {
@@ -212,19 +237,10 @@ int guard_check_shrink(const char *who, int family, size_t had, size_t now,
 			 who, had, v, v, v);
 		return -EPERM;
 	}
-	if (!o->force) {
-		diag_err(d,
-			 "%s: %sshrank from %zu to %zu prefixes (-%u%%, max_shrink is %u%%); "
-			 "keeping the last good list — raise [guard] max_shrink if this is "
-			 "expected, or --force to accept",
-			 who, fam, had, now, pct, o->max_shrink);
-		return -EPERM;
-	}
-	diag_warn(d,
-		  "%s: %sshrank from %zu to %zu prefixes (-%u%%, max_shrink is %u%%); "
-		  "ACCEPTED ONLY BECAUSE OF --force",
-		  who, fam, had, now, pct, o->max_shrink);
-	return 0;
+	return refuse_unless_forced(
+		d, o->force, "raise [guard] max_shrink if this is expected, or --force to accept",
+		"%s: %sshrank from %zu to %zu prefixes (-%u%%, max_shrink is %u%%)", who, fam, had,
+		now, pct, o->max_shrink);
 }
 
 static int check_budget(const char *source, int family, double now, double max,
@@ -237,19 +253,11 @@ static int check_budget(const char *source, int family, double now, double max,
 		return 0;
 	fmt_addresses(family, now, a, sizeof(a));
 	fmt_addresses(family, max, m, sizeof(m));
-	if (!o->force) {
-		diag_err(d,
-			 "source '%s': IPv%d list covers %s addresses, more than its budget of %s; "
-			 "keeping the last good list — raise max_addresses for this source if "
-			 "this is expected, or --force to accept",
-			 source, v, a, m);
-		return -EPERM;
-	}
-	diag_warn(d,
-		  "source '%s': IPv%d list covers %s addresses, more than its budget of %s; "
-		  "ACCEPTED ONLY BECAUSE OF --force",
-		  source, v, a, m);
-	return 0;
+	return refuse_unless_forced(
+		d, o->force,
+		"raise max_addresses for this source if this is expected, or --force to accept",
+		"source '%s': IPv%d list covers %s addresses, more than its budget of %s", source,
+		v, a, m);
 }
 
 static int check_grow(const char *source, int family, double had, double now,
@@ -264,19 +272,10 @@ static int check_grow(const char *source, int family, double had, double now,
 	pct = (now - had) * 100.0 / had;
 	fmt_addresses(family, had, a, sizeof(a));
 	fmt_addresses(family, now, b, sizeof(b));
-	if (!o->force) {
-		diag_err(d,
-			 "source '%s': IPv%d grew from %s to %s addresses (+%.0f%%, max_grow is "
-			 "%u%%); keeping the last good list — raise [guard] max_grow if this is "
-			 "expected, or --force to accept",
-			 source, v, a, b, pct, o->max_grow);
-		return -EPERM;
-	}
-	diag_warn(d,
-		  "source '%s': IPv%d grew from %s to %s addresses (+%.0f%%, max_grow is %u%%); "
-		  "ACCEPTED ONLY BECAUSE OF --force",
-		  source, v, a, b, pct, o->max_grow);
-	return 0;
+	return refuse_unless_forced(
+		d, o->force, "raise [guard] max_grow if this is expected, or --force to accept",
+		"source '%s': IPv%d grew from %s to %s addresses (+%.0f%%, max_grow is %u%%)",
+		source, v, a, b, pct, o->max_grow);
 }
 
 static int check_family(const char *source, const struct prefix_set *list, int family,
