@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "export.h"
 #include "source.h"
 
 struct diag;
@@ -31,6 +32,23 @@ struct provider_override {
 	double max_addresses[2]; /* max_addresses = V4, V6 */
 	bool has_max_addresses;
 };
+
+/*
+ * [output:NAME]: a file rendered from the synced list (export.h) after every
+ * sync, written only when its content changes; test and reload are commands
+ * (split into words, run without a shell), NULL when not given.
+ */
+struct output_def {
+	char *name;
+	enum export_format format;
+	char *path;
+	char *header; /* NULL: the sources' own (export_default_header) */
+	unsigned mode;
+	char *test;
+	char *reload;
+};
+
+#define OUTPUT_DEFAULT_MODE 0644
 
 /* [source:NAME]: an extra generic source. */
 struct source_def {
@@ -74,6 +92,9 @@ struct config {
 	char *nft_chain;
 	/* [ufw] */
 	unsigned ufw_ipset_threshold;
+	/* [output:*] */
+	struct output_def *outputs;
+	size_t noutputs;
 };
 
 /* Built-in defaults: cloudflare, auto, 80+443, allow, /var/lib/cdnallow, 30 %, 30 s, 3, 16 MiB. */
@@ -105,5 +126,6 @@ int config_parse_addresses(const char *s, double out[2], struct diag *d);
 /* "16M", "512k", "1000" → bytes. */
 int config_parse_size(const char *s, size_t *out);
 const struct provider_override *config_find_override(const struct config *c, const char *name);
+void config_output_release(struct output_def *o);
 
 #endif

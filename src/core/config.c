@@ -97,6 +97,9 @@ void config_release(struct config *c)
 	free(c->sources);
 	free(c->nft_table);
 	free(c->nft_chain);
+	for (size_t i = 0; i < c->noutputs; i++)
+		config_output_release(&c->outputs[i]);
+	free(c->outputs);
 	memset(c, 0, sizeof(*c));
 }
 

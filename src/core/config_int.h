@@ -36,12 +36,14 @@ enum config_sec {
 	SEC_SOURCE,
 	SEC_NFTABLES,
 	SEC_UFW,
+	SEC_OUTPUT,
 	SEC_COUNT
 };
 /* Key slots the end-of-section checks look at; synonyms (service, tag) share one. */
 enum { P_URL, P_PATH, P_FLOOR, P_FILTER, P_INSECURE, P_MAX_ADDRESSES };
 enum { S_URL, S_PATH, S_FORMAT, S_JSON_PATH, S_INSECURE, S_FLOOR, S_MAX_ADDRESSES };
 enum { N_TABLE, N_CHAIN };
+enum { O_FORMAT, O_PATH, O_HEADER, O_MODE, O_TEST, O_RELOAD };
 
 struct config;
 
@@ -59,5 +61,15 @@ struct config_section {
 };
 
 extern const struct config_section config_sections[SEC_COUNT];
+
+/* [output:NAME] (config_output.c): its keys, and what only the whole section can tell. */
+extern const struct config_key config_output_keys[];
+/*
+ * Needs format and path, a header only for the web-server formats, a path no
+ * other output uses; *line gets the line of the offending key (key_line[]
+ * by O_* slot, 0 for the section's own line).
+ */
+int config_output_check(const struct config *c, size_t at, const unsigned *key_line, unsigned *line,
+			struct diag *d);
 
 #endif

@@ -482,4 +482,5 @@ const struct config_section config_sections[SEC_COUNT] = {
 	[SEC_SOURCE] = { "source", true, keys_source },
 	[SEC_NFTABLES] = { "nftables", false, keys_nftables },
 	[SEC_UFW] = { "ufw", false, keys_ufw },
+	[SEC_OUTPUT] = { "output", true, config_output_keys },
 };

@@ -81,6 +81,17 @@ static void key_names(const struct config_key *keys, char *buf, size_t size)
 		len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", keys[i].name);
 }
 
+static void finish_output(struct parser *x, struct section *s)
+{
+	struct diag sub;
+	unsigned line = 0;
+
+	diag_init(&sub);
+	if (config_output_check(x->c, s->index, s->key_line, &line, &sub) < 0)
+		perr(x, line ? line : s->line, "[%s]: %s", s->name, sub.msg);
+	diag_release(&sub);
+}
+
 /* Checks what only the whole section can tell, once it ends. */
 static void finish_section(struct parser *x, struct section *s)
 {
@@ -100,6 +111,8 @@ static void finish_section(struct parser *x, struct section *s)
 			perr(x, k[S_JSON_PATH], "[%s]: json_path applies only to format = json",
 			     s->name);
 	}
+	if (s->kind == SEC_OUTPUT)
+		finish_output(x, s);
 	if (s->kind == SEC_NFTABLES && !k[N_TABLE] != !k[N_CHAIN])
 		perr(x, s->line,
 		     "[nftables]: table and chain go together (e.g. table = inet "
@@ -135,9 +148,35 @@ static int find_kind(struct parser *x, const char *name, const char **arg)
 	}
 	perr(x, x->line,
 	     "unknown section [%s] (known: [cdnallow], [guard], [fetch], [provider:NAME], "
-	     "[source:NAME], [nftables], [ufw])",
+	     "[source:NAME], [nftables], [ufw], [output:NAME])",
 	     name);
 	return -EINVAL;
+}
+
+/* A slot in c->outputs; a later config file replaces an earlier one's output of that name. */
+static int output_slot(struct config *c, const char *arg, size_t *index)
+{
+	struct output_def *v;
+	char *name = strdup(arg);
+
+	if (!name)
+		return -ENOMEM;
+	for (*index = 0; *index < c->noutputs; (*index)++)
+		if (!strcmp(c->outputs[*index].name, arg))
+			break;
+	if (*index == c->noutputs) {
+		v = realloc(c->outputs, (c->noutputs + 1) * sizeof(*v));
+		if (!v) {
+			free(name);
+			return -ENOMEM;
+		}
+		c->outputs = v;
+		memset(&v[c->noutputs++], 0, sizeof(*v));
+	}
+	config_output_release(&c->outputs[*index]);
+	c->outputs[*index].name = name;
+	c->outputs[*index].mode = OUTPUT_DEFAULT_MODE;
+	return 0;
 }
 
 /* A slot in c->overrides or c->sources; a later config file replaces an earlier one's. */
@@ -232,10 +271,9 @@ static int begin_section(struct parser *x, const char *name)
 		if (ret < 0)
 			return x->err;
 	}
-	if (kind == SEC_SOURCE && !valid_source_name(arg)) {
-		perr(x, x->line,
-		     "[%s]: source name must be 1 to %d letters, digits, '.', '_' or '-'", name,
-		     SOURCE_NAME_MAX);
+	if ((kind == SEC_SOURCE || kind == SEC_OUTPUT) && !valid_source_name(arg)) {
+		perr(x, x->line, "[%s]: %s name must be 1 to %d letters, digits, '.', '_' or '-'",
+		     name, kind == SEC_SOURCE ? "source" : "output", SOURCE_NAME_MAX);
 		return x->err;
 	}
 	if (kind == SEC_SOURCE && provider_find(arg)) {
@@ -246,6 +284,11 @@ static int begin_section(struct parser *x, const char *name)
 	}
 	if (kind == SEC_PROVIDER || kind == SEC_SOURCE) {
 		ret = named_slot(x, (enum config_sec)kind, arg, &index);
+		if (ret < 0)
+			return ret;
+	}
+	if (kind == SEC_OUTPUT) {
+		ret = output_slot(x->c, arg, &index);
 		if (ret < 0)
 			return ret;
 	}

@@ -341,6 +341,38 @@ static void test_no_trailing_newline(void **state)
 	assert_int_equal(f->c.mode, MODE_LOCKDOWN);
 }
 
+static void test_outputs(void **state)
+{
+	struct fx *f = *state;
+	const struct output_def *o;
+
+	load_ok(f, "[output:nginx]\nformat = nginx\npath = /etc/nginx/conf.d/cdnallow.conf\n"
+		   "header = CF-Connecting-IP\ntest = nginx -t\nreload = systemctl reload nginx\n"
+		   "[output:f2b]\nformat = fail2ban\npath = /etc/fail2ban/jail.d/cdn.local\n"
+		   "mode = 640\n");
+	assert_int_equal(f->c.noutputs, 2);
+	o = &f->c.outputs[0];
+	assert_string_equal(o->name, "nginx");
+	assert_int_equal(o->format, EXPORT_NGINX);
+	assert_string_equal(o->path, "/etc/nginx/conf.d/cdnallow.conf");
+	assert_string_equal(o->header, "CF-Connecting-IP");
+	assert_int_equal(o->mode, 0644);
+	assert_string_equal(o->test, "nginx -t");
+	assert_string_equal(o->reload, "systemctl reload nginx");
+	o = &f->c.outputs[1];
+	assert_int_equal(o->format, EXPORT_FAIL2BAN);
+	assert_int_equal(o->mode, 0640);
+	assert_null(o->header);
+	assert_null(o->test);
+	assert_null(o->reload);
+	/* a later file's section of the same name replaces the earlier one whole */
+	load_ok(f, "[output:nginx]\nformat = text\npath = /tmp/x.txt\n");
+	assert_int_equal(f->c.noutputs, 2);
+	assert_int_equal(f->c.outputs[0].format, EXPORT_TEXT);
+	assert_null(f->c.outputs[0].header);
+	assert_null(f->c.outputs[0].test);
+}
+
 struct bad {
 	const char *text;
 	const char *msg; /* exact, or a prefix when it ends in "..." */
@@ -357,7 +389,7 @@ static const struct bad bad_cases[] = {
 				     "allow'" },
 	{ "[cdnallow", "t.conf:1: section header '[cdnallow' does not end with ']'" },
 	{ "[foo]", "t.conf:1: unknown section [foo] (known: [cdnallow], [guard], [fetch], "
-		   "[provider:NAME], [source:NAME], [nftables], [ufw])" },
+		   "[provider:NAME], [source:NAME], [nftables], [ufw], [output:NAME])" },
 	{ "[]", "t.conf:1: unknown section [] (known: ..." },
 	{ "[Guard]", "t.conf:1: unknown section [Guard] (known: ..." },
 	{ "[guard]\nmax_shrink = 1\n\n[guard]",
@@ -540,6 +572,40 @@ static const struct bad bad_cases[] = {
 					     "(e.g. table = inet filter, chain = input)" },
 	{ "[nftables]\nchain = input\n[ufw]", "t.conf:1: [nftables]: table and chain go together "
 					      "..." },
+	/* [output:NAME] */
+	{ "[output:web]\npath = /x", "t.conf:1: [output:web]: needs format (nginx, apache, "
+				     "haproxy, caddy, fail2ban, crowdsec, text, json)" },
+	{ "[output:web]\nformat = nginx\n[guard]",
+	  "t.conf:1: [output:web]: needs path (the absolute file name to write)" },
+	{ "[output:web]\nformat = iis\npath = /x",
+	  "t.conf:2: key 'format' in [output:web]: unknown format 'iis' (known: nginx, apache, "
+	  "haproxy, caddy, fail2ban, crowdsec, text, json)" },
+	{ "[output:web]\nformat = nginx\npath = realip.conf",
+	  "t.conf:3: key 'path' in [output:web]: path 'realip.conf' is not an absolute path" },
+	{ "[output:web]\npath = /etc/nginx/", "t.conf:2: key 'path' in [output:web]: path "
+					      "'/etc/nginx/' names a directory; give the file to "
+					      "write" },
+	{ "[output:web]\nheader = X;include /etc/passwd",
+	  "t.conf:2: key 'header' in [output:web]: 'X;include /etc/passwd' is not an HTTP header "
+	  "name (letters, digits and '-')" },
+	{ "[output:f2b]\nformat = fail2ban\npath = /x\nheader = X-Real-IP",
+	  "t.conf:4: [output:f2b]: header applies only to format nginx, apache or caddy, not "
+	  "fail2ban" },
+	{ "[output:web]\nmode = 0666",
+	  "t.conf:2: key 'mode' in [output:web]: mode 0666 lets every user rewrite the file (e.g. "
+	  "0644)" },
+	{ "[output:web]\nmode = 644x",
+	  "t.conf:2: key 'mode' in [output:web]: '644x' is not an octal file mode (e.g. 0644)" },
+	{ "[output:web]\nmode = 0044", "t.conf:2: key 'mode' in [output:web]: mode 0044 does not "
+				       "let the owner read the file (e.g. 0644)" },
+	{ "[output:web]\ntest =", "t.conf:2: key 'test' in [output:web]: a command of 1 to 4096 "
+				  "characters is needed (e.g. nginx -t)" },
+	{ "[output:a]\nformat = text\npath = /x\n[output:b]\nformat = json\n\npath = /x",
+	  "t.conf:7: [output:b]: path '/x' is also [output:a]'s" },
+	{ "[output:a b]", "t.conf:1: [output:a b]: output name must be 1 to 64 letters, digits, "
+			  "'.', '_' or '-'" },
+	{ "[output:web]\nurl = https://x", "t.conf:2: key 'url' belongs in [provider:NAME], not in "
+					   "[output:web]" },
 	/* [ufw] */
 	{ "[ufw]\nipset_threshold = many", "t.conf:2: key 'ipset_threshold' in [ufw]: 'many' is "
 					   "not a whole number (allowed: 0..10000000)" },
@@ -781,6 +847,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outputs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guard_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
