@@ -13,7 +13,8 @@ build_pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libnftnl-dev l
 test_pkgs=(clang libclang-rt-14-dev clang-format valgrind iptables ipset ufw firewalld dbus python3-dbus
 	iprange time curl procps kmod man-db groff-base gcovr gdb iputils-ping gnuplot-nox
 	ansible-core puppet debhelper dpkg-dev fakeroot rpm cpio bash-completion zsh systemd-container debootstrap
-	nginx-light apache2 haproxy fail2ban python3-yaml)
+	nginx-light apache2 haproxy fail2ban python3-yaml
+	iptables-persistent netfilter-persistent docker.io crowdsec-firewall-bouncer)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
@@ -43,5 +44,8 @@ if [ -d /run/systemd/system ] && ! dpkg-query -W firewalld >/dev/null 2>&1; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
+# iptables-persistent must not save the host's rules at install time
+printf 'iptables-persistent iptables-persistent/autosave_v4 boolean false\niptables-persistent iptables-persistent/autosave_v6 boolean false\n' |
+	debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -4,37 +4,78 @@
 # real tools (ufw, firewalld on both backends) in throw-away network and mount
 # namespaces and dumping what they loaded into the kernel. Run as root from
 # the source tree; never touches the host's firewall. fail2ban's files are made
-# as SOURCES.md there describes.
+# as SOURCES.md there describes. Arguments pick sections (default: all):
+# ufw firewalld persistent docker crowdsec lockdown.
 set -euo pipefail
 TESTS_DIR=$(cd "$(dirname "$0")/../tests" && pwd)
 OUT=$TESTS_DIR/corpus/doctor
 . "$TESTS_DIR/integration/lib/netns.sh"
 . "$TESTS_DIR/integration/lib/ufw.sh"
 . "$TESTS_DIR/integration/lib/firewalld.sh"
-netns_require ufw firewalld iptables-nft-save
+netns_require iptables-nft-save
 netns_init corpus
+want=${*:-ufw firewalld persistent docker crowdsec lockdown}
+wants() { [[ " $want " == *" $1 "* ]]; }
 
-# ufw enabled with its defaults (deny incoming), then with 80 and 443 allowed
-netns_new ufw
-ufw_start ufw
-ufw_exec iptables-nft-save > "$OUT/ufw-default.ipt"
-ufw_exec ip6tables-nft-save > "$OUT/ufw-default.ip6t"
-ufw_exec ufw allow 80,443/tcp > /dev/null
-ufw_exec iptables-nft-save > "$OUT/ufw-web.ipt"
-ufw_exec ip6tables-nft-save > "$OUT/ufw-web.ip6t"
+ufw_section() {
+	# ufw enabled with its defaults (deny incoming), then with 80 and 443 allowed
+	netns_new ufw
+	ufw_start ufw
+	ufw_exec iptables-nft-save > "$OUT/ufw-default.ipt"
+	ufw_exec ip6tables-nft-save > "$OUT/ufw-default.ip6t"
+	ufw_exec ufw allow 80,443/tcp > /dev/null
+	ufw_exec iptables-nft-save > "$OUT/ufw-web.ipt"
+	ufw_exec ip6tables-nft-save > "$OUT/ufw-web.ip6t"
+}
 
-# firewalld with its default zone (public), nftables backend, then http/https allowed
-netns_new fwd
-fwd_start "$(netns_name fwd)" "$NETNS_TMP/fwd"
-fwd_exec nft list ruleset > "$OUT/firewalld-public.nft"
-fwd_exec firewall-cmd -q --add-service=http --add-service=https
-fwd_exec nft list ruleset > "$OUT/firewalld-http-https.nft"
-fwd_stop
+firewalld_section() {
+	# firewalld with its default zone (public), nftables backend, then http/https allowed
+	netns_new fwd
+	fwd_start "$(netns_name fwd)" "$NETNS_TMP/fwd"
+	fwd_exec nft list ruleset > "$OUT/firewalld-public.nft"
+	fwd_exec firewall-cmd -q --add-service=http --add-service=https
+	fwd_exec nft list ruleset > "$OUT/firewalld-http-https.nft"
+	fwd_stop
 
-# the same on firewalld's iptables backend
-netns_new fwdipt
-FWD_BACKEND=iptables fwd_start "$(netns_name fwdipt)" "$NETNS_TMP/fwdipt"
-fwd_exec iptables-save > "$OUT/firewalld-iptables.ipt"
-fwd_exec ip6tables-save > "$OUT/firewalld-iptables.ip6t"
-fwd_stop
+	# the same on firewalld's iptables backend
+	netns_new fwdipt
+	FWD_BACKEND=iptables fwd_start "$(netns_name fwdipt)" "$NETNS_TMP/fwdipt"
+	fwd_exec iptables-save > "$OUT/firewalld-iptables.ipt"
+	fwd_exec ip6tables-save > "$OUT/firewalld-iptables.ip6t"
+	fwd_stop
+}
+
+# iptables-persistent: a typical server's rules typed with iptables/ip6tables,
+# then `netfilter-persistent save` writing /etc/iptables/rules.v{4,6} in a
+# private mount namespace (a tmpfs on /etc/iptables); $2 = "web" also opens 80/443.
+persistent() {
+	local name=$1 web=$2
+	netns_new "$name"
+	netns_exec "$name" unshare -m --propagation private sh -e -c '
+		mount -t tmpfs tmpfs /etc/iptables
+		for t in iptables ip6tables; do
+			$t -A INPUT -i lo -j ACCEPT
+			$t -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+			$t -A INPUT -m conntrack --ctstate INVALID -j DROP
+			$t -A INPUT -p tcp --dport 22 -m conntrack --ctstate NEW -j ACCEPT
+			if [ "$2" = web ]; then
+				$t -A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT
+			fi
+			$t -P INPUT DROP
+			$t -P FORWARD DROP
+		done
+		iptables -A INPUT -p icmp --icmp-type echo-request -j ACCEPT
+		ip6tables -A INPUT -p ipv6-icmp -j ACCEPT
+		netfilter-persistent save >/dev/null 2>&1
+		cat /etc/iptables/rules.v4 >"$1.ipt"
+		cat /etc/iptables/rules.v6 >"$1.ip6t"
+	' persistent "$OUT/$name" "$web"
+}
+
+wants ufw && ufw_section
+wants firewalld && firewalld_section
+if wants persistent; then
+	persistent iptables-persistent-ssh ssh
+	persistent iptables-persistent-web web
+fi
 echo "rulesets written to $OUT"

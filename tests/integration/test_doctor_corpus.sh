@@ -7,7 +7,9 @@
 # ports 80 and 443 over IPv4 and IPv6, and `cdnallow doctor` must give the
 # verdict the packets show and the one EXPECT records: "drops" (a firewall
 # error) when a CDN connection fails, "passes" (no firewall error, no "may
-# drop") when all succeed. Prints the corpus size and the agreement count.
+# drop") when all succeed. A third EXPECT column holds doctor options (e.g.
+# `--mode lockdown`); a lockdown ruleset must also keep the outsider out, or
+# the packets say "leaks". Prints the corpus size and the agreement count.
 set -euo pipefail
 . "$TESTS_DIR/integration/lib/netns.sh"
 netns_require python3 ss iptables-nft iptables-legacy ipset
@@ -44,12 +46,17 @@ load() {
 	esac
 }
 
-# What the packets say: "passes" when the CDN host reaches 80 and 443 over both families.
+# What the packets say: "passes" when the CDN host reaches 80 and 443 over
+# both families (and, in lockdown, the outsider reaches none of them).
 packets() {
 	local a p
 	for a in "$NETNS_ORIGIN4" "$NETNS_ORIGIN6"; do
 		for p in 80 443; do
 			netns_connect cdn "$a" "$p" || { echo drops; return; }
+			if [[ $1 == *lockdown* ]] && netns_connect outsider "$a" "$p"; then
+				echo leaks
+				return
+			fi
 		done
 	done
 	echo passes
@@ -59,7 +66,7 @@ packets() {
 doctor_says() {
 	local rc=0
 	netns_exec origin "$CDNALLOW" -c "$W/cdnallow.conf" -s "$W/cdn.txt" --state-dir "$W/st" \
-		doctor --json > "$W/doctor.json" 2> "$W/doctor.err" || rc=$?
+		$1 doctor --json > "$W/doctor.json" 2> "$W/doctor.err" || rc=$?
 	python3 - "$W/doctor.json" "$rc" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -76,13 +83,13 @@ PY
 }
 
 total=0 agree=0 fail=0
-while read -r name want; do
+while read -r name want opts; do
 	case $name in '#'* | '') continue ;; esac
 	f=$(ls "$C/$name".* | grep -Ev '\.(ipset|ip6t)$' | head -1)
 	reset_fw
 	load "$f" || netns_fail "$name: does not load"
-	got=$(doctor_says) || { cat "$W/doctor.json" "$W/doctor.err"; netns_fail "$name: doctor"; }
-	pk=$(packets)
+	got=$(doctor_says "$opts") || { cat "$W/doctor.json" "$W/doctor.err"; netns_fail "$name: doctor"; }
+	pk=$(packets "$opts")
 	total=$((total + 1))
 	if [ "$got" = "$pk" ] && [ "$got" = "$want" ]; then
 		agree=$((agree + 1))
