@@ -30,6 +30,14 @@ struct spawn_opts {
 	bool discard_out;    /* stdout goes to /dev/null */
 	unsigned timeout_ms; /* 0: no limit; on expiry the child gets SIGKILL */
 	const char *what;    /* name in messages ("ipset restore"); NULL: argv[0] */
+	/* On expiry SIGTERM first, SIGKILL this long after; 0: SIGKILL at once. */
+	unsigned term_grace_ms;
+	/*
+	 * The child leads a new process group and the timeout's signals go to the
+	 * whole group, so a script's own children do not outlive it.
+	 */
+	bool own_group;
+	bool keep_tail; /* out_cap/err_cap keep the last bytes, not the first */
 };
 
 struct spawn_result {

@@ -32,6 +32,7 @@ struct sink {
 	struct strbuf sb;
 	size_t cap;
 	bool truncated;
+	bool tail; /* keep the last cap bytes: a failing script's last words explain it */
 };
 
 static bool is_executable(const char *path)
@@ -126,12 +127,23 @@ static int sink_read(struct sink *s, int fd, bool *eof)
 	char tmp[65536];
 	ssize_t n = read(fd, tmp, sizeof(tmp));
 	size_t keep;
+	int ret;
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -errno;
 	if (n == 0) {
 		*eof = true;
 		return 0;
+	}
+	if (s->tail) {
+		ret = strbuf_add(&s->sb, tmp, (size_t)n);
+		if (ret == 0 && s->sb.len > s->cap) {
+			memmove(s->sb.buf, s->sb.buf + s->sb.len - s->cap, s->cap);
+			s->sb.len = s->cap;
+			s->sb.buf[s->cap] = '\0';
+			s->truncated = true;
+		}
+		return ret;
 	}
 	keep = (size_t)n;
 	if (keep > s->cap - s->sb.len) {
@@ -163,6 +175,8 @@ static void exec_child(const struct spawn_opts *o, const char *path, int in_fd, 
 		sigaction(sig, &dfl, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (o->own_group)
+		setpgid(0, 0);
 	if (in_fd < 0 || o->discard_out) {
 		null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (null_fd < 0)
@@ -196,6 +210,9 @@ static int start_child(const struct spawn_opts *o, const char *path, int in_fd, 
 	}
 	if (*pid == 0)
 		exec_child(o, path, in_fd, out_fd, err_fd, rep[1]);
+	/* both sides set it: whichever runs first, no signal reaches the wrong group */
+	if (o->own_group)
+		setpgid(*pid, *pid);
 	close_fd(&rep[1]);
 	do {
 		n = read(rep[0], &e, sizeof(e));
@@ -283,28 +300,58 @@ static int remaining_ms(int64_t deadline, int *left)
 	return 0;
 }
 
-/* Waits for the child, killing it at the deadline; sets r->status/signal/timed_out. */
-static int reap(pid_t pid, int64_t deadline, struct spawn_result *r)
+static void signal_child(pid_t pid, bool group, int sig)
 {
+	if (!group || kill(-pid, sig) < 0)
+		kill(pid, sig);
+}
+
+/*
+ * At the deadline: SIGTERM and a grace period when asked for, else (or after
+ * it) SIGKILL. *deadline moves to the end of the grace, or to -1 (no limit).
+ */
+static void expire(pid_t pid, const struct spawn_opts *o, int64_t *deadline, struct spawn_result *r)
+{
+	int64_t now = 0;
+
+	if (!r->timed_out && o->term_grace_ms && monotonic_ms(&now) == 0) {
+		signal_child(pid, o->own_group, SIGTERM);
+		*deadline = now + o->term_grace_ms;
+	} else {
+		signal_child(pid, o->own_group, SIGKILL);
+		*deadline = -1;
+	}
+	r->timed_out = true;
+}
+
+/* Waits for the child, ending it at the deadline; sets r->status/signal/timed_out. */
+static int reap(pid_t pid, int64_t deadline, const struct spawn_opts *o, struct spawn_result *r)
+{
+	siginfo_t si;
 	int st = 0, left;
-	pid_t w;
 
 	for (;;) {
-		w = waitpid(pid, &st, deadline < 0 ? 0 : WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			return -errno;
-		if (w == 0) {
-			if (remaining_ms(deadline, &left) < 0 || left == 0) {
-				kill(pid, SIGKILL);
-				r->timed_out = true;
-				deadline = -1;
+		/* WNOWAIT: the exited leader keeps its pid, so its group is still ours to kill */
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)pid, &si,
+			   WEXITED | WNOWAIT | (deadline < 0 ? 0 : WNOHANG)) < 0) {
+			if (errno == EINTR)
 				continue;
-			}
-			nanosleep(&(struct timespec){ .tv_nsec = 2000000 }, NULL);
+			return -errno;
 		}
+		if (si.si_pid == pid)
+			break;
+		if (remaining_ms(deadline, &left) < 0 || left == 0) {
+			expire(pid, o, &deadline, r);
+			continue;
+		}
+		nanosleep(&(struct timespec){ .tv_nsec = 2000000 }, NULL);
 	}
+	if (r->timed_out && o->own_group)
+		kill(-pid, SIGKILL);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
 	if (WIFEXITED(st)) {
 		r->status = WEXITSTATUS(st);
 	} else {
@@ -391,13 +438,14 @@ static int pump(struct io *io, int64_t deadline)
 }
 
 /* Reaps the child (killed at once when the I/O failed: ret) and hands its output to r. */
-static int collect(pid_t pid, int64_t deadline, int ret, struct io *io, struct spawn_result *r)
+static int collect(pid_t pid, int64_t deadline, int ret, const struct spawn_opts *o, struct io *io,
+		   struct spawn_result *r)
 {
 	if (ret) {
-		kill(pid, SIGKILL);
-		reap(pid, -1, r);
+		signal_child(pid, o->own_group, SIGKILL);
+		reap(pid, -1, o, r);
 	} else {
-		ret = reap(pid, deadline, r);
+		ret = reap(pid, deadline, o, r);
 	}
 	if (!ret)
 		ret = sink_finish(&io->so, &r->out, &r->out_len, &r->out_truncated);
@@ -426,6 +474,7 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *r, struct diag *d
 	}
 	io.so.cap = o->out_cap ? o->out_cap : SPAWN_DEFAULT_OUT_CAP;
 	io.se.cap = o->err_cap ? o->err_cap : SPAWN_DEFAULT_ERR_CAP;
+	io.so.tail = io.se.tail = o->keep_tail;
 	io.inbuf = o->in;
 	io.inlen = o->in_len;
 	ret = chan_open(o, &c);
@@ -444,7 +493,7 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *r, struct diag *d
 		goto out;
 	}
 	chan_hand_over(&c, &io);
-	ret = collect(pid, deadline, pump(&io, deadline), &io, r);
+	ret = collect(pid, deadline, pump(&io, deadline), o, &io, r);
 	pid = -1;
 	if (!ret && r->timed_out) {
 		diag_err(d, "%s timed out after %u ms", what, o->timeout_ms);
@@ -454,8 +503,8 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *r, struct diag *d
 	}
 out:
 	if (pid > 0) {
-		kill(pid, SIGKILL);
-		reap(pid, -1, r);
+		signal_child(pid, o->own_group, SIGKILL);
+		reap(pid, -1, o, r);
 	}
 	chan_close(&c);
 	close_fd(&io.in);
