@@ -25,6 +25,8 @@ sample=${SAMPLE:-100}
 [ "$(id -u)" -eq 0 ] || { echo "bench_firewalld.sh: needs root" >&2; exit 1; }
 [ -x "$bin" ] || { echo "bench_firewalld.sh: $bin is not the cdnallow binary" >&2; exit 1; }
 . "$here/../integration/lib/firewalld.sh"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 fwd_have_tools || { echo "bench_firewalld.sh: firewalld, dbus-daemon or nsenter missing" >&2; exit 1; }
 
 ns=cdna-fwd-$$-bench
@@ -59,6 +61,7 @@ timed() { # label note cmd...
 	t0=$(now_ms)
 	"$@" >/dev/null 2>"$tmp/err" || { echo "failed: $label" >&2; cat "$tmp/err" >&2; exit 1; }
 	t1=$(now_ms)
+	last_s=$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.2f", ms / 1000 }')
 	row "$label" "$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')" "$note"
 	echo "$label: $((t1 - t0)) ms" >&2
 }
@@ -75,6 +78,7 @@ timed_fcmd() { # label note args...
 		note="$note; firewall-cmd itself failed (D-Bus timeout), firewalld finished at this time"
 	fi
 	t1=$(now_ms)
+	last_s=$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.2f", ms / 1000 }')
 	row "$label" "$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')" "$note"
 	echo "$label: $((t1 - t0)) ms" >&2
 }
@@ -88,23 +92,34 @@ fresh() {
 	fwd_start "$ns" "$tmp/fwd"
 }
 
+# has_list FILE: one of the twins holds exactly FILE (a small update stays in
+# place, a big one fills the idle twin and swaps)
+has_list() {
+	local set
+	for set in cdnallow4 cdnallow4b; do
+		[ "$(fcmd --ipset=$set --get-entries | sort)" = "$(sort "$1")" ] && return 0
+	done
+	return 1
+}
+
 # 1. cdnallow
 fresh
 timed "cdnallow sync, first ($n entries)" \
 	"creates policy + ipsets, 1 reload while empty, runtime setEntries on the empty set, permanent setEntries" \
 	sync_list "$tmp/full"
+bench_point firewalld first "$n" "$last_s"
 [ "$(fcmd --ipset=cdnallow4 --get-entries | wc -l)" -eq "$n" ] || { echo "first sync incomplete" >&2; exit 1; }
 timed "cdnallow sync, no change" "reads runtime + permanent entries only" sync_list "$tmp/full"
+bench_point firewalld noop "$n" "$last_s"
 timed "cdnallow sync, 1% update ($upd added, $upd removed)" \
-	"swap: runtime setEntries on the idle twin, two setPolicySettings (new rules in, then old ones out), old twin emptied; permanent the same; no reload" \
+	"above the in-place limit a swap: runtime setEntries on the idle twin, two setPolicySettings (new rules in, then old ones out), old twin emptied; permanent the same; no reload" \
 	sync_list "$tmp/update"
-[ "$(fcmd --ipset=cdnallow4b --get-entries | sort)" = "$(sort "$tmp/update")" ] ||
-	{ echo "update incomplete or not swapped" >&2; exit 1; }
+bench_point firewalld update "$n" "$last_s"
+has_list "$tmp/update" || { echo "update incomplete" >&2; exit 1; }
 timed "cdnallow sync, 10-prefix update (5 added, 5 removed)" \
 	"in place: 10 runtime addEntry/removeEntry (atomic each) + 1 permanent setEntries" \
 	sync_list "$tmp/small"
-[ "$(fcmd --ipset=cdnallow4b --get-entries | sort)" = "$(sort "$tmp/small")" ] ||
-	{ echo "small update incomplete" >&2; exit 1; }
+has_list "$tmp/small" || { echo "small update incomplete" >&2; exit 1; }
 timed_fcmd "firewall-cmd --reload with $n entries" "what an admin's reload costs; drop-all meanwhile" \
 	--reload
 
@@ -118,6 +133,7 @@ timed_fcmd "firewall-cmd --permanent --add-entries-from-file ($n)" "permanent on
 timed_fcmd "firewall-cmd --add-entries-from-file ($n, runtime)" \
 	"runtime setEntries: flushes the set, then refills it" \
 	--ipset=bench4 --add-entries-from-file="$tmp/full"
+bench_point firewall-cmd-file first "$n" "$last_s"
 timed_fcmd "firewall-cmd 1% update, permanent: --add-entries-from-file" "permanent only" \
 	--permanent --ipset=bench4 --add-entries-from-file="$tmp/added"
 timed_fcmd "firewall-cmd 1% update, permanent: --remove-entries-from-file" "permanent only" \
@@ -125,9 +141,11 @@ timed_fcmd "firewall-cmd 1% update, permanent: --remove-entries-from-file" "perm
 timed_fcmd "firewall-cmd 1% update, runtime: --add-entries-from-file" \
 	"runtime setEntries of the whole set (flush + refill)" \
 	--ipset=bench4 --add-entries-from-file="$tmp/added"
+upd_s=$last_s
 timed_fcmd "firewall-cmd 1% update, runtime: --remove-entries-from-file" \
 	"runtime setEntries of the whole set (flush + refill)" \
 	--ipset=bench4 --remove-entries-from-file="$tmp/removed"
+bench_point firewall-cmd-file update "$n" "$(awk -v a="$upd_s" -v b="$last_s" 'BEGIN { printf "%.2f", a + b }')"
 
 # 3. per-entry firewall-cmd: $sample calls each way on the full set, extrapolated
 gen "$((2 * n))" "$sample" >"$tmp/sample"
@@ -139,6 +157,12 @@ while read -r e; do fcmd --permanent --ipset=bench4 --add-entry="$e" >/dev/null;
 t2=$(now_ms)
 per_rt=$(((t1 - t0) / sample))
 per_perm=$(((t2 - t1) / sample))
+# the admin's loop reruns every entry each time (no diff): first and no-op alike
+all_s=$(awk -v a=$per_rt -v b=$per_perm -v n="$n" 'BEGIN { printf "%.1f", (a + b) * n / 1000 }')
+bench_point firewall-cmd-per-entry first "$n" "$all_s" - x
+bench_point firewall-cmd-per-entry noop "$n" "$all_s" - x
+bench_point firewall-cmd-per-entry update "$n" \
+	"$(awk -v a=$per_rt -v b=$per_perm -v n=$((2 * upd)) 'BEGIN { printf "%.1f", (a + b) * n / 1000 }')" - x
 row "firewall-cmd --add-entry, per entry (runtime / permanent)" \
 	"$(awk -v a=$per_rt -v b=$per_perm 'BEGIN { printf "%.2f / %.2f", a / 1000, b / 1000 }')" \
 	"measured: $sample calls each on a $n-entry set"

@@ -10,6 +10,7 @@
 #     matches the sender with one set lookup (100k entries) versus 10k linear
 #     rules with the sender's rule last, versus no rules.
 # Usage: bench_iptables.sh CDNALLOW [N...]   (default N: 100000 1000000)
+#   IPT_PACKETS=0   skip part 2 (tests/bench/run does: it plots part 1 only)
 # Prints a markdown table per part on stdout.
 set -uo pipefail
 CDNALLOW=${1:?usage: bench_iptables.sh CDNALLOW [N...]}
@@ -20,6 +21,8 @@ export CDNALLOW
 # shellcheck source=../integration/lib/iptables.sh
 . "$(dirname "$0")/../integration/lib/iptables.sh"
 ipt_setup
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 now() { date +%s.%N; }
 secs() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
@@ -76,10 +79,16 @@ for n in "${sizes[@]}"; do
 	ipt_in "$ns" iptables-nft-restore --noflush "$IPT_TMP/linear.rules" || ipt_fail "linear load"
 	t6=$(now)
 	echo "| $n | $(secs "$t0" "$t1") | $(secs "$t1" "$t2") | $(secs "$t2" "$t3") | $(secs "$t4" "$t5") | $(secs "$t5" "$t6") |"
+	bench_point iptables first "$n" "$(secs "$t0" "$t1")"
+	bench_point iptables noop "$n" "$(secs "$t1" "$t2")"
+	bench_point iptables update "$n" "$(secs "$t2" "$t3")"
+	# an admin without a diff reloads the whole set for every run
+	for op in first noop update; do bench_point ipset-restore $op "$n" "$(secs "$t4" "$t5")"; done
 	ip netns del "$(ipt_ns "$ns")"
 done
 echo
 
+[ "${IPT_PACKETS:-1}" = 0 ] && exit 0
 # part 2: per-packet cost
 ping_rtt() { # NS ADDR: "avg-rtt-us total-ms" of a bounded flood ping
 	ipt_in "$1" timeout 60 ping -q -f -c 20000 "$2" 2>/dev/null |

@@ -18,6 +18,8 @@ SIZES=("$@")
 [ "$(id -u)" = 0 ] || { echo "needs root" >&2; exit 77; }
 [ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 77; }
 LIMIT=${BENCH_LIMIT:-300} # seconds per operation; nft -f deleting from a big interval set is slow
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 NS=cdna-nft-bench-$$
 T=$(mktemp -d /tmp/cdna-nft-bench.XXXXXX)
 trap 'ip netns del $NS 2>/dev/null; rm -rf "$T"' EXIT
@@ -56,6 +58,19 @@ measure() {
 	echo "$label $(cat "$T/time")" >>"$T/results"
 }
 
+# point IMPL OP...: the last measured figure as a bench_point for each OP
+point() {
+	local impl=$1 n s kb op
+	shift
+	read -r n _ s kb < <(tail -1 "$T/results")
+	for op in "$@"; do
+		case $s in
+		'>'*) bench_point "$impl" "$op" "$n" "$LIMIT" - t ;;
+		*) bench_point "$impl" "$op" "$n" "$s" "$kb" ;;
+		esac
+	done
+}
+
 cat >"$T/conf" <<'EOF'
 [cdnallow]
 mode = lockdown
@@ -88,20 +103,28 @@ for n in "${SIZES[@]}"; do
 		printf '}\n'
 	} >"$T/incr.nft"
 
+	# the anchor for every operation is the admin's full `nft -f` load; a
+	# hand-written delta script is the lower bound for the update
 	measure "$n nft-f-full" nft -f "$T/a.nft"
+	point nft-f first
 	measure "$n nft-f-incremental" nft -f "$T/incr.nft"
+	point nft-f-delta update
 	measure "$n nft-f-reload" nft -f "$T/reload.nft"
+	point nft-f noop update
 	ip netns exec $NS nft delete table inet b 2>/dev/null
 
 	rm -rf "$T/state"
 	cp "$T/a.txt" "$T/src.txt"
 	sync="$CDNALLOW sync -q -b nftables -c $T/conf -s $T/src.txt --state-dir $T/state"
 	measure "$n cdnallow-full" $sync
+	point nftables first
 	measure "$n cdnallow-noop-cached" $sync
+	point nftables noop
 	rm -f "$T/state/nft.genid"
 	measure "$n cdnallow-noop-dump" $sync
 	cp "$T/b.txt" "$T/src.txt"
 	measure "$n cdnallow-incremental" $sync
+	point nftables update
 	got=$(ip netns exec $NS nft list set inet cdnallow cdn4 | grep -o '11\.[0-9.]*' | wc -l)
 	[ "$got" = "$n" ] || echo "WARNING: kernel holds $got elements, expected $n" >&2
 	ip netns exec $NS nft delete table inet cdnallow

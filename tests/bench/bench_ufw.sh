@@ -4,27 +4,35 @@
 # Benchmarks the ufw backend against the common per-rule shell loop
 # (`for p in ...; do ufw allow from $p to any port 443; done`), side by side,
 # in a real ufw inside its own network + private mount namespace (never the
-# host's firewall), on two lists:
+# host's firewall), on:
 #   - Cloudflare's published list (fixtures, 22 prefixes): rules mode
-#   - 2,000 made-up, non-adjacent IPv4 /24s: ipset mode (above the 500 threshold)
-# For each: first sync, no-op sync (median of 5) and a 1-prefix change, plus
-# the number of ufw calls cdnallow made. The loop has no diff: its "no-op" and
-# "1-prefix change" both rerun it over the whole list. On 2,000 prefixes the
-# loop is timed on its first LOOP_N (default 50) prefixes and extrapolated
-# per call (which favours the loop: a ufw call gets slower as rules pile up);
-# the table says so. Prints a Markdown table for docs/benchmarks.md. Not a
-# test; needs root.
+#     (UFW_CF=0 skips it)
+#   - N made-up, non-adjacent IPv4 /24s per size given (default 2000): ipset
+#     mode (above the 500 threshold): first sync, no-op, a 1 % update (the
+#     first N/100 dropped, as many new ones added)
+# The Cloudflare list also gets a no-op (median of 5) and a 1-prefix change,
+# and the number of ufw calls cdnallow made. The loop has no diff: its "no-op"
+# and "update" rerun it over the whole list. It is run in full on LOOP_N
+# (default 50) prefixes only; for bigger lists its time is extrapolated per
+# call (which favours the loop: a ufw call gets slower as rules pile up) and
+# the table says so: a full loop over 1000 prefixes takes far over 2 minutes.
+# Prints a Markdown table for docs/benchmarks.md. Not a test; needs root.
 #
-#   tests/bench/bench_ufw.sh [CDNALLOW_BINARY]
+#   tests/bench/bench_ufw.sh [CDNALLOW_BINARY] [N...]
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 CDNALLOW=${1:-${CDNALLOW:-$here/../../../build/cdnallow}}
+shift
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(2000)
 FIXTURES_DIR=${FIXTURES_DIR:-$here/../fixtures}
 LOOP_N=${LOOP_N:-50}
 [ -x "$CDNALLOW" ] || { echo "bench_ufw.sh: $CDNALLOW is not the cdnallow binary" >&2; exit 1; }
 . "$here/../integration/lib/netns.sh"
 . "$here/../integration/lib/ufw.sh"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 netns_require
 ufw_require
 netns_init ufwbench
@@ -34,7 +42,10 @@ T=$NETNS_TMP
 
 { cat "$FIXTURES_DIR/cloudflare-ips-v4.txt"; echo; cat "$FIXTURES_DIR/cloudflare-ips-v6.txt"; echo; } |
 	grep . >"$T/cf"
-awk 'BEGIN { for (i = 0; i < 2000; i++) { k = 2 * i; printf "20.%d.%d.0/24\n", int(k / 256), k % 256 } }' >"$T/big"
+gen() { # FIRST COUNT: every other /24 from 20.0.0.0, nothing merges
+	awk -v a="$1" -v c="$2" 'BEGIN { for (i = a; i < a + c; i++) {
+		k = 2 * i; printf "%d.%d.%d.0/24\n", 20 + int(k / 65536), int(k / 256) % 256, k % 256 } }'
+}
 printf '[guard]\nallow_test_ranges = true\n' >"$T/conf"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -61,8 +72,25 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b < 1) b = 1; r = a / b; printf (
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }
 
-bench_list() { # NAME LIST
-	local name=$1 list=$2 n first noop change calls_first calls_noop calls_change lfirst lnoop extra=""
+loop_ms() { # LIST N: "ms kind" of the loop over N prefixes: run in full up to LOOP_N, else extrapolated
+	local n=$2 t
+	if [ "$n" -le "$LOOP_N" ]; then
+		echo "$(ms loop "$1") m"
+	else
+		t=$(ms loop "$1" "$LOOP_N")
+		echo "$((t * n / LOOP_N)) x"
+	fi
+}
+
+ufw_clean() {
+	ufw_exec ufw --force reset >/dev/null 2>&1
+	ufw_exec ufw --force enable >/dev/null
+}
+
+secs() { awk -v ms="$1" 'BEGIN { printf "%.2f", ms / 1000 }'; }
+
+bench_cf() { # NAME LIST: rules mode, with call counts
+	local name=$1 list=$2 n first noop change calls_first calls_noop calls_change lfirst lnoop k
 	n=$(wc -l <"$list")
 	sed '$d' "$list" >"$T/minus1"
 	ufw_calls_reset
@@ -75,26 +103,58 @@ bench_list() { # NAME LIST
 	change=$(ms sync "$T/minus1")
 	calls_change=$(ufw_calls)
 	ms flush >/dev/null
-	if [ "$n" -le "$LOOP_N" ]; then
-		lfirst=$(ms loop "$list")
-		lnoop=$(ms loop "$list")
-	else
-		# per-call time on the first LOOP_N prefixes, times n
-		lfirst=$(ms loop "$list" "$LOOP_N")
-		lnoop=$(ms loop "$list" "$LOOP_N")
-		lfirst=$((lfirst * n / LOOP_N))
-		lnoop=$((lnoop * n / LOOP_N))
-		extra=" (loop: $LOOP_N calls timed, ×$((n / LOOP_N)))"
-	fi
-	ufw_exec ufw --force reset >/dev/null 2>&1
-	ufw_exec ufw --force enable >/dev/null
-	row "$name$extra" "first sync" "$first ms ($calls_first ufw calls)" "$lfirst ms ($n calls)" "$(ratio "$lfirst" "$first")"
+	read -r lfirst k < <(loop_ms "$list" "$n")
+	read -r lnoop k < <(loop_ms "$list" "$n")
+	ufw_clean
+	row "$name" "first sync" "$first ms ($calls_first ufw calls)" "$lfirst ms ($n calls)" "$(ratio "$lfirst" "$first")"
 	row "$name" "no-op sync (median of 5)" "$noop ms ($calls_noop ufw calls)" "$lnoop ms ($n calls)" "$(ratio "$lnoop" "$noop")"
 	row "$name" "1-prefix change" "$change ms ($calls_change ufw calls)" "$lnoop ms ($n calls)" "$(ratio "$lnoop" "$change")"
 }
 
-bench_list "Cloudflare, $(wc -l <"$T/cf") prefixes, rules mode" "$T/cf"
-bench_list "2,000 /24s, ipset mode" "$T/big"
+bench_size() { # N: ipset mode, first sync / no-op / 1 % update, and the loop
+	local n=$1 u first noop upd lfirst lnoop kind note="" lop
+	u=$((n / 100))
+	gen 0 "$n" >"$T/big"
+	{ gen "$u" "$((n - u))"; gen "$n" "$u"; } >"$T/upd"
+	first=$(ms sync "$T/big")
+	noop=$(ms sync "$T/big")
+	upd=$(ms sync "$T/upd")
+	[ "$(ufw_exec ipset list -t cdnallow4 | sed -n 's/^Number of entries: //p')" = "$n" ] ||
+		{ echo "bench_ufw.sh: the set does not hold $n entries" >&2; exit 1; }
+	ms flush >/dev/null
+	ufw_clean
+	# the loop: extrapolated per call from its full run on LOOP_N prefixes
+	lfirst=$((LOOP_FIRST_MS * n / LOOP_N))
+	lnoop=$((LOOP_RERUN_MS * n / LOOP_N))
+	kind=x
+	note=" (loop: extrapolated ×$((n / LOOP_N)) from its $LOOP_N-prefix run)"
+	bench_point ufw first "$n" "$(secs "$first")"
+	bench_point ufw noop "$n" "$(secs "$noop")"
+	bench_point ufw update "$n" "$(secs "$upd")"
+	bench_point ufw-per-rule first "$n" "$(secs "$lfirst")" - "$kind"
+	for lop in noop update; do bench_point ufw-per-rule $lop "$n" "$(secs "$lnoop")" - "$kind"; done
+	row "$n /24s, ipset mode$note" "first sync" "$first ms" "$lfirst ms ($n calls)" "$(ratio "$lfirst" "$first")"
+	row "$n /24s, ipset mode" "no-op sync" "$noop ms" "$lnoop ms ($n calls)" "$(ratio "$lnoop" "$noop")"
+	row "$n /24s, ipset mode" "1 % update ($u + $u)" "$upd ms" "$lnoop ms ($n calls)" "$(ratio "$lnoop" "$upd")"
+}
+
+[ "${UFW_CF:-1}" = 1 ] && bench_cf "Cloudflare, $(wc -l <"$T/cf") prefixes, rules mode" "$T/cf"
+# the loop itself, in full, on LOOP_N prefixes: the anchor's measured point
+# (cdnallow would be in rules mode there, so it is not timed at that size)
+loop_point() {
+	local lfirst lnoop op
+	gen 0 "$LOOP_N" >"$T/small"
+	lfirst=$(ms loop "$T/small")
+	lnoop=$(ms loop "$T/small")
+	ufw_clean
+	LOOP_FIRST_MS=$lfirst
+	LOOP_RERUN_MS=$lnoop
+	bench_point ufw-per-rule first "$LOOP_N" "$(secs "$lfirst")"
+	for op in noop update; do bench_point ufw-per-rule $op "$LOOP_N" "$(secs "$lnoop")"; done
+	row "$LOOP_N /24s, per-rule loop only" "first run / rerun" "-" "$lfirst ms / $lnoop ms ($LOOP_N calls)" "-"
+}
+loop_point
+for n in "${sizes[@]}"; do bench_size "$n"; done
 
 echo "| list | operation | cdnallow | per-rule loop | loop / cdnallow |"
 echo "|---|---|---|---|---|"
