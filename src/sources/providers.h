@@ -18,5 +18,7 @@ extern const struct provider provider_akamai;
 extern const struct provider provider_azure_frontdoor;
 extern const struct provider provider_bunny;
 extern const struct provider provider_imperva;
+extern const struct provider provider_cdn77;
+extern const struct provider provider_quiccloud;
 
 #endif

@@ -28,6 +28,8 @@ const struct provider *const provider_registry[] = {
 	&provider_bunny,	   /* JSON, XML or text, single addresses */
 	&provider_imperva,	   /* JSON, path only (POST API) */
 	&provider_google_all,	   /* goog.json whole */
+	&provider_cdn77,	   /* JSON, array of {"prefix": …} */
+	&provider_quiccloud,	   /* <br />-separated or text, single addresses */
 	NULL,
 };
 

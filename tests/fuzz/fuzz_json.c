@@ -4,7 +4,11 @@
  * built-in provider (registry order) or a generic mode with one of a few
  * json_paths, the rest is the body. Checks that a parser either fails with a
  * message or succeeds without one, and that what it adds is a valid prefix.
- * Seeds: tests/fuzz/corpus/json (first byte = selector, see README there).
+ * Seeds: tests/fuzz/corpus/json. With N providers and 5 generic modes, pick =
+ * byte % (N + 5), variant = byte / (N + 5): pick < N is provider_registry[pick],
+ * then generic auto, auto + paths[variant], text, json_path paths[variant],
+ * cdnallow. Appending a provider shifts the generic seeds' first byte (their
+ * names say the intended mode and path; re-encode them).
  */
 #include <stddef.h>
 #include <stdint.h>

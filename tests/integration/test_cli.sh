@@ -142,19 +142,20 @@ has -F "'8.8.8.8/8' has host bits set and is broader than /24: refused" "$work/e
 ok "8.8.8.8/8 is refused, not widened to 8.0.0.0/8"
 
 expect_rc 0 "providers" "$CDNALLOW" providers
-for p in cloudflare fastly cloudfront google google-all gcore akamai azure-frontdoor bunny imperva; do
+for p in cloudflare fastly cloudfront google google-all gcore akamai azure-frontdoor bunny imperva \
+	cdn77 quic-cloud; do
 	grep -q "^$p " "$work/out" || fail "providers lists $p"
 done
 expect_rc 0 "providers --json" "$CDNALLOW" providers --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {p["name"] for p in d} >= {"cloudflare","fastly"}' "$work/out" || fail "providers --json"
 # every provider with a snapshot in data/snapshot/MANIFEST shows its capture date and age in days
-# (bunny, imperva: no verbatim payload of theirs is in the tree, so no snapshot)
+# (bunny: no verbatim payload of its endpoints is in the tree, so no snapshot)
 python3 -c '
 import json, re, sys
 d = json.load(open(sys.argv[1]))
 snap = {p["name"] for p in d if p["snapshot_captured"]}
 assert snap == {"cloudflare", "fastly", "cloudfront", "google", "gcore", "akamai",
-                "azure-frontdoor"}, snap
+                "azure-frontdoor", "google-all", "imperva", "cdn77", "quic-cloud"}, snap
 for p in d:
     if p["name"] not in snap:
         assert p["snapshot_age_days"] == -1 and p["snapshot_age_s"] == -1, p
@@ -164,6 +165,8 @@ for p in d:
 ' "$work/out" || fail "providers --json: snapshot_captured/snapshot_age_days"
 "$CDNALLOW" providers >"$work/out" || fail "providers"
 has "snapshot captured 2025-07-25 ([0-9]* days old)" "$work/out" || fail "providers: snapshot date of cloudflare"
+has "floor 20, snapshot captured 2026-10-09 ([0-9]* days old)" "$work/out" ||
+	fail "providers: snapshot date of quic-cloud"
 ok "providers lists every built-in provider (text and JSON) with its snapshot date"
 
 echo "$pass passed, 0 failed"

@@ -439,6 +439,8 @@ static void test_real_fixtures_truncated(void **state)
 		{ "cloudfront", "aws-ip-ranges.json" },
 		{ "google", "google-goog.json" },
 		{ "azure-frontdoor", "azure-servicetags-public.json" },
+		{ "cdn77", "cdn77.json" },
+		{ "imperva", "imperva.json" },
 	};
 
 	(void)state;
@@ -680,6 +682,75 @@ static void test_imperva(void **state)
 		   "imperva: ipRanges[0]: \"2001:db8::/32\" is IPv6, expected IPv4", false);
 }
 
+/* The real API body (POSTed by a mirror): 11 IPv4, 1 IPv6, plus a "debug_info" object. */
+static void test_imperva_real(void **state)
+{
+	(void)state;
+	quoted_fixture("imperva", "imperva.json", 11, 1);
+}
+
+static void test_cdn77(void **state)
+{
+	struct run r;
+
+	(void)state;
+	quoted_fixture("cdn77", "cdn77.json", 36, 0);
+	run_str(&r, "cdn77", "{\"updated_at\": \"x\", \"prefixes\": []}");
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(r.set->n, 0);
+	run_done(&r);
+	expect_err("cdn77", "{\"updated_at\": \"x\"}", -EBADMSG, "cdn77: missing key \"prefixes\"",
+		   false);
+	expect_err("cdn77", "{\"prefixes\": [\"192.0.2.0/24\"]}", -EBADMSG,
+		   "cdn77: prefixes[0]: expected an object, got a string", false);
+	expect_err("cdn77", "{\"prefixes\": [{\"prefix\": \"192.0.2.0/24\"}, {}]}", -EBADMSG,
+		   "cdn77: missing key \"prefixes[1].prefix\"", false);
+	expect_err("cdn77", "{\"prefixes\": [{\"prefix\": 7}]}", -EBADMSG,
+		   "cdn77: prefixes[0].prefix: expected a string, got a number", false);
+	expect_err("cdn77", "{\"prefixes\": [{\"prefix\": \"192.0.2.0/33\"}]}", -EINVAL,
+		   "cdn77: prefixes[0].prefix: \"192.0.2.0/33\"", true);
+	expect_err("cdn77", "<html><body>502 Bad Gateway</body></html>", -EBADMSG,
+		   "cdn77: looks like an HTML page", true);
+}
+
+/* quic.cloud/ips: addresses separated by "<br />", no final separator. */
+static void test_quiccloud(void **state)
+{
+	size_t len, want;
+	struct run r;
+	char *body;
+
+	(void)state;
+	run_fixture(&r, "quic-cloud", NULL, "quic-cloud-ips.html", &body, &len);
+	want = count_substr(body, len, "<br />") + 1;
+	assert_int_equal(want, 152);
+	assert_int_equal(set_count(r.set, AF_INET), want);
+	assert_int_equal(set_count(r.set, AF_INET6), 0);
+	for (size_t i = 0; i < r.set->n; i++)
+		assert_int_equal(r.set->v[i].len, 32);
+	assert_int_equal(r.d.nwarnings, 0);
+	run_done(&r);
+	free(body);
+	/* the ?ln variant and the other spellings of the tag */
+	run_str(&r, "quic-cloud", "192.0.2.1\n198.51.100.9\n");
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(r.set->n, 2);
+	run_done(&r);
+	run_str(&r, "quic-cloud",
+		"192.0.2.1<br>198.51.100.9<BR/>203.0.113.5<br />2001:db8::1<br />");
+	assert_int_equal(r.ret, 0);
+	assert_int_equal(set_count(r.set, AF_INET), 3);
+	assert_int_equal(set_count(r.set, AF_INET6), 1);
+	run_done(&r);
+	expect_err("quic-cloud", "<!DOCTYPE html><html><title>Just a moment...</title></html>",
+		   -EBADMSG, "quic-cloud: looks like an HTML page", true);
+	expect_err("quic-cloud", "192.0.2.1<br />198.51.100.9<b>", -EBADMSG,
+		   "quic-cloud: looks like an HTML page", true);
+	expect_err("quic-cloud", "192.0.2.1<br", -EBADMSG, "quic-cloud: looks like an HTML page",
+		   true);
+	expect_err("quic-cloud", "192.0.2.1<br />not-an-address", -EINVAL, "not-an-address", true);
+}
+
 static void test_host_bits_warn(void **state)
 {
 	char buf[PREFIX_STRLEN];
@@ -773,9 +844,10 @@ static void test_google_excludes_cloud(void **state)
 
 static void test_registry(void **state)
 {
-	static const char *const names[] = { "cloudflare", "fastly",	"cloudfront",	   "google",
-					     "gcore",	   "akamai",	"azure-frontdoor", "bunny",
-					     "imperva",	   "google-all" };
+	static const char *const names[] = { "cloudflare",	"fastly", "cloudfront",
+					     "google",		"gcore",  "akamai",
+					     "azure-frontdoor", "bunny",  "imperva",
+					     "google-all",	"cdn77",  "quic-cloud" };
 	size_t n = 0;
 
 	(void)state;
@@ -876,6 +948,9 @@ int main(void)
 		cmocka_unit_test(test_azure_malformed),
 		cmocka_unit_test(test_bunny),
 		cmocka_unit_test(test_imperva),
+		cmocka_unit_test(test_imperva_real),
+		cmocka_unit_test(test_cdn77),
+		cmocka_unit_test(test_quiccloud),
 		cmocka_unit_test(test_host_bits_warn),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_source_init),
