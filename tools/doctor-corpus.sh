@@ -72,10 +72,58 @@ persistent() {
 	' persistent "$OUT/$name" "$web"
 }
 
+# Docker 20.10 (docker.io): a real dockerd with --iptables=true in a network
+# namespace and a private mount namespace (tmpfs on /etc/docker and /run;
+# data-root and exec-root in the temp dir). $2 = legacy puts
+# iptables-legacy first in its PATH. Dumped idle (the chains dockerd makes at
+# start), then with a container publishing 80 and 443: its image is imported
+# from a local tar (symlinks into a read-only bind mount of /usr), so no
+# registry is needed and the DNAT is the one docker itself writes.
+docker_section() {
+	local name=$1 flavour=$2 d=$NETNS_TMP/$1 i save=iptables-nft-save ext=ipt
+	netns_new "$name"
+	mkdir -p "$d/bin" "$d/root/usr" "$d/root/proc" "$d/root/sys" "$d/root/dev" "$d/root/etc"
+	for i in bin lib lib64 sbin; do ln -s "usr/$i" "$d/root/$i"; done
+	if [ "$flavour" = legacy ]; then
+		for i in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
+			ln -s "$(command -v "${i/tables/tables-legacy}")" "$d/bin/$i"
+		done
+		save=iptables-legacy-save ext=legacy
+	fi
+	nsenter --net="/run/netns/$(netns_name "$name")" unshare -m --propagation private sh -c '
+		mount -t tmpfs tmpfs /etc/docker
+		mount -t tmpfs tmpfs /run
+		d=$1
+		exec env PATH="$d/bin:$PATH" dockerd --iptables=true --data-root "$d/data" \
+			--exec-root "$d/exec" --pidfile "$d/docker.pid" -H "unix://$d/docker.sock"
+	' dockerd "$d" >"$d/log" 2>&1 &
+	for i in $(seq 120); do
+		has "API listen" "$d/log" && break
+		has "failed to start" "$d/log" && break
+		sleep 0.5
+	done
+	has "API listen" "$d/log" || netns_fail "dockerd did not start: $(tail -3 "$d/log")"
+	netns_exec "$name" "$save" >"$OUT/$name-idle.$ext"
+	tar -C "$d/root" -c . | docker -H "unix://$d/docker.sock" import - cdna-host:1 >/dev/null
+	docker -H "unix://$d/docker.sock" run -d --name web -p 80:80 -p 443:443 -v /usr:/usr:ro \
+		cdna-host:1 /usr/bin/python3 -m http.server 80 >/dev/null
+	netns_exec "$name" "$save" >"$OUT/$name-web.$ext"
+	docker -H "unix://$d/docker.sock" rm -f web >/dev/null
+	kill "$(cat "$d/docker.pid")"
+	for i in $(seq 60); do
+		[ -e "$d/docker.pid" ] || break
+		sleep 0.5
+	done
+}
+
 wants ufw && ufw_section
 wants firewalld && firewalld_section
 if wants persistent; then
 	persistent iptables-persistent-ssh ssh
 	persistent iptables-persistent-web web
+fi
+if wants docker; then
+	docker_section docker-nft nft
+	docker_section docker-legacy legacy
 fi
 echo "rulesets written to $OUT"
