@@ -7,6 +7,7 @@
 #ifndef CDNALLOW_CACHE_H
 #define CDNALLOW_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -18,6 +19,7 @@ struct cache_entry {
 	char *etag;	     /* owned or NULL */
 	char *last_modified; /* owned or NULL */
 	time_t fetched;
+	bool parsed; /* body is the parsed list (one prefix a line), not the payload */
 };
 
 /* -ENOENT when there is no (valid) entry for endpoint idx of source. */

@@ -11,7 +11,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct diag;
+#include "diag.h"
+
+struct prefix_set;
+struct source;
 
 #define FETCH_DEFAULT_MAX_SIZE ((size_t)16 << 20) /* when the caller gives no cap */
 
@@ -33,6 +36,9 @@ struct fetch_req {
 	bool insecure;	  /* allow plain http */
 	const char *etag; /* from the cache, or NULL */
 	const char *last_modified; /* from the cache, or NULL */
+	/* in, for fetch_many_unprivileged: parse the body as endpoint idx of src (NULL: don't) */
+	const struct source *src;
+	unsigned idx;
 	/* out */
 	int err;	   /* 0 or negative errno */
 	char errmsg[256];  /* why, when err != 0: "HTTP 500", "timeout after 30 s", … */
@@ -43,6 +49,15 @@ struct fetch_req {
 	char *new_etag;		 /* owned or NULL */
 	char *new_last_modified; /* owned or NULL */
 	unsigned attempts;
+	/*
+	 * out of fetch_many_unprivileged when src is set and a body came: what
+	 * src's parser made of it (downloads: parsed by the unprivileged child,
+	 * whose raw body never reaches this process; body is then NULL).
+	 */
+	bool parsed;
+	int parse_err;		     /* 0 or negative errno */
+	struct diag parse_diag;	     /* the parser's error and warnings */
+	struct prefix_set *prefixes; /* owned; NULL unless parsed and parse_err == 0 */
 };
 
 /* Global libcurl init/cleanup. Optional: fetch_many initialises libcurl itself when it has a URL
@@ -53,9 +68,11 @@ void fetch_global_cleanup(void);
  * failed. */
 int fetch_many(struct fetch_req *reqs, size_t n, const struct fetch_opts *o);
 /*
- * fetch_many, but as root the downloads run in a child that dropped to an
- * unprivileged user (src/sources/privsep.c); local files are read here. Falls
- * back to fetch_many with a warning in d when root cannot be dropped.
+ * fetch_many, then every body of a request with src set is parsed. As root
+ * the downloads and their parsing run in a child that dropped to an
+ * unprivileged user (src/sources/privsep.c), which sends back only the parsed
+ * prefixes and the validators; local files are read and parsed here. Falls
+ * back to doing both here, with a warning in d, when root cannot be dropped.
  */
 int fetch_many_unprivileged(struct fetch_req *reqs, size_t n, const struct fetch_opts *o,
 			    struct diag *d);

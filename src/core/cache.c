@@ -2,7 +2,9 @@
 /*
  * The per-endpoint cache of last good bodies under STATE_DIR/cache/: one body
  * file and one small JSON metadata file (ETag, Last-Modified, fetch time,
- * length, FNV-1a 64 of the body) per source and endpoint index. A cache entry
+ * length, FNV-1a 64 of the body, "format": "prefixes" when the body is the
+ * list the downloader parsed rather than the payload itself) per source and
+ * endpoint index. A cache entry
  * is the fallback when a fresh list is refused, so it must never be trusted
  * when torn: any mismatch between metadata and body reads as "no entry" with a
  * warning, never as a shorter list.
@@ -141,6 +143,11 @@ static json_t *meta_read(const char *meta_path, const char *source, unsigned idx
 		snprintf(why, whylen, "metadata has a bad last_modified");
 		goto bad;
 	}
+	v = json_object_get(root, "format");
+	if (v && !(json_is_string(v) && !strcmp(json_string_value(v), "prefixes"))) {
+		snprintf(why, whylen, "metadata has an unknown format");
+		goto bad;
+	}
 	*err = 0;
 	return root;
 bad:
@@ -214,6 +221,7 @@ int cache_load(const char *state_dir, const char *source, unsigned idx, struct c
 	e->len = len;
 	body = NULL;
 	e->fetched = (time_t)json_integer_value(json_object_get(meta, "fetched"));
+	e->parsed = json_object_get(meta, "format") != NULL;
 	ret = dup_opt_string(meta, "etag", &e->etag);
 	if (ret == 0)
 		ret = dup_opt_string(meta, "last_modified", &e->last_modified);
@@ -280,7 +288,7 @@ int cache_store(const char *state_dir, const char *source, unsigned idx,
 			 source, "index", (json_int_t)idx, "etag", e->etag, "last_modified",
 			 e->last_modified, "fetched", (json_int_t)e->fetched, "length",
 			 (json_int_t)e->len, "fnv1a64", sum);
-	if (!meta) {
+	if (!meta || (e->parsed && json_object_set_new(meta, "format", json_string("prefixes")))) {
 		ret = -ENOMEM;
 		goto out;
 	}

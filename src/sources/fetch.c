@@ -24,6 +24,7 @@
 
 #include "fileio.h"
 #include "fetch.h"
+#include "prefix_set.h"
 #include "strbuf.h"
 #include "source.h"
 
@@ -67,6 +68,11 @@ void fetch_req_release(struct fetch_req *r)
 	free(r->body);
 	free(r->new_etag);
 	free(r->new_last_modified);
+	prefix_set_free(r->prefixes);
+	diag_release(&r->parse_diag);
+	r->prefixes = NULL;
+	r->parsed = false;
+	r->parse_err = 0;
 	r->body = NULL;
 	r->new_etag = NULL;
 	r->new_last_modified = NULL;

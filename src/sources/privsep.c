@@ -4,8 +4,11 @@
  * go to a forked child that drops to an unprivileged user (_cdnallow when the
  * package created it, else nobody) with no capabilities, no new privileges
  * and no ptrace by its peers, before libcurl and OpenSSL touch a byte from
- * the network. The child sends each result back over a pipe; the parent
- * checks every length and field before it believes any of it. Local files
+ * the network. The child also parses what it downloaded (jansson and the
+ * provider parsers never see those bytes as root) and sends back, over a
+ * pipe, only the parsed prefixes and the validators (privsep_wire.h); the
+ * parent checks every length, field and prefix before it believes any of
+ * it, and the guard then runs in the parent as for any list. Local files
  * stay with the parent (they may be readable by root only), and so does the
  * CA file: the child reads it into memory before it drops root.
  */
@@ -25,22 +28,14 @@
 #include "diag.h"
 #include "fetch.h"
 #include "fileio.h"
+#include "prefix_set.h"
+#include "privsep_wire.h"
 #include "source.h"
+#include "strbuf.h"
 
 #define PRIV_USER "_cdnallow"
 #define NOBODY 65534
-#define MAX_HEADER_VALUE 8192
 #define CA_FILE_MAX (16u << 20)
-
-struct wire {
-	int32_t err;
-	int32_t http_status;
-	uint32_t attempts;
-	uint8_t not_modified, has_body, has_etag, has_lm;
-	uint64_t body_len;
-	uint32_t etag_len, lm_len;
-	char errmsg[256];
-};
 
 static void unprivileged_ids(uid_t *uid, gid_t *gid)
 {
@@ -81,29 +76,47 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int send_one(int fd, const struct fetch_req *r)
+/* Parses r's body with its source's parser; a download's raw body goes right after. */
+static void parse_req(struct fetch_req *r)
 {
-	struct wire w = { .err = r->err,
-			  .http_status = (int32_t)r->http_status,
-			  .attempts = r->attempts,
-			  .not_modified = r->not_modified,
-			  .has_body = r->body != NULL,
-			  .has_etag = r->new_etag != NULL,
-			  .has_lm = r->new_last_modified != NULL,
-			  .body_len = r->body ? r->len : 0,
-			  .etag_len = r->new_etag ? (uint32_t)strlen(r->new_etag) : 0,
-			  .lm_len = r->new_last_modified ? (uint32_t)strlen(r->new_last_modified)
-							 : 0 };
+	if (!r->src || r->err || r->not_modified || !r->body)
+		return;
+	diag_init(&r->parse_diag);
+	r->parsed = true;
+	r->prefixes = prefix_set_new();
+	r->parse_err = !r->prefixes
+			       ? -ENOMEM
+			       : source_parse_endpoint(r->src, r->idx, r->body, r->len, r->prefixes,
+						       r->prefixes, &r->parse_diag);
+	if (r->parse_err) {
+		prefix_set_free(r->prefixes);
+		r->prefixes = NULL;
+		if (!r->parse_diag.msg[0])
+			diag_err(&r->parse_diag, "%s", strerror(-r->parse_err));
+	}
+	if (source_is_url(r->url)) {
+		free(r->body);
+		r->body = NULL;
+		r->len = 0;
+	}
+}
+
+static void parse_all(struct fetch_req *reqs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		parse_req(&reqs[i]);
+}
+
+static int send_one(int fd, struct fetch_req *r)
+{
+	struct strbuf sb = { 0 };
 	int ret;
 
-	memcpy(w.errmsg, r->errmsg, sizeof(w.errmsg));
-	ret = write_all(fd, &w, sizeof(w));
-	if (ret == 0 && w.has_body)
-		ret = write_all(fd, r->body, r->len);
-	if (ret == 0 && w.has_etag)
-		ret = write_all(fd, r->new_etag, w.etag_len);
-	if (ret == 0 && w.has_lm)
-		ret = write_all(fd, r->new_last_modified, w.lm_len);
+	parse_req(r);
+	ret = privsep_encode(r, &sb);
+	if (ret == 0)
+		ret = write_all(fd, sb.buf, sb.len);
+	strbuf_release(&sb);
 	return ret;
 }
 
@@ -150,59 +163,32 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-static int read_str(int fd, bool has, size_t len, size_t max, char **out)
+/* One message, believed only within the limits the parent set itself. */
+static int recv_one(int fd, struct fetch_req *r, size_t max_frame, char *why, size_t whylen)
 {
-	char *s;
+	uint8_t lb[4];
+	uint8_t *buf = NULL;
+	size_t len;
+	int ret = read_all(fd, lb, sizeof(lb));
 
-	*out = NULL;
-	if (!has)
-		return len ? -EBADMSG : 0;
-	if (len > max)
-		return -EBADMSG;
-	s = malloc(len + 1);
-	if (!s)
-		return -ENOMEM;
-	if (read_all(fd, s, len) < 0 || memchr(s, '\0', len)) {
-		free(s);
-		return -EBADMSG;
-	}
-	s[len] = '\0';
-	*out = s;
-	return 0;
-}
-
-/* One result, believed only within the limits the parent set itself. */
-static int recv_one(int fd, struct fetch_req *r, size_t max)
-{
-	struct wire w;
-	int ret = read_all(fd, &w, sizeof(w));
-
-	if (ret < 0)
+	if (ret < 0) {
+		snprintf(why, whylen, "its answer ended early");
 		return ret;
-	w.errmsg[sizeof(w.errmsg) - 1] = '\0';
-	if (w.err > 0 || w.err < -4095 || w.http_status < 0 || w.http_status > 999 ||
-	    w.not_modified > 1 || (w.err && w.has_body) || w.body_len > max ||
-	    w.etag_len > MAX_HEADER_VALUE || w.lm_len > MAX_HEADER_VALUE)
-		return -EBADMSG;
-	if (!w.has_body && w.body_len)
-		return -EBADMSG;
-	/* a body may hold NUL bytes (the parsers refuse them): its length is what counts */
-	if (w.has_body) {
-		r->body = malloc((size_t)w.body_len + 1);
-		ret = !r->body ? -ENOMEM : read_all(fd, r->body, (size_t)w.body_len);
-		if (ret == 0)
-			r->body[w.body_len] = '\0';
 	}
-	if (ret == 0)
-		ret = read_str(fd, w.has_etag, w.etag_len, MAX_HEADER_VALUE, &r->new_etag);
-	if (ret == 0)
-		ret = read_str(fd, w.has_lm, w.lm_len, MAX_HEADER_VALUE, &r->new_last_modified);
-	r->err = w.err;
-	r->http_status = w.http_status;
-	r->attempts = w.attempts;
-	r->not_modified = w.not_modified;
-	r->len = r->body ? (size_t)w.body_len : 0;
-	memcpy(r->errmsg, w.errmsg, sizeof(r->errmsg));
+	len = (size_t)lb[0] | (size_t)lb[1] << 8 | (size_t)lb[2] << 16 | (size_t)lb[3] << 24;
+	if (len > max_frame) {
+		snprintf(why, whylen, "a message of %zu bytes (at most %zu)", len, max_frame);
+		return -EBADMSG;
+	}
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return -ENOMEM;
+	ret = read_all(fd, buf, len);
+	if (ret < 0)
+		snprintf(why, whylen, "its answer ended early");
+	else
+		ret = privsep_decode(buf, len, r, why, whylen);
+	free(buf);
 	return ret;
 }
 
@@ -212,8 +198,11 @@ static bool is_download(const struct fetch_req *r, const struct fetch_opts *o)
 }
 
 /* Runs the child and fills net[] from its answers; -EPERM when it could not drop root. */
-static int run_child(struct fetch_req *net, size_t n, const struct fetch_opts *o, size_t max)
+static int run_child(struct fetch_req *net, size_t n, const struct fetch_opts *o, size_t max,
+		     char *why, size_t whylen)
 {
+	/* prefixes (18 bytes each) of a body of max bytes, plus the warnings */
+	size_t max_frame = max > SIZE_MAX / 8 ? SIZE_MAX / 2 : 4 * max + (1u << 20);
 	int fds[2], ret = 0, wst = 0;
 	int32_t status = 0;
 	uid_t uid;
@@ -237,19 +226,23 @@ static int run_child(struct fetch_req *net, size_t n, const struct fetch_opts *o
 	}
 	close(fds[1]);
 	ret = read_all(fds[0], &status, sizeof(status));
+	if (ret < 0)
+		snprintf(why, whylen, "it ended before dropping root");
 	if (ret == 0 && status < 0)
 		ret = status == -EPERM || status == -EINVAL ? -EPERM : status;
 	for (size_t i = 0; ret == 0 && i < n; i++)
-		ret = recv_one(fds[0], &net[i], max);
+		ret = recv_one(fds[0], &net[i], max_frame, why, whylen);
 	close(fds[0]);
 	while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
 		;
-	if (ret == 0 && !(WIFEXITED(wst) && WEXITSTATUS(wst) == 0))
+	if (ret == 0 && !(WIFEXITED(wst) && WEXITSTATUS(wst) == 0)) {
+		snprintf(why, whylen, "it exited with status 0x%x", (unsigned)wst);
 		ret = -EBADMSG;
+	}
 	return ret;
 }
 
-static void fail_all(struct fetch_req *net, size_t n, int err)
+static void fail_all(struct fetch_req *net, size_t n, int err, const char *why)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (net[i].err)
@@ -259,7 +252,7 @@ static void fail_all(struct fetch_req *net, size_t n, int err)
 		net[i].not_modified = false;
 		net[i].err = -EIO;
 		snprintf(net[i].errmsg, sizeof(net[i].errmsg),
-			 "the unprivileged downloader failed: %s", strerror(-err));
+			 "the unprivileged downloader failed: %s", why[0] ? why : strerror(-err));
 	}
 }
 
@@ -268,13 +261,17 @@ int fetch_many_unprivileged(struct fetch_req *reqs, size_t n, const struct fetch
 {
 	size_t max = o->max_size ? o->max_size : FETCH_DEFAULT_MAX_SIZE, nnet = 0, k = 0;
 	struct fetch_req *net = NULL, *loc = NULL;
+	char why[160] = "";
 	size_t nloc = 0;
 	int ret;
 
 	for (size_t i = 0; i < n; i++)
 		nnet += is_download(&reqs[i], o);
-	if (geteuid() != 0 || nnet == 0)
-		return fetch_many(reqs, n, o);
+	if (geteuid() != 0 || nnet == 0) {
+		ret = fetch_many(reqs, n, o);
+		parse_all(reqs, n);
+		return ret;
+	}
 	net = calloc(nnet, sizeof(*net));
 	loc = calloc(n - nnet + 1, sizeof(*loc));
 	if (!net || !loc) {
@@ -289,16 +286,18 @@ int fetch_many_unprivileged(struct fetch_req *reqs, size_t n, const struct fetch
 	}
 	/* local files as root: they may be readable by root only */
 	ret = fetch_many(loc, nloc, o);
+	parse_all(loc, nloc);
 	if (ret == 0)
-		ret = run_child(net, nnet, o, max);
+		ret = run_child(net, nnet, o, max, why, sizeof(why));
 	if (ret == -EPERM) {
 		diag_warn(d, "cannot drop root for the downloads (CAP_SETUID/CAP_SETGID missing, "
-			     "or setuid filtered): downloading as root");
+			     "or setuid filtered): downloading and parsing as root");
 		for (size_t i = 0; i < nnet; i++)
 			fetch_req_release(&net[i]);
 		ret = fetch_many(net, nnet, o);
+		parse_all(net, nnet);
 	} else if (ret < 0) {
-		fail_all(net, nnet, ret);
+		fail_all(net, nnet, ret, why);
 	}
 	for (size_t i = 0, j = 0, l = 0; i < n; i++)
 		reqs[i] = is_download(&reqs[i], o) ? net[j++] : loc[l++];

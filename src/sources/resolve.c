@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Turns configured sources into guarded, aggregated lists. All endpoints of
- * all sources are fetched in one concurrent fetch_many() call with the cached
- * validators; each source's bodies are parsed into one set and put to the
- * guard. When every endpoint of a source answers 304, the parsed list kept by
- * listcache.c is reused and the raw bodies are not even read. Anything wrong
- * with the fresh data falls back to the last good cached copy, then to the
- * built-in snapshot, and only then to "refused" — never silently to an empty
- * list. It must never print, and it writes the cache only for data that
- * passed the guard.
+ * all sources are fetched in one concurrent fetch_many_unprivileged() call
+ * with the cached validators, which also parses each body (a download in the
+ * unprivileged child); each source's lists are merged into one set and put
+ * to the guard. A download is cached as its parsed list, a local file as is. When every endpoint of
+ * a source answers 304, the parsed list kept by listcache.c is reused and the raw bodies are not
+ * even read. Anything wrong with the fresh data falls back to the last good cached copy, then to
+ * the built-in snapshot, and only then to "refused" — never silently to an empty list. It must
+ * never print, and it writes the cache only for data that passed the guard.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -121,6 +121,51 @@ static int parse_body(const struct source *src, size_t idx, const char *url, con
 	return ret;
 }
 
+/*
+ * A cached body: the list the unprivileged downloader parsed (read back with
+ * the strict text parser), or the payload itself (a local file, or an entry
+ * written before downloads were parsed by the downloader).
+ */
+static int parse_cached(const struct source *src, size_t idx, const char *url,
+			const struct cache_entry *e, struct prefix_set *set,
+			struct prefix_set *excl, struct source_result *r, struct diag *d)
+{
+	struct prefix_set *into = source_endpoint_excludes(src, idx) ? excl : set;
+	struct diag pd;
+	int ret;
+
+	if (!e->parsed)
+		return parse_body(src, idx, url, e->body, e->len, set, excl, r, d);
+	diag_init(&pd);
+	ret = prefix_set_parse_text(into, e->body, e->len, "cache", &pd);
+	if (ret < 0)
+		add_problem(r, src->name, "the cached list of '%s' cannot be read: %s", url,
+			    pd.msg[0] ? pd.msg : strerror(-ret));
+	diag_release(&pd);
+	return ret;
+}
+
+/* What the parser (in the unprivileged downloader, for a URL) made of a fresh body. */
+static int take_parsed(const struct source *src, size_t idx, struct fetch_req *q,
+		       struct prefix_set *set, struct prefix_set *excl, struct source_result *r,
+		       struct diag *d)
+{
+	struct prefix_set *into = source_endpoint_excludes(src, idx) ? excl : set;
+	const char *msg = q->parse_diag.msg;
+	int ret = q->parsed ? q->parse_err : -EPROTO;
+
+	if (ret == 0)
+		ret = q->prefixes ? prefix_set_extend(into, q->prefixes) : -EPROTO;
+	if (ret < 0 && strcmp(q->url, src->name))
+		add_problem(r, src->name, "'%s' cannot be parsed: %s", q->url,
+			    msg[0] ? msg : strerror(-ret));
+	else if (ret < 0)
+		add_problem(r, src->name, "%s", msg[0] ? msg : strerror(-ret));
+	else
+		diag_take_warnings(d, &q->parse_diag);
+	return ret;
+}
+
 static bool all_local(const struct source *src);
 
 static int guard_list(const struct source *src, struct prefix_set *set,
@@ -196,26 +241,20 @@ static int check_endpoints(const struct source *src, const struct endpoint *eps,
 	return ret;
 }
 
-/* The body of endpoint j: downloaded now, or the cached one a 304 confirmed. */
-static const char *endpoint_body(const struct source *src, struct endpoint *ep, unsigned j,
-				 const struct resolve_opts *o, size_t *len, struct source_result *r,
-				 struct diag *d)
+/* After a 304: the cached copy of endpoint j, which must match the validators sent. */
+static bool cached_for_304(const struct source *src, struct endpoint *ep, unsigned j,
+			   const struct resolve_opts *o, struct source_result *r, struct diag *d)
 {
 	const struct fetch_req *q = ep->req;
 
-	if (!q->not_modified) {
-		*len = q->len;
-		return q->body;
-	}
 	ensure_cached(src, ep, j, o, d);
 	/* the validators sent may come from the list cache: the body must match them */
 	if (!ep->cached || !same_str(q->etag, ep->cache.etag) ||
 	    !same_str(q->last_modified, ep->cache.last_modified)) {
 		add_problem(r, src->name, "'%s': HTTP 304 but no matching cached copy", q->url);
-		return NULL;
+		return false;
 	}
-	*len = ep->cache.len;
-	return ep->cache.body;
+	return true;
 }
 
 static int finish(const struct source *src, struct prefix_set *set, struct prefix_set *excl,
@@ -253,14 +292,16 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 		prefix_set_clear(r->set);
 	for (unsigned j = 0; j < src->nurls && !*reused; j++) {
 		struct prefix_set *into = source_endpoint_excludes(src, j) ? excl : r->set;
-		size_t len = 0, before = into->n;
-		const char *body = endpoint_body(src, &eps[j], j, o, &len, r, d);
+		size_t before = into->n;
+		struct fetch_req *q = eps[j].req;
 
-		if (!body) {
+		if (q->not_modified && !cached_for_304(src, &eps[j], j, o, r, d)) {
 			ret = -ENOENT;
 			continue;
 		}
-		if (parse_body(src, j, eps[j].req->url, body, len, r->set, excl, r, d) < 0) {
+		if ((q->not_modified
+			     ? parse_cached(src, j, q->url, &eps[j].cache, r->set, excl, r, d)
+			     : take_parsed(src, j, q, r->set, excl, r, d)) < 0) {
 			ret = -EBADMSG;
 			continue;
 		}
@@ -322,6 +363,25 @@ static bool local_unchanged(const struct source *src, struct endpoint *eps,
 	return true;
 }
 
+/* The cached form of a parsed list: one canonical prefix a line. */
+static int list_text(const struct prefix_set *set, char **out, size_t *len)
+{
+	size_t n = set ? set->n : 0, used = 0;
+	char *buf = malloc(n * (PREFIX_STRLEN + 1) + 1);
+
+	*out = buf;
+	*len = 0;
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		used += (size_t)prefix_format(&set->v[i], buf + used, PREFIX_STRLEN + 1);
+		buf[used++] = '\n';
+	}
+	buf[used] = '\0';
+	*len = used;
+	return 0;
+}
+
 static void store_cache(const struct source *src, struct endpoint *eps,
 			const struct prefix_set *set, bool reused, const struct resolve_opts *o,
 			time_t now, struct diag *d)
@@ -352,7 +412,14 @@ static void store_cache(const struct source *src, struct endpoint *eps,
 			};
 			etags[j] = q->new_etag;
 			lms[j] = q->new_last_modified;
-			ret = cache_store(o->state_dir, src->name, (unsigned)j, &e, &cd);
+			/* a download's payload never reached this process: its parsed list */
+			if (!q->body)
+				ret = list_text(q->prefixes, &e.body, &e.len);
+			e.parsed = !q->body;
+			if (ret == 0)
+				ret = cache_store(o->state_dir, src->name, (unsigned)j, &e, &cd);
+			if (e.body != q->body)
+				free(e.body);
 		}
 	}
 	if (ret == 0 && !reused && !all_local(src))
@@ -386,8 +453,7 @@ static int try_cache(const struct source *src, struct endpoint *eps, const struc
 	excl = prefix_set_new();
 	ret = excl ? 0 : -ENOMEM;
 	for (size_t j = 0; j < src->nurls && ret == 0; j++)
-		ret = parse_body(src, j, src->urls[j], eps[j].cache.body, eps[j].cache.len, r->set,
-				 excl, &tmp, d);
+		ret = parse_cached(src, j, src->urls[j], &eps[j].cache, r->set, excl, &tmp, d);
 	if (ret == 0)
 		ret = finish(src, r->set, excl, &tmp);
 	prefix_set_free(excl);
@@ -509,6 +575,8 @@ static void prepare(const struct source *src, struct endpoint *eps, struct listc
 		q = &reqs[(*nreqs)++];
 		q->url = src->urls[j];
 		q->insecure = src->insecure;
+		q->src = src;
+		q->idx = j;
 		ep->req = q;
 		if (lc->valid) {
 			q->etag = lc->etag[j];

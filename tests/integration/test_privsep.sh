@@ -5,7 +5,12 @@
 # server, the process holding the TCP connection has a non-zero uid, no
 # effective (or permitted) capability and no_new_privs; the CA file lives in
 # a directory only root can read and still verifies the server; the 304 no-op
-# still works. No firewall is touched (fetch only).
+# still works. The parse of a downloaded body happens in that child: under a
+# debugger, the parser entry point (source_parse) is never reached in the
+# root process for a download (it is for a local file: the probe works), and
+# is reached in the child with a non-zero uid; a parse error crosses the pipe
+# as the source's error; the cache holds the parsed list, and --offline
+# reads it back. No firewall is touched (fetch only).
 set -u
 . "$TESTS_DIR/integration/lib/common.sh"
 . "$TESTS_DIR/integration/lib/https_server.sh"
@@ -67,4 +72,58 @@ ok "a download through the unprivileged child, verified with a CA file only root
 cmp -s "$T/out" "$T/out2" || fail "the 304 answer changed the result"
 has '"status": 304' "$T/requests.log" || fail "no 304: $(tail -2 "$T/requests.log")"
 ok "the conditional re-fetch (304) goes through the child too"
+
+# the cache of a download is the list the child parsed, not the payload
+meta=$(grep -l '"index": 0' "$T"/state/cache/cloudflare-*.0.json)
+has '"format": "prefixes"' "$meta" || fail "cache entry not marked as a parsed list: $(cat "$meta")"
+body=${meta%.json}.body
+while read -r p; do
+	has -Fx "$p" "$body" || fail "$p missing from the cached list $body"
+done < <(grep -v '^#' "$FIXTURES_DIR/$CF4")
+"$CDNALLOW" fetch --offline -c "$T/etag.conf" --state-dir "$T/state" >"$T/out3" 2>"$T/err" ||
+	fail "offline fetch: $(cat "$T/err")"
+cmp -s "$T/out" "$T/out3" || fail "the offline result differs: $(diff "$T/out" "$T/out3")"
+ok "the cache holds the parsed list (format prefixes); --offline reads it back"
+
+# parse_probe MODE ARGS...: runs cdnallow under gdb following the parent or the child
+# at fork, printing "PARSE uid=U" each time source_parse is entered in that process
+parse_probe() {
+	local mode=$1
+	shift
+	cat >"$T/gdb.cmd" <<EOF
+set pagination off
+set confirm off
+set follow-fork-mode $mode
+set detach-on-fork on
+break source_parse
+commands
+silent
+python p = gdb.selected_inferior().pid; print("PARSE uid=" + open("/proc/%d/status" % p).read().split("Uid:")[1].split()[0])
+continue
+end
+run
+EOF
+	timeout 120 gdb -q -batch -x "$T/gdb.cmd" --args "$CDNALLOW" "$@" >"$T/gdb.out" 2>&1
+}
+command -v gdb >/dev/null || fail "gdb is missing (tools/deps.sh installs it)"
+# the probe itself: a local file is parsed by the root process
+parse_probe parent fetch -s "$FIXTURES_DIR/$CF4" --state-dir "$T/state-probe"
+has -x 'PARSE uid=0' "$T/gdb.out" || fail "the probe saw no parse of a local file: $(tail "$T/gdb.out")"
+# a download: never in the root process, and the result is still right
+parse_probe parent fetch -c "$T/etag.conf" --state-dir "$T/state-gdb1"
+! has '^PARSE' "$T/gdb.out" || fail "a download was parsed as root: $(grep ^PARSE "$T/gdb.out")"
+has -Fx 173.245.48.0/20 "$T/gdb.out" || fail "no result under the debugger: $(tail "$T/gdb.out")"
+parse_probe child fetch -c "$T/etag.conf" --state-dir "$T/state-gdb2"
+[ "$(grep -c '^PARSE uid=' "$T/gdb.out")" = 2 ] ||
+	fail "the child did not parse both bodies: $(grep ^PARSE "$T/gdb.out")"
+! has -x 'PARSE uid=0' "$T/gdb.out" || fail "the child parsed as root: $(grep ^PARSE "$T/gdb.out")"
+ok "downloads are parsed in the child ($(grep -m1 ^PARSE "$T/gdb.out")), never in the root process; a local file is parsed as root"
+
+# a body the parser refuses: its message comes back over the pipe, the source falls back
+conf bad "$U/ok/cloudflare-ips-v4-error-challenge.html"
+"$CDNALLOW" fetch -c "$T/bad.conf" --state-dir "$T/state-bad" >"$T/out4" 2>"$T/err"
+has "cloudflare-ips-v4-error-challenge.html' cannot be parsed" "$T/err" ||
+	fail "no parse error from the child: $(cat "$T/err")"
+has 'built-in snapshot' "$T/err" || fail "no fallback: $(cat "$T/err")"
+ok "a parse error in the child is the source's error: $(grep -m1 -o "cannot be parsed[^;]*" "$T/err" | cut -c1-100)"
 echo "PASS: $pass checks"
