@@ -3,8 +3,10 @@
  * An admin's command from cdnallow.conf ([hooks] on_change, an output's test
  * and reload): split into words with shell-like quoting, then run without a
  * shell through spawn.c, with a timeout, optional stdin, and the end of its
- * error output for the message. Lives in the core library next to spawn.c
- * (src/engine/command.c): code compiled into gen_snapshot cannot call it.
+ * error output for the message. The splitter is pure (src/core/command_split.c,
+ * so the config reader checks lines at load time); command_run() lives in the
+ * core library next to spawn.c (src/engine/command.c), so code compiled into
+ * gen_snapshot (src/core, src/sources) cannot call it.
  *
  * Quoting: words are separated by blanks (space, tab); '…' is literal; "…"
  * keeps everything but \" and \\, which stand for " and \; outside quotes a
