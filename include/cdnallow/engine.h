@@ -14,6 +14,7 @@
 
 #include "backend.h"
 #include "config.h"
+#include "output.h"
 #include "plan.h"
 #include "resolve.h"
 #include "state.h"
@@ -69,6 +70,8 @@ struct engine {
 	char tag[128];		/* source names, for per-rule comments */
 	char **warnings;	/* collected for --json */
 	size_t nwarnings;
+	/* [output:*] after engine_outputs(), one per e->cfg.outputs; NULL before */
+	struct output_result *outputs;
 	/* The backend holding the lockdown table when another one allows; NULL:
 	 * nftables from the registry. The unit tests put a fake here. */
 	const struct backend_ops *lockdown_be;
@@ -115,6 +118,13 @@ int engine_save_state(struct engine *e, int result);
  * table's backend, NULL when not built.
  */
 int engine_check_installed(struct engine *e, const struct backend_ops *nft);
+/*
+ * After a successful engine_sync(): brings every [output:NAME] file to e->want
+ * (apply) or only compares (plan), filling e->outputs. *changed: an output was
+ * written (apply) or would change (plan). -EIO when an output failed; each
+ * failure went to the report hook naming its output. src/engine/outputs.c.
+ */
+int engine_outputs(struct engine *e, bool apply, bool *changed);
 /* No prefix, object, mode or port to change. */
 bool engine_in_sync(const struct engine *e);
 /* status, doctor, flush: the installed mode and ports unless the options say otherwise. */

@@ -15,6 +15,7 @@
 #include "fileio.h"
 #include "cli.h"
 #include "metrics.h"
+#include "output.h"
 #include "prefix_set.h"
 #include "source.h"
 
@@ -102,6 +103,27 @@ static void put_changes(FILE *f, const struct engine *e, int result)
 	fprintf(f, "cdnallow_changes_applied{op=\"remove\"} %zu\n", applied ? e->plan.del->n : 0);
 }
 
+/* Per [output:NAME]: whether it is in place, and when its file last changed. */
+static void put_outputs(FILE *f, const struct engine *e)
+{
+	if (!e->outputs)
+		return;
+	header(f, "cdnallow_output_write_ok",
+	       "1 when the output file holds the synced list (written or unchanged), else 0.");
+	for (size_t i = 0; i < e->cfg.noutputs; i++) {
+		fputs("cdnallow_output_write_ok{output=\"", f);
+		put_label(f, e->cfg.outputs[i].name);
+		fprintf(f, "\"} %d\n", !output_status_failed(e->outputs[i].status));
+	}
+	header(f, "cdnallow_output_last_write_timestamp_seconds",
+	       "Modification time of the output file (0: no file).");
+	for (size_t i = 0; i < e->cfg.noutputs; i++) {
+		fputs("cdnallow_output_last_write_timestamp_seconds{output=\"", f);
+		put_label(f, e->cfg.outputs[i].name);
+		fprintf(f, "\"} %lld\n", (long long)e->outputs[i].mtime);
+	}
+}
+
 int metrics_render(const struct engine *e, int result, double duration_s, time_t now, char **buf,
 		   size_t *len)
 {
@@ -132,6 +154,7 @@ int metrics_render(const struct engine *e, int result, double duration_s, time_t
 	put_prefixes(f, e, result);
 	put_sources(f, e);
 	put_changes(f, e, result);
+	put_outputs(f, e);
 	if (ferror(f)) {
 		fclose(f);
 		free(out);

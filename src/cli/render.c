@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "age.h"
+#include "export.h"
+#include "output.h"
 #include "cli.h"
 #include "msg.h"
 #include "prefix_set.h"
@@ -70,6 +72,22 @@ static json_t *warnings_json(const struct engine *e)
 	return a;
 }
 
+/* [output:*] with what this run did to each; empty when no output was looked at. */
+static json_t *outputs_json(const struct engine *e)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && e->outputs && i < e->cfg.noutputs; i++) {
+		const struct output_def *o = &e->cfg.outputs[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "name", o->name,
+						   "format", export_format_name(o->format), "path",
+						   o->path, "status",
+						   output_status_name(e->outputs[i].status)));
+	}
+	return a;
+}
+
 static int dump(json_t *root)
 {
 	int ret;
@@ -81,13 +99,14 @@ static int dump(json_t *root)
 
 int render_plan_json(const struct engine *e, bool changed)
 {
-	return dump(json_pack("{s:b, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:b}", "changed",
+	return dump(json_pack("{s:b, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o}", "changed",
 			      changed, "backend", e->be ? e->be->name : "none", "mode",
 			      e->cfg.mode == MODE_LOCKDOWN ? "lockdown" : "allow", "where",
 			      e->st.where, "ipv4", family_json(e, AF_INET, PLAN_V4, changed),
 			      "ipv6", family_json(e, AF_INET6, PLAN_V6, changed), "sources",
 			      sources_json(e), "warnings", warnings_json(e), "create",
-			      e->plan.create, "repair", e->plan.repair));
+			      e->plan.create, "repair", e->plan.repair, "outputs",
+			      outputs_json(e)));
 }
 
 static void list_family(const struct prefix_set *s, int family, char sign, bool all)
@@ -106,6 +125,31 @@ static void list_family(const struct prefix_set *s, int family, char sign, bool 
 		msg_out("    %c %s\n", sign, buf);
 		shown++;
 	}
+}
+
+/* One line per output that changed or failed; returns how many. */
+static size_t render_outputs_text(const struct engine *e)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; e->outputs && i < e->cfg.noutputs; i++) {
+		const struct output_def *o = &e->cfg.outputs[i];
+		const struct output_result *r = &e->outputs[i];
+
+		if (r->status == OUTPUT_UNCHANGED)
+			continue;
+		n++;
+		if (r->status == OUTPUT_WOULD_CHANGE)
+			msg_out("output %s: will %s %s\n", o->name,
+				r->created ? "create" : "rewrite", o->path);
+		else if (r->status == OUTPUT_WRITTEN)
+			msg_out("output %s: %s %s%s\n", o->name, r->created ? "created" : "rewrote",
+				o->path, o->reload ? " and reloaded" : "");
+		else
+			msg_out("output %s: %s (%s)\n", o->name, output_status_name(r->status),
+				o->path);
+	}
+	return n;
 }
 
 void render_plan_text(const struct engine *e, bool applied, bool all)
@@ -148,7 +192,7 @@ void render_plan_text(const struct engine *e, bool applied, bool all)
 		msg_out("%s the lockdown table\n", applied ? "removed" : "will remove");
 	else if (e->companion_missing)
 		msg_out("%s the lockdown table\n", applied ? "installed" : "will install");
-	if (engine_in_sync(e))
+	if (render_outputs_text(e) == 0 && engine_in_sync(e))
 		msg_out("in sync: nothing to change\n");
 }
 

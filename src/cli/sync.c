@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cdnallow sync: fetch, check and apply the difference in one transaction.
- * Exit 0 whether or not something changed, 1 on any error (the firewall then
- * keeps its previous state). -n makes it a plan.
+ * Then the [output:NAME] files. Exit 0 whether or not something changed, 1 on
+ * any error (a firewall error keeps its previous state; an output error keeps
+ * the firewall as applied and that output's previous file). -n makes it a plan.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,9 +31,9 @@ int cmd_sync(int argc, char **argv)
 	struct cli_opts o;
 	struct engine e;
 	struct timespec t0, t1;
-	bool changed = false;
+	bool changed = false, wrote = false;
 	int ret = EXIT_ERROR;
-	int res;
+	int res, outputs = 0;
 
 	ret = cli_parse(argc, argv, &o);
 	if (ret != CLI_CONTINUE)
@@ -46,6 +47,9 @@ int cmd_sync(int argc, char **argv)
 	res = engine_init(&e, &o.eng, &cli_hooks);
 	if (res == 0)
 		res = engine_sync(&e, true, &changed);
+	/* only after a sync that succeeded: an output never gets a list the firewall refused */
+	if (res == 0)
+		outputs = engine_outputs(&e, true, &wrote);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (o.metrics_file)
 		write_metrics(&e, o.metrics_file, res, &t0, &t1);
@@ -62,7 +66,8 @@ int cmd_sync(int argc, char **argv)
 	msg(MSG_INFO, "sync %s: %s holds %zu IPv4 + %zu IPv6 prefixes (+%zu -%zu)",
 	    changed ? "applied" : "unchanged", e.be->name, prefix_set_count(e.want, AF_INET),
 	    prefix_set_count(e.want, AF_INET6), e.plan.add->n, e.plan.del->n);
-	ret = EXIT_OK;
+	/* a failed output leaves the firewall as applied, but the run must say it failed */
+	ret = outputs < 0 ? EXIT_ERROR : EXIT_OK;
 out:
 	engine_release(&e);
 	return ret;

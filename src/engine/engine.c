@@ -258,6 +258,7 @@ void engine_release(struct engine *e)
 	for (size_t i = 0; i < e->nwarnings; i++)
 		free(e->warnings[i]);
 	free(e->warnings);
+	free(e->outputs);
 	config_release(&e->cfg);
 	memset(e, 0, sizeof(*e));
 }
