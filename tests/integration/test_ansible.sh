@@ -4,7 +4,9 @@
 # against localhost (connection local) INSIDE a network namespace, backend
 # nftables, made-up list (203.0.113.0/24, 2001:db8:cd::/48; allow_test_ranges):
 # check mode reports changed and changes nothing, the real run installs the
-# sets, the second run reports changed=false, --diff shows the prefixes, a
+# sets and writes the [output:list] file, the second run reports
+# changed=false, a deleted output alone is a change the next run repairs
+# (ruleset untouched), --diff shows the prefixes, a
 # broken source fails with cdnallow's message; then the role in a throwaway
 # root (binary install, no scheduler) writes a config cdnallow accepts and is
 # idempotent. Never touches the host's firewall or /etc.
@@ -24,6 +26,7 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_PYTHON_INTERPRETE
 export ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
 
 printf '[cdnallow]\nbackend = nftables\n[guard]\nallow_test_ranges = true\n' >"$T/cdnallow.conf"
+printf '[output:list]\nformat = text\npath = %s/out.txt\n' "$T" >>"$T/cdnallow.conf"
 printf '# made-up test list\n203.0.113.0/24\n2001:db8:cd::/48\n' >"$T/list.txt"
 
 cat >"$T/module.yml" <<EOF
@@ -49,6 +52,8 @@ cat >"$T/module.yml" <<EOF
           - r.backend == 'nftables'
           - r.ipv4.add | length == (expect_add4 | int)
           - r.sources[0].status == 'fresh'
+          - r.outputs[0].name == 'list'
+          - r.outputs[0].status == expect_output
 EOF
 
 # play FILE ARGS...: ansible-playbook inside the namespace; output in $T/out
@@ -66,15 +71,15 @@ recap() {
 ruleset() { netns_exec host nft list ruleset; }
 
 ruleset >"$T/before"
-play "$T/module.yml" --check -e list="$T/list.txt" -e expect_changed=true -e expect_add4=1 ||
-	{ cat "$T/out"; netns_fail "check mode run"; }
+play "$T/module.yml" --check -e list="$T/list.txt" -e expect_changed=true -e expect_add4=1 \
+	-e expect_output=would-change || { cat "$T/out"; netns_fail "check mode run"; }
 [ "$(recap changed)" = 1 ] || { cat "$T/out"; netns_fail "check mode must report changed=1"; }
 ruleset >"$T/after"
 diff -u "$T/before" "$T/after" || netns_fail "check mode changed the ruleset"
 ok "check mode: changed=true, ruleset untouched"
 
-play "$T/module.yml" -e list="$T/list.txt" -e expect_changed=true -e expect_add4=1 ||
-	{ cat "$T/out"; netns_fail "real run"; }
+play "$T/module.yml" -e list="$T/list.txt" -e expect_changed=true -e expect_add4=1 \
+	-e expect_output=written || { cat "$T/out"; netns_fail "real run"; }
 [ "$(recap changed)" = 1 ] || { cat "$T/out"; netns_fail "real run must report changed=1"; }
 # where the set lives is the nftables backend's choice (own table, or an admin's drop table)
 netns_exec host nft list ruleset >"$T/ruleset"
@@ -94,16 +99,25 @@ grep -qx 'cdnallow_sync_success 1' "$T/metrics.prom" &&
 ok "real run: changed=true, the sets are in the kernel, metrics written"
 
 ruleset >"$T/before"
-play "$T/module.yml" -e list="$T/list.txt" -e expect_changed=false -e expect_add4=0 ||
-	{ cat "$T/out"; netns_fail "second run"; }
+play "$T/module.yml" -e list="$T/list.txt" -e expect_changed=false -e expect_add4=0 \
+	-e expect_output=unchanged || { cat "$T/out"; netns_fail "second run"; }
 [ "$(recap changed)" = 0 ] || { cat "$T/out"; netns_fail "second run must report changed=0"; }
 ruleset >"$T/after"
 diff -u "$T/before" "$T/after" || netns_fail "the second run changed the ruleset"
 ok "second run: changed=false"
 
+rm "$T/out.txt"
+play "$T/module.yml" -e list="$T/list.txt" -e expect_changed=true -e expect_add4=0 \
+	-e expect_output=written || { cat "$T/out"; netns_fail "run after the output was deleted"; }
+has -x '203.0.113.0/24' "$T/out.txt" || netns_fail "the output was not recreated"
+ruleset >"$T/after"
+diff -u "$T/before" "$T/after" || netns_fail "the output-only run changed the ruleset"
+ok "a deleted output alone is changed=true (status written), the ruleset untouched"
+
 # the same source path with one more prefix: check + diff shows it, changes nothing
 printf '198.51.100.0/24\n' >>"$T/list.txt"
-play "$T/module.yml" --check --diff -e list="$T/list.txt" -e expect_changed=true -e expect_add4=1 ||
+play "$T/module.yml" --check --diff -e list="$T/list.txt" -e expect_changed=true -e expect_add4=1 \
+	-e expect_output=would-change ||
 	{ cat "$T/out"; netns_fail "check --diff run"; }
 grep -q '^+198\.51\.100\.0/24$' "$T/out" || { cat "$T/out"; netns_fail "--diff does not show +198.51.100.0/24"; }
 ruleset >"$T/after"
@@ -160,6 +174,8 @@ cat >"$T/role.yml" <<EOF
           cloudflare: {url: ["https://www.cloudflare.com/ips-v4", "https://www.cloudflare.com/ips-v6"], floor: 10}
         cdnallow_sources:
           - {name: extra, path: $T/list.txt, format: text}
+        cdnallow_outputs:
+          - {name: f2b, format: fail2ban, path: $R/f2b.local, mode: "0640", test: "fail2ban-client -V"}
         cdnallow_sync_now: false
 EOF
 mkdir -p "$R/sbin"
@@ -167,6 +183,7 @@ play "$T/role.yml" || { cat "$T/out"; netns_fail "role run"; }
 [ -x "$R/sbin/cdnallow" ] || netns_fail "role did not install the binary"
 [ "$(stat -c %a "$R/var/lib/cdnallow")" = 700 ] || netns_fail "state dir is not 0700"
 grep -q '^\[source:extra\]$' "$R/etc/cdnallow/cdnallow.conf" || netns_fail "no [source:extra]"
+has -x 'test = fail2ban-client -V' "$R/etc/cdnallow/cdnallow.conf" || netns_fail "no [output:f2b] test"
 # cdnallow itself must accept the generated file (unknown keys are errors naming file:line)
 "$CDNALLOW" -c "$R/etc/cdnallow/cdnallow.conf" --state-dir "$T/fetch-state" -s "$T/list.txt" \
 	fetch >"$T/fetch.out" 2>"$T/fetch.err" || { cat "$T/fetch.err"; netns_fail "cdnallow rejects the role's config"; }

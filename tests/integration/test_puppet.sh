@@ -5,7 +5,8 @@
 # 2001:db8:cd::/48; allow_test_ranges), config and state in a throwaway root,
 # Puppet's own dirs in the test's temp dir. First run: the config is written
 # and the exec syncs; second run: idempotent (no exec, no change); a changed
-# list is drift, so the third run syncs again. Never touches the host's
+# list is drift, so the third run syncs again, and so is a deleted [output:NAME]
+# file (outputs parameter): the exec recreates it. Never touches the host's
 # firewall, /etc or Puppet state.
 set -uo pipefail
 : "${CDNALLOW:?} ${TESTS_DIR:?}"
@@ -34,10 +35,12 @@ class { 'cdnallow':
   manage_package    => false,
   scheduler         => 'none',
   path              => ['$R/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'],
+  outputs           => { 'list' => { 'format' => 'text', 'path' => '$R/out/cdn.txt', 'mode' => '0640',
+                                     'test' => 'grep -q 203.0.113.0/24 $R/out/cdn.txt' } },
 }
 EOF
 # no built-in provider: only the local list (no network in the namespace)
-mkdir -p "$R/etc" "$R/var/lib"
+mkdir -p "$R/etc" "$R/var/lib" "$R/out"
 
 # apply: exit status of puppet apply --detailed-exitcodes (0 no change, 2 changes, 4/6 failures)
 apply() {
@@ -70,6 +73,19 @@ rc=$?
 netns_exec host nft list ruleset >"$T/after"
 diff -u "$T/before" "$T/after" || netns_fail "second apply changed the ruleset"
 ok "second apply is idempotent (no exec)"
+
+has -x '2001:db8:cd::/48' "$R/out/cdn.txt" || netns_fail "the output file lacks the list"
+[ "$(stat -c %a "$R/out/cdn.txt")" = 640 ] || netns_fail "the output's mode is not 0640"
+rm "$R/out/cdn.txt"
+apply
+rc=$?
+[ $rc = 2 ] || { cat "$T/out"; netns_fail "apply after the output was deleted: exit $rc, want 2"; }
+grep -q "Exec\[cdnallow sync\]/returns: executed successfully" "$T/out" ||
+	{ cat "$T/out"; netns_fail "a missing output did not run the sync"; }
+has -x '203.0.113.0/24' "$R/out/cdn.txt" || netns_fail "the sync did not recreate the output"
+netns_exec host nft list ruleset >"$T/after"
+diff -u "$T/before" "$T/after" || netns_fail "the output-only sync changed the ruleset"
+ok "a deleted output is drift: the next apply syncs and recreates it, the ruleset unchanged"
 
 printf '198.51.100.0/24\n' >>"$T/list.txt"
 apply

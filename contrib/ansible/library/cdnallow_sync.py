@@ -13,6 +13,10 @@ description:
   - Runs C(cdnallow sync --json) on the target. C(changed) is the JSON's C(changed)
     key, so a second run with the same lists reports C(changed=false).
   - In check mode runs C(cdnallow plan --json) instead (exit 2 = drift = changed).
+  - The C([output:NAME]) files of the configuration (web-server real-IP configs,
+    ban-tool allowlists; role variable C(cdnallow_outputs)) are kept by the same
+    sync; an output written counts as C(changed), an output whose test or reload
+    failed fails the task with cdnallow's message naming it.
   - With C(--diff) shows the prefixes that would be removed (before) and added (after).
   - Every option maps to the cdnallow command-line option of the same name; unset
     options fall back to the configuration file (C(config)) and then to cdnallow's
@@ -90,6 +94,11 @@ ipv6:
   type: dict
 sources:
   description: Per source name, status (fresh, not-modified, cached, snapshot, refused), count.
+  type: list
+outputs:
+  description: >-
+    Per [output:NAME] of the configuration - name, format, path, status (unchanged,
+    written, would-change, test-failed, reload-failed, failed).
   type: list
 warnings_cdnallow:
   description: cdnallow's warnings (also shown as Ansible warnings).
@@ -178,7 +187,10 @@ def main():
             msg = "cdnallow printed no JSON document: %s" % (out.strip()[:200] or "(empty)")
         module.fail_json(msg=msg, cmd=cmd, rc=rc, stdout=out, stderr=err, cdnallow=doc)
 
-    changed = rc == 2 if module.check_mode else bool(doc.get("changed"))
+    outputs = doc.get("outputs") or []
+    # the JSON's changed is the firewall's; a rewritten output file is a change too
+    written = any(o.get("status") == "written" for o in outputs)
+    changed = rc == 2 if module.check_mode else bool(doc.get("changed")) or written
     for w in doc.get("warnings") or []:
         module.warn("cdnallow: %s" % w)
     result = dict(
@@ -192,6 +204,7 @@ def main():
         ipv4=doc.get("ipv4"),
         ipv6=doc.get("ipv6"),
         sources=doc.get("sources"),
+        outputs=outputs,
         warnings_cdnallow=doc.get("warnings") or [],
     )
     if module._diff and changed:

@@ -29,6 +29,10 @@
 # @param nftables_table     allow mode inside this table of the admin ("inet filter")
 # @param nftables_chain     … and this input chain
 # @param ufw_ipset_threshold above this many prefixes ufw uses ipsets
+# @param outputs            [output:NAME] sections, files kept from the synced list:
+#   { 'nginx' => { 'format' => 'nginx', 'path' => '/etc/nginx/conf.d/cdnallow-realip.conf',
+#   'test' => 'nginx -t', 'reload' => 'systemctl reload nginx' } }; a missing or
+#   different output is drift, so the exec syncs it
 # @param config_file        where cdnallow.conf is written
 # @param manage_package     install the package
 # @param package_name       its name
@@ -54,6 +58,7 @@ class cdnallow (
   Optional[String[1]] $nftables_table = undef,
   Optional[String[1]] $nftables_chain = undef,
   Integer[1] $ufw_ipset_threshold = 500,
+  Hash[Pattern[/\A[A-Za-z0-9._-]{1,64}\z/], Hash[Enum['format', 'path', 'header', 'mode', 'test', 'reload'], String[1]]] $outputs = {},
   String[1] $config_file = '/etc/cdnallow/cdnallow.conf',
   Boolean $manage_package = true,
   String[1] $package_name = 'cdnallow',
@@ -95,6 +100,7 @@ class cdnallow (
       'nftables_table'      => $nftables_table,
       'nftables_chain'      => $nftables_chain,
       'ufw_ipset_threshold' => $ufw_ipset_threshold,
+      'outputs'             => $outputs,
     }),
   }
 
