@@ -116,6 +116,79 @@ docker_section() {
 	done
 }
 
+# CrowdSec's firewall bouncer (crowdsec-firewall-bouncer) in a network and a
+# private mount namespace, fed by tools/crowdsec-lapi.py with bans of the CDN
+# test host (203.0.113.10, 2001:db8:cd::10) and one outsider; $1 = nftables
+# or iptables (+ ipset). Dumped once its sets hold the bans.
+crowdsec_section() {
+	local mode=$1 name=crowdsec-$1 d=$NETNS_TMP/crowdsec-$1 i
+	netns_new "$name"
+	mkdir -p "$d"
+	cat >"$d/bouncer.yaml" <<-YAML
+		mode: $mode
+		pid_dir: $d/
+		update_frequency: 1s
+		daemonize: false
+		log_mode: stdout
+		log_level: info
+		api_url: http://127.0.0.1:8080/
+		api_key: corpus
+		disable_ipv6: false
+		deny_action: DROP
+		deny_log: false
+		supported_decisions_types:
+		  - ban
+		blacklists_ipv4: crowdsec-blacklists
+		blacklists_ipv6: crowdsec6-blacklists
+		ipset_type: nethash
+		iptables_chains:
+		  - INPUT
+		nftables:
+		  ipv4:
+		    enabled: true
+		    set-only: false
+		    table: crowdsec
+		    chain: crowdsec-chain
+		  ipv6:
+		    enabled: true
+		    set-only: false
+		    table: crowdsec6
+		    chain: crowdsec6-chain
+		prometheus:
+		  enabled: false
+	YAML
+	netns_exec "$name" python3 "$(dirname "$0")/crowdsec-lapi.py" 8080 \
+		203.0.113.10 2001:db8:cd::10 198.51.100.20 >"$d/lapi.log" 2>&1 &
+	NETNS_PIDS+=($!)
+	for i in $(seq 40); do
+		netns_exec "$name" ss -Hltn "sport = :8080" >"$d/ss"
+		[ -s "$d/ss" ] && break
+		sleep 0.25
+	done
+	netns_exec "$name" unshare -m --propagation private sh -c '
+		mount -t tmpfs tmpfs /var/log
+		exec crowdsec-firewall-bouncer -c "$1/bouncer.yaml"
+	' bouncer "$d" >"$d/bouncer.log" 2>&1 &
+	NETNS_PIDS+=($!)
+	for i in $(seq 60); do
+		if [ "$mode" = nftables ]; then
+			netns_exec "$name" nft list ruleset >"$d/dump" 2>/dev/null || true
+		else
+			netns_exec "$name" ipset save >"$d/dump" 2>/dev/null || true
+		fi
+		has 2001:db8:cd::10 "$d/dump" && has 203.0.113.10 "$d/dump" && break
+		sleep 0.5
+	done
+	has 2001:db8:cd::10 "$d/dump" || netns_fail "bouncer: no bans: $(tail -5 "$d/bouncer.log")"
+	if [ "$mode" = nftables ]; then
+		cp "$d/dump" "$OUT/$name.nft"
+	else
+		netns_exec "$name" iptables-save >"$OUT/$name.ipt"
+		netns_exec "$name" ip6tables-save >"$OUT/$name.ip6t"
+		netns_exec "$name" ipset save >"$OUT/$name.ipset"
+	fi
+}
+
 wants ufw && ufw_section
 wants firewalld && firewalld_section
 if wants persistent; then
@@ -125,5 +198,9 @@ fi
 if wants docker; then
 	docker_section docker-nft nft
 	docker_section docker-legacy legacy
+fi
+if wants crowdsec; then
+	crowdsec_section nftables
+	crowdsec_section iptables
 fi
 echo "rulesets written to $OUT"

@@ -7,7 +7,8 @@
 # ports 80 and 443 over IPv4 and IPv6, and `cdnallow doctor` must give the
 # verdict the packets show and the one EXPECT records: "drops" (a firewall
 # error) when a CDN connection fails, "passes" (no firewall error, no "may
-# drop") when all succeed; a DNAT of a web port (Docker) must be reported. A third EXPECT column holds doctor options (e.g.
+# drop") when all succeed; a DNAT of a web port (Docker) must be reported, a
+# ban list holding the CDN host (fail2ban, CrowdSec) must be named with it. A third EXPECT column holds doctor options (e.g.
 # `--mode lockdown`); a lockdown ruleset must also keep the outsider out, or
 # the packets say "leaks". Prints the corpus size and the agreement count.
 set -euo pipefail
@@ -87,7 +88,7 @@ doctor_says() {
 	local rc=0
 	netns_exec origin "$CDNALLOW" -c "$W/cdnallow.conf" -s "$W/cdn.txt" --state-dir "$W/st" \
 		$1 doctor --json > "$W/doctor.json" 2> "$W/doctor.err" || rc=$?
-	python3 - "$W/doctor.json" "$rc" "$2" <<'PY'
+	python3 - "$W/doctor.json" "$rc" "$2" "$3" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 fw = [f for f in d["findings"] if f["check"] == "firewall"]
@@ -95,6 +96,8 @@ errors = [f for f in fw if f["severity"] == "error"]
 assert (sys.argv[2] == "2") == (not d["healthy"]), "exit code and healthy disagree"
 published = any(f["check"] == "docker" for f in d["findings"])
 assert published == (sys.argv[3] == "dnat"), "a DNAT of a web port and the docker finding disagree"
+if sys.argv[4] == "ban":
+    assert any("203.0.113.10" in f["message"] for f in errors), "the ban of the CDN host is not named"
 if errors:
     print("drops")
 elif any("may drop" in f["message"] for f in fw):
@@ -112,7 +115,9 @@ while read -r name want opts; do
 	load "$f" || netns_fail "$name: does not load"
 	dnat=
 	if has -- "-j DNAT" "$f"; then dnat=dnat; fi
-	got=$(doctor_says "$opts" "$dnat") || { cat "$W/doctor.json" "$W/doctor.err"; netns_fail "$name: doctor"; }
+	ban=
+	if has -F "$NETNS_CDN4" "${f%.*}".*; then ban=ban; fi
+	got=$(doctor_says "$opts" "$dnat" "$ban") || { cat "$W/doctor.json" "$W/doctor.err"; netns_fail "$name: doctor"; }
 	pk=$(packets "$opts")
 	total=$((total + 1))
 	if [ "$got" = "$pk" ] && [ "$got" = "$want" ]; then
