@@ -59,6 +59,7 @@ struct ipt {
 	struct ipset_info set[2];
 	bool set_dirty[2]; /* holds overlapping or foreign entries: rewrite it whole */
 	bool rules_ok[2];
+	bool present; /* any of cdnallow's sets or rules, at read() */
 };
 
 static int load_dump(int var, int fam, struct ipt_dump *dump, struct diag *d)
@@ -270,7 +271,7 @@ static int ipt_read(void *hv, struct backend_state *st, struct diag *d)
 	ret = prefix_set_aggregate(st->set);
 	if (ret)
 		return ret;
-	st->present = present;
+	st->present = h->present = present;
 	st->complete = complete;
 	snprintf(st->where, sizeof(st->where), "ipsets %s, %s + INPUT rules%s%s (%s)", IPT_SET4,
 		 IPT_SET6, h->cfg.mode == MODE_LOCKDOWN ? " + raw PREROUTING" : "",
@@ -349,6 +350,29 @@ static bool family_changes(const struct plan *p, int f)
 	return prefix_set_count(p->add, families[f]) || prefix_set_count(p->del, families[f]);
 }
 
+static int ipt_flush(void *hv, struct diag *d);
+
+/*
+ * A first sync that fails half-way (a set made, a rule refused) takes out what
+ * it made: nothing of cdnallow's was there before it, so that is everything
+ * flush removes.
+ */
+static void undo_first(struct ipt *h, struct diag *d)
+{
+	struct diag u;
+
+	diag_init(&u);
+	if (ipt_flush(h, &u) == 0)
+		diag_warn(d, "iptables: removed the ipsets and rules this failed first sync had "
+			     "created");
+	else
+		diag_warn(d,
+			  "iptables: could not remove what this failed first sync created (%s); "
+			  "`cdnallow flush` removes it",
+			  u.msg[0] ? u.msg : "unknown error");
+	diag_release(&u);
+}
+
 static int ipt_apply(void *hv, const struct plan *p, struct diag *d)
 {
 	struct ipt *h = hv;
@@ -389,6 +413,8 @@ static int ipt_apply(void *hv, const struct plan *p, struct diag *d)
 	/* what was read no longer describes the kernel */
 	h->read_done = false;
 	h->loaded = false;
+	if (ret && !h->present)
+		undo_first(h, d);
 	return ret;
 }
 

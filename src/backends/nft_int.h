@@ -68,6 +68,8 @@ struct nft_target {
 	bool lockdown; /* own table carries the prerouting drop chain */
 	/* filled by nft_read_objects() */
 	bool has_table, has_sets, ports_ok, rules_ok, has_chain, stale_chain;
+	/* set by apply() before it creates objects: what a failed apply takes back out */
+	bool made_table, made_sets;
 	uint64_t handles[NFT_MAX_OUR_RULES]; /* our rules in the admin chain or lockdown chain */
 	size_t nhandles;
 	struct prefix_set *have; /* elements of set4+set6, aggregated (secondary targets) */
@@ -165,6 +167,10 @@ int nft_batch_commit(struct nft_batch *b, struct nft_nl *nl, struct diag *d);
 /* Table, sets, chains and rules, made once (libnftables); element updates never come here. */
 int nft_objects_ensure_sets(struct nft_handle *h, struct diag *d);
 int nft_objects_ensure_rules(struct nft_handle *h, struct diag *d);
+/* Notes in made_table/made_sets what ensure_sets() is about to create. */
+void nft_objects_mark_new(struct nft_handle *h);
+/* Deletes, in one transaction, what the marked ensure_sets() created (a failed first sync). */
+int nft_objects_remove_new(struct nft_handle *h, struct diag *d);
 /* Deletes every cdnallow object (own table, our rules and sets elsewhere) in one transaction. */
 int nft_objects_flush(struct nft_handle *h, struct diag *d);
 

@@ -122,6 +122,43 @@ int nft_objects_ensure_sets(struct nft_handle *h, struct diag *d)
 	return run_script(h, put_sets, "creating sets", d);
 }
 
+void nft_objects_mark_new(struct nft_handle *h)
+{
+	for (size_t i = 0; i < h->ntg; i++) {
+		struct nft_target *t = &h->tg[i];
+
+		t->made_table = t->own && !t->has_table;
+		t->made_sets = !t->has_table || !t->has_sets;
+	}
+}
+
+/*
+ * Nothing can reference the sets but rules of the transaction that failed, so
+ * they go without touching a rule; a table this run added goes whole (its
+ * chain with it), a table that was there stays.
+ */
+static int put_new(struct nft_handle *h, FILE *f, struct diag *d)
+{
+	(void)d;
+	for (size_t i = 0; i < h->ntg; i++) {
+		const struct nft_target *t = &h->tg[i];
+
+		if (t->made_table)
+			fprintf(f, "delete table inet %s\n", NFT_OWN_TABLE);
+		else if (t->made_sets)
+			fprintf(f,
+				"delete set %s %s %s\ndelete set %s %s %s\ndelete set %s %s %s\n",
+				fam(t), t->table, t->set4, fam(t), t->table, t->set6, fam(t),
+				t->table, t->ports);
+	}
+	return 0;
+}
+
+int nft_objects_remove_new(struct nft_handle *h, struct diag *d)
+{
+	return run_script(h, put_new, "removing the objects this run created", d);
+}
+
 static void put_lockdown(FILE *f, const struct nft_target *t)
 {
 	const char *r = "add rule inet " NFT_OWN_TABLE " " NFT_OWN_CHAIN;

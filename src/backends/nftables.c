@@ -264,6 +264,29 @@ static int rules_then_cache(struct nft_handle *h, const struct plan *p, uint32_t
 	return ret;
 }
 
+/* A failed apply keeps the previous state: objects it created go again (issue 15 item 4). */
+static void undo_new(struct nft_handle *h, struct diag *d)
+{
+	struct diag u;
+	bool any = false;
+
+	for (size_t i = 0; i < h->ntg; i++)
+		any |= h->tg[i].made_table || h->tg[i].made_sets;
+	if (!any)
+		return;
+	diag_init(&u);
+	if (nft_objects_remove_new(h, &u) == 0)
+		diag_warn(d, "nftables: removed the table and sets this failed run had created");
+	else
+		diag_warn(d,
+			  "nftables: could not remove the sets this failed run created (%s); "
+			  "`cdnallow flush` removes them",
+			  u.msg[0] ? u.msg : "unknown error");
+	diag_release(&u);
+	for (size_t i = 0; i < h->ntg; i++)
+		h->tg[i].made_table = h->tg[i].made_sets = false;
+}
+
 static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 {
 	struct nft_handle *h = handle;
@@ -286,6 +309,7 @@ static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 	}
 	nft_cache_drop(h);
 	if (objects) {
+		nft_objects_mark_new(h);
 		ret = nft_objects_ensure_sets(h, d);
 		if (ret == 0)
 			ret = nft_nl_genid(&h->nl, &genid);
@@ -317,6 +341,8 @@ static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 		nft_cache_save(h, after, p->want);
 		h->genid = after;
 	}
+	if (ret < 0 && objects)
+		undo_new(h, d);
 	return ret;
 }
 

@@ -90,6 +90,7 @@ int lockdown_grow(struct lockdown *l, const struct prefix_set *want, struct diag
 	struct prefix_set *both = prefix_set_new();
 	int ret = -ENOMEM;
 
+	l->existed = l->present;
 	prefix_set_free(l->old);
 	l->old = prefix_set_new();
 	if (!both || !l->old)
@@ -122,6 +123,8 @@ int lockdown_restore(struct lockdown *l, struct diag *d)
 
 	if (!l->old)
 		return -EINVAL;
+	if (!l->existed)
+		return l->nft->flush(l->h, d);
 	ret = lockdown_read(l, d);
 	return ret < 0 ? ret : lockdown_step(l, l->old, d);
 }

@@ -21,6 +21,7 @@ struct lockdown {
 	struct prefix_set *have; /* what the lockdown sets hold now */
 	struct prefix_set *old;	 /* what they held before lockdown_grow() */
 	bool present, complete;
+	bool existed; /* the sets were there before lockdown_grow() */
 };
 
 /* Opens nft for the own lockdown table only (cfg's table and chain ignored) and reads its sets. */
@@ -30,7 +31,10 @@ int lockdown_open(struct lockdown *l, const struct backend_ops *nft, const struc
 int lockdown_grow(struct lockdown *l, const struct prefix_set *want, struct diag *d);
 /* Step 3, after the backend applied: the sets hold exactly want. */
 int lockdown_shrink(struct lockdown *l, const struct prefix_set *want, struct diag *d);
-/* Instead of step 3 when the backend kept its old list: the sets hold what they held before. */
+/*
+ * Instead of step 3 when the backend kept its old list: the sets hold what they
+ * held before, or the table goes when grow() created it (empty sets would drop everyone).
+ */
 int lockdown_restore(struct lockdown *l, struct diag *d);
 /* Safe on a zeroed or closed l. */
 void lockdown_close(struct lockdown *l);

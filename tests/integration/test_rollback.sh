@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A first sync that fails after it has created objects takes them out again
+# (issue 15 item 4): the real tool or the kernel refuses the rule step, and the
+# ruleset and the ipsets afterwards are byte for byte what they were before.
+#  - iptables-nft, allow and lockdown: an `ip6 filter` table whose INPUT chain
+#    an nft script made at priority 10. ip6tables-nft-restore refuses it
+#    ("CHAIN_ADD failed (Operation not supported)") after the ipsets, the IPv4
+#    rules and, in lockdown, cdnallow's nftables drop table went in. Without
+#    the rollback that drop table stayed with empty sets: every web client
+#    dropped, the CDN included.
+#  - nftables, lockdown: a table inet cdnallow that exists already, with a
+#    chain lockdown another chain jumps to. The kernel refuses to replace a chain
+#    in use (EBUSY) after the sets and their elements went in; the admin's
+#    table and chains stay, the sets go.
+# Once the obstacle is gone, the next sync installs (nothing was poisoned).
+set -u
+. "$TESTS_DIR/integration/lib/netns.sh"
+netns_require nft ipset iptables-nft ip6tables-nft
+. "$TESTS_DIR/integration/lib/nft.sh"
+netns_init rollback
+T=$NETNS_TMP
+netns_new origin
+nft_list "$T/list" 0 10
+
+# snap FILE: what the origin's firewall holds (nft ruleset, ipset names)
+snap() {
+	{
+		netns_exec origin nft -s list ruleset
+		echo "-- ipsets:"
+		netns_exec origin ipset list -n
+	} >"$1" 2>&1
+}
+
+# sync BACKEND MODE: cdnallow sync in the origin, a fresh state dir; exit code in $rc
+sync() {
+	nft_conf "$T/$2.conf" "$2"
+	rm -rf "$T/state"
+	netns_exec origin "$CDNALLOW" sync -b "$1" -c "$T/$2.conf" -s "$T/list" \
+		--state-dir "$T/state" >"$T/out" 2>&1
+	rc=$?
+}
+
+# expect_rolled_back WHAT WORDS...: exit 1, the words in the output, the ruleset as before
+expect_rolled_back() {
+	local what=$1 w
+	shift
+	[ "$rc" = 1 ] || netns_fail "$what: exit $rc, expected 1: $(cat "$T/out")"
+	for w in "$@"; do
+		has -F "$w" "$T/out" || netns_fail "$what: the output lacks '$w': $(cat "$T/out")"
+	done
+	snap "$T/after"
+	diff -u "$T/before" "$T/after" >"$T/diff" ||
+		netns_fail "$what: the failed sync left objects behind: $(cat "$T/diff")"
+	ok "$what: exit 1, named the refusal, ruleset and ipsets as before"
+}
+
+# --- iptables-nft: the IPv6 rule step refused
+ipt_obstacle() {
+	netns_exec origin nft flush ruleset
+	netns_exec origin iptables-nft -A INPUT -i lo -j ACCEPT
+	netns_exec origin nft 'add table ip6 filter; add chain ip6 filter INPUT { type filter hook input priority 10; policy accept; }'
+}
+for mode in allow lockdown; do
+	ipt_obstacle
+	snap "$T/before"
+	sync iptables $mode
+	expect_rolled_back "iptables-nft $mode" "CHAIN_ADD failed" \
+		"removed the ipsets and rules this failed first sync had created"
+done
+netns_exec origin nft delete table ip6 filter
+sync iptables lockdown
+[ "$rc" = 0 ] || netns_fail "iptables lockdown after the obstacle went: exit $rc: $(cat "$T/out")"
+netns_exec origin ipset list -n | has -x cdnallow4 || netns_fail "no ipset cdnallow4 after the sync"
+netns_exec origin nft list table inet cdnallow >/dev/null ||
+	netns_fail "no lockdown table after the sync"
+ok "iptables-nft lockdown installs once the obstacle is gone"
+
+# --- nftables: the lockdown chain refused
+netns_exec origin nft flush ruleset
+netns_exec origin ipset destroy
+netns_exec origin nft 'add table inet cdnallow; add chain inet cdnallow lockdown; add chain inet cdnallow other; add rule inet cdnallow other jump lockdown'
+snap "$T/before"
+sync nftables lockdown
+expect_rolled_back "nftables lockdown" "Device or resource busy" \
+	"removed the table and sets this failed run had created"
+netns_exec origin nft delete table inet cdnallow
+sync nftables lockdown
+[ "$rc" = 0 ] || netns_fail "nftables lockdown after the obstacle went: exit $rc: $(cat "$T/out")"
+has -F 'set cdn4 ' <(netns_exec origin nft list table inet cdnallow) ||
+	netns_fail "no set cdn4 after the sync"
+ok "nftables lockdown installs once the obstacle is gone"
+
+echo "PASS: $pass checks"
