@@ -67,6 +67,12 @@ struct backend_ops {
 	 * previous state is kept.
 	 */
 	int (*apply)(void *h, const struct plan *p, struct diag *d);
+	/*
+	 * Optional: after a successful apply(), what now holds the list, in the words of
+	 * backend_state.where (read() described the firewall before the apply; ufw's apply
+	 * may switch between per-prefix rules and ipsets).
+	 */
+	void (*describe)(void *h, char *where, size_t size);
 	/* Removes every object cdnallow installed, nothing else. */
 	int (*flush)(void *h, struct diag *d);
 	/* Checks for problems that defeat the allowlist (a drop elsewhere, a rule open to all);

@@ -382,13 +382,20 @@ static int add_missing(struct ufw *u, const struct prefix_set *want, struct diag
 static int ufw_apply(void *h, const struct plan *p, struct diag *d)
 {
 	struct ufw *u = h;
+	size_t n4 = prefix_set_count(p->want, AF_INET), n6 = prefix_set_count(p->want, AF_INET6);
 	int ret;
 
+	u->applied[0] = '\0';
 	if (p->want->n > u->cfg->ufw_ipset_threshold) {
 		/* the sets and their rule are live before the per-prefix rules go */
 		ret = ufw_ipset_install(u, p->want, d);
 		if (!ret)
 			ret = delete_stale(u, NULL, d);
+		if (!ret)
+			snprintf(u->applied, sizeof(u->applied),
+				 "ipsets %s, %s with %zu + %zu members, matched by a rule in "
+				 "%s/before.rules, before6.rules; created by before.init",
+				 UFW_SET4, UFW_SET6, n4, n6, u->dir);
 		return ret;
 	}
 	ret = add_missing(u, p->want, d);
@@ -396,7 +403,19 @@ static int ufw_apply(void *h, const struct plan *p, struct diag *d)
 		ret = ufw_ipset_remove(u, false, d);
 	if (!ret)
 		ret = delete_stale(u, p->want, d);
+	if (!ret)
+		snprintf(u->applied, sizeof(u->applied),
+			 "%zu ufw rules in %s/user.rules, user6.rules (%zu IPv4, %zu IPv6)",
+			 n4 + n6, u->dir, n4, n6);
 	return ret;
+}
+
+static void ufw_describe(void *h, char *where, size_t size)
+{
+	const struct ufw *u = h;
+
+	if (u->applied[0])
+		snprintf(where, size, "%s", u->applied);
 }
 
 static int ufw_flush(void *h, struct diag *d)
@@ -452,6 +471,7 @@ const struct backend_ops backend_ufw = {
 	.open = ufw_open,
 	.read = ufw_read,
 	.apply = ufw_apply,
+	.describe = ufw_describe,
 	.flush = ufw_flush,
 	.audit = ufw_audit,
 	.close = ufw_close,

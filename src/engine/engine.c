@@ -692,6 +692,8 @@ int engine_apply(struct engine *e)
 				lockdown_restore(&l, &d);
 			goto out;
 		}
+		if (e->be->describe)
+			e->be->describe(e->bh, e->st.where, sizeof(e->st.where));
 	}
 	if (companion) {
 		ret = lockdown_shrink(&l, e->want, &d);

@@ -45,7 +45,11 @@ ufw_exec ip6tables -S ufw6-before-input | has -- '--match-set cdnallow6 src -j A
 	netns_fail "ipset rule (v6) not loaded"
 ufw_exec test -x /etc/ufw/before.init || netns_fail "before.init not executable"
 ufw_exec sh -c 'sed -n 2p /etc/ufw/before.init' | has -x '# BEGIN cdnallow' || netns_fail "init block not after #!"
-ok "ipset mode from nothing: sets filled, 3 blocks, no ufw call, rule live"
+# the summary says what the sync made, not what was there before it (issue 15 item 8)
+has -F "ipsets cdnallow4, cdnallow6 with 4 + 2 members, matched by a rule in /etc/ufw/before.rules" <<<"$out" ||
+	netns_fail "the summary does not name the ipsets: $out"
+has -F "0 ufw rules" <<<"$out" && netns_fail "the summary claims 0 ufw rules: $out"
+ok "ipset mode from nothing: sets filled, 3 blocks, no ufw call, rule live, summary names the sets"
 
 netns_expect_open cdn "$NETNS_ORIGIN4" 80
 netns_expect_open cdn "$NETNS_ORIGIN6" 443
@@ -78,6 +82,8 @@ ok "no-op and incremental syncs run ufw not once (set swap)"
 ufw_calls_reset
 out=$(sync rules "$T/l2" 2>&1) || netns_fail "switch to rules: $out"
 [ "$(ufw_ours_count)" = 5 ] || netns_fail "$(ufw_ours_count) rules after the switch"
+has -F "5 ufw rules in /etc/ufw/user.rules, user6.rules (3 IPv4, 2 IPv6)" <<<"$out" ||
+	netns_fail "the summary does not count the rules made: $out"
 [ "$(blocks)" = 0 ] || netns_fail "blocks left after the switch"
 ufw_exec ipset list -n 2>/dev/null | has cdnallow && netns_fail "sets left: $(ufw_exec ipset list -n)"
 [ "$(grep -c '^ufw allow ' "$UFW_CALLS")" = 5 ] && [ "$(ufw_calls)" = 5 ] ||
