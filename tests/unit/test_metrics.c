@@ -264,6 +264,38 @@ static void test_lockdown_snapshot_refusals(void **state)
 	free(out);
 }
 
+/* Per output: in place or not, and its file's mtime; label values escaped like the others. */
+static void test_outputs(void **state)
+{
+	struct fx *f = *state;
+	struct output_def defs[2] = { { .name = "nginx" }, { .name = "f2b \"x\"" } };
+	struct output_result res[2] = { { .status = OUTPUT_WRITTEN, .mtime = NOW - 60 },
+					{ .status = OUTPUT_TEST_FAILED } };
+	char *out;
+
+	f->e.cfg.outputs = defs;
+	f->e.cfg.noutputs = 2;
+	f->e.outputs = res;
+	out = render(&f->e, 0, 1.0);
+	check_format(out);
+	assert_non_null(strstr(out, "# TYPE cdnallow_output_write_ok gauge\n"
+				    "cdnallow_output_write_ok{output=\"nginx\"} 1\n"
+				    "cdnallow_output_write_ok{output=\"f2b \\\"x\\\"\"} 0\n"));
+	assert_non_null(strstr(out,
+			       "cdnallow_output_last_write_timestamp_seconds{output=\"nginx\"} "
+			       "1699999940\n"
+			       "cdnallow_output_last_write_timestamp_seconds{output=\"f2b "
+			       "\\\"x\\\"\"} 0\n"));
+	free(out);
+	/* a run that never got to the outputs reports none */
+	f->e.outputs = NULL;
+	out = render(&f->e, -EIO, 1.0);
+	assert_null(strstr(out, "cdnallow_output"));
+	free(out);
+	f->e.cfg.outputs = NULL;
+	f->e.cfg.noutputs = 0;
+}
+
 static void test_write_atomic(void **state)
 {
 	struct fx *f = *state;
@@ -305,6 +337,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_keeps_previous, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_early_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockdown_snapshot_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outputs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
 	};
 
