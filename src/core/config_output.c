@@ -10,12 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command.h"
 #include "config.h"
 #include "config_int.h"
 #include "diag.h"
 #include "export.h"
-
-#define COMMAND_MAX 4096
 
 static int k_format(struct config *c, size_t at, const char *v, struct diag *d)
 {
@@ -74,14 +73,18 @@ static int k_mode(struct config *c, size_t at, const char *v, struct diag *d)
 	return 0;
 }
 
+/* Split now, so a command that cannot run is a config error, not a failed sync. */
 static int set_command(char **dst, const char *v, struct diag *d)
 {
-	if (!*v || strlen(v) > COMMAND_MAX) {
+	int ret;
+
+	if (!*v || strlen(v) > COMMAND_MAX_LEN) {
 		diag_err(d, "a command of 1 to %d characters is needed (e.g. nginx -t)",
-			 COMMAND_MAX);
+			 COMMAND_MAX_LEN);
 		return -EINVAL;
 	}
-	return config_set_string(dst, v);
+	ret = command_check(v, d);
+	return ret < 0 ? ret : config_set_string(dst, v);
 }
 
 static int k_test(struct config *c, size_t at, const char *v, struct diag *d)

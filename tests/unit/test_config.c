@@ -600,6 +600,9 @@ static const struct bad bad_cases[] = {
 				       "let the owner read the file (e.g. 0644)" },
 	{ "[output:web]\ntest =", "t.conf:2: key 'test' in [output:web]: a command of 1 to 4096 "
 				  "characters is needed (e.g. nginx -t)" },
+	{ "[output:web]\nreload = systemctl reload 'nginx",
+	  "t.conf:2: key 'reload' in [output:web]: ..." },
+	{ "[output:web]\ntest = nginx -t | true", "t.conf:2: key 'test' in [output:web]: ..." },
 	{ "[output:a]\nformat = text\npath = /x\n[output:b]\nformat = json\n\npath = /x",
 	  "t.conf:7: [output:b]: path '/x' is also [output:a]'s" },
 	{ "[output:a b]", "t.conf:1: [output:a b]: output name must be 1 to 64 letters, digits, "
