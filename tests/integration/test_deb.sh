@@ -8,7 +8,9 @@
 # and accepts the packaged config; finally `dpkg -i` installs it for real into
 # a container-like root (an overlay of / in a private mount namespace, with
 # an empty /run and a policy-rc.d that forbids starting services), where the
-# timer ends up enabled and `cdnallow providers` runs. The host's dpkg
+# timer ends up enabled and `cdnallow providers` runs; postinst created the
+# _cdnallow system user once (configuring again keeps it), a download child
+# runs as it (its uid under gdb when libcurl starts), purge removes it. The host's dpkg
 # database, systemd and files are never touched. Skips (77) without the build
 # dependencies (debhelper, dpkg-dev, fakeroot and the libraries).
 set -uo pipefail
@@ -83,9 +85,13 @@ grep -q "^	if \[ ! -d /run/systemd/system \] || ! allowed cdnallow.service; then
 grep -q "systemctl start cdnallow.service" "$T/control/postinst" || fail "no first sync at install"
 grep -q "cdnallow -q flush" "$T/control/prerm" || fail "prerm remove does not flush"
 grep -q "rm -rf /var/lib/cdnallow" "$T/control/postrm" || fail "postrm purge keeps the state dir"
+grep -q "adduser --system --group --no-create-home --home /nonexistent --quiet _cdnallow" \
+	"$T/control/postinst" || fail "postinst does not create the _cdnallow system user"
+grep -q "deluser --quiet --system _cdnallow" "$T/control/postrm" || fail "postrm purge keeps _cdnallow"
+dpkg-deb -f "$deb" Depends | grep -qw adduser || fail "the package does not depend on adduser"
 grep -q "dh_installsystemd.*--no-stop-on-upgrade.*cdnallow-boot" "$REPO/packaging/debian/rules" ||
 	fail "an upgrade would stop cdnallow-boot"
-ok "maintainer scripts: timer enabled + started, boot unit enabled only, first sync, flush, purge"
+ok "maintainer scripts: timer enabled + started, boot unit enabled only, first sync, flush, purge, _cdnallow user"
 
 dpkg-deb -x "$deb" "$T/x"
 bin=$T/x/usr/sbin/cdnallow
@@ -137,11 +143,23 @@ unshare -m --propagation private bash -c '
 	chroot "$r" dpkg-query -W -f "\${Status}\n" cdnallow >"$res/status"
 	chroot "$r" cdnallow providers >"$res/providers" 2>&1 || echo "providers-failed" >>"$res/status"
 	chroot "$r" stat -c %a /var/lib/cdnallow >"$res/statedir"
+	# the system user, created once: configuring again changes nothing
+	chroot "$r" getent passwd _cdnallow >"$res/user" || echo "no-user" >>"$res/status"
+	chroot "$r" getent group _cdnallow >"$res/group" || echo "no-group" >>"$res/status"
+	chroot "$r" /var/lib/dpkg/info/cdnallow.postinst configure 0.0 >>"$res/dpkg.log" 2>&1 ||
+		echo "reconfigure-failed" >>"$res/status"
+	chroot "$r" getent passwd _cdnallow >"$res/user2" || true
+	# the download child of a run as root drops to it: its uid when libcurl starts
+	printf "set pagination off\nset breakpoint pending on\nset follow-fork-mode child\nbreak curl_multi_perform\nrun\npython import gdb; print(\"CHILD uid=\" + open(\"/proc/%%d/status\" %% gdb.selected_inferior().pid).read().split(\"Uid:\")[1].split()[0])\nkill\n" >"$r/tmp/gdb.cmd"
+	chroot "$r" timeout 120 gdb -q -batch -x /tmp/gdb.cmd --args cdnallow --state-dir /tmp/st \
+		fetch -s https://192.0.2.1/list.txt >"$res/gdb.out" 2>&1 || true
 	ls -l "$r/etc/systemd/system/timers.target.wants/" "$r/etc/systemd/system/multi-user.target.wants/" \
 		>"$res/wants" 2>&1 || true
 	chroot "$r" dpkg --purge cdnallow >>"$res/dpkg.log" 2>&1 || echo "purge-failed" >>"$res/status"
 	[ ! -e "$r/etc/cdnallow/cdnallow.conf" ] || echo "conffile-left" >>"$res/status"
 	[ ! -e "$r/var/lib/cdnallow" ] || echo "statedir-left" >>"$res/status"
+	! chroot "$r" getent passwd _cdnallow >/dev/null || echo "user-left" >>"$res/status"
+	! chroot "$r" getent group _cdnallow >/dev/null || echo "group-left" >>"$res/status"
 ' deb-root "$T/ov" "$T/cdnallow.deb" "$T" || fail "setting up the overlay root"
 [ "$(cat "$T/status")" = "install ok installed" ] || { cat "$T/dpkg.log" "$T/status"; fail "dpkg -i into the overlay root"; }
 grep -q '^cloudflare ' "$T/providers" || { cat "$T/providers"; fail "installed cdnallow providers"; }
@@ -153,6 +171,14 @@ grep -q 'cdnallow.timer -> /lib/systemd/system/cdnallow.timer' "$T/wants" ||
 	{ cat "$T/wants"; fail "the package did not enable cdnallow.timer"; }
 grep -q 'cdnallow-boot.service -> /lib/systemd/system/cdnallow-boot.service' "$T/wants" ||
 	{ cat "$T/wants"; fail "the package did not enable cdnallow-boot.service"; }
+IFS=: read -r _ _ uid gid _ home shell <"$T/user"
+[ "$uid" -gt 0 ] && [ "$uid" -lt 1000 ] && [ "$home" = /nonexistent ] ||
+	fail "_cdnallow is not a system user without home: $(cat "$T/user")"
+[ "$(cut -d: -f3 "$T/group")" = "$gid" ] || fail "_cdnallow's group: $(cat "$T/group") vs gid $gid"
+cmp -s "$T/user" "$T/user2" || fail "configuring again changed the user: $(cat "$T/user" "$T/user2")"
+has -x "CHILD uid=$uid" "$T/gdb.out" ||
+	{ tail -20 "$T/gdb.out"; fail "the download child does not run as _cdnallow ($uid)"; }
+ok "the _cdnallow system user (uid $uid, home $home, shell $shell): created once, the download child runs as it, purge removes it"
 ok "dpkg -i in a throwaway root: installed, timer + boot unit enabled, providers runs, purge clean"
 
 echo "PASS: $pass checks"

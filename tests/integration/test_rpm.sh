@@ -5,7 +5,8 @@
 # spec's fallbacks for Fedora-only macros), then `rpm -qlp` must list exactly
 # the packaged files, the state dir must be 0700, the scriptlets must not
 # start the boot unit, and the extracted binary must carry the built-in
-# snapshot. Never installs anything. Skips (77) without rpmbuild (Debian
+# snapshot, the _cdnallow user comes from %pre and a sysusers.d file that
+# systemd-sysusers accepts (run on a scratch root). Never installs anything. Skips (77) without rpmbuild (Debian
 # package rpm) or outside a git checkout.
 set -uo pipefail
 . "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/common.sh"
@@ -38,7 +39,8 @@ for f in /usr/sbin/cdnallow /etc/cdnallow/cdnallow.conf /var/lib/cdnallow \
 	/usr/lib/systemd/system/docker.service.d/cdnallow.conf \
 	/usr/lib/systemd/system-generators/cdnallow-dbus-generator \
 	/usr/lib/systemd/system-preset/50-cdnallow.preset \
-	/usr/share/bash-completion/completions/cdnallow /usr/share/zsh/site-functions/_cdnallow; do
+	/usr/share/bash-completion/completions/cdnallow /usr/share/zsh/site-functions/_cdnallow \
+	/usr/lib/sysusers.d/cdnallow.conf; do
 	grep -qxF "$f" "$T/list" || { cat "$T/list"; fail "rpm -qlp lacks $f"; }
 done
 grep -q '^/usr/share/man/man8/cdnallow\.8' "$T/list" || fail "rpm -qlp lacks the man page"
@@ -55,8 +57,19 @@ has 'systemctl start cdnallow.timer' "$T/scripts" || fail "%post does not start 
 has 'systemctl start cdnallow.service' "$T/scripts" || fail "%post runs no first sync"
 has 'cdnallow -q flush' "$T/scripts" || fail "%preun does not flush on erase"
 has 'rm -rf /var/lib/cdnallow' "$T/scripts" || fail "%postun keeps the state dir on erase"
+has 'useradd -r -g _cdnallow -d /nonexistent -M' "$T/scripts" || fail "%pre does not create _cdnallow"
 mkdir -p "$T/x"
 (cd "$T/x" && rpm2cpio "$rpmf" | cpio -idm --quiet) 2>/dev/null || fail "rpm2cpio"
+has -x 'u _cdnallow - "cdnallow download child" /nonexistent /usr/sbin/nologin' \
+	"$T/x/usr/lib/sysusers.d/cdnallow.conf" || fail "sysusers.d: $(cat "$T/x/usr/lib/sysusers.d/cdnallow.conf")"
+# the file is what systemd-sysusers reads: it must accept it and create the user
+if command -v systemd-sysusers >/dev/null; then
+	mkdir -p "$T/sysroot/etc" && touch "$T/sysroot/etc/passwd" "$T/sysroot/etc/group"
+	systemd-sysusers --root="$T/sysroot" - <"$T/x/usr/lib/sysusers.d/cdnallow.conf" >/dev/null 2>"$T/sysusers.err" ||
+		fail "systemd-sysusers: $(cat "$T/sysusers.err")"
+	has '^_cdnallow:x:[0-9]*:[0-9]*:cdnallow download child:/nonexistent:/usr/sbin/nologin$' \
+		"$T/sysroot/etc/passwd" || fail "systemd-sysusers made: $(cat "$T/sysroot/etc/passwd")"
+fi
 for u in cdnallow.service cdnallow.timer cdnallow-boot.service; do
 	cmp -s "$T/x/usr/lib/systemd/system/$u" "$REPO/contrib/systemd/$u" || fail "$u differs"
 done
@@ -64,5 +77,5 @@ done
 [ "$(grep -c 'snapshot captured' "$T/providers")" = \
 	"$(awk -F'\t' '!/^#/ && NF { print $1 }' "$REPO/data/snapshot/MANIFEST" | sort -u | wc -l)" ] ||
 	fail "the packaged binary lacks (part of) the built-in snapshot"
-ok "scriptlets: timer started, first sync, flush on erase, boot unit never started; units as in contrib/systemd; binary has its snapshot"
+ok "scriptlets: timer started, first sync, flush on erase, boot unit never started, _cdnallow created (%pre, sysusers.d); units as in contrib/systemd; binary has its snapshot"
 echo "PASS: $pass checks"
