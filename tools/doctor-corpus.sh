@@ -189,6 +189,33 @@ crowdsec_section() {
 	fi
 }
 
+# cdnallow's own lockdown on a stock ufw (deny incoming) and on firewalld's
+# default zone (nftables backend): `cdnallow -b ufw|firewalld --mode lockdown
+# sync` of the test CDN ranges, then the dumps. Needs $CDNALLOW.
+lockdown_section() {
+	local d=$NETNS_TMP/lockdown
+	: "${CDNALLOW:?set CDNALLOW to the cdnallow binary}"
+	mkdir -p "$d"
+	printf '203.0.113.0/24\n2001:db8:cd::/48\n' >"$d/list"
+	printf '[guard]\nallow_test_ranges = true\n' >"$d/conf"
+
+	netns_new ufwlock
+	ufw_start ufwlock
+	ufw_sync -b ufw -c "$d/conf" -s "$d/list" --state-dir "$d/ufw" --offline \
+		--mode lockdown sync >/dev/null
+	ufw_exec iptables-nft-save >"$OUT/ufw-lockdown.ipt"
+	ufw_exec ip6tables-nft-save >"$OUT/ufw-lockdown.ip6t"
+	ufw_exec ipset save >"$d/ipset"
+	if [ -s "$d/ipset" ]; then cp "$d/ipset" "$OUT/ufw-lockdown.ipset"; fi
+
+	netns_new fwdlock
+	fwd_start "$(netns_name fwdlock)" "$NETNS_TMP/fwdlock"
+	fwd_exec "$CDNALLOW" -b firewalld -c "$d/conf" -s "$d/list" --state-dir "$d/fwd" \
+		--offline --mode lockdown sync >/dev/null
+	fwd_exec nft list ruleset >"$OUT/firewalld-lockdown.nft"
+	fwd_stop
+}
+
 wants ufw && ufw_section
 wants firewalld && firewalld_section
 if wants persistent; then
@@ -203,4 +230,5 @@ if wants crowdsec; then
 	crowdsec_section nftables
 	crowdsec_section iptables
 fi
+wants lockdown && lockdown_section
 echo "rulesets written to $OUT"
