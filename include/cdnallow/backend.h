@@ -16,7 +16,14 @@ struct diag;
 struct plan;
 struct prefix_set;
 
-enum cdnallow_mode { MODE_ALLOW = 0, MODE_LOCKDOWN = 1 };
+/* sets: keep the list as named sets for the admin's own rules, install no rule */
+enum cdnallow_mode { MODE_ALLOW = 0, MODE_LOCKDOWN = 1, MODE_SETS = 2 };
+
+/* "allow", "lockdown", "sets": the names of the config, the state file and --json */
+static inline const char *backend_mode_name(enum cdnallow_mode m)
+{
+	return m == MODE_LOCKDOWN ? "lockdown" : m == MODE_SETS ? "sets" : "allow";
+}
 
 #define BACKEND_MAX_PORTS 16
 
@@ -48,6 +55,9 @@ struct backend_ops {
 	const char *name;
 	/* One line for `cdnallow providers`/--help style listings. */
 	const char *summary;
+	/* The sets mode = sets keeps for the admin's rules ("ipsets cdnallow4/cdnallow6"); NULL:
+	 * this backend cannot keep sets without rules, and the engine refuses mode sets. */
+	const char *sets;
 	/*
 	 * How strongly the host uses this firewall, read-only: 0 not in use, higher
 	 * wins in `auto` (firewalld running 40, ufw active 30, native nft tables 20,

@@ -23,7 +23,7 @@ enum severity { SEV_ERROR = 0, SEV_WARNING = 1, SEV_INFO = 2 };
 
 struct finding {
 	const char *check; /* static: "listen", "bind", "firewall", "docker", "freshness", "dns",
-			      "tls", "origin-auth" */
+			      "sets", "tls", "origin-auth" */
 	enum severity severity;
 	char *message; /* owned */
 	char *fix;     /* owned */
@@ -46,7 +46,14 @@ struct doctor_ctx {
 	const char *proc;	      /* "/proc"; tests point it elsewhere */
 	const char *etc;	      /* "/etc" (NULL: "/etc"), where web server configs are read */
 	bool lockdown;
+	bool sets; /* mode sets: no rule of cdnallow's, the admin's rules use the sets */
 };
+
+/* mode sets: how many of the admin's rules use the sets, nft text (`nft list ruleset`) or
+ * iptables-save; cdnallow's own rules (comment "cdnallow") do not count. */
+size_t doctor_sets_count_refs(const char *text, bool nft);
+/* mode sets: says the admin's rules must use the sets, and how many do. */
+int doctor_check_sets(const struct doctor_ctx *c, struct findings *f, struct diag *d);
 
 /* One listening TCP socket (from /proc/net/tcp{,6}). */
 struct listener {

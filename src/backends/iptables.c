@@ -245,7 +245,7 @@ static bool rules_in_place(const struct ipt *h, int f)
 	struct ipt_want w[IPT_WANT_MAX];
 	int n = ipt_want_build(&h->cfg, families[f], dump->docker_user, w);
 
-	return n > 0 && ipt_dump_matches(dump, w, (size_t)n) && h->dump[!h->var][f].ours == 0;
+	return n >= 0 && ipt_dump_matches(dump, w, (size_t)n) && h->dump[!h->var][f].ours == 0;
 }
 
 static int ipt_read(void *hv, struct backend_state *st, struct diag *d)
@@ -273,9 +273,15 @@ static int ipt_read(void *hv, struct backend_state *st, struct diag *d)
 		return ret;
 	st->present = h->present = present;
 	st->complete = complete;
-	snprintf(st->where, sizeof(st->where), "ipsets %s, %s + INPUT rules%s%s (%s)", IPT_SET4,
-		 IPT_SET6, h->cfg.mode == MODE_LOCKDOWN ? " + raw PREROUTING" : "",
-		 h->dump[h->var][0].docker_user ? " + DOCKER-USER" : "", variants[h->var].name);
+	if (h->cfg.mode == MODE_SETS)
+		snprintf(st->where, sizeof(st->where), "ipsets %s, %s, no rule (%s)", IPT_SET4,
+			 IPT_SET6, variants[h->var].name);
+	else
+		snprintf(st->where, sizeof(st->where), "ipsets %s, %s + INPUT rules%s%s (%s)",
+			 IPT_SET4, IPT_SET6,
+			 h->cfg.mode == MODE_LOCKDOWN ? " + raw PREROUTING" : "",
+			 h->dump[h->var][0].docker_user ? " + DOCKER-USER" : "",
+			 variants[h->var].name);
 	h->read_done = true;
 	return 0;
 }
@@ -331,6 +337,8 @@ static int install_rules(struct ipt *h, int f, struct diag *d)
 
 	if (n < 0)
 		return n;
+	if (n == 0)
+		return remove_rules_everywhere(h, f, d);
 	if (!h->usable[h->var][f]) {
 		diag_err(d, "%s does not work for %s", variants[h->var].restore[f],
 			 f ? "IPv6" : "IPv4");
@@ -454,7 +462,8 @@ static int ipt_audit(void *hv, struct diag *d)
 				  "%s %s INPUT drops nothing: allow mode opens ports that are "
 				  "already open; --mode lockdown closes them to others",
 				  variants[h->var].name, fam);
-		if (h->usable[!h->var][f] && h->dump[!h->var][f].input_blocks)
+		if (h->cfg.mode != MODE_SETS && h->usable[!h->var][f] &&
+		    h->dump[!h->var][f].input_blocks)
 			diag_warn(d,
 				  "%s %s INPUT drops too and cdnallow's accept is in %s: a DROP in "
 				  "either wins",
@@ -466,6 +475,7 @@ static int ipt_audit(void *hv, struct diag *d)
 const struct backend_ops backend_iptables = {
 	.name = "iptables",
 	.summary = "ipsets cdnallow4/cdnallow6 + INPUT rules (iptables-nft or iptables-legacy)",
+	.sets = "ipsets cdnallow4/cdnallow6",
 	.detect = ipt_detect,
 	.open = ipt_open,
 	.read = ipt_read,

@@ -201,6 +201,9 @@ int ipt_want_build(const struct backend_cfg *cfg, int family, bool docker_user,
 	/* multiport takes at most 15 ports */
 	if (cfg->nports == 0 || cfg->nports > 15)
 		return -EINVAL;
+	/* the admin's rules use the sets; any rule of ours left from another mode goes */
+	if (cfg->mode == MODE_SETS)
+		return 0;
 	for (size_t i = 0; i < cfg->nports; i++)
 		len += (size_t)snprintf(ports + len, sizeof(ports) - len, "%s%u", i ? "," : "",
 					cfg->ports[i]);

@@ -120,6 +120,12 @@ int nft_configured_target(struct nft_handle *h, struct nft_target *t, struct dia
 			 h->cfg.nft_table);
 		return -ENOTSUP;
 	}
+	if (h->cfg.mode == MODE_SETS) {
+		/* no rule goes anywhere; sync creates the table when it is missing */
+		nft_target_admin(t, name, "");
+		t->sets_only = true;
+		return 0;
+	}
 	/* flush must reach leftovers even when the admin removed the chain since */
 	ret = h->cfg.removing ? 0 : check_configured(h, name, chain, d);
 	if (ret == 0)

@@ -64,8 +64,9 @@ struct nft_target {
 	char table[NFT_NAME_MAX];
 	char chain[NFT_NAME_MAX]; /* admin chain holding our accept rules; "" in our own table */
 	const char *set4, *set6, *ports;
-	bool own;      /* table inet cdnallow */
-	bool lockdown; /* own table carries the prerouting drop chain */
+	bool own;	/* table inet cdnallow */
+	bool lockdown;	/* own table carries the prerouting drop chain */
+	bool sets_only; /* mode sets: the admin's table holds our sets and no rule of ours */
 	/* filled by nft_read_objects() */
 	bool has_table, has_sets, ports_ok, rules_ok, has_chain, stale_chain;
 	/* set by apply() before it creates objects: what a failed apply takes back out */
@@ -171,7 +172,8 @@ int nft_objects_ensure_rules(struct nft_handle *h, struct diag *d);
 void nft_objects_mark_new(struct nft_handle *h);
 /* Deletes, in one transaction, what the marked ensure_sets() created (a failed first sync). */
 int nft_objects_remove_new(struct nft_handle *h, struct diag *d);
-/* Deletes every cdnallow object (own table, our rules and sets elsewhere) in one transaction. */
+/* Deletes every cdnallow object (own table, our rules and sets elsewhere) in one transaction;
+ * also the table mode sets created (STATE_DIR/nft.created) once nothing else is in it. */
 int nft_objects_flush(struct nft_handle *h, struct diag *d);
 
 /* STATE_DIR/nft.genid + nft.applied: the set we committed at a generation id. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/set.h>
@@ -18,6 +19,7 @@
 #include <linux/netfilter/nf_tables.h>
 
 #include "diag.h"
+#include "fileio.h"
 #include "nft_int.h"
 
 /*
@@ -93,6 +95,22 @@ static int run_script(struct nft_handle *h, int (*put)(struct nft_handle *, FILE
 	return ret;
 }
 
+/* STATE_DIR/nft.created: "inet NAME", the table mode sets created, for flush to remove. */
+static void created_path(const struct nft_handle *h, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/nft.created", h->cfg.state_dir ? h->cfg.state_dir : "");
+}
+
+static void created_note(const struct nft_handle *h, const struct nft_target *t)
+{
+	char path[4096], line[NFT_NAME_MAX + 8];
+	int n = snprintf(line, sizeof(line), "%s %s\n", fam(t), t->table);
+
+	created_path(h, path, sizeof(path));
+	if (h->cfg.state_dir && n > 0 && (size_t)n < sizeof(line))
+		(void)file_write_atomic(path, line, (size_t)n, 0600);
+}
+
 static int put_sets(struct nft_handle *h, FILE *f, struct diag *d)
 {
 	(void)d;
@@ -101,6 +119,8 @@ static int put_sets(struct nft_handle *h, FILE *f, struct diag *d)
 
 		if (t->own)
 			fprintf(f, "add table inet %s\n", NFT_OWN_TABLE);
+		if (t->sets_only && !t->has_table)
+			fprintf(f, "add table %s %s\n", fam(t), t->table);
 		if (t->has_table && t->has_sets && t->ports_ok)
 			continue;
 		fprintf(f, "add set %s %s %s { type ipv4_addr; flags interval; }\n", fam(t),
@@ -119,7 +139,27 @@ static int put_sets(struct nft_handle *h, FILE *f, struct diag *d)
 
 int nft_objects_ensure_sets(struct nft_handle *h, struct diag *d)
 {
-	return run_script(h, put_sets, "creating sets", d);
+	int ret = run_script(h, put_sets, "creating sets", d);
+
+	for (size_t i = 0; ret == 0 && i < h->ntg; i++)
+		if (h->tg[i].sets_only && !h->tg[i].has_table)
+			created_note(h, &h->tg[i]);
+	return ret;
+}
+
+/* Mode sets keeps no rule: delete ours wherever a switch from allow/lockdown left them. */
+static int put_no_rules(struct nft_handle *h, FILE *f, const struct nft_target *t)
+{
+	struct nft_rule_list rl;
+	int ret = nft_list_our_rules(&h->nl, t->family, t->table, NULL, &rl);
+
+	for (size_t i = 0; ret == 0 && i < rl.n; i++) {
+		if (!nft_name_valid(rl.v[i].chain))
+			return -EINVAL;
+		fprintf(f, "delete rule %s %s %s handle %llu\n", fam(t), t->table, rl.v[i].chain,
+			(unsigned long long)rl.v[i].handle);
+	}
+	return ret;
 }
 
 void nft_objects_mark_new(struct nft_handle *h)
@@ -127,7 +167,8 @@ void nft_objects_mark_new(struct nft_handle *h)
 	for (size_t i = 0; i < h->ntg; i++) {
 		struct nft_target *t = &h->tg[i];
 
-		t->made_table = t->own && !t->has_table;
+		/* own table, or the one mode sets creates in the admin's name */
+		t->made_table = (t->own || t->sets_only) && !t->has_table;
 		t->made_sets = !t->has_table || !t->has_sets;
 	}
 }
@@ -144,7 +185,7 @@ static int put_new(struct nft_handle *h, FILE *f, struct diag *d)
 		const struct nft_target *t = &h->tg[i];
 
 		if (t->made_table)
-			fprintf(f, "delete table inet %s\n", NFT_OWN_TABLE);
+			fprintf(f, "delete table %s %s\n", fam(t), t->table);
 		else if (t->made_sets)
 			fprintf(f,
 				"delete set %s %s %s\ndelete set %s %s %s\ndelete set %s %s %s\n",
@@ -194,11 +235,16 @@ static void put_allow(FILE *f, const struct nft_target *t)
 
 static int put_rules(struct nft_handle *h, FILE *f, struct diag *d)
 {
-	(void)d;
-	for (size_t i = 0; i < h->ntg; i++) {
+	int ret = 0;
+
+	for (size_t i = 0; i < h->ntg && ret == 0; i++) {
 		const struct nft_target *t = &h->tg[i];
 
-		if (t->own && t->lockdown && !t->rules_ok)
+		if (t->sets_only && !t->rules_ok)
+			ret = put_no_rules(h, f, t);
+		else if (t->sets_only)
+			continue;
+		else if (t->own && t->lockdown && !t->rules_ok)
 			put_lockdown(f, t);
 		else if (t->own && t->stale_chain)
 			fprintf(f, "delete chain inet %s %s\n", NFT_OWN_TABLE, NFT_OWN_CHAIN);
@@ -208,7 +254,9 @@ static int put_rules(struct nft_handle *h, FILE *f, struct diag *d)
 	/* Switched from lockdown to allow in the admin's table: the old drop must go. */
 	if (h->stale_own)
 		fprintf(f, "delete table inet %s\n", NFT_OWN_TABLE);
-	return 0;
+	if (ret < 0)
+		diag_err(d, "listing cdnallow's rules in the sets' table: %s", strerror(-ret));
+	return ret;
 }
 
 int nft_objects_ensure_rules(struct nft_handle *h, struct diag *d)
@@ -219,7 +267,9 @@ int nft_objects_ensure_rules(struct nft_handle *h, struct diag *d)
 struct set_scan {
 	FILE *f;
 	int err;
-	bool unsafe; /* a set of ours in a table nft cannot name */
+	bool unsafe;	     /* a set of ours in a table nft cannot name */
+	const char *created; /* the table mode sets created, or NULL */
+	size_t others;	     /* sets in it that are not ours */
 };
 
 static int set_scan_cb(const struct nlmsghdr *nlh, void *data)
@@ -239,6 +289,12 @@ static int set_scan_cb(const struct nlmsghdr *nlh, void *data)
 	family = (uint16_t)nftnl_set_get_u32(s, NFTNL_SET_FAMILY);
 	table = nftnl_set_get_str(s, NFTNL_SET_TABLE);
 	name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+	bool mine = false;
+
+	for (size_t i = 0; table && name && i < sizeof(ours) / sizeof(ours[0]); i++)
+		mine = mine || !strcmp(name, ours[i]);
+	if (!mine && table && ss->created && family == NFPROTO_INET && !strcmp(table, ss->created))
+		ss->others++;
 	for (size_t i = 0; table && name && i < sizeof(ours) / sizeof(ours[0]); i++)
 		if (!strcmp(name, ours[i]) &&
 		    !(family == NFPROTO_INET && !strcmp(table, NFT_OWN_TABLE))) {
@@ -255,9 +311,10 @@ static int set_scan_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* Our rules first (they reference the sets), then the sets, then our table: one transaction. */
-static int scan_foreign(struct nft_handle *h, FILE *f, struct diag *d)
+static int scan_foreign(struct nft_handle *h, FILE *f, const char *created, size_t *others,
+			struct diag *d)
 {
-	struct set_scan ss = { .f = f };
+	struct set_scan ss = { .f = f, .created = created };
 	struct nft_rule_list rl;
 	struct nlmsghdr *req;
 	int ret;
@@ -284,6 +341,7 @@ static int scan_foreign(struct nft_handle *h, FILE *f, struct diag *d)
 			ret = 0;
 		if (ret == 0 && ss.unsafe)
 			ret = -EINVAL;
+		*others = ss.others;
 	}
 	if (ret == -EINVAL)
 		diag_err(d, "a rule or set named like cdnallow's sits in a table or chain whose "
@@ -294,20 +352,66 @@ static int scan_foreign(struct nft_handle *h, FILE *f, struct diag *d)
 	return ret;
 }
 
+/* The table mode sets created, from STATE_DIR/nft.created; false when none is recorded. */
+static bool created_table(const struct nft_handle *h, char name[NFT_NAME_MAX])
+{
+	char path[4096], fam_[8] = "", *text = NULL;
+	size_t len = 0;
+	bool ok;
+
+	created_path(h, path, sizeof(path));
+	if (!h->cfg.state_dir || file_read_private(path, 256, &text, &len) < 0)
+		return false;
+	ok = sscanf(text, "%7s %63s", fam_, name) == 2 && !strcmp(fam_, "inet") &&
+	     nft_name_valid(name) && strcmp(name, NFT_OWN_TABLE);
+	free(text);
+	return ok;
+}
+
+/* Chains in the created table: the admin's, so the table stays. */
+static int table_has_chains(struct nft_handle *h, const char *table, bool *any, struct diag *d)
+{
+	struct nft_chain_info *v = NULL;
+	size_t n = 0;
+	int ret = nft_list_chains(&h->nl, &v, &n, d);
+
+	*any = false;
+	for (size_t i = 0; ret == 0 && i < n; i++)
+		*any = *any || (v[i].family == NFPROTO_INET && !strcmp(v[i].table, table));
+	free(v);
+	return ret;
+}
+
 static int put_flush(struct nft_handle *h, FILE *f, struct diag *d)
 {
-	bool own = false;
+	char created[NFT_NAME_MAX] = "";
+	bool own = false, exists = false, chains = true, have_created = created_table(h, created);
+	size_t others = 0;
 	int ret;
 
-	ret = h->cfg.lockdown_only ? 0 : scan_foreign(h, f, d);
+	ret = h->cfg.lockdown_only ? 0
+				   : scan_foreign(h, f, have_created ? created : NULL, &others, d);
 	if (ret == 0)
 		ret = nft_table_exists(&h->nl, NFPROTO_INET, NFT_OWN_TABLE, &own);
 	if (ret == 0 && own)
 		fprintf(f, "delete table inet %s\n", NFT_OWN_TABLE);
+	if (ret == 0 && have_created && !h->cfg.lockdown_only)
+		ret = nft_table_exists(&h->nl, NFPROTO_INET, created, &exists);
+	if (ret == 0 && exists)
+		ret = table_has_chains(h, created, &chains, d);
+	if (ret == 0 && exists && !chains && others == 0)
+		fprintf(f, "delete table inet %s\n", created);
 	return ret;
 }
 
 int nft_objects_flush(struct nft_handle *h, struct diag *d)
 {
-	return run_script(h, put_flush, "removing cdnallow's objects", d);
+	char path[4096], created[NFT_NAME_MAX];
+	int ret = run_script(h, put_flush, "removing cdnallow's objects", d);
+
+	if (ret == 0 && !h->cfg.lockdown_only && created_table(h, created)) {
+		created_path(h, path, sizeof(path));
+		(void)unlink(path);
+	}
+	return ret;
 }

@@ -452,14 +452,20 @@ int nft_read_objects(struct nft_handle *h, struct nft_target *t, struct diag *d)
 		if (state == 0)
 			return 0;
 	}
-	ret = nft_list_our_rules(&h->nl, t->family, t->table, t->own ? NFT_OWN_CHAIN : t->chain,
+	/* mode sets: no rule of ours anywhere in the table (a switch from allow left one) */
+	ret = nft_list_our_rules(&h->nl, t->family, t->table,
+				 t->own		? NFT_OWN_CHAIN
+				 : t->sets_only ? NULL
+						: t->chain,
 				 &rl);
 	if (ret < 0)
 		goto out;
 	for (size_t i = 0; i < rl.n && t->nhandles < NFT_MAX_OUR_RULES; i++)
 		t->handles[t->nhandles++] = rl.v[i].handle;
 	/* Own chain: exactly our three rules. Admin chain: our two rules first. */
-	if (t->own)
+	if (t->sets_only)
+		t->rules_ok = rl.n == 0;
+	else if (t->own)
 		t->rules_ok = state == 2 && rl.n == 3 && rl.total == 3;
 	else
 		t->rules_ok = rl.n == 2 && rl.v[0].pos == 0 && rl.v[1].pos == 1;

@@ -62,6 +62,12 @@ static int nft_open(const struct backend_cfg *cfg, void **handle, struct diag *d
 		target_own(&h->tg[h->ntg++], true);
 		goto out;
 	}
+	if (cfg->mode == MODE_SETS && !cfg->nft_table && !cfg->removing) {
+		diag_err(d, "mode sets needs [nftables] table = inet NAME: the table of the rules "
+			    "that use the sets (nftables rules see only sets of their own table)");
+		ret = -EINVAL;
+		goto out;
+	}
 	if (cfg->nft_table) {
 		ret = nft_configured_target(h, &admin, d);
 		have_admin = ret == 0;
@@ -86,7 +92,11 @@ static void describe(const struct nft_handle *h, struct backend_state *st)
 {
 	const struct nft_target *t = &h->tg[0];
 
-	if (t->own)
+	if (t->sets_only)
+		snprintf(st->where, sizeof(st->where),
+			 "table inet %s (sets %s/%s, no rule: mode sets)", t->table, t->set4,
+			 t->set6);
+	else if (t->own)
 		snprintf(st->where, sizeof(st->where), "table inet %s (sets %s/%s%s)", t->table,
 			 t->set4, t->set6, t->lockdown ? ", prerouting lockdown chain" : "");
 	else
@@ -119,7 +129,7 @@ static int read_full(struct nft_handle *h, struct backend_state *st, struct diag
 		st->complete = st->complete && target_complete(t) &&
 			       (i == 0 || (ret == 0 && prefix_set_equal(st->set, t->have)));
 	}
-	if (ret == 0 && !h->tg[0].own && !h->cfg.lockdown_only && h->cfg.mode == MODE_ALLOW)
+	if (ret == 0 && !h->tg[0].own && !h->cfg.lockdown_only && h->cfg.mode != MODE_LOCKDOWN)
 		ret = nft_table_exists(&h->nl, NFPROTO_INET, NFT_OWN_TABLE, &h->stale_own);
 	if (ret < 0)
 		return ret;
@@ -301,7 +311,7 @@ static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 		return -EEXIST;
 	}
 	for (size_t i = 0; objects && i < h->ntg; i++) {
-		if (!h->tg[i].own && !h->tg[i].has_table) {
+		if (!h->tg[i].own && !h->tg[i].sets_only && !h->tg[i].has_table) {
 			diag_err(d, "table %s %s does not exist", nft_family_name(h->tg[i].family),
 				 h->tg[i].table);
 			return -ENOENT;
@@ -363,7 +373,8 @@ static int nft_audit(void *handle, struct diag *d)
 	size_t n = 0;
 	int ret = nft_list_chains(&h->nl, &v, &n, d);
 
-	if (ret < 0 || h->cfg.lockdown_only)
+	/* mode sets: the admin's own rules decide; doctor says whether any uses the sets */
+	if (ret < 0 || h->cfg.lockdown_only || h->cfg.mode == MODE_SETS)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const char *owner = nft_chain_owner(&v[i]);
@@ -408,6 +419,7 @@ static int nft_detect(struct diag *d)
 const struct backend_ops backend_nftables = {
 	.name = "nftables",
 	.summary = "nftables sets via libnftnl, one kernel transaction per sync",
+	.sets = "sets cdnallow4/cdnallow6 in [nftables] table",
 	.detect = nft_detect,
 	.open = nft_open,
 	.read = nft_read,

@@ -187,6 +187,7 @@ int cmd_doctor(int argc, char **argv)
 	c.nports = e.cfg.nports;
 	c.cdn = cdn;
 	c.lockdown = e.cfg.mode == MODE_LOCKDOWN;
+	c.sets = e.cfg.mode == MODE_SETS;
 	if (doctor_check_listen(&c, &f, &d) < 0) {
 		engine_report(&e, &d, "doctor: listen");
 		incomplete = true;
@@ -195,6 +196,7 @@ int cmd_doctor(int argc, char **argv)
 		engine_report(&e, &d, "doctor: firewall");
 		incomplete = true;
 	}
+	doctor_check_sets(&c, &f, &d);
 	doctor_check_docker(&c, &f, &d);
 	check_freshness(&e, &f);
 	if (o.domain && doctor_check_domain(&c, o.domain, &f, &d) < 0) {

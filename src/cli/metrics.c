@@ -149,7 +149,7 @@ int metrics_render(const struct engine *e, int result, double duration_s, time_t
 	if (e->be) {
 		header(f, "cdnallow_backend_info", "Backend and mode of the last sync.");
 		fprintf(f, "cdnallow_backend_info{backend=\"%s\",mode=\"%s\"} 1\n", e->be->name,
-			e->cfg.mode == MODE_LOCKDOWN ? "lockdown" : "allow");
+			backend_mode_name(e->cfg.mode));
 	}
 	put_prefixes(f, e, result);
 	put_sources(f, e);

@@ -91,7 +91,9 @@ void cli_usage(FILE *f)
 		fprintf(f, "%s | ", backend_registry[i]->name);
 	fputs("auto\n"
 	      "      --ports LIST         default 80,443\n"
-	      "      --mode allow|lockdown  lockdown also drops non-CDN sources on those ports\n"
+	      "      --mode allow|lockdown|sets  lockdown also drops non-CDN sources on those "
+	      "ports;\n"
+	      "                           sets keeps only the sets, for your own rules\n"
 	      "  -n, --dry-run            sync without changing anything (same as plan)\n"
 	      "      --offline            no network: cache, then built-in snapshot\n"
 	      "      --state-dir DIR      default " CONFIG_DEFAULT_STATE_DIR "\n"

@@ -99,14 +99,13 @@ static int dump(json_t *root)
 
 int render_plan_json(const struct engine *e, bool changed)
 {
-	return dump(json_pack("{s:b, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o}", "changed",
-			      changed, "backend", e->be ? e->be->name : "none", "mode",
-			      e->cfg.mode == MODE_LOCKDOWN ? "lockdown" : "allow", "where",
-			      e->st.where, "ipv4", family_json(e, AF_INET, PLAN_V4, changed),
-			      "ipv6", family_json(e, AF_INET6, PLAN_V6, changed), "sources",
-			      sources_json(e), "warnings", warnings_json(e), "create",
-			      e->plan.create, "repair", e->plan.repair, "outputs",
-			      outputs_json(e)));
+	return dump(json_pack(
+		"{s:b, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:o}", "changed", changed,
+		"backend", e->be ? e->be->name : "none", "mode", backend_mode_name(e->cfg.mode),
+		"where", e->st.where, "ipv4", family_json(e, AF_INET, PLAN_V4, changed), "ipv6",
+		family_json(e, AF_INET6, PLAN_V6, changed), "sources", sources_json(e), "warnings",
+		warnings_json(e), "create", e->plan.create, "repair", e->plan.repair, "outputs",
+		outputs_json(e)));
 }
 
 static void list_family(const struct prefix_set *s, int family, char sign, bool all)
@@ -158,7 +157,7 @@ void render_plan_text(const struct engine *e, bool applied, bool all)
 	static const int fams[2] = { AF_INET, AF_INET6 };
 
 	msg_out("backend %s (%s), mode %s\n", e->be->name, e->st.where,
-		e->cfg.mode == MODE_LOCKDOWN ? "lockdown" : "allow");
+		backend_mode_name(e->cfg.mode));
 	for (size_t i = 0; i < e->nsrcs; i++) {
 		const struct source_result *r = &e->results[i];
 

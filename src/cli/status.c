@@ -92,7 +92,8 @@ static void print_text(const struct engine *e, const struct verdict *v)
 
 	fmt_time(e->have_prev ? e->prev.last_run : 0, last, sizeof(last));
 	fmt_time(e->have_prev ? e->prev.last_success : 0, ok, sizeof(ok));
-	msg_out("backend %s (%s)\n", e->be->name, e->st.where);
+	msg_out("backend %s (%s), mode %s\n", e->be->name, e->st.where,
+		backend_mode_name(e->cfg.mode));
 	msg_out("installed: %zu IPv4, %zu IPv6 prefixes\n", prefix_set_count(e->st.set, AF_INET),
 		prefix_set_count(e->st.set, AF_INET6));
 	msg_out("last run: %s (%s), last success: %s\n", last,
@@ -132,13 +133,14 @@ static void print_json(const struct engine *e, const struct verdict *v)
 					(json_int_t)(e->prev.last_run - s->data_time), "too_old",
 					e->prev.last_run - s->data_time > e->cfg.max_age_s));
 	}
-	root = json_pack("{s:s, s:s, s:b, s:b, s:{s:I}, s:{s:I}, s:s, s:s, s:b, s:b, s:s?, s:o}",
-			 "backend", e->be->name, "where", e->st.where, "present", e->st.present,
-			 "complete", e->st.complete, "ipv4", "installed",
-			 (json_int_t)prefix_set_count(e->st.set, AF_INET), "ipv6", "installed",
-			 (json_int_t)prefix_set_count(e->st.set, AF_INET6), "last_run", last,
-			 "last_success", ok, "matches_last_apply", v->matches, "stale", v->stale,
-			 "problem", v->why, "sources", srcs);
+	root = json_pack("{s:s, s:s, s:s, s:b, s:b, s:{s:I}, s:{s:I}, s:s, s:s, s:b, s:b, s:s?, "
+			 "s:o}",
+			 "backend", e->be->name, "mode", backend_mode_name(e->cfg.mode), "where",
+			 e->st.where, "present", e->st.present, "complete", e->st.complete, "ipv4",
+			 "installed", (json_int_t)prefix_set_count(e->st.set, AF_INET), "ipv6",
+			 "installed", (json_int_t)prefix_set_count(e->st.set, AF_INET6), "last_run",
+			 last, "last_success", ok, "matches_last_apply", v->matches, "stale",
+			 v->stale, "problem", v->why, "sources", srcs);
 	msg_out_json(root);
 	json_decref(root);
 }

@@ -458,7 +458,11 @@ int config_set_mode(struct config *c, const char *s, struct diag *d)
 		c->mode = MODE_LOCKDOWN;
 		return 0;
 	}
-	diag_err(d, "unknown mode '%s' (allowed: allow, lockdown)", s);
+	if (strcmp(s, "sets") == 0) {
+		c->mode = MODE_SETS;
+		return 0;
+	}
+	diag_err(d, "unknown mode '%s' (allowed: allow, lockdown, sets)", s);
 	return -EINVAL;
 }
 

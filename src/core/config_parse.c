@@ -113,7 +113,9 @@ static void finish_section(struct parser *x, struct section *s)
 	}
 	if (s->kind == SEC_OUTPUT)
 		finish_output(x, s);
-	if (s->kind == SEC_NFTABLES && !k[N_TABLE] != !k[N_CHAIN])
+	/* mode sets (set above in [cdnallow]) installs no rule: a table alone names its place */
+	if (s->kind == SEC_NFTABLES && !k[N_TABLE] != !k[N_CHAIN] &&
+	    !(x->c->mode == MODE_SETS && k[N_TABLE]))
 		perr(x, s->line,
 		     "[nftables]: table and chain go together (e.g. table = inet "
 		     "filter, chain = input)");

@@ -435,6 +435,14 @@ int engine_open_backend(struct engine *e, bool reuse_last)
 	ret = choose_backend(e, reuse_last, &d);
 	if (ret == 0 && reuse_last)
 		ret = engine_use_installed(e, &d);
+	if (ret == 0 && e->cfg.mode == MODE_SETS && !e->be->sets && !e->removing) {
+		diag_err(&d,
+			 "mode sets: the %s backend cannot keep the list as sets without rules of "
+			 "its own; use backend nftables (sets cdnallow4/cdnallow6 in [nftables] "
+			 "table) or iptables (ipsets cdnallow4/cdnallow6)",
+			 e->be->name);
+		ret = -ENOTSUP;
+	}
 	if (ret < 0)
 		goto out;
 	fill_backend_cfg(e);
@@ -545,7 +553,7 @@ int engine_save_state(struct engine *e, int result)
 	st.backend = (char *)(e->be ? e->be->name : e->cfg.backend);
 	/* the installed mode and ports: a failed run changed neither */
 	engine_format_ports(e->cfg.ports, e->cfg.nports, ports, sizeof(ports));
-	st.mode = (char *)(e->cfg.mode == MODE_LOCKDOWN ? "lockdown" : "allow");
+	st.mode = (char *)backend_mode_name(e->cfg.mode);
 	st.ports = ports;
 	if (result < 0 && e->have_prev && e->prev.mode)
 		st.mode = e->prev.mode;

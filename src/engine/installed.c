@@ -17,11 +17,6 @@
 #include "lockdown.h"
 #include "prefix_set.h"
 
-static const char *mode_name(enum cdnallow_mode m)
-{
-	return m == MODE_LOCKDOWN ? "lockdown" : "allow";
-}
-
 static int cmp_port(const void *a, const void *b)
 {
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
@@ -63,7 +58,7 @@ static void add_change(struct engine *e, const char *what, const char *from, con
 
 int engine_check_installed(struct engine *e, const struct backend_ops *nft)
 {
-	const char *want_mode = mode_name(e->cfg.mode), *had_mode = NULL;
+	const char *want_mode = backend_mode_name(e->cfg.mode), *had_mode = NULL, *prev = NULL;
 	char want_ports[96];
 	bool present = false, complete = false;
 	struct diag d;
@@ -72,18 +67,25 @@ int engine_check_installed(struct engine *e, const struct backend_ops *nft)
 	diag_init(&d);
 	e->change[0] = '\0';
 	e->companion_stale = e->companion_missing = false;
+	if (e->have_prev && e->prev.mode && !e->prev.flushed && e->st.present)
+		prev = e->prev.mode;
 	if (nft && strcmp(e->be->name, "nftables")) {
 		ret = companion_state(e, nft, &present, &complete, &d);
 		if (ret < 0) {
 			diag_prefix(&d, "nftables lockdown table: ");
 			goto out;
 		}
-		e->companion_stale = e->cfg.mode == MODE_ALLOW && present;
+		e->companion_stale = e->cfg.mode != MODE_LOCKDOWN && present;
 		e->companion_missing = e->cfg.mode == MODE_LOCKDOWN && !complete;
-		if (e->companion_stale || (e->cfg.mode == MODE_LOCKDOWN && !present))
-			had_mode = present ? "lockdown" : "allow";
-	} else if (e->have_prev && e->prev.mode && !e->prev.flushed && e->st.present) {
-		had_mode = strcmp(e->prev.mode, want_mode) ? e->prev.mode : NULL;
+		/* the table tells lockdown; allow and sets differ only in the backend's rules */
+		if (present)
+			had_mode = "lockdown";
+		else if (prev && strcmp(prev, "lockdown"))
+			had_mode = prev;
+		else if (e->cfg.mode == MODE_LOCKDOWN)
+			had_mode = "allow";
+	} else {
+		had_mode = prev;
 	}
 	if (had_mode && strcmp(had_mode, want_mode))
 		add_change(e, "mode", had_mode, want_mode);

@@ -7,7 +7,8 @@
  * rest is the ruleset. A result is a verdict per hooked chain, an error
  * explains itself. The ban-list finders (doctor_bans_nft, doctor_bans_ipt)
  * run on the same input against fixed CDN ranges; for iptables text the input
- * doubles as `ipset save`. Pure evaluation: reads and changes no firewall.
+ * doubles as `ipset save`, and feeds the mode-sets reference counter
+ * (doctor_sets_count_refs). Pure evaluation: reads and changes no firewall.
  * Seeds: tests/fuzz/corpus/doctor_rules/ (first byte = selector).
  */
 #include <errno.h>
@@ -100,6 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(save, data + 1, size - 1);
 		save[size - 1] = '\0';
 		check_bans(save, size - 1, false, &p);
+		/* mode sets: one reference at most per line, in either syntax */
+		check(doctor_sets_count_refs(save, data[0] & 2) <= size);
 		ret = legacy_eval_save(save, save,
 				       data[0] & 64 ? "iptables-nft" : "iptables-legacy", &p, &out,
 				       &n, &d);

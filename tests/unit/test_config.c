@@ -373,6 +373,17 @@ static void test_outputs(void **state)
 	assert_null(f->c.outputs[0].test);
 }
 
+static void test_mode_sets(void **state)
+{
+	struct fx *f = *state;
+
+	load_ok(f, "[cdnallow]\nmode = sets\n[nftables]\ntable = inet web");
+	assert_int_equal(f->c.mode, MODE_SETS);
+	assert_string_equal(backend_mode_name(f->c.mode), "sets");
+	assert_string_equal(backend_mode_name(MODE_LOCKDOWN), "lockdown");
+	assert_string_equal(backend_mode_name(MODE_ALLOW), "allow");
+}
+
 struct bad {
 	const char *text;
 	const char *msg; /* exact, or a prefix when it ends in "..." */
@@ -450,7 +461,7 @@ static const struct bad bad_cases[] = {
 	{ "[cdnallow]\nports = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
 	  "t.conf:2: key 'ports' in [cdnallow]: 17 ports given, at most 16 allowed" },
 	{ "[cdnallow]\nmode = deny", "t.conf:2: key 'mode' in [cdnallow]: unknown mode 'deny' "
-				     "(allowed: allow, lockdown)" },
+				     "(allowed: allow, lockdown, sets)" },
 	{ "[cdnallow]\nstate_dir = var/lib", "t.conf:2: key 'state_dir' in [cdnallow]: state dir "
 					     "'var/lib' is not an absolute path" },
 	{ "[cdnallow]\nstate_dir =", "t.conf:2: key 'state_dir' in [cdnallow]: state dir '' is not "
@@ -659,7 +670,7 @@ static void test_first_error_wins(void **state)
 
 	assert_int_equal(load(f, "[cdnallow]\nmode = x\nbackend = y\n[nope]\n"), -EINVAL);
 	assert_string_equal(f->d.msg, "t.conf:2: key 'mode' in [cdnallow]: unknown mode 'x' "
-				      "(allowed: allow, lockdown)");
+				      "(allowed: allow, lockdown, sets)");
 	/* the setters leave bad values out: the default survives */
 	assert_int_equal(f->c.mode, MODE_ALLOW);
 	assert_int_equal(f->c.nports, 2);
@@ -836,7 +847,7 @@ static void test_setters(void **state)
 	assert_int_equal(config_set_mode(c, "lockdown", &f->d), 0);
 	assert_int_equal(c->mode, MODE_LOCKDOWN);
 	assert_int_equal(config_set_mode(c, "Lockdown", &f->d), -EINVAL);
-	assert_string_equal(f->d.msg, "unknown mode 'Lockdown' (allowed: allow, lockdown)");
+	assert_string_equal(f->d.msg, "unknown mode 'Lockdown' (allowed: allow, lockdown, sets)");
 	assert_int_equal(c->mode, MODE_LOCKDOWN);
 	diag_clear_err(&f->d);
 
@@ -859,6 +870,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_glued_comment_is_value, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_trailing_newline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mode_sets, setup, teardown),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test_setup_teardown(test_first_error_wins, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_existing_error_kept, setup, teardown),

@@ -447,6 +447,36 @@ static void test_domain_valid(void **state)
 	assert_true(doctor_domain_valid(longname));
 }
 
+/* mode sets: the admin's rules that use the sets count, cdnallow's own and look-alikes do not */
+static void test_sets_count_refs(void **state)
+{
+	static const char nft[] =
+		"table inet web { # handle 4\n"
+		"\tset cdnallow4 { # handle 1\n"
+		"\tchain input { # handle 3\n"
+		"\t\tip saddr @cdnallow4 tcp dport 443 accept # handle 7\n"
+		"\t\tip6 saddr @cdnallow6 tcp dport 443 accept # handle 8\n"
+		"\t\ttcp dport @cdnallow_ports ip saddr @cdnallow4 accept comment \"cdnallow\"\n"
+		"\t\tip saddr @cdnallow4b accept # handle 9\n"
+		"\t\tip saddr @cdn4 drop\n"
+		"\t}\n}\n";
+	static const char save[] =
+		"*filter\n:INPUT DROP [0:0]\n"
+		"-A INPUT -p tcp -m tcp --dport 443 -m set --match-set cdnallow4 src -j ACCEPT\n"
+		"-A INPUT -p tcp -m multiport --dports 80,443 -m set --match-set cdnallow4 src -m "
+		"comment --comment cdnallow -j ACCEPT\n"
+		"-A INPUT -m set --match-set cdnallow4b src -j ACCEPT\n"
+		"# -A INPUT -m set --match-set cdnallow6 src\n"
+		"COMMIT";
+
+	(void)state;
+	assert_int_equal(doctor_sets_count_refs(nft, true), 2);
+	assert_int_equal(doctor_sets_count_refs(save, false), 1);
+	assert_int_equal(doctor_sets_count_refs(save, true), 0);
+	assert_int_equal(doctor_sets_count_refs(NULL, true), 0);
+	assert_int_equal(doctor_sets_count_refs("", false), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_nft_fork_on_unknown),
 		cmocka_unit_test(test_legacy_ipset_members),
 		cmocka_unit_test(test_listen_parse),
+		cmocka_unit_test(test_sets_count_refs),
 		cmocka_unit_test(test_findings),
 		cmocka_unit_test(test_origin_auth),
 		cmocka_unit_test(test_domain_valid),
