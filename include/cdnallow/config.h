@@ -115,8 +115,8 @@ int config_parse_ports(const char *s, uint16_t *ports, size_t *nports, struct di
 /* "cloudflare, fastly" → providers list (validated against the registry). */
 int config_set_providers(struct config *c, const char *list, struct diag *d);
 /* Command-line overrides; each checks like the config key and changes nothing on error. */
-int config_set_backend(struct config *c, const char *name, struct diag *d);  /* auto|nftables|… */
-int config_set_mode(struct config *c, const char *mode, struct diag *d);     /* allow|lockdown|sets */
+int config_set_backend(struct config *c, const char *name, struct diag *d); /* auto|nftables|… */
+int config_set_mode(struct config *c, const char *mode, struct diag *d); /* allow|lockdown|sets */
 int config_set_state_dir(struct config *c, const char *dir, struct diag *d); /* absolute path */
 /*
  * max_addresses: "V4, V6", each a count with an optional k, M, G or T
