@@ -17,7 +17,7 @@ _cdnallow()
 	local cur prev words cword
 	_init_completion -n = || return
 
-	local commands="sync plan diff status fetch export flush doctor providers"
+	local commands="sync plan diff status fetch export flush doctor providers history"
 	local opts="-c --config -p --provider -s --source -b --backend --ports --mode -n --dry-run
 		--offline --state-dir --json --force --metrics-file --domain --format --header -v --verbose -q --quiet
 		-h --help --version"

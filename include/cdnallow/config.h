@@ -95,6 +95,9 @@ struct config {
 	/* [output:*] */
 	struct output_def *outputs;
 	size_t noutputs;
+	/* [hooks] */
+	char *hook_on_change; /* command run with the change document on stdin, or NULL */
+	unsigned hook_timeout_s;
 };
 
 /* Built-in defaults: cloudflare, auto, 80+443, allow, /var/lib/cdnallow, 30 %, 30 s, 3, 16 MiB. */

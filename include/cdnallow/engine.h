@@ -21,6 +21,8 @@
 
 #define ENGINE_MAX_SOURCES 32
 
+struct source_records;
+
 /* What the command line may override; NULL/false: the configuration decides. */
 struct engine_opts {
 	const char *config_path;
@@ -72,6 +74,8 @@ struct engine {
 	size_t nwarnings;
 	/* [output:*] after engine_outputs(), one per e->cfg.outputs; NULL before */
 	struct output_result *outputs;
+	/* sources.json after engine_changes(): per-source lists and change totals; NULL before */
+	struct source_records *records;
 	/* The backend holding the lockdown table when another one allows; NULL:
 	 * nftables from the registry. The unit tests put a fake here. */
 	const struct backend_ops *lockdown_be;
@@ -125,6 +129,15 @@ int engine_check_installed(struct engine *e, const struct backend_ops *nft);
  * failure went to the report hook naming its output. src/engine/outputs.c.
  */
 int engine_outputs(struct engine *e, bool apply, bool *changed);
+/*
+ * After a successful sync (and engine_outputs()): compares each source's list
+ * with sources.json and, when the firewall (fw_changed), an output (written,
+ * per e->outputs) or a source's list changed, appends the change document to
+ * history.jsonl and runs [hooks] on_change with it on stdin. Fills
+ * e->records. Never fails the sync: every problem is a warning.
+ * src/engine/events.c.
+ */
+void engine_changes(struct engine *e, bool fw_changed);
 /* No prefix, object, mode or port to change. */
 bool engine_in_sync(const struct engine *e);
 /* status, doctor, flush: the installed mode and ports unless the options say otherwise. */

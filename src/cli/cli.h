@@ -78,5 +78,6 @@ int cmd_export(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_providers(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
 	{ "flush", cmd_flush, "remove every object cdnallow installed" },
 	{ "doctor", cmd_doctor, "diagnose CDN-to-origin reachability (the causes of error 521)" },
 	{ "providers", cmd_providers, "list built-in providers and their endpoints" },
+	{ "history", cmd_history, "when which source added or removed what (-n N: the last N)" },
 };
 
 const struct cli_command *cli_command_find(const char *name)

@@ -14,14 +14,20 @@
 
 #include "fileio.h"
 #include "cli.h"
+#include "history.h"
 #include "metrics.h"
 #include "output.h"
 #include "prefix_set.h"
 #include "source.h"
 
+static void header_type(FILE *f, const char *name, const char *help, const char *type)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
 static void header(FILE *f, const char *name, const char *help)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	header_type(f, name, help, "gauge");
 }
 
 /* Label values escape backslash, double quote and newline (exposition format). */
@@ -124,6 +130,21 @@ static void put_outputs(FILE *f, const struct engine *e)
 	}
 }
 
+/* The running totals of sources.json (engine_changes): a counter across runs, not this run's. */
+static void put_ranges_changed(FILE *f, const struct engine *e)
+{
+	if (!e->records || e->records->n == 0)
+		return;
+	header_type(f, "cdnallow_ranges_changed_total",
+		    "Prefixes added to or removed from each source's list, over all syncs.",
+		    "counter");
+	for (size_t i = 0; i < e->records->n; i++) {
+		fputs("cdnallow_ranges_changed_total{source=\"", f);
+		put_label(f, e->records->v[i].name);
+		fprintf(f, "\"} %llu\n", e->records->v[i].changed_total);
+	}
+}
+
 int metrics_render(const struct engine *e, int result, double duration_s, time_t now, char **buf,
 		   size_t *len)
 {
@@ -155,6 +176,7 @@ int metrics_render(const struct engine *e, int result, double duration_s, time_t
 	put_sources(f, e);
 	put_changes(f, e, result);
 	put_outputs(f, e);
+	put_ranges_changed(f, e);
 	if (ferror(f)) {
 		fclose(f);
 		free(out);

@@ -50,6 +50,9 @@ int cmd_sync(int argc, char **argv)
 	/* only after a sync that succeeded: an output never gets a list the firewall refused */
 	if (res == 0)
 		outputs = engine_outputs(&e, true, &wrote);
+	/* history and on_change: only for a sync that applied (a failed one changed nothing) */
+	if (res == 0)
+		engine_changes(&e, changed);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (o.metrics_file)
 		write_metrics(&e, o.metrics_file, res, &t0, &t1);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "command.h"
 #include "config.h"
 #include "config_int.h"
 #include "diag.h"
@@ -48,6 +49,7 @@ int config_init(struct config *c)
 	c->retries = 3;
 	c->max_size = (size_t)16 * 1024 * 1024;
 	c->ufw_ipset_threshold = 500;
+	c->hook_timeout_s = COMMAND_DEFAULT_TIMEOUT_S;
 	c->providers = calloc(1, sizeof(*c->providers));
 	c->backend = strdup("auto");
 	c->state_dir = strdup(CONFIG_DEFAULT_STATE_DIR);
@@ -97,6 +99,7 @@ void config_release(struct config *c)
 	free(c->sources);
 	free(c->nft_table);
 	free(c->nft_chain);
+	free(c->hook_on_change);
 	for (size_t i = 0; i < c->noutputs; i++)
 		config_output_release(&c->outputs[i]);
 	free(c->outputs);

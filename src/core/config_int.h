@@ -37,6 +37,7 @@ enum config_sec {
 	SEC_NFTABLES,
 	SEC_UFW,
 	SEC_OUTPUT,
+	SEC_HOOKS,
 	SEC_COUNT
 };
 /* Key slots the end-of-section checks look at; synonyms (service, tag) share one. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "command.h"
 #include "config.h"
 #include "config_int.h"
 #include "diag.h"
@@ -428,6 +429,26 @@ static int k_ufw_threshold(struct config *c, size_t at, const char *v, struct di
 	return ret;
 }
 
+/* [hooks] */
+static int k_on_change(struct config *c, size_t at, const char *v, struct diag *d)
+{
+	int ret = command_check(v, d);
+
+	(void)at;
+	return ret < 0 ? ret : config_set_string(&c->hook_on_change, v);
+}
+
+static int k_hook_timeout(struct config *c, size_t at, const char *v, struct diag *d)
+{
+	unsigned long long n;
+	int ret = config_parse_uint(v, 1, COMMAND_MAX_TIMEOUT_S, &n, d);
+
+	(void)at;
+	if (ret == 0)
+		c->hook_timeout_s = (unsigned)n;
+	return ret;
+}
+
 static const struct config_key keys_cdnallow[] = {
 	{ "providers", 0, k_providers }, { "backend", 1, k_backend },	  { "ports", 2, k_ports },
 	{ "mode", 3, k_mode },		 { "state_dir", 4, k_state_dir }, { NULL, 0, NULL },
@@ -472,6 +493,11 @@ static const struct config_key keys_ufw[] = {
 	{ "ipset_threshold", 0, k_ufw_threshold },
 	{ NULL, 0, NULL },
 };
+static const struct config_key keys_hooks[] = {
+	{ "on_change", 0, k_on_change },
+	{ "timeout", 1, k_hook_timeout },
+	{ NULL, 0, NULL },
+};
 
 /* Indexed by enum config_sec. */
 const struct config_section config_sections[SEC_COUNT] = {
@@ -483,4 +509,5 @@ const struct config_section config_sections[SEC_COUNT] = {
 	[SEC_NFTABLES] = { "nftables", false, keys_nftables },
 	[SEC_UFW] = { "ufw", false, keys_ufw },
 	[SEC_OUTPUT] = { "output", true, config_output_keys },
+	[SEC_HOOKS] = { "hooks", false, keys_hooks },
 };

@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "engine.h"
 #include "guard.h"
+#include "history.h"
 #include "lockdown.h"
 #include "prefix_set.h"
 #include "source.h"
@@ -259,6 +260,8 @@ void engine_release(struct engine *e)
 		free(e->warnings[i]);
 	free(e->warnings);
 	free(e->outputs);
+	history_sources_release(e->records);
+	free(e->records);
 	config_release(&e->cfg);
 	memset(e, 0, sizeof(*e));
 }

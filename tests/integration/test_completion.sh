@@ -36,7 +36,7 @@ expect() { # "LINE" "WANT (space separated, sorted)"
 }
 
 expect "cdnallow s" "status sync"
-expect "cdnallow -q " "diff doctor export fetch flush plan providers status sync"
+expect "cdnallow -q " "diff doctor export fetch flush history plan providers status sync"
 expect "cdnallow export --format n" "nginx"
 expect "cdnallow sync " ""
 expect "cdnallow -b " "auto firewalld iptables nftables ufw"

@@ -33,6 +33,7 @@ STUB(cmd_flush, 14)
 STUB(cmd_doctor, 15)
 STUB(cmd_providers, 16)
 STUB(cmd_export, 17)
+STUB(cmd_history, 18)
 
 static void test_takes_value(void **state)
 {

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The state-dir files of change events (docs/architecture.md §1):
+ * history.jsonl, one change document (change.h) a line, rotated to
+ * history.jsonl.1 beyond HISTORY_ROTATE_SIZE, so the two together stay under
+ * about twice that; and sources.json, per source the list of the last
+ * successful sync and the running count of prefixes added and removed (what
+ * the next sync's per-source difference and the ranges_changed_total metric
+ * come from). Both follow the state dir's rules: never through a symlink,
+ * only regular files owned by root (or the running user) that nobody else
+ * may write. Never prints.
+ */
+#ifndef CDNALLOW_HISTORY_H
+#define CDNALLOW_HISTORY_H
+
+#include <stddef.h>
+
+#include "change.h"
+
+struct diag;
+struct prefix_set;
+
+#define HISTORY_FILE "history.jsonl"
+#define HISTORY_OLD_FILE "history.jsonl.1"
+#define HISTORY_SOURCES_FILE "sources.json"
+#define HISTORY_ROTATE_SIZE (1024u * 1024u)
+#define HISTORY_READ_MAX (64u << 20)
+
+/*
+ * Appends doc and a newline to STATE_DIR/history.jsonl (0600), first moving a
+ * file that would grow past rotate_at bytes to history.jsonl.1 (replacing
+ * the older one). A torn last line of a crashed run is ended first, so it
+ * spoils no other line.
+ */
+int history_append(const char *state_dir, const char *doc, size_t rotate_at, struct diag *d);
+
+struct history {
+	struct change *v;
+	size_t n;
+};
+
+/*
+ * Appends the documents of buf's lines to h. A line that is not a valid
+ * document is skipped with a warning "origin:LINE: …" in d; only memory
+ * exhaustion fails (-ENOMEM).
+ */
+int history_parse(const char *buf, size_t len, const char *origin, struct history *h,
+		  struct diag *d);
+/* history.jsonl.1 then history.jsonl, oldest first; missing files are empty. */
+int history_read(const char *state_dir, struct history *h, struct diag *d);
+void history_release(struct history *h);
+
+struct source_record {
+	char name[CHANGE_NAME_MAX];
+	struct prefix_set *set;		  /* owned */
+	unsigned long long changed_total; /* prefixes added + removed, all syncs */
+};
+
+struct source_records {
+	struct source_record *v;
+	size_t n;
+};
+
+/* Parses a sources.json text into r (empty); -EBADMSG with the reason in d. */
+int history_parse_sources(const char *buf, size_t len, struct source_records *r, struct diag *d);
+/* Reads STATE_DIR/sources.json; -ENOENT when there is none. */
+int history_load_sources(const char *state_dir, struct source_records *r, struct diag *d);
+/* Replaces STATE_DIR/sources.json atomically (0600). */
+int history_save_sources(const char *state_dir, const struct source_records *r, struct diag *d);
+/* Appends a record named name holding a copy of set (may be NULL: empty). */
+int history_add_source(struct source_records *r, const char *name, const struct prefix_set *set,
+		       unsigned long long changed_total);
+/* The record called name, or NULL. */
+const struct source_record *history_find_source(const struct source_records *r, const char *name);
+void history_sources_release(struct source_records *r);
+
+#endif
