@@ -120,6 +120,22 @@ static inline void ufw_path(const struct ufw *u, const char *name, char *buf, si
 int ufw_run(const char *const *args, struct diag *d);
 
 /* ipset mode (ufw_ipset.c). */
+/*
+ * The scan of `iptables -S ufw-before-input` output (live_sync): the first
+ * -A line equal to mine (our rule; "" to find none) is found, every other line
+ * matching our set is stale (to be deleted, in order), pos is the 1-based rule
+ * number of the jump to ufw-user-input once they are gone (0: none), rules the
+ * -A count then. out is cut into lines in place; stale points into it.
+ */
+struct ufw_live_scan {
+	bool found;
+	unsigned pos, rules;
+	char **stale; /* owned array */
+	size_t nstale;
+};
+int ufw_live_scan(char *out, bool v6, const char *mine, struct ufw_live_scan *s);
+void ufw_live_scan_release(struct ufw_live_scan *s);
+
 struct ufw_ipset_state {
 	bool block4, block6,
 		init;	   /* our blocks exist in before.rules, before6.rules, before.init */

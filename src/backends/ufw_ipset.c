@@ -221,6 +221,58 @@ static int ipt_line(bool v6, const char *op, const char *pos, char *line, struct
 	return ret;
 }
 
+void ufw_live_scan_release(struct ufw_live_scan *s)
+{
+	free(s->stale);
+	memset(s, 0, sizeof(*s));
+}
+
+int ufw_live_scan(char *out, bool v6, const char *mine, struct ufw_live_scan *s)
+{
+	char *jump = NULL, *match = NULL, *line, *save = NULL;
+	unsigned rule = 0;
+	int ret = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (asprintf(&jump, "-A %s -j %s-user-input", chain_name(v6), v6 ? "ufw6" : "ufw") < 0 ||
+	    asprintf(&match, " --match-set %s src ", v6 ? UFW_SET6 : UFW_SET4) < 0) {
+		jump = NULL;
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char **grown;
+
+		if (strncmp(line, "-A ", 3))
+			continue;
+		rule++;
+		/* numbered as after the deletions of the stale lines before it */
+		if (!s->pos && !strcmp(line, jump))
+			s->pos = rule - (unsigned)s->nstale;
+		if (!strstr(line, match))
+			continue;
+		if (!s->found && !strcmp(line, mine)) {
+			s->found = true;
+			continue;
+		}
+		/* an old port list or a duplicate */
+		grown = realloc(s->stale, (s->nstale + 1) * sizeof(*s->stale));
+		if (!grown) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		s->stale = grown;
+		s->stale[s->nstale++] = line;
+	}
+	s->rules = rule - (unsigned)s->nstale;
+out:
+	if (ret < 0)
+		ufw_live_scan_release(s);
+	free(jump);
+	free(match);
+	return ret;
+}
+
 /*
  * Makes the running ufw-before-input hold exactly our rule (want) or none of
  * ours, without `ufw reload`: a reload flushes ufw's chains and leaves new
@@ -233,9 +285,8 @@ static int live_sync(struct ufw *u, bool v6, bool want, bool *has, struct diag *
 	const char *argv[] = { ipt_prog(v6), "-w", "10", "-S", chain_name(v6), NULL };
 	struct spawn_opts o = { .argv = argv, .timeout_ms = IPT_TIMEOUT_MS, .what = argv[0] };
 	struct spawn_result r = { 0 };
-	char *block = NULL, *mine = NULL, *jump = NULL, *match = NULL, *line, *save = NULL;
-	bool found = false;
-	unsigned rule = 0, pos = 0;
+	struct ufw_live_scan scan = { 0 };
+	char *block = NULL, *mine = NULL;
 	int ret;
 
 	ret = ufw_block_rules(v6, u->ports, &block);
@@ -249,51 +300,27 @@ static int live_sync(struct ufw *u, bool v6, bool want, bool *has, struct diag *
 	}
 	mine++;
 	mine[strcspn(mine, "\n")] = '\0';
-	if (asprintf(&jump, "-A %s -j %s-user-input", chain_name(v6), v6 ? "ufw6" : "ufw") < 0 ||
-	    asprintf(&match, " --match-set %s src ", v6 ? UFW_SET6 : UFW_SET4) < 0) {
-		ret = -ENOMEM;
-		goto out;
-	}
 	ret = spawn_run_checked(&o, &r, d);
+	if (ret == 0)
+		ret = ufw_live_scan(r.out ? r.out : (char[]){ "" }, v6, want ? mine : "", &scan);
 	if (ret < 0)
 		goto out;
-	for (line = strtok_r(r.out, "\n", &save); line && !ret;
-	     line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "-A ", 3))
-			continue;
-		rule++;
-		if (!pos && !strcmp(line, jump))
-			pos = rule;
-		if (!strstr(line, match))
-			continue;
-		if (want && !found && !strcmp(line, mine)) {
-			found = true;
-			continue;
-		}
-		if (has) {
-			*has = false;
-			goto out;
-		}
-		/* an old port list or a duplicate */
-		ret = ipt_line(v6, "-D", NULL, line, d);
-		if (!ret)
-			rule--;
-	}
 	if (has) {
-		*has = found;
+		*has = scan.found && scan.nstale == 0;
 		goto out;
 	}
-	if (!ret && want && !found) {
+	for (size_t i = 0; i < scan.nstale && ret == 0; i++)
+		ret = ipt_line(v6, "-D", NULL, scan.stale[i], d);
+	if (!ret && want && !scan.found) {
 		char num[16];
 
-		snprintf(num, sizeof(num), "%u", pos ? pos : rule + 1);
+		snprintf(num, sizeof(num), "%u", scan.pos ? scan.pos : scan.rules + 1);
 		ret = ipt_line(v6, "-I", num, mine, d);
 	}
 out:
+	ufw_live_scan_release(&scan);
 	spawn_result_release(&r);
 	free(block);
-	free(jump);
-	free(match);
 	return ret;
 }
 
