@@ -53,7 +53,8 @@ static int read_previous(const char *path, struct previous *p, struct diag *d)
 	int ret;
 
 	memset(p, 0, sizeof(*p));
-	if (stat(path, &st) < 0) {
+	/* the rename would replace a link with a file, leaving its target stale */
+	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		ret = -errno;
@@ -61,7 +62,9 @@ static int read_previous(const char *path, struct previous *p, struct diag *d)
 		return ret;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		diag_err(d, "'%s' is not a regular file", path);
+		diag_err(d, "'%s' is not a regular file%s", path,
+			 S_ISLNK(st.st_mode) ? " but a symbolic link: give the path it points to"
+					     : "");
 		return -EINVAL;
 	}
 	p->mode = st.st_mode & 07777;

@@ -171,6 +171,27 @@ static void test_failed_reload_keeps_file(void **state)
 	assert_string_equal(output_status_name(OUTPUT_RELOAD_FAILED), "reload-failed");
 }
 
+/* No header and no source agreeing on one: X-Forwarded-For, recursive. A link is refused. */
+static void test_default_header_and_link(void **state)
+{
+	struct fx *f = *state;
+	char link[600], *text;
+
+	f->o.header = NULL;
+	assert_int_equal(run(f, true, 0, true), OUTPUT_WRITTEN);
+	text = slurp(f->path);
+	assert_non_null(strstr(text, "real_ip_header X-Forwarded-For;\nreal_ip_recursive on;\n"));
+	free(text);
+	snprintf(link, sizeof(link), "%s/link.conf", f->dir);
+	assert_int_equal(symlink(f->path, link), 0);
+	f->o.path = link;
+	assert_int_equal(run(f, true, -EIO, false), OUTPUT_FAILED);
+	assert_int_equal(unlink(f->path), 0);
+	/* still a link (dangling now), never replaced by a file */
+	assert_int_equal(run(f, true, -EIO, false), OUTPUT_FAILED);
+	assert_int_equal(access(f->path, F_OK), -1);
+}
+
 static void test_bad_command_touches_nothing(void **state)
 {
 	struct fx *f = *state;
@@ -191,6 +212,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create_then_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_test_restores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_reload_keeps_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_header_and_link, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_command_touches_nothing, setup, teardown),
 	};
 
