@@ -208,7 +208,8 @@ fwd_hosts() {
 	done
 	ip -n "$origin" link set o-cdn up && ip -n "$origin" link set o-out up &&
 		ip -n "$cdn" link set eth0 up && ip -n "$out" link set eth0 up || return 1
-	ip netns exec "$origin" /usr/bin/python3 -m http.server 80 --bind 0.0.0.0 \
+	# a deep accept queue: a starved server must not drop the prober's SYNs (listen.py)
+	ip netns exec "$origin" /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/listen.py" 80 \
 		>/dev/null 2>&1 &
 	FWD_WEB=$!
 	for _ in $(seq 100); do

@@ -140,12 +140,13 @@ netns_backend() {
 	netns_exec backend ip route add default via "$NETNS_ORIGIN4" dev eth0 onlink
 }
 
-# netns_listen HOST PORT...: one python3 HTTP server per port on [::] (IPv4 too).
+# netns_listen HOST PORT...: one python3 HTTP server per port on [::] (IPv4 too),
+# with a deep accept queue (lib/listen.py says why).
 netns_listen() {
 	local host=$1 port i
 	shift
 	for port in "$@"; do
-		netns_exec "$host" python3 -m http.server "$port" --bind :: --directory / \
+		netns_exec "$host" python3 "$(dirname "${BASH_SOURCE[0]}")/listen.py" "$port" \
 			>/dev/null 2>&1 &
 		NETNS_PIDS+=($!)
 	done
