@@ -18,29 +18,42 @@ printf '[guard]\nallow_test_ranges = true\n[ufw]\nipset_threshold = 3\n' >"$T/ip
 printf '203.0.113.0/24\n192.0.2.128/26\n198.51.100.128/26\n198.51.100.224/27\n2001:db8:cd::/48\n2001:db8:ce::/48\n' >"$T/l1"
 grep -v '198.51.100.224/27' "$T/l1" >"$T/l2"
 
-# probe loop in the cdn host: one connection every 50 ms until $T/stop exists
-probe_start() {
-	rm -f "$T/stop" "$T/probe.ok" "$T/probe.fail"
-	netns_exec cdn bash -c '
-		t=$1 addr=$2
-		ok=0 fail=0
-		while [ ! -e "$t/stop" ]; do
-			if timeout 1 bash -c "exec 3<>/dev/tcp/$addr/443" 2>/dev/null; then
-				ok=$((ok + 1))
-			else
-				fail=$((fail + 1))
-			fi
-			sleep 0.05
-		done
-		echo $ok >"$t/probe.ok"
-		echo $fail >"$t/probe.fail"
-	' probe "$T" "$NETNS_ORIGIN4" &
-	PROBE=$!
+# The fault suite's prober in the cdn host (one process, no fork per probe, so a
+# loaded machine does not turn a slow `timeout bash` into a failed connection):
+# a connection every 20 ms until $T/stop exists, counts "ok bad" in $T/probe.count.
+probe_count() { # ok|bad
+	local ok bad
+	read -r ok bad 2>/dev/null <"$T/probe.count" || { echo 0; return; }
+	[ "$1" = ok ] && echo "${ok:-0}" || echo "${bad:-0}"
 }
 
+# probe_wait N: until the prober has N successful connections (not a sleep:
+# it proves probes ran before, and after, what they watch)
+probe_wait() {
+	local i
+	for i in $(seq 300); do
+		[ "$(probe_count ok)" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	netns_fail "the prober reached $(probe_count ok) of $1 connections in 15 s (bad: $(probe_count bad))"
+}
+
+probe_start() {
+	rm -f "$T/stop" "$T/probe.count" "$T/probe.count.log"
+	netns_exec cdn python3 "$(dirname "$0")/../faults/probe.py" "$T/probe.count" "$T/stop" \
+		"$NETNS_ORIGIN4:443" &
+	PROBE=$!
+	probe_wait 3
+}
+
+# probe_stop: after 3 more successful connections; writes probe.ok and probe.fail
 probe_stop() {
+	probe_wait $(($(probe_count ok) + 3))
 	touch "$T/stop"
 	wait "$PROBE"
+	probe_count ok >"$T/probe.ok"
+	probe_count bad >"$T/probe.fail"
+	[ ! -s "$T/probe.count.log" ] || sed 's/^/    failed: /' "$T/probe.count.log"
 }
 
 run_mode() { # MODE COUNT
@@ -49,7 +62,6 @@ run_mode() { # MODE COUNT
 		netns_fail "$mode: first sync: $out"
 	netns_expect_open cdn "$NETNS_ORIGIN4" 443
 	probe_start
-	sleep 0.3
 	t0=$(date +%s%N)
 	for ((i = 0; i < count; i++)); do
 		[ $((i % 2)) = 0 ] && list=$T/l2 || list=$T/l1
@@ -57,7 +69,6 @@ run_mode() { # MODE COUNT
 			{ probe_stop; netns_fail "$mode: update $i: $out"; }
 	done
 	t1=$(date +%s%N)
-	sleep 0.3
 	probe_stop
 	echo "$mode: $count updates in $(((t1 - t0) / 1000000)) ms, $(cat "$T/probe.ok") connections ok, $(cat "$T/probe.fail") failed"
 	[ "$(cat "$T/probe.fail")" = 0 ] || netns_fail "$mode: $(cat "$T/probe.fail") connections from the cdn host failed"
@@ -68,10 +79,8 @@ run_mode() { # MODE COUNT
 
 switch_probed() { # CONF WHAT
 	probe_start
-	sleep 0.3
 	out=$(ufw_sync sync -b ufw -c "$T/$1.conf" --state-dir "$T/state" -s "$T/l1" 2>&1) ||
 		{ probe_stop; netns_fail "$2: $out"; }
-	sleep 0.3
 	probe_stop
 	[ "$(cat "$T/probe.fail")" = 0 ] || netns_fail "$2: $(cat "$T/probe.fail") connections failed"
 	ok "$2 under load: 0 failed connections"
