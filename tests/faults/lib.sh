@@ -194,7 +194,6 @@ CASE_C0=
 CASE_BAD=()
 PASSES=0
 FAILS=0
-FLT_RELOAD_DROPS=0
 
 case_begin() {
 	CASE=$1
@@ -328,7 +327,6 @@ case_witness() {
 	drops=$(((in1 - in0) - (pass1 - pass0)))
 	if flt_reload_overlap; then
 		[ "$drops" = 0 ] || echo "     ($drops cdn SYNs dropped while $BACKEND reloaded itself)"
-		FLT_RELOAD_DROPS=$((FLT_RELOAD_DROPS + drops))
 		return
 	fi
 	[ "$drops" = 0 ] || bad "a firewall dropped $drops of the cdn host's $((in1 - in0)) SYNs"
