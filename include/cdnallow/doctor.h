@@ -83,7 +83,7 @@ struct chain_verdict {
 	char where[160]; /* "table inet filter chain input (hook input, priority 0)" */
 	enum verdict verdict;
 	bool uncertain;	   /* a rule the evaluator could not decide came before */
-	char because[256]; /* "rule handle 7: … drop", "policy drop" */
+	char because[512]; /* "chain input rule `tcp dport 80 drop`", "policy drop" */
 };
 
 /*

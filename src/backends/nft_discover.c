@@ -166,7 +166,7 @@ static char *ruleset_json(void)
 struct chain_end {
 	bool drops;	   /* by a rule or a jump, for some port and family */
 	bool uncertain;	   /* a rule the evaluator cannot decide comes first */
-	char because[256]; /* the rule that drops, or the one that cannot be decided */
+	char because[512]; /* the rule that drops, or the one that cannot be decided */
 };
 
 static int judge_probe(const char *json, const struct probe *p, const struct nft_chain_info *v,

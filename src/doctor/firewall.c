@@ -271,7 +271,7 @@ static void probe_from(const struct prefix *p, uint16_t port, const char *iif, s
 
 /* One cause of drops: a place and a reason, with every family and port it hits. */
 struct cause {
-	char where[160], because[256], example[PREFIX_STRLEN];
+	char where[160], because[512], example[PREFIX_STRLEN];
 	bool uncertain, fam[2];
 	uint16_t ports[MAX_PORTS];
 	size_t nports;

@@ -36,7 +36,7 @@ struct lev {
 	struct prefix src;
 	char table[16];
 	const char *unknown;
-	char drop_why[256], unsure_why[256];
+	char drop_why[512], unsure_why[512];
 	unsigned walks;
 };
 
@@ -342,7 +342,7 @@ static void note(struct lev *e, char *dst, const char *line, const char *what)
 
 	if (!dst[0])
 		snprintf(dst, sizeof(e->drop_why), "table %.15s: %.*s%s%.60s", e->table,
-			 len < 160 ? len : 160, line, what ? " " : "", what ? what : "");
+			 len < 400 ? len : 400, line, what ? " " : "", what ? what : "");
 }
 
 static unsigned eval_chain(struct lev *e, const char *chain, int depth);
@@ -493,7 +493,7 @@ static void hook_result(struct lev *e, const char *chain, const char *pol, const
 	if (v->uncertain && !strncmp(e->unsure_why, e->drop_why, strlen(e->drop_why)))
 		snprintf(v->because, sizeof(v->because), "%s", e->unsure_why);
 	else if (v->uncertain)
-		snprintf(v->because, sizeof(v->because), "%.120s; %.120s", e->drop_why,
+		snprintf(v->because, sizeof(v->because), "%.250s; %.250s", e->drop_why,
 			 e->unsure_why);
 	else if (r & R_DROP)
 		snprintf(v->because, sizeof(v->because), "%s", e->drop_why);

@@ -34,7 +34,7 @@ struct walk {
 	struct nft_ev e;
 	const char *text; /* `nft -a list ruleset`, to quote rules; may be NULL */
 	unsigned walks;
-	char drop_why[256], unsure_why[256];
+	char drop_why[512], unsure_why[512];
 };
 
 static bool str_is(json_t *j, const char *s)
@@ -59,7 +59,7 @@ static void quote_rule(struct walk *w, json_t *rule, char *buf, size_t size)
 
 static void note(struct walk *w, char *dst, json_t *rule, const char *what)
 {
-	char text[200];
+	char text[400];
 
 	if (dst[0])
 		return;
@@ -318,7 +318,7 @@ static void chain_result(struct walk *w, json_t *ch, const char *name, struct ch
 	if (v->uncertain && !strncmp(w->unsure_why, w->drop_why, strlen(w->drop_why)))
 		snprintf(v->because, sizeof(v->because), "%s", w->unsure_why);
 	else if (v->uncertain)
-		snprintf(v->because, sizeof(v->because), "%.120s; %.120s", w->drop_why,
+		snprintf(v->because, sizeof(v->because), "%.250s; %.250s", w->drop_why,
 			 w->unsure_why);
 	else if (r & R_DROP)
 		snprintf(v->because, sizeof(v->because), "%s", w->drop_why);

@@ -151,6 +151,22 @@ netns_exec dockernft "$CDNALLOW" -q -c "$W/cdnallow.conf" -s "$W/cdn.txt" \
 doctor dockernft --mode lockdown
 expect dockernft 0 ""
 
+# a rate limit on the web ports: the one thing the evaluator cannot decide is
+# a warning that quotes the rule whole (over 200 characters) as `nft -a list
+# ruleset` prints it
+origin ratelimit
+netns_listen ratelimit 80 443
+netns_exec ratelimit nft -f - <<'NFT'
+table inet web {
+	chain input {
+		type filter hook input priority filter; policy accept;
+		ip saddr != { 192.0.2.0/24, 198.51.100.0/24 } tcp dport { 80, 443 } ct state new limit rate over 20/second burst 50 packets counter drop comment "flood guard: new web connections from outside the office"
+	}
+}
+NFT
+doctor ratelimit
+expect ratelimit 0 "firewall:warning" "may drop tcp/80, tcp/443 .*chain input rule .ip saddr != \\{ 192.0.2.0/24, 198.51.100.0/24 \\} tcp dport \\{ 80, 443 \\} ct state new limit rate over 20/second burst 50 packets counter packets [0-9]+ bytes [0-9]+ drop comment ..flood guard: new web connections from outside the office... \\(cannot tell a rate limit or quota\\)"
+
 # the kernel lost what the last sync applied (reboot, firewall reload)
 origin stale
 netns_listen stale 80 443

@@ -290,6 +290,47 @@ static void test_nft_fork_on_unknown(void **state)
 	diag_release(&d);
 }
 
+/*
+ * Issue 16 item 2: a rule the evaluator truly cannot decide (a rate limit) is
+ * quoted whole as `nft -a list ruleset` prints it (found by its handle), not
+ * as JSON and not cut. nft-ratelimit.json/.txt: nft 1.0.6's -j and -a
+ * listings of one ruleset whose rule is longer than 200 characters.
+ */
+static void test_nft_cannot_tell_quotes_nft(void **state)
+{
+	static const char rule[] =
+		"chain input rule `ip saddr != { 192.0.2.0/24, 198.51.100.0/24 } "
+		"tcp dport { 80, 443, 8080, 8443 } ct state new limit rate over 20/second "
+		"burst 50 packets counter packets 0 bytes 0 drop comment \"flood guard: new web "
+		"connections from outside the office\"` (cannot tell a rate limit or quota)";
+	char *json = NULL, *text = NULL;
+	struct chain_verdict *v = NULL;
+	struct probe p = probe("203.0.113.5", 443);
+	struct diag d;
+	size_t len = 0, tlen = 0, n = 0;
+
+	(void)state;
+	assert_int_equal(
+		file_read_all(TESTS_DIR "/unit/data/nft-ratelimit.json", 1 << 20, &json, &len), 0);
+	assert_int_equal(
+		file_read_all(TESTS_DIR "/unit/data/nft-ratelimit.txt", 1 << 20, &text, &tlen), 0);
+	diag_init(&d);
+	assert_int_equal(nft_eval_ruleset(json, len, text, &p, &v, &n, &d), 1);
+	assert_int_equal(v[0].verdict, VERDICT_DROP);
+	assert_true(v[0].uncertain);
+	assert_string_equal(v[0].because, rule);
+	free(v);
+	/* the office is not rate limited: no doubt, no quote */
+	p = probe("192.0.2.7", 443);
+	assert_int_equal(nft_eval_ruleset(json, len, text, &p, &v, &n, &d), 1);
+	assert_int_equal(v[0].verdict, VERDICT_ACCEPT);
+	assert_false(v[0].uncertain);
+	free(v);
+	diag_release(&d);
+	free(json);
+	free(text);
+}
+
 /* Issue 16 item 3: --match-set is judged by the set's members, not by its name. */
 static void test_legacy_ipset_members(void **state)
 {
@@ -488,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_nft_lockdown_other_family),
 		cmocka_unit_test(test_nft_vmap_server),
 		cmocka_unit_test(test_nft_fork_on_unknown),
+		cmocka_unit_test(test_nft_cannot_tell_quotes_nft),
 		cmocka_unit_test(test_legacy_ipset_members),
 		cmocka_unit_test(test_listen_parse),
 		cmocka_unit_test(test_sets_count_refs),
