@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "command.h"
 #include "config.h"
 #include "diag.h"
 #include "fuzz.h"
@@ -41,6 +42,8 @@ static void check_config(const struct config *c)
 	check(c->max_shrink <= 100);
 	check(c->timeout_s >= 1 && c->timeout_s <= 3600);
 	check(c->retries <= 10);
+	check(c->hook_timeout_s >= 1 && c->hook_timeout_s <= COMMAND_MAX_TIMEOUT_S);
+	check(!c->hook_on_change || command_check(c->hook_on_change, NULL) == 0);
 	check(c->max_size >= 1 && c->max_size <= (size_t)1 << 30);
 	check(!c->ca_file || c->ca_file[0] == '/');
 	for (size_t i = 0; i < c->noverrides; i++) {

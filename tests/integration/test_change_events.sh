@@ -6,7 +6,8 @@
 # change document with exactly those prefixes; a no-op sync runs nothing and
 # records nothing; a hook that fails (exit 3) or hangs (killed at [hooks]
 # timeout) leaves the sync successful; `cdnallow history` shows the events;
-# the metrics file has cdnallow_ranges_changed_total.
+# the metrics file has cdnallow_ranges_changed_total; an [output:NAME] file
+# rewritten alone is an event too.
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
 netns_require python3
@@ -77,14 +78,14 @@ run "$T/c.conf" "$T/l2" || netns_fail "no-op sync: $(cat "$T/err")"
 [ "$(wc -l <"$T/state/history.jsonl")" = 2 ] || netns_fail "no-op sync recorded an event: $(wc -l <"$T/state/history.jsonl") $(cut -c1-300 "$T/state/history.jsonl")"
 ok "no-op sync: no hook, no history line"
 
-netns_exec origin "$CDNALLOW" history -n 2 --json --state-dir "$T/state" >"$T/h.json" ||
+netns_exec origin "$CDNALLOW" history -n 2 --json -c "$T/c.conf" --state-dir "$T/state" >"$T/h.json" ||
 	netns_fail "history --json"
 python3 - "$T/h.json" "$T/ev.0" "$T/ev.1" <<'EOF' || netns_fail "history: $(cat "$T/h.json")"
 import json, sys
 ev = json.load(open(sys.argv[1]))["events"]
 assert ev == [json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))], ev
 EOF
-netns_exec origin "$CDNALLOW" history -n 1 -v --state-dir "$T/state" >"$T/h.txt" ||
+netns_exec origin "$CDNALLOW" history -n 1 -v -c "$T/c.conf" --state-dir "$T/state" >"$T/h.txt" ||
 	netns_fail "history"
 has -E '^[0-9T:-]+Z  office +\+1/-2 IPv4  \+1/-0 IPv6$' "$T/h.txt" ||
 	netns_fail "history text: $(cat "$T/h.txt")"
@@ -115,5 +116,22 @@ has 'on_change hook timed out after 1 s' "$T/err" || netns_fail "timeout: $(cat 
 nft_elems origin inet cdnallow cdn4 | has -x '5.1.48.0/24' || netns_fail "not applied"
 [ "$(wc -l <"$T/state/history.jsonl")" = 4 ] || netns_fail "history lines"
 ok "a hanging hook is killed at [hooks] timeout, the sync applies"
+
+# an output rewritten while the firewall stays as it is: an event naming only the output
+conf "$T/o.conf" "$T/hook.sh"
+printf '[output:plain]\nformat = text\npath = %s\n' "$T/plain.txt" >>"$T/o.conf"
+n=$(events)
+run "$T/o.conf" "$T/l2" || netns_fail "sync with an output: $(cat "$T/err")"
+[ -s "$T/plain.txt" ] || netns_fail "output not written"
+[ "$(events)" = $((n + 1)) ] || netns_fail "output change: no hook run"
+python3 - "$T/ev.$n" <<'EOF' || netns_fail "output event: $(cat "$T/ev.$n")"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["outputs"] == ["plain"] and doc["sources"] == [], doc
+assert doc["firewall"]["changed"] is False, doc
+EOF
+run "$T/o.conf" "$T/l2" || netns_fail "no-op sync with an output: $(cat "$T/err")"
+[ "$(events)" = $((n + 1)) ] || netns_fail "unchanged output ran the hook"
+ok "an output rewritten alone is an event; unchanged, it is none"
 
 echo "PASS: $pass checks"

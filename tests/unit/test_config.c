@@ -373,6 +373,18 @@ static void test_outputs(void **state)
 	assert_null(f->c.outputs[0].test);
 }
 
+static void test_hooks(void **state)
+{
+	struct fx *f = *state;
+
+	assert_null(f->c.hook_on_change);
+	assert_int_equal(f->c.hook_timeout_s, 60);
+	load_ok(f,
+		"[hooks]\non_change = /usr/local/bin/cdn-changed --to 'ops team'\ntimeout = 5\n");
+	assert_string_equal(f->c.hook_on_change, "/usr/local/bin/cdn-changed --to 'ops team'");
+	assert_int_equal(f->c.hook_timeout_s, 5);
+}
+
 static void test_mode_sets(void **state)
 {
 	struct fx *f = *state;
@@ -620,6 +632,19 @@ static const struct bad bad_cases[] = {
 			  "'.', '_' or '-'" },
 	{ "[output:web]\nurl = https://x", "t.conf:2: key 'url' belongs in [provider:NAME], not in "
 					   "[output:web]" },
+	/* [hooks] */
+	{ "[hooks]\non_change = notify 'x",
+	  "t.conf:2: key 'on_change' in [hooks]: unbalanced single "
+	  "quote in command" },
+	{ "[hooks]\non_change =", "t.conf:2: key 'on_change' in [hooks]: empty command" },
+	{ "[hooks]\non_change = ./hook.sh", "t.conf:2: key 'on_change' in [hooks]: program "
+					    "'./hook.sh' must be a name looked up in PATH or an "
+					    "absolute path" },
+	{ "[hooks]\non_change = logger a && true",
+	  "t.conf:2: key 'on_change' in [hooks]: '&' ..." },
+	{ "[hooks]\ntimeout = 0", "t.conf:2: key 'timeout' in [hooks]: '0' is out of range ..." },
+	{ "[hooks]\ntimeout = 3601",
+	  "t.conf:2: key 'timeout' in [hooks]: '3601' is out of range ..." },
 	/* [ufw] */
 	{ "[ufw]\nipset_threshold = many", "t.conf:2: key 'ipset_threshold' in [ufw]: 'many' is "
 					   "not a whole number (allowed: 0..10000000)" },
@@ -861,6 +886,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hooks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outputs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guard_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_key, setup, teardown),
