@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "metrics.h"
 #include "msg.h"
+#include "output.h"
 #include "prefix_set.h"
 
 /* A metrics file that cannot be written is reported but does not fail the sync. */
@@ -26,6 +27,22 @@ static void write_metrics(const struct engine *e, const char *path, int res,
 		msg(MSG_WARN, "cannot write metrics file '%s': %s", path, strerror(-ret));
 }
 
+/* "; outputs: 1 written, 1 unchanged, 0 failed" for the journal line; "" without outputs. */
+static void outputs_summary(const struct engine *e, char *buf, size_t size)
+{
+	size_t n[3] = { 0, 0, 0 }; /* written, unchanged, failed */
+
+	buf[0] = '\0';
+	if (!e->outputs)
+		return;
+	for (size_t i = 0; i < e->cfg.noutputs; i++) {
+		enum output_status st = e->outputs[i].status;
+
+		n[st == OUTPUT_WRITTEN ? 0 : st == OUTPUT_UNCHANGED ? 1 : 2]++;
+	}
+	snprintf(buf, size, "; outputs: %zu written, %zu unchanged, %zu failed", n[0], n[1], n[2]);
+}
+
 int cmd_sync(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -34,6 +51,7 @@ int cmd_sync(int argc, char **argv)
 	bool changed = false, wrote = false;
 	int ret = EXIT_ERROR;
 	int res, outputs = 0;
+	char summary[96];
 
 	ret = cli_parse(argc, argv, &o);
 	if (ret != CLI_CONTINUE)
@@ -66,9 +84,10 @@ int cmd_sync(int argc, char **argv)
 	else if (o.verbosity >= 0)
 		render_plan_text(&e, true, o.verbosity > 0);
 	/* one line per run for the journal (docs/architecture.md §4a: monitoring reads it) */
-	msg(MSG_INFO, "sync %s: %s holds %zu IPv4 + %zu IPv6 prefixes (+%zu -%zu)",
+	outputs_summary(&e, summary, sizeof(summary));
+	msg(MSG_INFO, "sync %s: %s holds %zu IPv4 + %zu IPv6 prefixes (+%zu -%zu)%s",
 	    changed ? "applied" : "unchanged", e.be->name, prefix_set_count(e.want, AF_INET),
-	    prefix_set_count(e.want, AF_INET6), e.plan.add->n, e.plan.del->n);
+	    prefix_set_count(e.want, AF_INET6), e.plan.add->n, e.plan.del->n, summary);
 	/* a failed output leaves the firewall as applied, but the run must say it failed */
 	ret = outputs < 0 ? EXIT_ERROR : EXIT_OK;
 out:
