@@ -10,7 +10,9 @@
  * parent checks every length, field and prefix before it believes any of
  * it, and the guard then runs in the parent as for any list. Local files
  * stay with the parent (they may be readable by root only), and so does the
- * CA file: the child reads it into memory before it drops root.
+ * CA file: the child reads it into memory before it drops root. Once
+ * unprivileged, the child also installs a seccomp deny-list
+ * (privsep_filter.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,7 @@
 #include "fetch.h"
 #include "fileio.h"
 #include "prefix_set.h"
+#include "privsep_filter.h"
 #include "privsep_wire.h"
 #include "source.h"
 #include "strbuf.h"
@@ -137,6 +140,9 @@ static void child(int fd, struct fetch_req *net, size_t n, const struct fetch_op
 		co.ca_blob_len = ca_len;
 	}
 	status = drop(uid, gid);
+	/* defence in depth, not a condition: the child is unprivileged already */
+	if (status == 0)
+		(void)privsep_filter_install();
 	if (write_all(3, &status, sizeof(status)) < 0 || status < 0)
 		_exit(1);
 	fetch_many(net, n, &co);

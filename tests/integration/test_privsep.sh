@@ -3,7 +3,7 @@
 # Least privilege (issue 14, finding 6): run as root, cdnallow downloads in a
 # child that dropped root. During a slow download from the loopback test
 # server, the process holding the TCP connection has a non-zero uid, no
-# effective (or permitted) capability and no_new_privs; the CA file lives in
+# effective (or permitted) capability, no_new_privs and a seccomp filter; the CA file lives in
 # a directory only root can read and still verifies the server; the 304 no-op
 # still works. The parse of a downloaded body happens in that child: under a
 # debugger, the parser entry point (source_parse) is never reached in the
@@ -53,9 +53,10 @@ has '^CapEff:[[:space:]]*0000000000000000$' <<<"$status" || fail "$(grep ^Cap <<
 has '^CapPrm:[[:space:]]*0000000000000000$' <<<"$status" || fail "$(grep ^Cap <<<"$status")"
 has '^NoNewPrivs:[[:space:]]*1$' <<<"$status" || fail "no_new_privs not set"
 has '^Groups:[[:space:]]*$' <<<"$status" || fail "supplementary groups kept: $(grep ^Groups <<<"$status")"
+has '^Seccomp:[[:space:]]*2$' <<<"$status" || fail "no seccomp filter: $(grep ^Seccomp <<<"$status")"
 puid=$(awk '/^Uid:/ { print $2 }' "/proc/$main/status")
 [ "$puid" = 0 ] || fail "the parent is not root ($puid)"
-ok "the connection is held by pid $holder, uid $(awk '/^Uid:/ { print $2 }' <<<"$status"), CapEff 0, no_new_privs; the parent stays root"
+ok "the connection is held by pid $holder, uid $(awk '/^Uid:/ { print $2 }' <<<"$status"), CapEff 0, no_new_privs, seccomp filter; the parent stays root"
 kill "$main" "$holder" 2>/dev/null
 wait "$main" 2>/dev/null
 
