@@ -51,6 +51,21 @@ struct backend_state {
 	char where[256];
 };
 
+/*
+ * Packets counted by the rules cdnallow installed since they were made, per family ([0] IPv4,
+ * [1] IPv6): accepted from the CDN's ranges, dropped by lockdown from everyone else. -1 where
+ * the firewall keeps no such counter (no such rule, or the backend cannot read it): never 0.
+ */
+struct backend_counters {
+	int64_t accepted[2];
+	int64_t dropped[2];
+};
+
+static inline void backend_counters_unknown(struct backend_counters *c)
+{
+	c->accepted[0] = c->accepted[1] = c->dropped[0] = c->dropped[1] = -1;
+}
+
 struct backend_ops {
 	const char *name;
 	/* One line for `cdnallow providers`/--help style listings. */
@@ -88,6 +103,8 @@ struct backend_ops {
 	/* Checks for problems that defeat the allowlist (a drop elsewhere, a rule open to all);
 	 * warnings into d. */
 	int (*audit)(void *h, struct diag *d);
+	/* Reads cdnallow's rule counters into c (read-only); NULL: the backend has none. */
+	int (*counters)(void *h, struct backend_counters *c, struct diag *d);
 	void (*close)(void *h);
 };
 

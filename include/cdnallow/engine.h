@@ -79,6 +79,9 @@ struct engine {
 	/* The backend holding the lockdown table when another one allows; NULL:
 	 * nftables from the registry. The unit tests put a fake here. */
 	const struct backend_ops *lockdown_be;
+	/* engine_counters(): packets counted by cdnallow's rules; -1 where unavailable */
+	struct backend_counters counters;
+	bool counters_read; /* engine_counters() ran: counters holds its result */
 };
 
 /* Loads config, applies the overrides in o, builds the source list. e is always safe to release. */
@@ -140,6 +143,12 @@ int engine_outputs(struct engine *e, bool apply, bool *changed);
 void engine_changes(struct engine *e, bool fw_changed);
 /* No prefix, object, mode or port to change. */
 bool engine_in_sync(const struct engine *e);
+/*
+ * Fills e->counters from the open backend's rules and, next to another backend in
+ * lockdown, the lockdown table's (drops summed; its CDN count when the backend has none).
+ * Read-only; a counter that cannot be read stays -1 with a warning through the report hook.
+ */
+void engine_counters(struct engine *e);
 /* status, doctor, flush: the installed mode and ports unless the options say otherwise. */
 int engine_use_installed(struct engine *e, struct diag *d);
 /* "80,443,8443": ports sorted, for state.json and the plan. */

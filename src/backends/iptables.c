@@ -472,6 +472,28 @@ static int ipt_audit(void *hv, struct diag *d)
 	return 0;
 }
 
+/* `iptables-save -c` of the variant in use, per family: INPUT/DOCKER-USER accepts, raw drops. */
+static int ipt_counters(void *hv, struct backend_counters *c, struct diag *d)
+{
+	struct ipt *h = hv;
+	int ret = 0;
+
+	backend_counters_unknown(c);
+	for (int f = 0; f < 2 && !ret; f++) {
+		const char *argv[] = { variants[h->var].save[f], "-c", NULL };
+		struct spawn_opts o = { .argv = argv, .timeout_ms = IPT_TIMEOUT_MS };
+		struct spawn_result r;
+
+		if (!h->usable[h->var][f])
+			continue;
+		ret = spawn_run_checked(&o, &r, d);
+		if (!ret)
+			ipt_counters_parse(r.out, &c->accepted[f], &c->dropped[f]);
+		spawn_result_release(&r);
+	}
+	return ret;
+}
+
 const struct backend_ops backend_iptables = {
 	.name = "iptables",
 	.summary = "ipsets cdnallow4/cdnallow6 + INPUT rules (iptables-nft or iptables-legacy)",
@@ -482,5 +504,6 @@ const struct backend_ops backend_iptables = {
 	.apply = ipt_apply,
 	.flush = ipt_flush,
 	.audit = ipt_audit,
+	.counters = ipt_counters,
 	.close = ipt_close,
 };

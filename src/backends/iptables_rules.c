@@ -8,6 +8,7 @@
  * named in a script, so other rules are never touched.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,4 +315,41 @@ void ipt_script_build(struct strbuf *t, const struct ipt_dump *dump, const struc
 			tables[nt++] = dump->rules[i].table;
 	for (size_t i = 0; i < nt; i++)
 		script_table(t, tables[i], dump, w, n);
+}
+
+static bool line_has(const char *line, size_t len, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!memcmp(line + i, s, n))
+			return true;
+	return false;
+}
+
+static void add_count(int64_t *slot, unsigned long long packets)
+{
+	*slot = (*slot < 0 ? 0 : *slot) +
+		(int64_t)(packets > INT64_MAX / 2 ? INT64_MAX / 2 : packets);
+}
+
+void ipt_counters_parse(const char *text, int64_t *accepted, int64_t *dropped)
+{
+	while (text && *text) {
+		size_t len = strcspn(text, "\n");
+		unsigned long long pk = 0, bytes = 0;
+		int end = 0;
+
+		/* "[packets:bytes] -A CHAIN spec": only lines with the exact comment */
+		if (len < 256 * 1024 && sscanf(text, "[%llu:%llu] -A %n", &pk, &bytes, &end) == 2 &&
+		    end > 0 && line_has(text, len, " " TAG " ") &&
+		    line_has(text, len, "--match-set ")) {
+			if (line_has(text, len, " -j DROP"))
+				add_count(dropped, pk);
+			else if (line_has(text, len, " -j ACCEPT") ||
+				 line_has(text, len, " -j RETURN"))
+				add_count(accepted, pk);
+		}
+		text += len + (text[len] == '\n');
+	}
 }

@@ -61,6 +61,12 @@ struct ipt_want {
  * The rules cdnallow wants for one family (AF_INET/AF_INET6) in the order they
  * must head their chains. Returns how many, or -EINVAL for an unusable port list.
  */
+/*
+ * iptables-save -c text: the packets of cdnallow's --match-set rules (comment "cdnallow")
+ * added to *accepted (ACCEPT, RETURN) and *dropped (DROP); a slot stays as it is when no
+ * such rule is there (-1: unknown), else starts from 0.
+ */
+void ipt_counters_parse(const char *text, int64_t *accepted, int64_t *dropped);
 int ipt_want_build(const struct backend_cfg *cfg, int family, bool docker_user,
 		   struct ipt_want w[IPT_WANT_MAX]);
 /* True when every wanted rule heads its chain in order and no other cdnallow rule exists. */

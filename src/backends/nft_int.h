@@ -104,7 +104,11 @@ struct nft_rule_ref {
 	char table[NFT_NAME_MAX];
 	char chain[NFT_NAME_MAX];
 	uint64_t handle;
-	size_t pos; /* index among all rules of the dump */
+	size_t pos;   /* index among all rules of the dump */
+	bool counter; /* has a counter expression; packets is its count */
+	uint64_t packets;
+	int set_family; /* 4 or 6: the rule looks up a set named …4 / …6; 0: none */
+	bool inverted;	/* that lookup is negated (`saddr != @set`: lockdown's drop) */
 };
 struct nft_rule_list {
 	struct nft_rule_ref v[NFT_MAX_OUR_RULES];

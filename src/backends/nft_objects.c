@@ -211,13 +211,22 @@ static void put_lockdown(FILE *f, const struct nft_target *t)
 		"}\n",
 		NFT_OWN_TABLE, NFT_OWN_CHAIN);
 	fprintf(f, "%s iif lo return comment \"%s\"\n", r, NFT_COMMENT);
+	/* verdict-less counters: the CDN packets lockdown lets through, per family */
 	fprintf(f,
-		"%s meta nfproto ipv4 fib daddr type local tcp dport @%s ip saddr != @%s drop "
+		"%s meta nfproto ipv4 fib daddr type local tcp dport @%s ip saddr @%s counter "
 		"comment \"%s\"\n",
 		r, t->ports, t->set4, NFT_COMMENT);
 	fprintf(f,
-		"%s meta nfproto ipv6 fib daddr type local tcp dport @%s ip6 saddr != @%s drop "
+		"%s meta nfproto ipv6 fib daddr type local tcp dport @%s ip6 saddr @%s counter "
 		"comment \"%s\"\n",
+		r, t->ports, t->set6, NFT_COMMENT);
+	fprintf(f,
+		"%s meta nfproto ipv4 fib daddr type local tcp dport @%s ip saddr != @%s counter "
+		"drop comment \"%s\"\n",
+		r, t->ports, t->set4, NFT_COMMENT);
+	fprintf(f,
+		"%s meta nfproto ipv6 fib daddr type local tcp dport @%s ip6 saddr != @%s counter "
+		"drop comment \"%s\"\n",
 		r, t->ports, t->set6, NFT_COMMENT);
 }
 
@@ -227,9 +236,11 @@ static void put_allow(FILE *f, const struct nft_target *t)
 	for (size_t i = 0; i < t->nhandles; i++)
 		fprintf(f, "delete rule %s %s %s handle %llu\n", fam(t), t->table, t->chain,
 			(unsigned long long)t->handles[i]);
-	fprintf(f, "insert rule %s %s %s tcp dport @%s ip6 saddr @%s accept comment \"%s\"\n",
+	fprintf(f,
+		"insert rule %s %s %s tcp dport @%s ip6 saddr @%s counter accept comment \"%s\"\n",
 		fam(t), t->table, t->chain, t->ports, t->set6, NFT_COMMENT);
-	fprintf(f, "insert rule %s %s %s tcp dport @%s ip saddr @%s accept comment \"%s\"\n",
+	fprintf(f,
+		"insert rule %s %s %s tcp dport @%s ip saddr @%s counter accept comment \"%s\"\n",
 		fam(t), t->table, t->chain, t->ports, t->set4, NFT_COMMENT);
 }
 

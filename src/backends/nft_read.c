@@ -354,8 +354,54 @@ bool nft_rule_is_ours(const void *udata, uint32_t len)
 	return false;
 }
 
+/* counter: its packets; lookup of a set named …4/…6: the family and whether it is negated */
+static void parse_expr(const struct nlattr *data, const char *name, struct nft_rule_ref *ref)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested (a, data) {
+		uint16_t type = mnl_attr_get_type(a);
+
+		if (!strcmp(name, "counter") && type == NFTA_COUNTER_PACKETS &&
+		    mnl_attr_validate(a, MNL_TYPE_U64) == 0) {
+			ref->counter = true;
+			ref->packets = be64toh(mnl_attr_get_u64(a));
+		} else if (!strcmp(name, "lookup") && type == NFTA_LOOKUP_SET &&
+			   mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
+			const char *set = mnl_attr_get_str(a);
+			size_t n = strlen(set);
+
+			if (n && (set[n - 1] == '4' || set[n - 1] == '6'))
+				ref->set_family = set[n - 1] - '0';
+		} else if (!strcmp(name, "lookup") && type == NFTA_LOOKUP_FLAGS &&
+			   mnl_attr_validate(a, MNL_TYPE_U32) == 0) {
+			ref->inverted =
+				ref->inverted || (ntohl(mnl_attr_get_u32(a)) & NFT_LOOKUP_F_INV);
+		}
+	}
+}
+
+static void parse_exprs(const struct nlattr *list, struct nft_rule_ref *ref)
+{
+	const struct nlattr *e, *a;
+
+	mnl_attr_for_each_nested (e, list) {
+		const struct nlattr *name = NULL, *data = NULL;
+
+		mnl_attr_for_each_nested (a, e) {
+			if (mnl_attr_get_type(a) == NFTA_EXPR_NAME &&
+			    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+				name = a;
+			else if (mnl_attr_get_type(a) == NFTA_EXPR_DATA)
+				data = a;
+		}
+		if (name && data)
+			parse_expr(data, mnl_attr_get_str(name), ref);
+	}
+}
+
 /*
- * Only table, chain, handle and comment are needed: read those attributes
+ * Only table, chain, handle, comment and the counter are needed: read those attributes
  * directly. nftnl_rule_nlmsg_parse would also decode every expression, and
  * libnftnl 1.2 dereferences a missing expression name (found by fuzz_nft_dump).
  */
@@ -392,6 +438,11 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		      tb[NFTA_RULE_CHAIN] ? mnl_attr_get_str(tb[NFTA_RULE_CHAIN]) : NULL);
 	ref->handle = tb[NFTA_RULE_HANDLE] ? be64toh(mnl_attr_get_u64(tb[NFTA_RULE_HANDLE])) : 0;
 	ref->pos = l->total - 1;
+	ref->counter = ref->inverted = false;
+	ref->packets = 0;
+	ref->set_family = 0;
+	if (tb[NFTA_RULE_EXPRESSIONS])
+		parse_exprs(tb[NFTA_RULE_EXPRESSIONS], ref);
 	return MNL_CB_OK;
 }
 
@@ -416,6 +467,14 @@ int nft_list_our_rules(struct nft_nl *nl, uint16_t family, const char *table, co
 		mnl_attr_put_strz(req, NFTA_RULE_CHAIN, chain);
 	ret = nft_nl_query(nl, req, rule_cb, l);
 	return ret == -ENOENT ? 0 : ret;
+}
+
+static bool counted(const struct nft_rule_list *l, size_t from)
+{
+	for (size_t i = from; i < l->n; i++)
+		if (!l->v[i].counter)
+			return false;
+	return true;
 }
 
 int nft_read_objects(struct nft_handle *h, struct nft_target *t, struct diag *d)
@@ -462,13 +521,14 @@ int nft_read_objects(struct nft_handle *h, struct nft_target *t, struct diag *d)
 		goto out;
 	for (size_t i = 0; i < rl.n && t->nhandles < NFT_MAX_OUR_RULES; i++)
 		t->handles[t->nhandles++] = rl.v[i].handle;
-	/* Own chain: exactly our three rules. Admin chain: our two rules first. */
+	/* Own chain: exactly our five rules. Admin chain: our two rules first. All counted but
+	 * lo's return (rules of builds before the counters are repaired). */
 	if (t->sets_only)
 		t->rules_ok = rl.n == 0;
 	else if (t->own)
-		t->rules_ok = state == 2 && rl.n == 3 && rl.total == 3;
+		t->rules_ok = state == 2 && rl.n == 5 && rl.total == 5 && counted(&rl, 1);
 	else
-		t->rules_ok = rl.n == 2 && rl.v[0].pos == 0 && rl.v[1].pos == 1;
+		t->rules_ok = rl.n == 2 && rl.v[0].pos == 0 && rl.v[1].pos == 1 && counted(&rl, 0);
 	return 0;
 out:
 	if (ret < 0)

@@ -397,6 +397,44 @@ out:
 	return ret;
 }
 
+static void count(int64_t *slot, uint64_t packets)
+{
+	*slot = (*slot < 0 ? 0 : *slot) + (int64_t)packets;
+}
+
+/*
+ * The admin chain's accepts count as accepted; in the lockdown chain the negated lookups
+ * are the drops and the plain ones the CDN packets let through. Mode sets has no rule.
+ */
+static int nft_counters(void *handle, struct backend_counters *c, struct diag *d)
+{
+	struct nft_handle *h = handle;
+	int ret = 0;
+
+	backend_counters_unknown(c);
+	for (size_t i = 0; i < h->ntg && ret == 0; i++) {
+		const struct nft_target *t = &h->tg[i];
+		struct nft_rule_list rl;
+
+		if (t->sets_only)
+			continue;
+		ret = nft_list_our_rules(&h->nl, t->family, t->table,
+					 t->own ? NFT_OWN_CHAIN : t->chain, &rl);
+		for (size_t k = 0; ret == 0 && k < rl.n; k++) {
+			const struct nft_rule_ref *r = &rl.v[k];
+			int f = r->set_family == 6;
+
+			/* with an admin chain too, its accept counts the CDN (not twice) */
+			if (!r->counter || !r->set_family || (t->own && !r->inverted && i > 0))
+				continue;
+			count(t->own && r->inverted ? &c->dropped[f] : &c->accepted[f], r->packets);
+		}
+	}
+	if (ret < 0)
+		diag_err(d, "reading the counters of cdnallow's rules: %s", strerror(-ret));
+	return ret;
+}
+
 /* Native tables (not iptables-nft, ufw, firewalld, Docker or ours) mean nftables is in use. */
 static int nft_detect(struct diag *d)
 {
@@ -426,5 +464,6 @@ const struct backend_ops backend_nftables = {
 	.apply = nft_apply,
 	.flush = nft_flush,
 	.audit = nft_audit,
+	.counters = nft_counters,
 	.close = nft_close,
 };

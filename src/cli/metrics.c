@@ -109,6 +109,34 @@ static void put_changes(FILE *f, const struct engine *e, int result)
 	fprintf(f, "cdnallow_changes_applied{op=\"remove\"} %zu\n", applied ? e->plan.del->n : 0);
 }
 
+/* Packets counted by cdnallow's rules; a counter the firewall does not keep is left out. */
+static void put_counters(FILE *f, const struct engine *e)
+{
+	static const char *const fam[2] = { "ipv4", "ipv6" };
+	const struct backend_counters *c = &e->counters;
+
+	if (!e->counters_read)
+		return;
+	if (c->accepted[0] >= 0 || c->accepted[1] >= 0)
+		header_type(f, "cdnallow_accepted_packets_total",
+			    "Packets from the CDN's ranges counted by cdnallow's accept (in "
+			    "lockdown without one: pass) rules since they were installed.",
+			    "counter");
+	for (int i = 0; i < 2; i++)
+		if (c->accepted[i] >= 0)
+			fprintf(f, "cdnallow_accepted_packets_total{family=\"%s\"} %lld\n", fam[i],
+				(long long)c->accepted[i]);
+	if (c->dropped[0] >= 0 || c->dropped[1] >= 0)
+		header_type(f, "cdnallow_lockdown_dropped_packets_total",
+			    "Packets from outside the CDN's ranges dropped by lockdown on the "
+			    "web ports.",
+			    "counter");
+	for (int i = 0; i < 2; i++)
+		if (c->dropped[i] >= 0)
+			fprintf(f, "cdnallow_lockdown_dropped_packets_total{family=\"%s\"} %lld\n",
+				fam[i], (long long)c->dropped[i]);
+}
+
 /* Per [output:NAME]: whether it is in place, and when its file last changed. */
 static void put_outputs(FILE *f, const struct engine *e)
 {
@@ -177,6 +205,7 @@ int metrics_render(const struct engine *e, int result, double duration_s, time_t
 	put_changes(f, e, result);
 	put_outputs(f, e);
 	put_ranges_changed(f, e);
+	put_counters(f, e);
 	if (ferror(f)) {
 		fclose(f);
 		free(out);

@@ -86,6 +86,44 @@ static void judge(const struct engine *e, const struct prefix_set *applied, stru
 		v->why = NULL;
 }
 
+static void fmt_count(int64_t n, char *buf, size_t size)
+{
+	if (n < 0)
+		snprintf(buf, size, "unavailable");
+	else
+		snprintf(buf, size, "%lld", (long long)n);
+}
+
+static void print_counters(const struct engine *e)
+{
+	const struct backend_counters *c = &e->counters;
+	char a4[24], a6[24], d4[24], d6[24];
+
+	fmt_count(c->accepted[0], a4, sizeof(a4));
+	fmt_count(c->accepted[1], a6, sizeof(a6));
+	fmt_count(c->dropped[0], d4, sizeof(d4));
+	fmt_count(c->dropped[1], d6, sizeof(d6));
+	msg_out("packets accepted from the CDN: %s IPv4, %s IPv6\n", a4, a6);
+	if (e->cfg.mode == MODE_LOCKDOWN)
+		msg_out("packets dropped by lockdown: %s IPv4, %s IPv6\n", d4, d6);
+}
+
+/* A counter or JSON null: unavailable is never reported as 0. */
+static json_t *count_json(int64_t n)
+{
+	return n < 0 ? json_null() : json_integer((json_int_t)n);
+}
+
+static json_t *counters_json(const struct engine *e)
+{
+	const struct backend_counters *c = &e->counters;
+
+	return json_pack("{s:{s:o, s:o}, s:{s:o, s:o}}", "accepted", "ipv4",
+			 count_json(c->accepted[0]), "ipv6", count_json(c->accepted[1]),
+			 "lockdown_dropped", "ipv4", count_json(c->dropped[0]), "ipv6",
+			 count_json(c->dropped[1]));
+}
+
 static void print_text(const struct engine *e, const struct verdict *v)
 {
 	char last[32], ok[32];
@@ -107,6 +145,7 @@ static void print_text(const struct engine *e, const struct verdict *v)
 		msg_out("source %s: %s, %zu prefixes, data from %s before the last run\n", s->name,
 			s->status, s->count, age);
 	}
+	print_counters(e);
 	fmt_time(e->have_prev ? e->prev.flushed : 0, last, sizeof(last));
 	if (!v->why && e->have_prev && e->prev.flushed)
 		msg_out("flushed on %s: cdnallow's objects were removed on purpose\n", last);
@@ -141,6 +180,8 @@ static void print_json(const struct engine *e, const struct verdict *v)
 			 "installed", (json_int_t)prefix_set_count(e->st.set, AF_INET6), "last_run",
 			 last, "last_success", ok, "matches_last_apply", v->matches, "stale",
 			 v->stale, "problem", v->why, "sources", srcs);
+	if (root)
+		json_object_set_new(root, "counters", counters_json(e));
 	msg_out_json(root);
 	json_decref(root);
 }
@@ -169,6 +210,7 @@ int cmd_status(int argc, char **argv)
 		diag_warn(&d, "%s", d.msg);
 	diag_clear_err(&d);
 	engine_report(&e, &d, NULL);
+	engine_counters(&e);
 	judge(&e, applied, &v);
 	if (o.json)
 		print_json(&e, &v);

@@ -72,6 +72,8 @@ int cmd_sync(int argc, char **argv)
 	if (res == 0)
 		engine_changes(&e, changed);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (o.metrics_file && res == 0)
+		engine_counters(&e);
 	if (o.metrics_file)
 		write_metrics(&e, o.metrics_file, res, &t0, &t1);
 	if (res < 0) {

@@ -121,3 +121,38 @@ int engine_use_installed(struct engine *e, struct diag *d)
 		diag_prefix(d, "the state file's installed mode/ports: ");
 	return ret;
 }
+
+static int64_t sum(int64_t a, int64_t b)
+{
+	return a < 0 ? b : b < 0 ? a : a + b;
+}
+
+void engine_counters(struct engine *e)
+{
+	const struct backend_ops *nft = e->lockdown_be ? e->lockdown_be : backend_find("nftables");
+	struct backend_counters lc;
+	struct lockdown l = { 0 };
+	struct diag d;
+
+	diag_init(&d);
+	e->counters_read = true;
+	backend_counters_unknown(&e->counters);
+	if (e->be && e->bh && e->be->counters && e->be->counters(e->bh, &e->counters, &d) < 0)
+		backend_counters_unknown(&e->counters);
+	if (nft && nft->counters && e->be && strcmp(e->be->name, "nftables") &&
+	    e->cfg.mode == MODE_LOCKDOWN && lockdown_open(&l, nft, &e->bcfg, &d) == 0 &&
+	    l.present && nft->counters(l.h, &lc, &d) == 0) {
+		for (int f = 0; f < 2; f++) {
+			/* raw PREROUTING (iptables) drops before the nftables chain sees it */
+			e->counters.dropped[f] = sum(e->counters.dropped[f], lc.dropped[f]);
+			if (e->counters.accepted[f] < 0)
+				e->counters.accepted[f] = lc.accepted[f];
+		}
+	}
+	lockdown_close(&l);
+	if (d.msg[0]) {
+		diag_warn(&d, "counters: %s", d.msg);
+		diag_clear_err(&d);
+	}
+	engine_report(e, &d, NULL);
+}

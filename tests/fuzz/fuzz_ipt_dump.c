@@ -63,6 +63,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
+	{
+		int64_t acc = -1, drop = -1;
+
+		ipt_counters_parse(text, &acc, &drop);
+		check(acc >= -1 && drop >= -1);
+	}
 	ret = ipt_dump_parse(&dump, text); /* owns text from here */
 	check(ret == 0 || ret == -ENOMEM);
 	if (ret == 0) {

@@ -167,9 +167,10 @@ nft_conf "$T/allow.conf" allow '[nftables]' 'table = inet filter' 'chain = input
 rm -rf "$T/state-origin"
 nft_sync origin "$T/allow.conf" "$T/l1" || netns_fail "allow sync"
 netns_exec origin nft list chain inet filter input >"$T/chain"
-sed -n 4p "$T/chain" | has 'tcp dport @cdnallow_ports ip saddr @cdnallow4 accept comment "cdnallow"' ||
+sed -n 4p "$T/chain" |
+	has -E 'tcp dport @cdnallow_ports ip saddr @cdnallow4 counter packets [0-9]+ bytes [0-9]+ accept comment "cdnallow"' ||
 	netns_fail "v4 rule not first: $(cat "$T/chain")"
-sed -n 5p "$T/chain" | has 'ip6 saddr @cdnallow6 accept comment "cdnallow"' ||
+sed -n 5p "$T/chain" | has -E 'ip6 saddr @cdnallow6 counter .* accept comment "cdnallow"' ||
 	netns_fail "v6 rule not second"
 [ "$(nft_elems origin inet filter cdnallow4)" = "$(nft_list_elems "$T/l1" 4)" ] ||
 	netns_fail "cdnallow4 content"

@@ -136,6 +136,39 @@ static void test_script_repair_and_remove(void **state)
 	ipt_dump_release(&dump);
 }
 
+/* Counters come from cdnallow's --match-set rules only, by target; others never count. */
+static void test_counters_parse(void **state)
+{
+	static const char save[] =
+		"*raw\n:PREROUTING ACCEPT [100:6000]\n"
+		"[3:180] -A PREROUTING -i lo -m comment --comment cdnallow -j RETURN\n"
+		"[5:300] -A PREROUTING -p tcp -m multiport --dports 80,443 -m set ! --match-set "
+		"cdnallow4 src -m addrtype --dst-type LOCAL -m comment --comment cdnallow -j DROP\n"
+		"COMMIT\n*filter\n:INPUT DROP [9:540]\n"
+		"[28:1680] -A INPUT -p tcp -m multiport --dports 80,443 -m set --match-set "
+		"cdnallow4 "
+		"src -m comment --comment cdnallow -j ACCEPT\n"
+		"[7:420] -A INPUT -p tcp -m set --match-set cdnallow4 src -j ACCEPT\n"
+		"[2:120] -A INPUT -m set --match-set x src -m comment --comment cdnallowX -j "
+		"ACCEPT\n"
+		"[4:240] -A DOCKER-USER -p tcp -m conntrack --ctstate DNAT --ctorigdstport 443 "
+		"--ctdir ORIGINAL -m set --match-set cdnallow4 src -m comment --comment cdnallow "
+		"-j RETURN\n"
+		"COMMIT\n";
+	int64_t acc = -1, drop = -1;
+
+	(void)state;
+	ipt_counters_parse(save, &acc, &drop);
+	assert_int_equal(acc, 32);
+	assert_int_equal(drop, 5);
+	acc = drop = -1;
+	ipt_counters_parse("*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n", &acc, &drop);
+	assert_int_equal(acc, -1);
+	assert_int_equal(drop, -1);
+	ipt_counters_parse(NULL, &acc, &drop);
+	assert_int_equal(acc, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_want_allow_and_lockdown),
 		cmocka_unit_test(test_matches_needs_top_and_unique),
 		cmocka_unit_test(test_script_repair_and_remove),
+		cmocka_unit_test(test_counters_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,9 +129,13 @@ static void check_format(const char *text)
 			helped = 1;
 		} else if (!strncmp(line, "# TYPE ", 7)) {
 			char type_line[256];
+			size_t k = strlen(name);
+			/* Prometheus: a name ending in _total is a counter, the rest gauges */
+			bool total = k > 6 && !strcmp(name + k - 6, "_total");
 
 			assert_true(helped);
-			snprintf(type_line, sizeof(type_line), "# TYPE %s gauge", name);
+			snprintf(type_line, sizeof(type_line), "# TYPE %s %s", name,
+				 total ? "counter" : "gauge");
 			assert_string_equal(line, type_line);
 		} else {
 			size_t k = strlen(name);
@@ -296,6 +300,35 @@ static void test_outputs(void **state)
 	f->e.cfg.noutputs = 0;
 }
 
+/* Counters: type counter, per family; unavailable ones left out, never written as 0. */
+static void test_counters(void **state)
+{
+	struct fx *f = *state;
+	char *out;
+
+	out = render(&f->e, 0, 1.0);
+	assert_null(strstr(out, "packets_total"));
+	free(out);
+	f->e.counters_read = true;
+	backend_counters_unknown(&f->e.counters);
+	out = render(&f->e, 0, 1.0);
+	assert_null(strstr(out, "packets_total"));
+	free(out);
+	f->e.counters.accepted[0] = 42;
+	f->e.counters.dropped[1] = 0;
+	out = render(&f->e, 0, 1.0);
+	check_format(out);
+	assert_non_null(strstr(out, "# TYPE cdnallow_accepted_packets_total counter\n"
+				    "cdnallow_accepted_packets_total{family=\"ipv4\"} 42\n# "));
+	assert_null(strstr(out, "cdnallow_accepted_packets_total{family=\"ipv6\"}"));
+	assert_non_null(strstr(out,
+			       "# TYPE cdnallow_lockdown_dropped_packets_total counter\n"
+			       "cdnallow_lockdown_dropped_packets_total{family=\"ipv6\"} 0\n"));
+	assert_null(strstr(out, "cdnallow_lockdown_dropped_packets_total{family=\"ipv4\"}"));
+	free(out);
+	f->e.counters_read = false;
+}
+
 static void test_write_atomic(void **state)
 {
 	struct fx *f = *state;
@@ -338,6 +371,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_early_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockdown_snapshot_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outputs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
 	};
 
