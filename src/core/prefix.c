@@ -128,7 +128,7 @@ int prefix_parse(const char *s, size_t n, struct prefix *out, bool *host_bits)
 	size_t alen = slash ? (size_t)(slash - s) : n;
 	struct prefix p = { 0 };
 	unsigned width, len;
-	uint32_t v4;
+	uint32_t v4 = 0; /* gcc -O2 with the sanitizers cannot see parse_v4 set it */
 	int r;
 
 	if (memchr(s, ':', alen)) {
