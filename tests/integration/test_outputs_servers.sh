@@ -7,7 +7,8 @@
 # the first sync a request from the cdn host carrying the client-IP header is
 # logged with the client's address and the same header from the outsider is
 # ignored. A second sync with the same list rewrites nothing (inode and mtime
-# kept) and reloads nothing. An output whose test fails (nginx -t refusing an
+# kept) and reloads nothing; neither does a sync whose list is a challenge
+# page (refused, the cached copy used). An output whose test fails (nginx -t refusing an
 # Apache file) gets its previous file back, nginx keeps serving with it, the
 # firewall stays synced and the run exits 1 naming the output.
 set -u
@@ -206,6 +207,24 @@ has '"status": "would-change"' "$T/plan.json" || netns_fail "plan --json: no wou
 sync 0
 [ -s "$T/cdn.acl" ] || netns_fail "the missing output was not recreated"
 ok "a missing output is drift for plan (exit 2, would-change) and sync recreates it"
+
+# --- a challenge page instead of the list: refused, the firewall and every output keep the last good list
+cp "$T/cdn.txt" "$T/cdn.good"
+printf '<!DOCTYPE html><html><title>Just a moment...</title></html>\n' >"$T/cdn.txt"
+before=$(stamp)
+counts=$(reloads nginx)$(reloads apache)$(reloads haproxy)
+# the guard refuses the page and falls back to the cached copy (the last good list)
+netns_exec origin "$CDNALLOW" -c "$T/conf" --state-dir "$T/state" -s "$T/cdn.txt" \
+	-b nftables sync >/dev/null 2>"$T/sync.err" || netns_fail "the fallback sync failed"
+has 'HTML page' "$T/sync.err" || netns_fail "no refusal of the page: $(cat "$T/sync.err")"
+[ "$(stamp)" = "$before" ] || netns_fail "a refused list reached an output"
+[ "$(reloads nginx)$(reloads apache)$(reloads haproxy)" = "$counts" ] ||
+	netns_fail "a refused list reloaded a server"
+! has -i 'html' "$T/nginx.d/realip.conf" || netns_fail "the challenge page is in nginx's config"
+netns_exec origin nft list set inet cdnallow cdn4 | has -F 203.0.113.0/24 ||
+	netns_fail "the firewall lost the last good list"
+cp "$T/cdn.good" "$T/cdn.txt"
+ok "a challenge page instead of the list never reaches an output (no write, no reload)"
 
 # --- the nginx output's test fails: previous file back, nginx keeps serving, exit 1
 cp "$T/nginx.d/realip.conf" "$T/realip.good"
