@@ -40,7 +40,7 @@ _cdnallow()
 		return
 		;;
 	--mode)
-		COMPREPLY=($(compgen -W "allow lockdown" -- "$cur"))
+		COMPREPLY=($(compgen -W "allow lockdown sets" -- "$cur"))
 		return
 		;;
 	--ports)

@@ -41,7 +41,7 @@ expect "cdnallow export --format n" "nginx"
 expect "cdnallow sync " ""
 expect "cdnallow -b " "auto firewalld iptables nftables ufw"
 expect "cdnallow --backend n" "nftables"
-expect "cdnallow --mode " "allow lockdown"
+expect "cdnallow --mode " "allow lockdown sets"
 expect "cdnallow -c /x.conf p" "plan providers"
 expect "cdnallow --js" "--json"
 providers=$("$CDNALLOW" providers | awk '/^[^ ]/ { print $1 }' | sort | tr '\n' ' ' | sed 's/ $//')

@@ -37,9 +37,9 @@ options:
     type: str
     choices: [auto, nftables, iptables, ufw, firewalld]
   mode:
-    description: C(lockdown) also drops non-CDN sources on the ports.
+    description: C(lockdown) also drops non-CDN sources on the ports; C(sets) keeps only the sets, for your own rules.
     type: str
-    choices: [allow, lockdown]
+    choices: [allow, lockdown, sets]
   ports:
     description: TCP ports to open (default 80, 443).
     type: list
@@ -157,7 +157,7 @@ def main():
             providers=dict(type="list", elements="str"),
             sources=dict(type="list", elements="str"),
             backend=dict(type="str", choices=["auto", "nftables", "iptables", "ufw", "firewalld"]),
-            mode=dict(type="str", choices=["allow", "lockdown"]),
+            mode=dict(type="str", choices=["allow", "lockdown", "sets"]),
             ports=dict(type="list", elements="int"),
             config=dict(type="path"),
             state_dir=dict(type="path"),

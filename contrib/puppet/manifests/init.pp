@@ -16,7 +16,7 @@
 # @param providers          built-in providers (`cdnallow providers`)
 # @param backend            auto | nftables | iptables | ufw | firewalld
 # @param ports              TCP ports opened to the CDN
-# @param mode               allow | lockdown (also drop everyone else on the ports)
+# @param mode               allow | lockdown (also drop everyone else on the ports) | sets (only the sets)
 # @param state_dir          cache, state.json, lock
 # @param max_shrink         refuse a list that shrinks by more (percent)
 # @param allow_test_ranges  accept documentation ranges (tests only)
@@ -45,7 +45,7 @@ class cdnallow (
   Array[String[1]] $providers = ['cloudflare'],
   Enum['auto', 'nftables', 'iptables', 'ufw', 'firewalld'] $backend = 'auto',
   Array[Integer[1, 65535], 1, 16] $ports = [80, 443],
-  Enum['allow', 'lockdown'] $mode = 'allow',
+  Enum['allow', 'lockdown', 'sets'] $mode = 'allow',
   String[1] $state_dir = '/var/lib/cdnallow',
   Integer[0, 100] $max_shrink = 30,
   Boolean $allow_test_ranges = false,
