@@ -40,7 +40,21 @@ struct backend_cfg {
 	/* nftables: manage only the own lockdown table (another backend allows) */
 	bool lockdown_only;
 	bool removing; /* flush: open even when the configured target no longer exists */
+	/*
+	 * Optional, NULL when nobody listens: told how far a long apply is, in
+	 * firewall calls (done of total). Backends that change entry by entry
+	 * (ufw rules, firewalld in place) call it after each call.
+	 */
+	void (*progress)(const char *backend, size_t done, size_t total);
 };
+
+/* Reports done of total to cfg->progress, if any; done never exceeds total. */
+static inline void backend_progress(const struct backend_cfg *cfg, const char *backend, size_t done,
+				    size_t total)
+{
+	if (cfg && cfg->progress && total)
+		cfg->progress(backend, done < total ? done : total, total);
+}
 
 /* What a backend found installed. */
 struct backend_state {

@@ -45,6 +45,8 @@ struct engine_hooks {
 	void (*debug)(const char *text);
 	/* nchanges about to be applied to backend; (0, NULL) when the apply is over. */
 	void (*progress)(size_t nchanges, const char *backend);
+	/* A long apply's progress, in firewall calls; passed to the backend (backend_cfg). */
+	void (*step)(const char *backend, size_t done, size_t total);
 };
 
 struct engine {

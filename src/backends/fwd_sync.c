@@ -142,10 +142,13 @@ static int update_in_place(struct fwd *f, int i, int k, const struct prefix_set 
 	struct fwd_entries *rt = &f->fam[i].rt[k];
 	const char *name = fwd_set_name[i][k];
 	char buf[PREFIX_STRLEN];
+	size_t done = 0, total;
 	int r = 0;
 
 	if (fwd_entries_is_empty(rt))
 		return want->n ? set_entries(f, i, k, false, want, d) : 0;
+	/* each call costs firewalld's nft a read of every set: tell a terminal */
+	total = count_changes(rt, fwd_af[i], want);
 	for (size_t n = 0; r >= 0 && n < want->n; n++) {
 		if (fwd_set_has(rt->sorted, &want->v[n]))
 			continue;
@@ -153,6 +156,7 @@ static int update_in_place(struct fwd *f, int i, int k, const struct prefix_set 
 		r = fwd_rt_entry(f->bus, name, buf, true, d);
 		if (r < 0)
 			explain_overlap(rt, name, &want->v[n], d);
+		backend_progress(f->cfg, "firewalld", ++done, total);
 	}
 	for (char **s = rt->raw; r >= 0 && *s; s++) {
 		if (is_wanted(*s, fwd_af[i], want))
@@ -160,6 +164,7 @@ static int update_in_place(struct fwd *f, int i, int k, const struct prefix_set 
 		r = fwd_rt_entry(f->bus, name, *s, false, d);
 		if (r < 0)
 			diag_prefix(d, "ipset %s: removing %s: ", name, *s);
+		backend_progress(f->cfg, "firewalld", ++done, total);
 	}
 	return r;
 }

@@ -326,6 +326,18 @@ static bool wanted(const struct prefix_set *want, const struct prefix *p)
  * ports (all of them when want is NULL). ufw keeps one rule per tuple, so a
  * delete by tuple never takes a second rule with it.
  */
+/*
+ * One planned change done (a ufw call, or a rule found already there): each
+ * call takes about a second, so a terminal is told. A repair (ports changed)
+ * makes more calls than the plan has changes: the total grows with them.
+ */
+static void advance(struct ufw *u)
+{
+	if (++u->calls > u->total)
+		u->total = u->calls;
+	backend_progress(u->cfg, "ufw", u->calls, u->total);
+}
+
 static int delete_stale(struct ufw *u, const struct prefix_set *want, struct diag *d)
 {
 	struct ufw_rules r = { 0 };
@@ -333,6 +345,13 @@ static int delete_stale(struct ufw *u, const struct prefix_set *want, struct dia
 	int ret;
 
 	ret = read_rules(u, &r, d);
+	if (!want) {
+		/* everything of ours goes: now the number of calls is known */
+		u->calls = 0;
+		u->total = 0;
+		for (size_t i = 0; !ret && i < r.n; i++)
+			u->total += ufw_rule_is_ours(&r.v[i]);
+	}
 	for (size_t i = 0; i < r.n && !ret; i++) {
 		const struct ufw_rule *x = &r.v[i];
 
@@ -348,6 +367,7 @@ static int delete_stale(struct ufw *u, const struct prefix_set *want, struct dia
 		if (want && ufw_rule_is_plain_allow(x, u->ports) && wanted(want, &p))
 			continue;
 		ret = rule_delete(x, d);
+		advance(u);
 	}
 	ufw_rules_release(&r);
 	return ret;
@@ -371,9 +391,11 @@ static int add_missing(struct ufw *u, const struct prefix_set *want, struct diag
 					  "port %s; not duplicated",
 					  buf, u->ports);
 			}
+			advance(u);
 			continue;
 		}
 		ret = rule_add(u, &want->v[i], d);
+		advance(u);
 	}
 	ufw_rules_release(&r);
 	return ret;
@@ -386,6 +408,8 @@ static int ufw_apply(void *h, const struct plan *p, struct diag *d)
 	int ret;
 
 	u->applied[0] = '\0';
+	u->calls = 0;
+	u->total = p->add->n + p->del->n;
 	if (p->want->n > u->cfg->ufw_ipset_threshold) {
 		/* the sets and their rule are live before the per-prefix rules go */
 		ret = ufw_ipset_install(u, p->want, d);

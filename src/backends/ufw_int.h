@@ -106,8 +106,9 @@ struct ufw {
 	const struct backend_cfg *cfg;
 	char ports[UFW_PORTS_STRLEN];
 	char comment[128];
-	char dir[64];	   /* /etc/ufw */
-	char applied[256]; /* what the last apply() left holding the list ("" before one) */
+	char dir[64];	     /* /etc/ufw */
+	char applied[256];   /* what the last apply() left holding the list ("" before one) */
+	size_t calls, total; /* ufw calls made and expected by this apply (progress) */
 };
 
 /* File path of name ("user.rules", "before.init", ...) in u->dir. Inline: ufw_ipset.c

@@ -58,7 +58,17 @@ static void progress(size_t nchanges, const char *backend)
 		msg_progress("applying %zu changes to %s…", nchanges, backend);
 }
 
-const struct engine_hooks cli_hooks = { .report = report, .debug = debug, .progress = progress };
+/* "applying 120/500 (24 %) to ufw…", on a terminal only: never in logs or JSON */
+static void step(const char *backend, size_t done, size_t total)
+{
+	if (msg_is_tty())
+		msg_progress("applying %zu/%zu (%zu %%) to %s…", done, total, done * 100 / total,
+			     backend);
+}
+
+const struct engine_hooks cli_hooks = {
+	.report = report, .debug = debug, .progress = progress, .step = step
+};
 
 static int start(struct engine *e, struct cli_opts *o, int argc, char **argv, bool firewall)
 {

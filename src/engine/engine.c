@@ -399,6 +399,7 @@ static void fill_backend_cfg(struct engine *e)
 	b->ufw_ipset_threshold = e->cfg.ufw_ipset_threshold;
 	b->source_tag = e->tag;
 	b->removing = e->removing;
+	b->progress = e->hooks ? e->hooks->step : NULL;
 }
 
 /* By name, or the one the host uses (auto). A backend already in e->be (the unit tests' fake)

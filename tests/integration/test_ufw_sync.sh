@@ -82,6 +82,22 @@ out=$(sync -s "$T/l2" 2>&1) || netns_fail "ports back: $out"
 [ "$(ufw_ours_count)" = 4 ] || netns_fail "ports back: $(ufw_ours_count) rules"
 ok "ports change replaces the rules, additions first, and back"
 
+# progress: a terminal (stderr a pty, made by script(1)) is told how far the
+# per-rule apply is; without a terminal (logs, cron, JSON) nothing of it
+{ cat "$T/l2"; printf '198.51.100.224/27\n2001:db8:e0::/48\n'; } >"$T/l3"
+ufw_calls_reset
+script -qec "$(printf '%q ' nsenter -t "$UFW_PID" -m -n -- env PATH="$UFW_DIR/bin:$PATH" \
+	"$CDNALLOW" sync -b ufw -c "$T/conf" --state-dir "$T/state" -s "$T/l3")" /dev/null >"$T/tty.out" 2>&1 ||
+	netns_fail "sync on a terminal: $(cat "$T/tty.out")"
+[ "$(ufw_calls)" = 2 ] || netns_fail "2 additions made $(ufw_calls) ufw calls: $(cat "$UFW_CALLS")"
+has -F 'applying 1/2 (50 %) to ufw' <"$T/tty.out" || netns_fail "no progress on the terminal: $(cat -v "$T/tty.out")"
+has -F 'applying 2/2 (100 %) to ufw' <"$T/tty.out" || netns_fail "progress stops early: $(cat -v "$T/tty.out")"
+{ cat "$T/l3"; printf '2001:db8:e4::/48\n2001:db8:e8::/48\n'; } >"$T/l4"
+out=$(sync -s "$T/l4" 2>&1) || netns_fail "sync to l4: $out"
+echo "$out" | has 'applying' && netns_fail "progress without a terminal: $out"
+[ "$(ufw_ours_count)" = 8 ] || netns_fail "l4: $(ufw_ours_count) rules"
+ok "progress: 1/2, 2/2 on a terminal, nothing when stderr is not one"
+
 # audit: a rule open to everyone on 443 defeats the allowlist
 ufw_exec ufw allow 443/tcp >/dev/null
 out=$(ufw_sync doctor -b ufw -c "$T/conf" --state-dir "$T/state" -s "$T/l2" 2>&1)
