@@ -169,7 +169,12 @@ int prefix_set_extend(struct prefix_set *dst, const struct prefix_set *src)
 
 	if (src->n == 0)
 		return 0;
-	r = grow(dst, src->n);
+	/*
+	 * Into an empty set (the usual case: the first source's list) exactly
+	 * what src holds: doubling would over-reserve up to 2x a big list at the
+	 * moment memory peaks.
+	 */
+	r = dst->n ? grow(dst, src->n) : prefix_set_reserve(dst, src->n);
 	if (r < 0)
 		return r;
 	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));

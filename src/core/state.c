@@ -35,6 +35,9 @@
 /* A million IPv6 prefixes at ~45 bytes each, with room to spare. */
 #define APPLIED_MAX ((size_t)256 * 1024 * 1024)
 #define APPLIED_MAGIC "# cdnallow applied set v1:"
+/* the longest applied.txt line per family (sizeof: one spare byte each) */
+#define APPLIED_LINE_MAX4 sizeof("255.255.255.255/32\n")
+#define APPLIED_LINE_MAX6 sizeof("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128\n")
 
 static char *state_path(const char *state_dir, const char *file)
 {
@@ -386,18 +389,18 @@ int state_save(const char *state_dir, const struct state *st, struct diag *d)
  */
 int state_save_applied(const char *state_dir, const struct prefix_set *set, struct diag *d)
 {
-	size_t cap, len = 0;
+	size_t n4 = prefix_set_count(set, AF_INET), n6 = set->n - n4, cap, len = 0;
 	char *buf;
 	int ret, n;
 
-	if (set->n > (SIZE_MAX - 256) / PREFIX_STRLEN)
+	if (set->n > (SIZE_MAX - 256) / APPLIED_LINE_MAX6)
 		return -EOVERFLOW;
-	cap = 256 + set->n * PREFIX_STRLEN;
+	/* the longest line of each family, not PREFIX_STRLEN: this buffer is the peak at 100k */
+	cap = 256 + n4 * APPLIED_LINE_MAX4 + n6 * APPLIED_LINE_MAX6;
 	buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
-	n = snprintf(buf, cap, APPLIED_MAGIC " %zu ipv4, %zu ipv6\n",
-		     prefix_set_count(set, AF_INET), prefix_set_count(set, AF_INET6));
+	n = snprintf(buf, cap, APPLIED_MAGIC " %zu ipv4, %zu ipv6\n", n4, n6);
 	len = (size_t)n;
 	for (size_t i = 0; i < set->n; i++) {
 		n = prefix_format(&set->v[i], buf + len, cap - len - 1);
