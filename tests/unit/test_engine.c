@@ -175,6 +175,38 @@ static void test_allow_has_no_companion(void **state)
 	assert_holds(&fake_nft, "-");
 }
 
+/* A backend without sets of its own refuses mode sets before it is opened: nothing applied. */
+static void test_sets_refused(void **state)
+{
+	struct fx *f = *state;
+	bool changed = false;
+
+	start(f, "sets", NEW);
+	assert_int_equal(engine_sync(&f->e, true, &changed), -ENOTSUP);
+	assert_false(changed);
+	assert_string_equal(fake_events, "");
+	assert_holds(&fake_wall, "-");
+	assert_holds(&fake_nft, "-");
+	assert_non_null(strstr(reported, "mode sets: the fakewall backend cannot keep the list as "
+					 "sets without rules of its own; use backend nftables"));
+}
+
+/* A backend without counters reports them unavailable (-1), never 0, in lockdown too. */
+static void test_counters_unavailable(void **state)
+{
+	struct fx *f = *state;
+	bool changed;
+
+	start(f, "lockdown", NEW);
+	assert_int_equal(engine_sync(&f->e, true, &changed), 0);
+	engine_counters(&f->e);
+	assert_true(f->e.counters_read);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(f->e.counters.accepted[i], -1);
+		assert_int_equal(f->e.counters.dropped[i], -1);
+	}
+}
+
 static void test_plan_flags(void **state)
 {
 	struct fx *f = *state;
@@ -265,6 +297,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lockdown_failing_apply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockdown_failing_grow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allow_has_no_companion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sets_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters_unavailable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shrink_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shrink_forced, setup, teardown),
