@@ -143,6 +143,8 @@ int engine_outputs(struct engine *e, bool apply, bool *changed);
  * src/engine/events.c.
  */
 void engine_changes(struct engine *e, bool fw_changed);
+/* A failed sync: e->records from sources.json as it is, so the counters stay in the metrics. */
+void engine_load_changes(struct engine *e);
 /* No prefix, object, mode or port to change. */
 bool engine_in_sync(const struct engine *e);
 /*

@@ -71,6 +71,8 @@ int cmd_sync(int argc, char **argv)
 	/* history and on_change: only for a sync that applied (a failed one changed nothing) */
 	if (res == 0)
 		engine_changes(&e, changed);
+	else
+		engine_load_changes(&e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (o.metrics_file && res == 0)
 		engine_counters(&e);

@@ -198,6 +198,21 @@ static void record(struct events *ev)
 	free(doc);
 }
 
+void engine_load_changes(struct engine *e)
+{
+	struct diag d;
+
+	if (e->records || !e->cfg.state_dir)
+		return;
+	e->records = calloc(1, sizeof(*e->records));
+	if (!e->records)
+		return;
+	/* missing or unreadable: no counter this time, the next successful sync says why */
+	diag_init(&d);
+	history_load_sources(e->cfg.state_dir, e->records, &d);
+	diag_release(&d);
+}
+
 void engine_changes(struct engine *e, bool fw_changed)
 {
 	struct events ev = { .e = e };

@@ -242,6 +242,25 @@ static void test_upgrade_is_silent(void **state)
 	assert_int_equal(hook_runs(f), 1);
 }
 
+/* A failed sync still has the counters for the metrics file: sources.json as it is. */
+static void test_failed_sync_keeps_totals(void **state)
+{
+	struct fx *f = *state;
+	struct engine_opts o = { .config_path = f->conf, .config_explicit = true, .offline = true };
+	unsigned long long total;
+	struct engine e;
+
+	sync_once(f, "198.51.100.0/24,203.0.113.0/24", NULL, &total);
+	o.sources[o.nsources++] = f->a;
+	assert_int_equal(engine_init(&e, &o, &hooks), 0);
+	engine_load_changes(&e);
+	assert_non_null(e.records);
+	assert_int_equal(e.records->n, 1);
+	assert_string_equal(e.records->v[0].name, f->a);
+	assert_int_equal(e.records->v[0].changed_total, 2);
+	engine_release(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +269,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_source_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_is_silent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_sync_keeps_totals, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
