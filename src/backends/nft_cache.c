@@ -51,7 +51,9 @@ static void fingerprint(const struct nft_handle *h, char *buf, size_t size)
 		fclose(f);
 	}
 	boot[strcspn(boot, "\n")] = '\0';
-	len = (size_t)snprintf(buf, size, "boot=%s netns=%" PRIu64, boot, nft_nl_netns_id(&h->nl));
+	/* rules=2: the counted rules; a cache from builds before them must not skip their repair */
+	len = (size_t)snprintf(buf, size, "boot=%s netns=%" PRIu64 " rules=2", boot,
+			       nft_nl_netns_id(&h->nl));
 	for (size_t i = 0; i < h->ntg && len < size; i++) {
 		const struct nft_target *t = &h->tg[i];
 
