@@ -4,7 +4,8 @@
 # accepted counter by at least N (status --json, human status, the metrics
 # file), an outsider's attempts in lockdown raise the dropped counter; on
 # nftables (allow in the admin's table, lockdown in inet cdnallow) and iptables
-# (INPUT accept, raw PREROUTING drop). Mode sets has no rule: null, never 0.
+# (INPUT accept, raw PREROUTING drop); uncounted rules of older builds are
+# rebuilt. Mode sets has no rule: null, never 0.
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
 netns_require python3 ss timeout ipset iptables-nft
@@ -92,6 +93,21 @@ a1=$(counter accepted.ipv4)
 [ "$d1" -gt "$d0" ] && [ "$d6" -gt 0 ] || netns_fail "nft dropped: IPv4 $d0 → $d1, IPv6 $d6"
 [ $((a1 - a0)) -ge $N ] || netns_fail "nft lockdown pass count: $a0 → $a1"
 ok "nftables lockdown: outsider → dropped $d0 → $d1 IPv4, $d6 IPv6; cdn passes counted (+$((a1 - a0)))"
+
+# rules of a build before the counters: plan names the repair, sync rebuilds them counted
+netns_exec origin nft -f - <<'EOF2' || netns_fail "old-style lockdown chain"
+flush chain inet cdnallow lockdown
+add rule inet cdnallow lockdown iif lo return comment "cdnallow"
+add rule inet cdnallow lockdown meta nfproto ipv4 fib daddr type local tcp dport @ports ip saddr != @cdn4 drop comment "cdnallow"
+add rule inet cdnallow lockdown meta nfproto ipv6 fib daddr type local tcp dport @ports ip6 saddr != @cdn6 drop comment "cdnallow"
+EOF2
+cda plan
+[ $rc = 2 ] || netns_fail "plan over uncounted rules: exit $rc, want 2"
+cda sync
+[ $rc = 0 ] || netns_fail "repair sync: $(cat "$T/err")"
+[ "$(netns_exec origin nft list chain inet cdnallow lockdown | grep -c 'counter packets')" = 4 ] ||
+	netns_fail "rules not rebuilt with counters: $(netns_exec origin nft list chain inet cdnallow lockdown)"
+ok "nftables: uncounted rules of an older build are drift, and sync rebuilds them counted"
 
 # --- mode sets: no rule, so no counter: null, not 0
 conf sets '[nftables]' 'table = inet web'
