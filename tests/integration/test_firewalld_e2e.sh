@@ -67,26 +67,41 @@ sync_list "$WORK/list" || { cat "$WORK/err"; fail "first sync"; }
 fwd_probe "$CDN" 203.0.113.1 || fail "cdn host cannot connect after sync"
 fwd_probe "$OUT" 198.51.100.1 && fail "outsider connects after sync"
 
-# Starts counting the CDN host's connections until probe_stop.
-probe_start() {
-	rm -f "$WORK/stop" "$WORK/probes"
-	(
-		ok=0 bad=0
-		while [ ! -e "$WORK/stop" ]; do
-			if fwd_probe "$CDN" 203.0.113.1; then ok=$((ok + 1)); else bad=$((bad + 1)); fi
-		done
-		echo "$ok $bad" >"$WORK/probes"
-	) &
-	PROBER=$!
+# The fault suite's prober in the CDN host (one process, no fork per probe, so a
+# loaded machine does not turn a slow `timeout bash` into a failed connection):
+# a connection every 20 ms until $WORK/stop exists, counts "ok bad" in $WORK/probe.count.
+PROBE_PY="${TESTS_DIR:-$(dirname "$0")/..}/faults/probe.py"
+probe_ok() {
+	local ok bad
+	read -r ok bad 2>/dev/null <"$WORK/probe.count" || { echo 0; return; }
+	echo "${ok:-0}"
 }
-# Stops it and checks that it connected and never failed; $1 names the phase.
+# probe_wait N: until N connections succeeded (probes ran before and after what they watch)
+probe_wait() {
+	local _
+	for _ in $(seq 400); do
+		[ "$(probe_ok)" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "the prober reached $(probe_ok) of $1 connections in 20 s"
+}
+probe_start() {
+	rm -f "$WORK/stop" "$WORK/probe.count" "$WORK/probe.count.log"
+	ip netns exec "$CDN" /usr/bin/python3 "$PROBE_PY" "$WORK/probe.count" "$WORK/stop" \
+		203.0.113.1:80 &
+	PROBER=$!
+	probe_wait 3
+}
+# Stops it (after 3 more connections) and checks that it never failed; $1 names the phase.
 probe_stop() {
 	local ok bad
+	probe_wait $(($(probe_ok) + 3))
 	touch "$WORK/stop"
 	wait "$PROBER"
 	PROBER=
-	read -r ok bad <"$WORK/probes"
+	read -r ok bad <"$WORK/probe.count"
 	echo "$1: $ok connections ok, $bad failed"
+	[ ! -s "$WORK/probe.count.log" ] || sed 's/^/    failed: /' "$WORK/probe.count.log"
 	[ "$ok" -gt 0 ] || fail "$1: the prober made no connection"
 	[ "$bad" -eq 0 ] || fail "$1: $bad connections from the cdn host failed"
 }
