@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Installs what cdnallow needs on Debian 12, as root. "demo": build + nftables;
-# "test": everything the test suite drives (every firewall, sanitizers, fuzzing).
+# "test": everything the test suite drives (every firewall, sanitizers, fuzzing);
+# "corpus": what regenerating the doctor corpus needs (see below).
 # Firewall daemons are installed without being started, so the host's firewall
 # is never touched: tests run them inside their own namespaces.
 set -euo pipefail
@@ -13,11 +14,19 @@ build_pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libnftnl-dev l
 test_pkgs=(clang libclang-rt-14-dev clang-format valgrind iptables ipset ufw firewalld dbus python3-dbus
 	iprange time curl procps kmod man-db groff-base gcovr gdb iputils-ping gnuplot-nox
 	ansible-core puppet debhelper dpkg-dev fakeroot rpm cpio bash-completion zsh systemd-container debootstrap
-	nginx-light apache2 haproxy fail2ban python3-yaml
-	iptables-persistent netfilter-persistent docker.io crowdsec-firewall-bouncer)
+	nginx-light apache2 haproxy fail2ban python3-yaml)
+# "corpus": what tools/doctor-corpus.sh runs to regenerate the doctor corpus.
+# Not part of "test": iptables-persistent conflicts with ufw (installing one
+# removes the other), and the corpus test replays the saved rulesets without
+# these tools. Use a scratch machine for it; its sections ufw and lockdown
+# need "test" (ufw) again afterwards.
+corpus_pkgs=(iptables-persistent netfilter-persistent docker.io crowdsec-firewall-bouncer)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
+if [ "$what" = corpus ]; then
+	for p in "${test_pkgs[@]}" "${corpus_pkgs[@]}"; do [ "$p" = ufw ] || pkgs+=("$p"); done
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -5,7 +5,9 @@
 # namespaces and dumping what they loaded into the kernel. Run as root from
 # the source tree; never touches the host's firewall. fail2ban's files are made
 # as SOURCES.md there describes. Arguments pick sections (default: all):
-# ufw firewalld persistent docker crowdsec lockdown.
+# ufw firewalld persistent docker crowdsec lockdown. persistent, docker and
+# crowdsec need `tools/deps.sh corpus` (iptables-persistent removes ufw: run
+# those sections and ufw's on a scratch machine, one after the other).
 set -euo pipefail
 TESTS_DIR=$(cd "$(dirname "$0")/../tests" && pwd)
 OUT=$TESTS_DIR/corpus/doctor

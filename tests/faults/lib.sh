@@ -97,10 +97,10 @@ flt_witness_start() {
 	EOF
 }
 
-# prints "syn_in syn_passed listen_drops"; a dump that raced a commit is retried.
-# (nft 1.0.6 "list counters" caches every set element of the namespace: 30 s
-# with 200000 of them; "list table" reads only this table.)
-flt_witness() {
+# one dump of the two counters: "syn_in syn_passed"; a dump that raced a
+# commit is retried. (nft 1.0.6 "list counters" caches every set element of
+# the namespace: 30 s with 200000 of them; "list table" reads only this table.)
+flt_witness_dump() {
 	local c _
 	for _ in 1 2 3 4 5; do
 		c=$(netns_exec origin nft list table inet flt-witness 2>/dev/null |
@@ -109,6 +109,21 @@ flt_witness() {
 		[ -n "$c" ] && break
 		sleep 0.1
 	done
+	[ -n "$c" ] || netns_fail "cannot read the witness counters"
+	echo "$c"
+}
+
+# prints "syn_in syn_passed listen_drops". The prober never pauses, and the
+# two counters are dumped one after the other: a SYN between the hooks, or one
+# that passes both between the two reads, makes a dump off by one either way
+# (seen as "dropped -1" on a loaded 2-CPU host). That lasts microseconds; a
+# dropped SYN stays counted. Of three dumps, the median in-minus-passed is kept.
+flt_witness() {
+	local c
+	c=$(for _ in 1 2 3; do
+		flt_witness_dump
+		sleep 0.02
+	done | awk '{ print $1 - $2, $0 }' | sort -n | sed -n '2{s/^[-0-9]* //;p}')
 	[ -n "$c" ] || netns_fail "cannot read the witness counters"
 	echo "$c $(netns_exec origin nstat -asz TcpExtListenDrops |
 		awk '$1 == "TcpExtListenDrops" { n = $2 } END { print n + 0 }')"
@@ -329,9 +344,9 @@ case_witness() {
 		[ "$drops" = 0 ] || echo "     ($drops cdn SYNs dropped while $BACKEND reloaded itself)"
 		return
 	fi
-	[ "$drops" = 0 ] || bad "a firewall dropped $drops of the cdn host's $((in1 - in0)) SYNs"
+	[ "$drops" -le 0 ] || bad "a firewall dropped $drops of the cdn host's $((in1 - in0)) SYNs"
 	timeouts=$(grep -c ' timed out$' "$T/case-failures")
-	if [ "$drops" = 0 ] && [ "$timeouts" -gt 0 ] && [ "$excused" = 0 ]; then
+	if [ "$drops" -le 0 ] && [ "$timeouts" -gt 0 ] && [ "$excused" = 0 ]; then
 		late=$timeouts
 		echo "     ($late cdn connections timed out with every cdn SYN past the firewall:" \
 			"late, not dropped; listen drops +$((ld1 - ld0)))"
