@@ -2,12 +2,19 @@
 /*
  * A growing, NUL-terminated byte buffer: a child's captured output, a
  * download, a restore script being written. Errors are sticky (err), so a
- * writer of many pieces checks once at the end.
+ * writer of many pieces checks once at the end. Also the one copy of such
+ * output into a fixed one-line buffer, for a message.
  */
 #ifndef CDNALLOW_STRBUF_H
 #define CDNALLOW_STRBUF_H
 
 #include <stddef.h>
+
+/* Which bytes strbuf_one_line turns into blanks (besides the space itself). */
+enum strbuf_blanks {
+	STRBUF_BLANK_BREAKS,   /* \n \r \t: other bytes are kept (msg.c escapes them) */
+	STRBUF_BLANK_CONTROLS, /* every control character and DEL */
+};
 
 struct strbuf {
 	char *buf; /* NUL-terminated once anything was appended, owned */
@@ -26,5 +33,9 @@ char *strbuf_detach(struct strbuf *sb, size_t *len);
 void strbuf_reset(struct strbuf *sb);
 /* Frees buf; sb may be reused. sb may be NULL. */
 void strbuf_release(struct strbuf *sb);
+
+/* Copies text (NULL: "") into buf, size >= 1, cut to fit: runs of blanks become one space,
+ * none at either end. */
+void strbuf_one_line(char *buf, size_t size, const char *text, enum strbuf_blanks blanks);
 
 #endif

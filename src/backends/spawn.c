@@ -515,27 +515,6 @@ out:
 	return ret;
 }
 
-/* The first lines of stderr, whitespace-trimmed and joined, for a one-line message. */
-static void stderr_summary(const struct spawn_result *r, char *buf, size_t size)
-{
-	size_t n = 0;
-	const char *s = r->err ? r->err : "";
-
-	buf[0] = '\0';
-	while (*s && n + 1 < size) {
-		char c = *s++;
-
-		if (c == '\n' || c == '\r' || c == '\t')
-			c = ' ';
-		if (c == ' ' && (n == 0 || buf[n - 1] == ' '))
-			continue;
-		buf[n++] = c;
-	}
-	while (n > 0 && buf[n - 1] == ' ')
-		n--;
-	buf[n] = '\0';
-}
-
 int spawn_check(const struct spawn_opts *o, const struct spawn_result *r, struct diag *d)
 {
 	const char *what = o->what ? o->what : o->argv[0];
@@ -549,7 +528,8 @@ int spawn_check(const struct spawn_opts *o, const struct spawn_result *r, struct
 	}
 	if (r->status == 0)
 		return 0;
-	stderr_summary(r, msg, sizeof(msg));
+	/* the first lines of stderr, joined; other control bytes are escaped at output */
+	strbuf_one_line(msg, sizeof(msg), r->err, STRBUF_BLANK_BREAKS);
 	if (msg[0])
 		diag_err(d, "%s failed: %s", what, msg);
 	else if (r->status > 0)

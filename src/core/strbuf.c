@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,4 +97,29 @@ void strbuf_release(struct strbuf *sb)
 		return;
 	free(sb->buf);
 	memset(sb, 0, sizeof(*sb));
+}
+
+static bool is_blank(char c, enum strbuf_blanks blanks)
+{
+	unsigned char u = (unsigned char)c;
+
+	if (blanks == STRBUF_BLANK_CONTROLS)
+		return u <= ' ' || u == 0x7f;
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+void strbuf_one_line(char *buf, size_t size, const char *text, enum strbuf_blanks blanks)
+{
+	size_t n = 0;
+
+	for (const char *s = text ? text : ""; *s && n + 1 < size; s++) {
+		char c = is_blank(*s, blanks) ? ' ' : *s;
+
+		if (c == ' ' && (n == 0 || buf[n - 1] == ' '))
+			continue;
+		buf[n++] = c;
+	}
+	while (n > 0 && buf[n - 1] == ' ')
+		n--;
+	buf[n] = '\0';
 }

@@ -6,7 +6,6 @@
  * failures go to the caller's struct diag.
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,29 +13,7 @@
 #include "command.h"
 #include "diag.h"
 #include "spawn.h"
-
-static bool is_control(char c)
-{
-	return ((unsigned char)c < 0x20 && c != '\t') || c == 0x7f;
-}
-
-/* The last line-ish of text, blanks collapsed, into buf: what a failing script said last. */
-static void summarise(const char *text, char *buf, size_t size)
-{
-	size_t n = 0;
-
-	buf[0] = '\0';
-	for (const char *s = text ? text : ""; *s && n + 1 < size; s++) {
-		char c = is_control(*s) || *s == '\t' ? ' ' : *s;
-
-		if (c == ' ' && (n == 0 || buf[n - 1] == ' '))
-			continue;
-		buf[n++] = c;
-	}
-	while (n > 0 && buf[n - 1] == ' ')
-		n--;
-	buf[n] = '\0';
-}
+#include "strbuf.h"
 
 static void fill_result(const struct spawn_result *sr, struct command_result *r)
 {
@@ -47,8 +24,9 @@ static void fill_result(const struct spawn_result *sr, struct command_result *r)
 	r->signal = sr->signal;
 	r->timed_out = sr->timed_out;
 	/* the tail is already bounded by the caps; keep its end when it still does not fit */
-	summarise(len >= sizeof(r->tail) ? text + len - (sizeof(r->tail) - 1) : text, r->tail,
-		  sizeof(r->tail));
+	strbuf_one_line(r->tail, sizeof(r->tail),
+			len >= sizeof(r->tail) ? text + len - (sizeof(r->tail) - 1) : text,
+			STRBUF_BLANK_CONTROLS);
 }
 
 static int report(const char *what, unsigned timeout_s, int ret, const struct command_result *r,

@@ -3,7 +3,8 @@
  * The growing buffer of src/core/strbuf.c: appends across the first growth,
  * formatted pieces longer than the room left, NUL termination, detach of an
  * empty buffer ("" not NULL), reset keeping the allocation, and the sticky
- * error (nothing appended after it, detach returns NULL).
+ * error (nothing appended after it, detach returns NULL); the one-line copy
+ * for messages, with either set of blanks, cut to its buffer.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -91,6 +92,32 @@ static void test_sticky_error(void **state)
 	assert_null(sb.buf);
 }
 
+static void test_one_line(void **state)
+{
+	const char *text = "  first\tline\r\n\n second \x1b[1m\x7f end \n";
+	char buf[64];
+	char small[8];
+
+	(void)state;
+	/* a tool's stderr: only line breaks and tabs are blanks, the rest is escaped later */
+	strbuf_one_line(buf, sizeof(buf), text, STRBUF_BLANK_BREAKS);
+	assert_string_equal(buf, "first line second \x1b[1m\x7f end");
+	/* a hook's output: every control character is a blank */
+	strbuf_one_line(buf, sizeof(buf), text, STRBUF_BLANK_CONTROLS);
+	assert_string_equal(buf, "first line second [1m end");
+	strbuf_one_line(buf, sizeof(buf), NULL, STRBUF_BLANK_BREAKS);
+	assert_string_equal(buf, "");
+	strbuf_one_line(buf, sizeof(buf), " \n\t ", STRBUF_BLANK_CONTROLS);
+	assert_string_equal(buf, "");
+	/* cut to the buffer, and a blank at the cut dropped */
+	strbuf_one_line(small, sizeof(small), "abc\n\ndef ghi", STRBUF_BLANK_BREAKS);
+	assert_string_equal(small, "abc def");
+	strbuf_one_line(small, sizeof(small), "abcdef\tghi", STRBUF_BLANK_BREAKS);
+	assert_string_equal(small, "abcdef");
+	strbuf_one_line(small, 1, "abc", STRBUF_BLANK_BREAKS);
+	assert_string_equal(small, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -98,6 +125,7 @@ int main(void)
 		cmocka_unit_test(test_addf_long),
 		cmocka_unit_test(test_empty_detach_and_reset),
 		cmocka_unit_test(test_sticky_error),
+		cmocka_unit_test(test_one_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
