@@ -20,5 +20,7 @@ extern const struct provider provider_bunny;
 extern const struct provider provider_imperva;
 extern const struct provider provider_cdn77;
 extern const struct provider provider_quiccloud;
+extern const struct provider provider_cloudflare_china;
+extern const struct provider provider_arvancloud;
 
 #endif

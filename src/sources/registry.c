@@ -18,18 +18,20 @@
 
 /* Order is the order of `cdnallow providers`: the common CDNs first. */
 const struct provider *const provider_registry[] = {
-	&provider_cloudflare,	   /* text lists, or the API JSON */
-	&provider_fastly,	   /* JSON */
-	&provider_cloudfront,	   /* AWS ip-ranges.json, service filter */
-	&provider_google,	   /* goog.json minus cloud.json, plus LB ranges */
-	&provider_gcore,	   /* JSON, host routes */
-	&provider_akamai,	   /* text files, path only */
-	&provider_azure_frontdoor, /* ServiceTags JSON, path only, tag filter */
-	&provider_bunny,	   /* JSON, XML or text, single addresses */
-	&provider_imperva,	   /* JSON, path only (POST API) */
-	&provider_google_all,	   /* goog.json whole */
-	&provider_cdn77,	   /* JSON, array of {"prefix": …} */
-	&provider_quiccloud,	   /* <br />-separated or text, single addresses */
+	&provider_cloudflare,	    /* text lists, or the API JSON */
+	&provider_fastly,	    /* JSON */
+	&provider_cloudfront,	    /* AWS ip-ranges.json, service filter */
+	&provider_google,	    /* goog.json minus cloud.json, plus LB ranges */
+	&provider_gcore,	    /* JSON, host routes */
+	&provider_akamai,	    /* text files, path only */
+	&provider_azure_frontdoor,  /* ServiceTags JSON, path only, tag filter */
+	&provider_bunny,	    /* JSON, XML or text, single addresses */
+	&provider_imperva,	    /* JSON, path only (POST API) */
+	&provider_google_all,	    /* goog.json whole */
+	&provider_cdn77,	    /* JSON, array of {"prefix": …} */
+	&provider_quiccloud,	    /* <br />-separated or text, single addresses */
+	&provider_cloudflare_china, /* API JSON, global plus jdcloud_cidrs */
+	&provider_arvancloud,	    /* text list */
 	NULL,
 };
 

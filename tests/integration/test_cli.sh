@@ -143,7 +143,7 @@ ok "8.8.8.8/8 is refused, not widened to 8.0.0.0/8"
 
 expect_rc 0 "providers" "$CDNALLOW" providers
 for p in cloudflare fastly cloudfront google google-all gcore akamai azure-frontdoor bunny imperva \
-	cdn77 quic-cloud; do
+	cdn77 quic-cloud cloudflare-china arvancloud; do
 	grep -q "^$p " "$work/out" || fail "providers lists $p"
 done
 expect_rc 0 "providers --json" "$CDNALLOW" providers --json
@@ -155,7 +155,8 @@ import json, re, sys
 d = json.load(open(sys.argv[1]))
 snap = {p["name"] for p in d if p["snapshot_captured"]}
 assert snap == {"cloudflare", "fastly", "cloudfront", "google", "gcore", "akamai",
-                "azure-frontdoor", "google-all", "imperva", "cdn77", "quic-cloud"}, snap
+                "azure-frontdoor", "google-all", "imperva", "cdn77", "quic-cloud",
+                "cloudflare-china", "arvancloud"}, snap
 for p in d:
     if p["name"] not in snap:
         assert p["snapshot_age_days"] == -1 and p["snapshot_age_s"] == -1, p
@@ -167,6 +168,8 @@ for p in d:
 has "snapshot captured 2025-07-25 ([0-9]* days old)" "$work/out" || fail "providers: snapshot date of cloudflare"
 has "floor 20, snapshot captured 2026-10-09 ([0-9]* days old)" "$work/out" ||
 	fail "providers: snapshot date of quic-cloud"
+has "floor 40, snapshot captured 2026-08-10 ([0-9]* days old)" "$work/out" ||
+	fail "providers: snapshot date of cloudflare-china"
 ok "providers lists every built-in provider (text and JSON) with its snapshot date"
 
 echo "$pass passed, 0 failed"

@@ -47,7 +47,8 @@ run() {
 run https --base-url "$U/ok" --cacert "$T/ca.pem"
 [ "$RC" = 0 ] || fail "refresh over https: exit $RC"
 for f in cloudflare-ips-v4.txt cloudflare-ips-v6.txt fastly.json aws-ip-ranges.json \
-	google-goog.json google-cloud.json gcore.json cdn77.json quic-cloud-ips.html; do
+	google-goog.json google-cloud.json gcore.json cdn77.json quic-cloud-ips.html \
+	cloudflare-jdcloud.json arvancloud-ips.txt; do
 	cmp -s "$served/$f" "$T/https/$f" || fail "$f is not the served body byte for byte"
 done
 for f in akamai-v4.txt akamai-v6.txt azure-servicetags-public.json imperva.json; do

@@ -441,6 +441,8 @@ static void test_real_fixtures_truncated(void **state)
 		{ "azure-frontdoor", "azure-servicetags-public.json" },
 		{ "cdn77", "cdn77.json" },
 		{ "imperva", "imperva.json" },
+		{ "cloudflare", "cloudflare-jdcloud.json" },
+		{ "cloudflare-china", "cloudflare-jdcloud.json" },
 	};
 
 	(void)state;
@@ -751,6 +753,68 @@ static void test_quiccloud(void **state)
 	expect_err("quic-cloud", "192.0.2.1<br />not-an-address", -EINVAL, "not-an-address", true);
 }
 
+/*
+ * The real API body of api.cloudflare.com/client/v4/ips?networks=jdcloud (as
+ * a mirror's curl stored it): the cloudflare provider reads its global arrays
+ * and ignores jdcloud_cidrs, which sit between them and "etag".
+ */
+static void test_cloudflare_api_real(void **state)
+{
+	size_t len, v4, v6, jd4, jd6;
+	const char *jd;
+	struct run r;
+	char *body;
+
+	(void)state;
+	run_fixture(&r, "cloudflare", NULL, "cloudflare-jdcloud.json", &body, &len);
+	jd = strstr(body, "\"jdcloud_cidrs\"");
+	assert_non_null(jd);
+	count_quoted_prefixes(body, 0, (size_t)(jd - body), &v4, &v6);
+	assert_int_equal(v4, 15);
+	assert_int_equal(v6, 7);
+	assert_int_equal(set_count(r.set, AF_INET), v4);
+	assert_int_equal(set_count(r.set, AF_INET6), v6);
+	count_quoted_prefixes(body, (size_t)(jd - body), len, &jd4, &jd6);
+	assert_int_equal(jd4, 47);
+	assert_int_equal(jd6, 46);
+	run_done(&r);
+	free(body);
+}
+
+/* cloudflare-china: the global arrays and jdcloud_cidrs (both families mixed), all of them. */
+static void test_cloudflare_china(void **state)
+{
+	(void)state;
+	quoted_fixture("cloudflare-china", "cloudflare-jdcloud.json", 15 + 47, 7 + 46);
+	/* the plain /ips answer: the query string was lost, not "no JD Cloud" */
+	expect_err("cloudflare-china", CF_API, -EBADMSG,
+		   "cloudflare-china: missing key \"result.jdcloud_cidrs\"", false);
+	expect_err("cloudflare-china",
+		   "{\"result\":null,\"success\":false,\"errors\":[{\"code\":10000,"
+		   "\"message\":\"Authentication error\"}],\"messages\":[]}",
+		   -EBADMSG, "cloudflare-china: API reported failure: Authentication error", false);
+	expect_err("cloudflare-china",
+		   "{\"success\":true,\"result\":{\"ipv4_cidrs\":[],\"ipv6_cidrs\":[],"
+		   "\"jdcloud_cidrs\":\"192.0.2.0/24\"}}",
+		   -EBADMSG, "cloudflare-china: result.jdcloud_cidrs: expected an array", true);
+	expect_err("cloudflare-china",
+		   "{\"success\":true,\"result\":{\"ipv4_cidrs\":[],\"ipv6_cidrs\":[],"
+		   "\"jdcloud_cidrs\":[\"192.0.2.0/24\",\"2001:db8::/33x\"]}}",
+		   -EINVAL, "cloudflare-china: result.jdcloud_cidrs[1]", true);
+	/* the text lists are the cloudflare provider's, not an answer of this API */
+	expect_err("cloudflare-china", "173.245.48.0/20\n103.21.244.0/22", -EBADMSG,
+		   "cloudflare-china: ", true);
+}
+
+/* www.arvancloud.ir/en/ips.txt: one IPv4 CIDR a line, no final newline. */
+static void test_arvancloud(void **state)
+{
+	(void)state;
+	text_fixture("arvancloud", "arvancloud-ips.txt", AF_INET, 15);
+	expect_err("arvancloud", "185.143.232.0/22\n92.114.16.80/28 x\n", -EINVAL, "arvancloud:2",
+		   true);
+}
+
 static void test_host_bits_warn(void **state)
 {
 	char buf[PREFIX_STRLEN];
@@ -844,10 +908,11 @@ static void test_google_excludes_cloud(void **state)
 
 static void test_registry(void **state)
 {
-	static const char *const names[] = { "cloudflare",	"fastly", "cloudfront",
-					     "google",		"gcore",  "akamai",
-					     "azure-frontdoor", "bunny",  "imperva",
-					     "google-all",	"cdn77",  "quic-cloud" };
+	static const char *const names[] = { "cloudflare",	 "fastly",    "cloudfront",
+					     "google",		 "gcore",     "akamai",
+					     "azure-frontdoor",	 "bunny",     "imperva",
+					     "google-all",	 "cdn77",     "quic-cloud",
+					     "cloudflare-china", "arvancloud" };
 	size_t n = 0;
 
 	(void)state;
@@ -951,6 +1016,9 @@ int main(void)
 		cmocka_unit_test(test_imperva_real),
 		cmocka_unit_test(test_cdn77),
 		cmocka_unit_test(test_quiccloud),
+		cmocka_unit_test(test_cloudflare_api_real),
+		cmocka_unit_test(test_cloudflare_china),
+		cmocka_unit_test(test_arvancloud),
 		cmocka_unit_test(test_host_bits_warn),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_source_init),
