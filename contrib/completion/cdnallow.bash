@@ -8,7 +8,7 @@ _cdnallow_providers()
 {
 	local p
 	p=$(cdnallow providers 2>/dev/null | awk '/^[^ ]/ { print $1 }')
-	[ -n "$p" ] || p="cloudflare fastly cloudfront google google-all gcore akamai azure-frontdoor bunny imperva cdn77 quic-cloud"
+	[ -n "$p" ] || p="cloudflare fastly cloudfront google google-all gcore akamai azure-frontdoor bunny imperva cdn77 quic-cloud cloudflare-china arvancloud"
 	echo "$p"
 }
 
