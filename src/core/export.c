@@ -118,12 +118,28 @@ static void write_apache(FILE *out, const struct prefix_set *set, const char *he
 	each_prefix(out, set, "RemoteIPTrustedProxy ", "\n");
 }
 
+/*
+ * Site-block directives, not the servers { trusted_proxies client_ip_headers }
+ * options: Caddy 2.6 (Debian 12) has neither, and these work on later
+ * versions too. The header is stripped from every other peer, so what the
+ * site proxies to can trust it, and {vars.client_ip} is the visitor.
+ */
+static void caddy_matcher(FILE *out, const struct prefix_set *set, const char *lead,
+			  const char *header)
+{
+	fprintf(out, "%s {\n\tremote_ip", lead);
+	each_prefix(out, set, " ", "");
+	fprintf(out, "\n\theader %s *\n}\n", header);
+}
+
 static void write_caddy(FILE *out, const struct prefix_set *set, const char *header)
 {
-	fputs("# import inside the global options' servers { } block\n", out);
-	fputs("trusted_proxies static", out);
-	each_prefix(out, set, " ", "");
-	fprintf(out, "\nclient_ip_headers %s\n", header);
+	fputs("# import inside each site block; {vars.client_ip} is the visitor's address\n", out);
+	caddy_matcher(out, set, "@cdnallow_cdn", header);
+	caddy_matcher(out, set, "@cdnallow_direct not", header);
+	fprintf(out, "request_header @cdnallow_direct -%s\n", header);
+	fputs("vars @cdnallow_direct client_ip {http.request.remote.host}\n", out);
+	fprintf(out, "vars @cdnallow_cdn client_ip {http.request.header.%s}\n", header);
 }
 
 static void write_fail2ban(FILE *out, const struct prefix_set *set)

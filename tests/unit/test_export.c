@@ -87,16 +87,22 @@ static size_t count(const char *hay, const char *needle)
 	return n;
 }
 
-/* Every member of the set appears once, wrapped as the format wants. */
-static void assert_each(struct fx *fx, const char *text, const char *before, const char *after)
+/* Every member of the set appears n times, wrapped as the format wants. */
+static void assert_each_n(struct fx *fx, const char *text, const char *before, const char *after,
+			  size_t n)
 {
 	char want[128], buf[PREFIX_STRLEN];
 
 	for (size_t i = 0; i < fx->set->n; i++) {
 		prefix_format(&fx->set->v[i], buf, sizeof(buf));
 		snprintf(want, sizeof(want), "%s%s%s", before, buf, after);
-		assert_int_equal(count(text, want), 1);
+		assert_int_equal(count(text, want), n);
 	}
+}
+
+static void assert_each(struct fx *fx, const char *text, const char *before, const char *after)
+{
+	assert_each_n(fx, text, before, after, 1);
 }
 
 static void test_nginx(void **state)
@@ -132,9 +138,14 @@ static void test_caddy_fail2ban_crowdsec(void **state)
 	struct fx *fx = *state;
 	const char *t = render(fx, EXPORT_CADDY, "CF-Connecting-IP");
 
-	assert_each(fx, t, " ", "");
-	assert_non_null(strstr(t, "\ntrusted_proxies static "));
-	assert_non_null(strstr(t, "\nclient_ip_headers CF-Connecting-IP\n"));
+	/* both matchers list every prefix: the CDN's and its negation */
+	assert_each_n(fx, t, " ", "", 2);
+	assert_non_null(strstr(t, "\n@cdnallow_cdn {\n\tremote_ip "));
+	assert_non_null(strstr(t, "\n@cdnallow_direct not {\n\tremote_ip "));
+	assert_int_equal(count(t, "\n\theader CF-Connecting-IP *\n}\n"), 2);
+	assert_non_null(strstr(t, "\nrequest_header @cdnallow_direct -CF-Connecting-IP\n"));
+	assert_non_null(strstr(
+		t, "\nvars @cdnallow_cdn client_ip {http.request.header.CF-Connecting-IP}\n"));
 	t = render(fx, EXPORT_FAIL2BAN, NULL);
 	assert_non_null(strstr(t, "\n[DEFAULT]\nignoreip = 127.0.0.1/8 ::1 "));
 	assert_each(fx, t, " ", "");
