@@ -13,12 +13,13 @@
 # firewall stays synced and the run exits 1 naming the output.
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
+. "$TESTS_DIR/integration/lib/outputs.sh"
 netns_require nginx apache2 haproxy curl fail2ban-client
 netns_init outputs
 T=$NETNS_TMP
 O4=$NETNS_ORIGIN4
 O6=$NETNS_ORIGIN6
-CLIENT=192.0.2.200 # the visitor the CDN speaks for
+CLIENT=$OUTPUTS_CLIENT
 HDR=CF-Connecting-IP
 netns_topology
 mkdir -p "$T/nginx.d" "$T/apache.d" "$T/www"
@@ -27,7 +28,7 @@ printf '[sshd]\nenabled = true\nbackend = polling\nlogpath = %s/auth.log\n' "$T"
 	>"$T/f2b/jail.d/zz-test.local"
 : >"$T/auth.log"
 
-printf '# made-up CDN list\n203.0.113.0/24\n2001:db8:cd::/48\n' >"$T/cdn.txt"
+outputs_list
 # conf NGINX_FORMAT: the configuration, with the nginx output's format
 conf() {
 	cat >"$T/conf" <<EOF
@@ -61,15 +62,7 @@ path   = $T/f2b/jail.d/zz-cdnallow.local
 test   = fail2ban-client -c $T/f2b -d
 EOF
 }
-sync() { # sync EXPECTED_RC
-	local rc=0
-	netns_exec origin "$CDNALLOW" -q -c "$T/conf" --state-dir "$T/state" -s "$T/cdn.txt" \
-		-b nftables sync 2>"$T/sync.err" || rc=$?
-	[ "$rc" = "$1" ] || {
-		cat "$T/sync.err"
-		netns_fail "sync exited $rc, expected $1"
-	}
-}
+sync() { outputs_sync "$@"; }
 reloads() { # NAME: how often its reload command ran
 	if [ -f "$T/reloads.$1" ]; then wc -l <"$T/reloads.$1"; else echo 0; fi
 }
