@@ -6,8 +6,9 @@
 # the client-IP header is seen with the client's address, the same header
 # from the outsider is ignored (its own address is seen), over IPv4 and IPv6.
 # fail2ban's own config reader takes the ignoreip file (every CDN range, as
-# its dump shows); CrowdSec is not packaged in Debian 12, so its whitelist is
-# checked as YAML only. No firewall is touched.
+# its dump shows); the CrowdSec whitelist is checked as YAML here, and
+# test_outputs_crowdsec.sh has the real CrowdSec apply it. No firewall is
+# touched.
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
 netns_require nginx apache2 haproxy curl fail2ban-client python3
