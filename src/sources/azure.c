@@ -38,19 +38,13 @@ static int parse_root(const json_t *root, const void *ctx, struct prefix_set *ou
 	const char *filter = ctx;
 	const json_t *values, *val, *name;
 	size_t i, matched = 0;
-	char path[96];
 	int ret;
 
 	ret = json_util_get(WHO, "values", root, "values", JSON_ARRAY, &values, d);
 	if (ret < 0)
 		return ret;
 	json_array_foreach (values, i, val) {
-		snprintf(path, sizeof(path), "values[%zu]", i);
-		ret = json_util_check(WHO, path, val, JSON_OBJECT, d);
-		if (ret < 0)
-			return ret;
-		snprintf(path, sizeof(path), "values[%zu].name", i);
-		ret = json_util_get(WHO, path, val, "name", JSON_STRING, &name, d);
+		ret = json_util_elem_string(WHO, "values", i, val, "name", &name, d);
 		if (ret < 0)
 			return ret;
 		if (strcmp(json_string_value(name), filter))

@@ -6,9 +6,6 @@
  * same host serves its other prefix lists). A missing "prefixes" key, or an
  * entry without a "prefix" string, is an upstream change and refused.
  */
-#include <errno.h>
-#include <stdio.h>
-
 #include "diag.h"
 #include "json_util.h"
 #include "providers.h"
@@ -17,28 +14,8 @@
 
 static int parse_root(const json_t *root, const void *ctx, struct prefix_set *out, struct diag *d)
 {
-	const json_t *prefixes, *e, *v;
-	char path[64];
-	size_t i;
-	int ret;
-
 	(void)ctx;
-	ret = json_util_get(WHO, "prefixes", root, "prefixes", JSON_ARRAY, &prefixes, d);
-	if (ret < 0)
-		return ret;
-	json_array_foreach (prefixes, i, e) {
-		snprintf(path, sizeof(path), "prefixes[%zu]", i);
-		ret = json_util_check(WHO, path, e, JSON_OBJECT, d);
-		if (ret < 0)
-			return ret;
-		snprintf(path, sizeof(path), "prefixes[%zu].prefix", i);
-		ret = json_util_get(WHO, path, e, "prefix", JSON_STRING, &v, d);
-		if (ret == 0)
-			ret = json_util_add_prefix(WHO, path, v, 0, out, d);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	return json_util_add_objects(WHO, root, "prefixes", "prefix", 0, out, d);
 }
 
 static int cdn77_parse(const struct source *src, const char *body, size_t len,

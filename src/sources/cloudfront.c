@@ -45,12 +45,7 @@ static int parse_records(const json_t *root, const char *arrkey, const char *val
 	if (ret < 0)
 		return ret;
 	json_array_foreach (arr, i, rec) {
-		snprintf(path, sizeof(path), "%s[%zu]", arrkey, i);
-		ret = json_util_check(WHO, path, rec, JSON_OBJECT, d);
-		if (ret < 0)
-			return ret;
-		snprintf(path, sizeof(path), "%s[%zu].service", arrkey, i);
-		ret = json_util_get(WHO, path, rec, "service", JSON_STRING, &svc, d);
+		ret = json_util_elem_string(WHO, arrkey, i, rec, "service", &svc, d);
 		if (ret < 0)
 			return ret;
 		if (strcmp(json_string_value(svc), filter)) {

@@ -254,6 +254,43 @@ int json_util_check(const char *who, const char *path, const json_t *v, json_typ
 	return -EBADMSG;
 }
 
+int json_util_elem_string(const char *who, const char *arr, size_t i, const json_t *e,
+			  const char *key, const json_t **out, struct diag *d)
+{
+	char path[256];
+
+	*out = NULL;
+	snprintf(path, sizeof(path), "%s[%zu]", arr, i);
+	if (json_util_check(who, path, e, JSON_OBJECT, d) < 0)
+		return -EBADMSG;
+	snprintf(path, sizeof(path), "%s[%zu].%s", arr, i, key);
+	return json_util_get(who, path, e, key, JSON_STRING, out, d);
+}
+
+int json_util_add_objects(const char *who, const json_t *obj, const char *arr, const char *key,
+			  int family, struct prefix_set *out, struct diag *d)
+{
+	const json_t *list, *v;
+	char path[256];
+	json_t *e;
+	size_t i;
+	int ret;
+
+	ret = json_util_get(who, arr, obj, arr, JSON_ARRAY, &list, d);
+	if (ret < 0)
+		return ret;
+	json_array_foreach (list, i, e) {
+		ret = json_util_elem_string(who, arr, i, e, key, &v, d);
+		if (ret < 0)
+			return ret;
+		snprintf(path, sizeof(path), "%s[%zu].%s", arr, i, key);
+		ret = json_util_add_prefix(who, path, v, family, out, d);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 int json_util_add_pair(const char *who, const char *parent, const json_t *obj, const char *key4,
 		       const char *key6, struct prefix_set *out, struct diag *d)
 {

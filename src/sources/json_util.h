@@ -2,8 +2,9 @@
 /*
  * Helpers shared by the provider parsers (private to src/sources): sniffing
  * a body (blank, HTML, JSON, other), loading JSON with limits, and turning
- * JSON strings or arrays of strings into prefixes with messages that name the
- * provider, the key path and the index. Never used outside the parsers.
+ * JSON strings, arrays of strings and arrays of objects into prefixes with
+ * messages that name the provider, the key path and the index. Never used
+ * outside the parsers.
  *
  * Errors: -EBADMSG for a body of the wrong shape (HTML, broken JSON, missing
  * key, wrong type), -EINVAL for a string that is not a prefix of the expected
@@ -90,6 +91,19 @@ int json_util_parse_pair(const char *who, const char *body, size_t len, const ch
  */
 int json_util_get(const char *who, const char *path, const json_t *obj, const char *key,
 		  json_type type, const json_t **out, struct diag *d);
+
+/*
+ * Element i (e) of the array at path arr ("values") must be an object with a
+ * string at key: *out = that string. Messages name "values[3]" or "values[3].name".
+ */
+int json_util_elem_string(const char *who, const char *arr, size_t i, const json_t *e,
+			  const char *key, const json_t **out, struct diag *d);
+/*
+ * obj[arr] must be an array of objects, each with a prefix string at key: adds
+ * them all (family as for json_util_add_prefix). arr is also its path.
+ */
+int json_util_add_objects(const char *who, const json_t *obj, const char *arr, const char *key,
+			  int family, struct prefix_set *out, struct diag *d);
 
 /* -EBADMSG "who: path: expected an object, got …" unless v has type; path may be NULL. */
 int json_util_check(const char *who, const char *path, const json_t *v, json_type type,
