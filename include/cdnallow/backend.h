@@ -112,6 +112,14 @@ struct backend_ops {
 	 * may switch between per-prefix rules and ipsets).
 	 */
 	void (*describe)(void *h, char *where, size_t size);
+	/*
+	 * Optional: after apply() failed, removes what that apply created where nothing of
+	 * cdnallow's was there before (a failed first sync), never the admin's objects nor
+	 * what an earlier sync installed. 1 when it removed something, 0 when there was
+	 * nothing to remove, negative errno with the reason in d when it could not.
+	 * engine_apply() calls it and words the one warning about it.
+	 */
+	int (*undo_new)(void *h, struct diag *d);
 	/* Removes every object cdnallow installed, nothing else. */
 	int (*flush)(void *h, struct diag *d);
 	/* Checks for problems that defeat the allowlist (a drop elsewhere, a rule open to all);

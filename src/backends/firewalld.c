@@ -269,16 +269,12 @@ static int flush_runtime(struct fwd *f, struct diag *d)
 	return r;
 }
 
-static int fwd_flush(void *h, struct diag *d)
+/* The permanent objects: the policy and the old zone first, as they name the ipsets. */
+static int remove_permanent(struct fwd *f, struct diag *d)
 {
-	struct fwd *f = h;
-	int r;
+	int r = 0;
 
-	r = fwd_scan(f, d);
-	if (r >= 0)
-		r = flush_runtime(f, d);
-	/* The policy and the old zone go first: they name the ipsets. */
-	if (r >= 0 && f->policy_path)
+	if (f->policy_path)
 		r = fwd_cfg_remove_policy(f->bus, f->policy_path, d);
 	if (r >= 0 && f->zone_path)
 		r = fwd_cfg_remove(f->bus, f->zone_path, true, d);
@@ -288,8 +284,56 @@ static int fwd_flush(void *h, struct diag *d)
 		if (m->path[i % 2])
 			r = fwd_cfg_remove(f->bus, m->path[i % 2], false, d);
 	}
+	return r;
+}
+
+static int fwd_flush(void *h, struct diag *d)
+{
+	struct fwd *f = h;
+	int r;
+
+	r = fwd_scan(f, d);
+	if (r >= 0)
+		r = flush_runtime(f, d);
+	if (r >= 0)
+		r = remove_permanent(f, d);
 	f->scanned = false;
 	return r;
+}
+
+/*
+ * backend_ops.undo_new. A first sync found no permanent object of ours, no
+ * runtime rule and no runtime entry (is_present), so every permanent object of
+ * ours is the failed apply's. Where it reloaded to create the runtime copies,
+ * they go the same way: a reload once the permanent ones are gone, with every
+ * runtime-only setting of the host carried across again. Without that reload
+ * the runtime copies were there before, empty, and flush leaves them so.
+ */
+static int fwd_undo_new(void *h, struct diag *d)
+{
+	struct fwd *f = h;
+	size_t failed = 0;
+	int r;
+
+	if (!f->failed_first)
+		return 0;
+	f->failed_first = false;
+	if (!f->reloaded) {
+		r = fwd_flush(f, d);
+		return r < 0 ? r : 1;
+	}
+	r = fwd_scan(f, d);
+	if (r >= 0)
+		r = remove_permanent(f, d);
+	if (r >= 0)
+		r = fwd_reload_carrying(f, &failed, d);
+	if (r >= 0 && failed)
+		diag_warn(d,
+			  "firewalld: %zu object(s) could not get their runtime settings back "
+			  "after the reload (see above)",
+			  failed);
+	f->scanned = false;
+	return r < 0 ? r : 1;
 }
 
 /* plan and sync say beforehand that this sync must reload firewalld. */
@@ -358,6 +402,7 @@ const struct backend_ops backend_firewalld = {
 	.open = fwd_open,
 	.read = fwd_read,
 	.apply = fwd_apply,
+	.undo_new = fwd_undo_new,
 	.flush = fwd_flush,
 	.audit = fwd_audit,
 	.close = fwd_close,

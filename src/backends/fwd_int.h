@@ -55,6 +55,8 @@ struct fwd {
 	char **rt_zone_sources;	       /* its sources */
 	char *zone_path;	       /* the old permanent zone, NULL when missing */
 	struct fwd_fam fam[2];
+	bool reloaded;	   /* the last apply reloaded firewalld (or tried to) */
+	bool failed_first; /* the last apply failed with nothing of ours there before it */
 };
 
 /* Reads every cdnallow object, runtime and permanent, into f. */
@@ -65,6 +67,12 @@ void fwd_scan_release(struct fwd *f);
 int fwd_active(const struct fwd_fam *m);
 /* The policy's rich rules as apply leaves them: the configured ports for ipsets act[0]/act[1]. */
 int fwd_want_rules(const struct fwd *f, const int act[2], char ***out);
+/*
+ * Reloads firewalld with every runtime-only setting of the host carried across
+ * (objects named cdnallow* excepted); *failed counts the objects whose settings
+ * could not be restored.
+ */
+int fwd_reload_carrying(struct fwd *f, size_t *failed, struct diag *d);
 /* backend_ops.apply (fwd_sync.c). */
 int fwd_sync_apply(struct fwd *f, const struct plan *p, struct diag *d);
 

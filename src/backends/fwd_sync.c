@@ -251,23 +251,33 @@ static int drop_old_zone(struct fwd *f, struct diag *d)
 	return r;
 }
 
-/* firewalld creates ipsets and policies only at a reload; everything else survives it. */
-static int reload_carrying(struct fwd *f, struct diag *d)
+int fwd_reload_carrying(struct fwd *f, size_t *failed, struct diag *d)
 {
 	struct fwd_carry *c = NULL;
-	size_t failed = 0;
 	int r;
 
+	*failed = 0;
 	r = fwd_carry_save(f->bus, "cdnallow", &c, d);
 	if (r < 0) {
 		diag_prefix(d, "reading firewalld's runtime settings before the reload: ");
 		return r;
 	}
+	f->reloaded = true;
 	fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
 	r = fwd_reload(f->bus, d);
 	fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
 	if (r >= 0)
-		r = fwd_carry_restore(f->bus, c, &failed, d);
+		r = fwd_carry_restore(f->bus, c, failed, d);
+	fwd_carry_free(c);
+	return r;
+}
+
+/* firewalld creates ipsets and policies only at a reload; everything else survives it. */
+static int reload_carrying(struct fwd *f, struct diag *d)
+{
+	size_t failed = 0;
+	int r = fwd_reload_carrying(f, &failed, d);
+
 	if (r >= 0 && !failed)
 		diag_warn(d,
 			  "firewalld: created policy %s and ipsets; one reload was needed, and "
@@ -278,7 +288,6 @@ static int reload_carrying(struct fwd *f, struct diag *d)
 			  "firewalld: created policy %s and ipsets with one reload; %zu "
 			  "object(s) could not get their runtime settings back (see above)",
 			  FWD_POLICY, failed);
-	fwd_carry_free(c);
 	return r;
 }
 
@@ -379,6 +388,7 @@ int fwd_sync_apply(struct fwd *f, const struct plan *p, struct diag *d)
 	int act[2] = { 0, 0 };
 	int r = 0;
 
+	f->reloaded = false;
 	if (!f->scanned || p->create || p->repair)
 		r = fwd_scan(f, d);
 	if (r >= 0)
@@ -408,6 +418,7 @@ int fwd_sync_apply(struct fwd *f, const struct plan *p, struct diag *d)
 		prefix_set_free(want[i]);
 	/* What firewalld holds changed: the next read must ask again. */
 	f->scanned = false;
+	f->failed_first = r < 0 && p->create;
 	return r;
 }
 

@@ -59,7 +59,8 @@ struct ipt {
 	struct ipset_info set[2];
 	bool set_dirty[2]; /* holds overlapping or foreign entries: rewrite it whole */
 	bool rules_ok[2];
-	bool present; /* any of cdnallow's sets or rules, at read() */
+	bool present;	   /* any of cdnallow's sets or rules, at read() */
+	bool failed_first; /* the last apply failed with nothing of ours there before it */
 };
 
 static int load_dump(int var, int fam, struct ipt_dump *dump, struct diag *d)
@@ -361,24 +362,20 @@ static bool family_changes(const struct plan *p, int f)
 static int ipt_flush(void *hv, struct diag *d);
 
 /*
- * A first sync that fails half-way (a set made, a rule refused) takes out what
- * it made: nothing of cdnallow's was there before it, so that is everything
- * flush removes.
+ * backend_ops.undo_new: a first sync that failed half-way (a set made, a rule
+ * refused) takes out what it made: nothing of cdnallow's was there before it,
+ * so that is everything flush removes.
  */
-static void undo_first(struct ipt *h, struct diag *d)
+static int ipt_undo_new(void *hv, struct diag *d)
 {
-	struct diag u;
+	struct ipt *h = hv;
+	int ret;
 
-	diag_init(&u);
-	if (ipt_flush(h, &u) == 0)
-		diag_warn(d, "iptables: removed the ipsets and rules this failed first sync had "
-			     "created");
-	else
-		diag_warn(d,
-			  "iptables: could not remove what this failed first sync created (%s); "
-			  "`cdnallow flush` removes it",
-			  u.msg[0] ? u.msg : "unknown error");
-	diag_release(&u);
+	if (!h->failed_first)
+		return 0;
+	h->failed_first = false;
+	ret = ipt_flush(h, d);
+	return ret < 0 ? ret : 1;
 }
 
 static int ipt_apply(void *hv, const struct plan *p, struct diag *d)
@@ -421,8 +418,7 @@ static int ipt_apply(void *hv, const struct plan *p, struct diag *d)
 	/* what was read no longer describes the kernel */
 	h->read_done = false;
 	h->loaded = false;
-	if (ret && !h->present)
-		undo_first(h, d);
+	h->failed_first = ret && !h->present;
 	return ret;
 }
 
@@ -502,6 +498,7 @@ const struct backend_ops backend_iptables = {
 	.open = ipt_open,
 	.read = ipt_read,
 	.apply = ipt_apply,
+	.undo_new = ipt_undo_new,
 	.flush = ipt_flush,
 	.audit = ipt_audit,
 	.counters = ipt_counters,

@@ -274,27 +274,26 @@ static int rules_then_cache(struct nft_handle *h, const struct plan *p, uint32_t
 	return ret;
 }
 
-/* A failed apply keeps the previous state: objects it created go again (issue 15 item 4). */
-static void undo_new(struct nft_handle *h, struct diag *d)
+static void forget_new(struct nft_handle *h)
 {
-	struct diag u;
+	for (size_t i = 0; i < h->ntg; i++)
+		h->tg[i].made_table = h->tg[i].made_sets = false;
+}
+
+/* backend_ops.undo_new: the table and sets the failed apply created go again (issue 15 item 4). */
+static int nft_undo_new(void *handle, struct diag *d)
+{
+	struct nft_handle *h = handle;
 	bool any = false;
+	int ret;
 
 	for (size_t i = 0; i < h->ntg; i++)
 		any |= h->tg[i].made_table || h->tg[i].made_sets;
 	if (!any)
-		return;
-	diag_init(&u);
-	if (nft_objects_remove_new(h, &u) == 0)
-		diag_warn(d, "nftables: removed the table and sets this failed run had created");
-	else
-		diag_warn(d,
-			  "nftables: could not remove the sets this failed run created (%s); "
-			  "`cdnallow flush` removes them",
-			  u.msg[0] ? u.msg : "unknown error");
-	diag_release(&u);
-	for (size_t i = 0; i < h->ntg; i++)
-		h->tg[i].made_table = h->tg[i].made_sets = false;
+		return 0;
+	ret = nft_objects_remove_new(h, d);
+	forget_new(h);
+	return ret < 0 ? ret : 1;
 }
 
 static int nft_apply(void *handle, const struct plan *p, struct diag *d)
@@ -318,6 +317,7 @@ static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 		}
 	}
 	nft_cache_drop(h);
+	forget_new(h);
 	if (objects) {
 		nft_objects_mark_new(h);
 		ret = nft_objects_ensure_sets(h, d);
@@ -351,8 +351,8 @@ static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 		nft_cache_save(h, after, p->want);
 		h->genid = after;
 	}
-	if (ret < 0 && objects)
-		undo_new(h, d);
+	if (ret == 0)
+		forget_new(h); /* only a failed apply's objects are undo_new()'s */
 	return ret;
 }
 
@@ -462,6 +462,7 @@ const struct backend_ops backend_nftables = {
 	.open = nft_open,
 	.read = nft_read,
 	.apply = nft_apply,
+	.undo_new = nft_undo_new,
 	.flush = nft_flush,
 	.audit = nft_audit,
 	.counters = nft_counters,

@@ -408,6 +408,7 @@ static int ufw_apply(void *h, const struct plan *p, struct diag *d)
 	int ret;
 
 	u->applied[0] = '\0';
+	u->live_added[0] = u->live_added[1] = false;
 	u->calls = 0;
 	u->total = p->add->n + p->del->n;
 	if (p->want->n > u->cfg->ufw_ipset_threshold) {
@@ -420,6 +421,7 @@ static int ufw_apply(void *h, const struct plan *p, struct diag *d)
 				 "ipsets %s, %s with %zu + %zu members, matched by a rule in "
 				 "%s/before.rules, before6.rules; created by before.init",
 				 UFW_SET4, UFW_SET6, n4, n6, u->dir);
+		u->failed_first = ret && p->create;
 		return ret;
 	}
 	ret = add_missing(u, p->want, d);
@@ -431,7 +433,28 @@ static int ufw_apply(void *h, const struct plan *p, struct diag *d)
 		snprintf(u->applied, sizeof(u->applied),
 			 "%zu ufw rules in %s/user.rules, user6.rules (%zu IPv4, %zu IPv6)",
 			 n4 + n6, u->dir, n4, n6);
+	u->failed_first = ret && p->create;
 	return ret;
+}
+
+/*
+ * backend_ops.undo_new. A first sync found no rule with a cdnallow comment, no
+ * block and no set (ufw_read's present), so every deletable rule of ours and
+ * the ipset mode's objects are this failed apply's; the admin's rules carry
+ * no cdnallow comment and stay.
+ */
+static int ufw_undo_new(void *h, struct diag *d)
+{
+	struct ufw *u = h;
+	int ret;
+
+	if (!u->failed_first)
+		return 0;
+	u->failed_first = false;
+	ret = delete_stale(u, NULL, d);
+	if (!ret)
+		ret = ufw_ipset_undo(u, d);
+	return ret < 0 ? ret : 1;
 }
 
 static void ufw_describe(void *h, char *where, size_t size)
@@ -496,6 +519,7 @@ const struct backend_ops backend_ufw = {
 	.read = ufw_read,
 	.apply = ufw_apply,
 	.describe = ufw_describe,
+	.undo_new = ufw_undo_new,
 	.flush = ufw_flush,
 	.audit = ufw_audit,
 	.close = ufw_close,

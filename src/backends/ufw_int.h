@@ -109,6 +109,8 @@ struct ufw {
 	char dir[64];	     /* /etc/ufw */
 	char applied[256];   /* what the last apply() left holding the list ("" before one) */
 	size_t calls, total; /* ufw calls made and expected by this apply (progress) */
+	bool failed_first;   /* the last apply failed with nothing of ours there before it */
+	bool live_added[2];  /* this apply put our rule into ufw-before-input, ufw6-before-input */
 };
 
 /* File path of name ("user.rules", "before.init", ...) in u->dir. Inline: ufw_ipset.c
@@ -155,5 +157,10 @@ int ufw_ipset_install(struct ufw *u, const struct prefix_set *want, struct diag 
  * always (flush) only when a block existed.
  */
 int ufw_ipset_remove(struct ufw *u, bool always, struct diag *d);
+/*
+ * After a failed first sync in ipset mode: removes the blocks, the running rules
+ * this apply inserted (u->live_added) and the sets, which nothing of ours named before.
+ */
+int ufw_ipset_undo(struct ufw *u, struct diag *d);
 
 #endif

@@ -316,6 +316,7 @@ static int live_sync(struct ufw *u, bool v6, bool want, bool *has, struct diag *
 
 		snprintf(num, sizeof(num), "%u", scan.pos ? scan.pos : scan.rules + 1);
 		ret = ipt_line(v6, "-I", num, mine, d);
+		u->live_added[v6] = ret == 0;
 	}
 out:
 	ufw_live_scan_release(&scan);
@@ -367,6 +368,27 @@ int ufw_ipset_remove(struct ufw *u, bool always, struct diag *d)
 		return ret;
 	if (!spawn_find_program("ipset", path, sizeof(path)))
 		return 0;
+	ret = ipset_destroy(UFW_SET4, d);
+	if (!ret)
+		ret = ipset_destroy(UFW_SET6, d);
+	return ret;
+}
+
+int ufw_ipset_undo(struct ufw *u, struct diag *d)
+{
+	bool changed = false;
+	char path[256];
+	int ret = 0;
+
+	for (int i = 0; i < F_COUNT && !ret; i++)
+		ret = block_write(u, i, NULL, &changed, d);
+	/* a family whose chain refused our rule (the failure being undone) is not asked again */
+	for (int v6 = 0; v6 < 2 && !ret; v6++) {
+		if (u->live_added[v6])
+			ret = live_sync(u, v6, false, NULL, d);
+	}
+	if (ret || !spawn_find_program("ipset", path, sizeof(path)))
+		return ret;
 	ret = ipset_destroy(UFW_SET4, d);
 	if (!ret)
 		ret = ipset_destroy(UFW_SET6, d);

@@ -21,6 +21,7 @@
 #include "lockdown.h"
 #include "prefix_set.h"
 #include "source.h"
+#include "undo.h"
 
 static void keep_warning(struct engine *e, const char *w)
 {
@@ -695,7 +696,7 @@ int engine_apply(struct engine *e)
 		}
 	}
 	if (!plan_is_noop(&e->plan)) {
-		ret = e->be->apply(e->bh, &e->plan, &d);
+		ret = undo_apply(e->be, e->bh, &e->plan, &d);
 		if (ret < 0) {
 			diag_prefix(&d, "%s: applying the plan (the previous state is kept): ",
 				    e->be->name);

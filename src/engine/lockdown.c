@@ -15,6 +15,7 @@
 #include "lockdown.h"
 #include "plan.h"
 #include "prefix_set.h"
+#include "undo.h"
 
 static int open_table(const struct backend_ops *nft, const struct backend_cfg *cfg, void **h,
 		      struct diag *d)
@@ -76,7 +77,7 @@ static int lockdown_step(struct lockdown *l, const struct prefix_set *want, stru
 	ret = plan_build(&p, want, l->have);
 	plan_set_flags(&p, l->present, l->complete);
 	if (ret == 0 && !plan_is_noop(&p))
-		ret = l->nft->apply(l->h, &p, d);
+		ret = undo_apply(l->nft, l->h, &p, d);
 	if (ret == 0)
 		ret = prefix_set_copy(l->have, want);
 	if (ret == 0)
