@@ -66,7 +66,7 @@ for mode in allow lockdown; do
 	snap "$T/before"
 	sync iptables $mode
 	expect_rolled_back "iptables-nft $mode" "CHAIN_ADD failed" \
-		"removed the ipsets and rules this failed first sync had created"
+		"iptables: removed what this failed first sync had created"
 done
 netns_exec origin nft delete table ip6 filter
 sync iptables lockdown
@@ -83,7 +83,7 @@ netns_exec origin nft 'add table inet cdnallow; add chain inet cdnallow lockdown
 snap "$T/before"
 sync nftables lockdown
 expect_rolled_back "nftables lockdown" "Device or resource busy" \
-	"removed the table and sets this failed run had created"
+	"nftables: removed what this failed first sync had created"
 netns_exec origin nft delete table inet cdnallow
 sync nftables lockdown
 [ "$rc" = 0 ] || netns_fail "nftables lockdown after the obstacle went: exit $rc: $(cat "$T/out")"
