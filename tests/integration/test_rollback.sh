@@ -13,6 +13,7 @@
 #    chain lockdown another chain jumps to. The kernel refuses to replace a chain
 #    in use (EBUSY) after the sets and their elements went in; the admin's
 #    table and chains stay, the sets go.
+#  - ufw, rules and ipset mode, and firewalld: see their parts below.
 # Once the obstacle is gone, the next sync installs (nothing was poisoned).
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
@@ -90,5 +91,64 @@ sync nftables lockdown
 has -F 'set cdn4 ' <(netns_exec origin nft list table inet cdnallow) ||
 	netns_fail "no set cdn4 after the sync"
 ok "nftables lockdown installs once the obstacle is gone"
+
+# --- ufw, rules and ipset mode: IPV6=no in /etc/default/ufw. ufw refuses the
+# first IPv6 rule ("IPv6 support not enabled") after the IPv4 rules went in;
+# in ipset mode ip6tables refuses the ufw6 chain after the sets, the blocks
+# and the IPv4 running rule went in. The admin's rules and ufw's files,
+# the ruleset and the ipsets afterwards are byte for byte as before.
+ufw_part() {
+	. "$TESTS_DIR/integration/lib/ufw.sh"
+	netns_new ufwhost
+	ufw_start ufwhost
+	ufw_exec ufw allow 22/tcp >/dev/null
+	ufw_exec ufw deny from 192.0.2.99 >/dev/null
+	ufw_exec sed -i 's/^IPV6=yes/IPV6=no/' /etc/default/ufw
+	ufw_exec ufw reload >/dev/null || netns_fail "ufw reload with IPV6=no"
+	ufw_snap "$T/ufw-before"
+	for mode in rules ipset; do
+		printf '[guard]\nallow_test_ranges = true\n[ufw]\nipset_threshold = %s\n' \
+			"$([ $mode = ipset ] && echo 3 || echo 100)" >"$T/ufw-$mode.conf"
+		rm -rf "$T/state"
+		ufw_sync sync -b ufw -c "$T/ufw-$mode.conf" -s "$T/list" --state-dir "$T/state" \
+			>"$T/out" 2>&1
+		rc=$?
+		[ "$rc" = 1 ] || netns_fail "ufw $mode: exit $rc, expected 1: $(cat "$T/out")"
+		for w in "$(words_$mode)" "ufw: removed what this failed first sync had created"; do
+			has -F "$w" "$T/out" || netns_fail "ufw $mode: the output lacks '$w': $(cat "$T/out")"
+		done
+		ufw_snap "$T/ufw-after"
+		diff -u "$T/ufw-before" "$T/ufw-after" >"$T/diff" ||
+			netns_fail "ufw $mode: the failed sync left something behind: $(cat "$T/diff")"
+		ok "ufw $mode: exit 1, rolled back, ufw's files, ruleset and ipsets as before"
+	done
+	ufw_exec sed -i 's/^IPV6=no/IPV6=yes/' /etc/default/ufw
+	ufw_exec ufw reload >/dev/null || netns_fail "ufw reload with IPV6=yes"
+	rm -rf "$T/state"
+	ufw_sync sync -b ufw -c "$T/ufw-rules.conf" -s "$T/list" --state-dir "$T/state" >"$T/out" 2>&1 ||
+		netns_fail "ufw after the obstacle went: $(cat "$T/out")"
+	[ "$(ufw_ours_count)" = 8 ] || netns_fail "ufw: $(ufw_ours_count) rules of ours, expected 8"
+	ok "ufw installs once IPv6 is back"
+}
+
+words_rules() { echo "ufw allow failed: ERROR: IPv6 support not enabled"; }
+words_ipset() { echo "ip6tables failed: "; }
+
+# ufw_snap FILE: ufw's files, the ruleset and the ipsets of the ufw host
+ufw_snap() {
+	{
+		ufw_exec cat /etc/ufw/user.rules /etc/ufw/user6.rules /etc/ufw/before.rules \
+			/etc/ufw/before6.rules /etc/ufw/before.init
+		ufw_exec nft -s list ruleset
+		echo "-- ipsets:"
+		ufw_exec ipset list -n
+	} >"$1" 2>&1
+}
+
+if command -v ufw >/dev/null; then
+	ufw_part
+else
+	echo "SKIP: ufw part (ufw not installed)"
+fi
 
 echo "PASS: $pass checks"
