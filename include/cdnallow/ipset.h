@@ -26,11 +26,18 @@ struct ipset_info {
 	unsigned long maxelem; /* 0 when not shown */
 };
 
-/* One set to replace: name holds exactly the prefixes of want whose family is family. */
+/*
+ * One set to replace: name holds exactly the prefixes of want whose family is
+ * family. known: live and tmp_exists describe the kernel (from the caller's own
+ * listing), so no `ipset list` runs for this set; else they are probed.
+ */
 struct ipset_job {
 	const char *name;
 	int family; /* AF_INET or AF_INET6 */
 	const struct prefix_set *want;
+	bool known;
+	struct ipset_info live;
+	bool tmp_exists;
 };
 
 /* maxelem for n entries with headroom: max(65536, next power of two >= 2n). */
@@ -48,6 +55,16 @@ int ipset_read(const char *name, int family, struct prefix_set *out, struct ipse
  */
 int ipset_parse_save(char *text, const char *name, int family, struct prefix_set *out,
 		     struct ipset_info *info, struct diag *d);
+/*
+ * `ipset list -t` of every set, in one run: *text (owned) holds one header block
+ * per set, each starting with "Name: ". Empty when there is no set.
+ */
+int ipset_list_headers(char **text, struct diag *d);
+/*
+ * Copies the header block of set name in text (the output of ipset_list_headers)
+ * into buf: 1 when found, 0 when absent, -E2BIG when it does not fit.
+ */
+int ipset_header_block(const char *text, const char *name, char *buf, size_t size);
 /* The "Type:" and "Header:" lines of `ipset list -t NAME` (text cut in place) into info. */
 void ipset_parse_list_header(char *text, int family, struct ipset_info *info);
 /*

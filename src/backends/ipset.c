@@ -222,6 +222,59 @@ void ipset_parse_list_header(char *text, int family, struct ipset_info *info)
 	finish_info(info, family);
 }
 
+int ipset_list_headers(char **text, struct diag *d)
+{
+	const char *argv[] = { "ipset", "list", "-t", NULL };
+	struct spawn_opts o = { .argv = argv,
+				.what = "ipset list",
+				.timeout_ms = IPSET_LIST_TIMEOUT_MS };
+	struct spawn_result r;
+	int ret = spawn_run_checked(&o, &r, d);
+
+	*text = NULL;
+	if (!ret) {
+		*text = r.out;
+		r.out = NULL;
+	}
+	spawn_result_release(&r);
+	return ret;
+}
+
+static const char *find_block(const char *text, const char *name)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *line = text; line && *line;) {
+		if (!strncmp(line, "Name: ", 6) && !strncmp(line + 6, name, nlen) &&
+		    (line[6 + nlen] == '\n' || !line[6 + nlen]))
+			return line;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return NULL;
+}
+
+int ipset_header_block(const char *text, const char *name, char *buf, size_t size)
+{
+	const char *start = text ? find_block(text, name) : NULL, *end;
+
+	if (!start)
+		return 0;
+	/* a block ends at a blank line or where the next set's begins */
+	for (end = strchr(start, '\n');
+	     end && end[1] && end[1] != '\n' && strncmp(end + 1, "Name: ", 6);
+	     end = strchr(end + 1, '\n'))
+		;
+	if (!end)
+		end = start + strlen(start);
+	if ((size_t)(end - start) >= size)
+		return -E2BIG;
+	memcpy(buf, start, (size_t)(end - start));
+	buf[end - start] = '\0';
+	return 1;
+}
+
 /* Header only (`ipset list -t`): cheap even for a set of a million entries. */
 static int probe(const char *name, int family, struct ipset_info *info, struct diag *d)
 {
@@ -259,11 +312,16 @@ static int add_job(struct strbuf *t, const struct ipset_job *j, struct diag *d)
 		return -ENAMETOOLONG;
 	}
 	snprintf(tmpname, sizeof(tmpname), "%s%s", j->name, IPSET_TMP_SUFFIX);
-	ret = probe(j->name, j->family, &live, d);
-	if (!ret)
-		ret = probe(tmpname, j->family, &tmp, d);
-	if (ret)
-		return ret;
+	if (j->known) {
+		live = j->live;
+		tmp.exists = j->tmp_exists;
+	} else {
+		ret = probe(j->name, j->family, &live, d);
+		if (!ret)
+			ret = probe(tmpname, j->family, &tmp, d);
+		if (ret)
+			return ret;
+	}
 	if (live.exists && !live.compatible) {
 		diag_err(d, "ipset '%s' exists as '%s' family %s; need hash:net family %s", j->name,
 			 live.type, live.family == AF_INET6 ? "inet6" : "inet",

@@ -18,6 +18,7 @@
 #include "backend.h"
 #include "diag.h"
 #include "ipset.h"
+#include "ipt_cache.h"
 #include "ipt_created.h"
 #include "iptables_rules.h"
 #include "plan.h"
@@ -57,6 +58,10 @@ struct ipt {
 	bool loaded;
 	bool read_done;
 	struct ipset_info set[2];
+	/* from one `ipset list -t`: the set's header block (1), absent (0), too big (-E2BIG) */
+	int live[2];
+	char block[2][IPT_CACHE_BLOCK_MAX];
+	bool tmp_exists[2];
 	bool set_dirty[2]; /* holds overlapping or foreign entries: rewrite it whole */
 	bool rules_ok[2];
 	bool present;	   /* any of cdnallow's sets or rules, at read() */
@@ -218,12 +223,56 @@ out:
 	return ret;
 }
 
-static int read_family(struct ipt *h, int f, struct prefix_set *out, struct diag *d)
+/* One `ipset list -t` for both sets and their temporaries, instead of a probe each. */
+static int list_sets(struct ipt *h, struct diag *d)
 {
-	struct prefix_set *tmp = prefix_set_new();
+	char *text = NULL, tmpname[IPSET_NAME_MAX + 8], buf[IPT_CACHE_BLOCK_MAX];
+	int ret = ipset_list_headers(&text, d);
+
+	for (int f = 0; f < 2 && !ret; f++) {
+		snprintf(tmpname, sizeof(tmpname), "%s%s", set_names[f], IPSET_TMP_SUFFIX);
+		h->live[f] =
+			ipset_header_block(text, set_names[f], h->block[f], sizeof(h->block[f]));
+		h->tmp_exists[f] = ipset_header_block(text, tmpname, buf, sizeof(buf)) != 0;
+	}
+	free(text);
+	return ret;
+}
+
+static const char *live_block(const struct ipt *h, int f)
+{
+	return h->live[f] == 1 ? h->block[f] : NULL;
+}
+
+/* A set whose header is as recorded after the last apply: its content came from the record. */
+static void info_from_block(struct ipt *h, int f)
+{
+	char copy[IPT_CACHE_BLOCK_MAX];
+
+	memset(&h->set[f], 0, sizeof(h->set[f]));
+	h->set[f].plain = true;
+	snprintf(copy, sizeof(copy), "%s", h->block[f]);
+	ipset_parse_list_header(copy, families[f], &h->set[f]);
+	h->set_dirty[f] = false;
+}
+
+static int read_family(struct ipt *h, int f, bool cached, struct prefix_set *out, struct diag *d)
+{
+	struct prefix_set *tmp;
 	size_t raw;
 	int ret;
 
+	if (cached) {
+		info_from_block(h, f);
+		return 0;
+	}
+	if (h->live[f] == 0) {
+		memset(&h->set[f], 0, sizeof(h->set[f]));
+		h->set[f].plain = true;
+		h->set_dirty[f] = false;
+		return 0;
+	}
+	tmp = prefix_set_new();
 	if (!tmp)
 		return -ENOMEM;
 	ret = ipset_read(set_names[f], families[f], tmp, &h->set[f], d);
@@ -252,7 +301,8 @@ static bool rules_in_place(const struct ipt *h, int f)
 static int ipt_read(void *hv, struct backend_state *st, struct diag *d)
 {
 	struct ipt *h = hv;
-	bool present = false, complete = true;
+	bool present = false, complete = true, cached[2] = { false, false };
+	const char *live[2];
 	int ret = 0;
 
 	if (!h->loaded) {
@@ -260,8 +310,15 @@ static int ipt_read(void *hv, struct backend_state *st, struct diag *d)
 		if (ret)
 			return ret;
 	}
+	ret = list_sets(h, d);
+	if (ret)
+		return ret;
+	live[0] = live_block(h, 0);
+	live[1] = live_block(h, 1);
+	if (live[0] || live[1])
+		ipt_cache_load(h->cfg.state_dir, live, cached, st->set);
 	for (int f = 0; f < 2; f++) {
-		ret = read_family(h, f, st->set, d);
+		ret = read_family(h, f, cached[f], st->set, d);
 		if (ret)
 			return ret;
 		h->rules_ok[f] = h->usable[h->var][f] && rules_in_place(h, f);
@@ -378,6 +435,21 @@ static int ipt_undo_new(void *hv, struct diag *d)
 	return ret < 0 ? ret : 1;
 }
 
+/* What the sets hold and how their headers look now, so the next read() need not read them back. */
+static void record_sets(struct ipt *h, const struct plan *p)
+{
+	struct diag tmp;
+	const char *live[2];
+
+	diag_init(&tmp);
+	if (list_sets(h, &tmp) == 0) {
+		live[0] = live_block(h, 0);
+		live[1] = live_block(h, 1);
+		ipt_cache_save(h->cfg.state_dir, live, p->want);
+	}
+	diag_release(&tmp);
+}
+
 static int ipt_apply(void *hv, const struct plan *p, struct diag *d)
 {
 	struct ipt *h = hv;
@@ -394,6 +466,8 @@ static int ipt_apply(void *hv, const struct plan *p, struct diag *d)
 		if (ret)
 			return ret;
 	}
+	/* from here the sets may differ from the record */
+	ipt_cache_drop(h->cfg.state_dir);
 	for (int f = 0; f < 2 && !ret; f++) {
 		const struct ipset_info *si = &h->set[f];
 
@@ -408,13 +482,20 @@ static int ipt_apply(void *hv, const struct plan *p, struct diag *d)
 		    family_changes(p, f))
 			jobs[njobs++] = (struct ipset_job){ .name = set_names[f],
 							    .family = families[f],
-							    .want = p->want };
+							    .want = p->want,
+							    .known = true,
+							    .live = *si,
+							    .tmp_exists = h->tmp_exists[f] };
+		if (rules_gone[f]) /* destroyed above */
+			jobs[njobs - 1].live.exists = false;
 	}
 	if (!ret && njobs)
 		ret = ipset_replace(jobs, njobs, d);
 	for (int f = 0; f < 2 && !ret; f++)
 		if (rules_gone[f] || !h->rules_ok[f])
 			ret = install_rules(h, f, d);
+	if (!ret)
+		record_sets(h, p);
 	/* what was read no longer describes the kernel */
 	h->read_done = false;
 	h->loaded = false;
@@ -433,6 +514,7 @@ static int ipt_flush(void *hv, struct diag *d)
 		ret = remove_rules_everywhere(h, f, d);
 	if (!ret && (h->usable[VAR_NFT][0] || h->usable[VAR_NFT][1]))
 		ipt_created_remove(h->cfg.state_dir, h->dump[VAR_NFT], d);
+	ipt_cache_drop(h->cfg.state_dir);
 	for (int f = 0; f < 2 && !ret; f++)
 		ret = ipset_destroy(set_names[f], d);
 	h->read_done = false;

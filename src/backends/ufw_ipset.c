@@ -327,7 +327,8 @@ out:
 
 int ufw_ipset_install(struct ufw *u, const struct prefix_set *want, struct diag *d)
 {
-	struct ipset_job jobs[2] = { { UFW_SET4, AF_INET, want }, { UFW_SET6, AF_INET6, want } };
+	struct ipset_job jobs[2] = { { .name = UFW_SET4, .family = AF_INET, .want = want },
+				     { .name = UFW_SET6, .family = AF_INET6, .want = want } };
 	bool changed = false;
 	int ret;
 
