@@ -3,7 +3,7 @@
  * The state-dir files of change events (docs/architecture.md §1):
  * history.jsonl, one change document (change.h) a line, rotated to
  * history.jsonl.1 beyond HISTORY_ROTATE_SIZE, so the two together stay under
- * about twice that; and sources.json, per source the list of the last
+ * about twice that; and sources.rec (formerly sources.json), per source the list of the last
  * successful sync and the running count of prefixes added and removed (what
  * the next sync's per-source difference and the ranges_changed_total metric
  * come from). Both follow the state dir's rules: never through a symlink,
@@ -13,6 +13,7 @@
 #ifndef CDNALLOW_HISTORY_H
 #define CDNALLOW_HISTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "change.h"
@@ -22,7 +23,8 @@ struct prefix_set;
 
 #define HISTORY_FILE "history.jsonl"
 #define HISTORY_OLD_FILE "history.jsonl.1"
-#define HISTORY_SOURCES_FILE "sources.json"
+#define HISTORY_SOURCES_FILE "sources.json" /* before 2026-12: read once, then removed */
+#define HISTORY_SOURCES_REC "sources.rec"
 #define HISTORY_ROTATE_SIZE (1024u * 1024u)
 #define HISTORY_READ_MAX (64u << 20)
 
@@ -59,17 +61,28 @@ struct source_record {
 struct source_records {
 	struct source_record *v;
 	size_t n;
+	bool legacy; /* read from sources.json: the next save writes sources.rec */
 };
 
 /* Parses a sources.json text into r (empty); -EBADMSG with the reason in d. */
 int history_parse_sources(const char *buf, size_t len, struct source_records *r, struct diag *d);
-/* Reads STATE_DIR/sources.json; -ENOENT when there is none. */
+/* Parses a sources.rec image into r (empty); -EBADMSG with the reason in d. */
+int history_unpack_sources(const void *buf, size_t len, struct source_records *r, struct diag *d);
+/* Renders r as a sources.rec image (*out owned). */
+int history_pack_sources(const struct source_records *r, char **out, size_t *len);
+/*
+ * Reads STATE_DIR/sources.rec, or sources.json when there is no sources.rec
+ * (r->legacy set); -ENOENT when there is neither.
+ */
 int history_load_sources(const char *state_dir, struct source_records *r, struct diag *d);
-/* Replaces STATE_DIR/sources.json atomically (0600). */
+/* Replaces STATE_DIR/sources.rec atomically (0600) and removes sources.json. */
 int history_save_sources(const char *state_dir, const struct source_records *r, struct diag *d);
 /* Appends a record named name holding a copy of set (may be NULL: empty). */
 int history_add_source(struct source_records *r, const char *name, const struct prefix_set *set,
 		       unsigned long long changed_total);
+/* Appends a record named name that takes set over (freed on failure). */
+int history_adopt_source(struct source_records *r, const char *name, struct prefix_set *set,
+			 unsigned long long changed_total);
 /* The record called name, or NULL. */
 const struct source_record *history_find_source(const struct source_records *r, const char *name);
 void history_sources_release(struct source_records *r);

@@ -158,7 +158,7 @@ static void put_outputs(FILE *f, const struct engine *e)
 	}
 }
 
-/* The running totals of sources.json (engine_changes): a counter across runs, not this run's. */
+/* The running totals of sources.rec (engine_changes): a counter across runs, not this run's. */
 static void put_ranges_changed(FILE *f, const struct engine *e)
 {
 	if (!e->records || e->records->n == 0)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * history.jsonl and sources.json in the state dir (include/cdnallow/history.h).
+ * history.jsonl and the sources.json reader in the state dir (include/cdnallow/history.h).
  * The history is a record, not firewall state: a line that does not parse is
  * skipped with a warning, never a reason to refuse the rest. It is written
  * only under the state-dir lock and only through a descriptor whose file was
@@ -233,6 +233,24 @@ int history_add_source(struct source_records *r, const char *name, const struct 
 	return 0;
 }
 
+int history_adopt_source(struct source_records *r, const char *name, struct prefix_set *set,
+			 unsigned long long changed_total)
+{
+	struct source_record *v = realloc(r->v, (r->n + 1) * sizeof(*v));
+
+	if (!v) {
+		prefix_set_free(set);
+		return -ENOMEM;
+	}
+	r->v = v;
+	memset(&v[r->n], 0, sizeof(v[r->n]));
+	snprintf(v[r->n].name, sizeof(v[r->n].name), "%s", name);
+	v[r->n].changed_total = changed_total;
+	v[r->n].set = set;
+	r->n++;
+	return 0;
+}
+
 const struct source_record *history_find_source(const struct source_records *r, const char *name)
 {
 	for (size_t i = 0; r && i < r->n; i++)
@@ -250,6 +268,7 @@ void history_sources_release(struct source_records *r)
 	free(r->v);
 	r->v = NULL;
 	r->n = 0;
+	r->legacy = false;
 }
 
 static int parse_record(json_t *o, size_t i, struct source_records *r, struct diag *d)
@@ -312,68 +331,5 @@ int history_parse_sources(const char *buf, size_t len, struct source_records *r,
 	json_decref(root);
 	if (ret)
 		history_sources_release(r);
-	return ret;
-}
-
-int history_load_sources(const char *state_dir, struct source_records *r, struct diag *d)
-{
-	char *path = join(state_dir, HISTORY_SOURCES_FILE), *buf = NULL;
-	size_t len = 0;
-	int ret;
-
-	if (!path)
-		return -ENOMEM;
-	ret = file_read_private(path, HISTORY_READ_MAX, &buf, &len);
-	if (ret == 0)
-		ret = history_parse_sources(buf, len, r, d);
-	else if (ret != -ENOENT)
-		diag_err(d, "cannot read '%s': %s", path, strerror(-ret));
-	if (ret == -EBADMSG)
-		diag_prefix(d, "'%s': ", path);
-	free(buf);
-	free(path);
-	return ret;
-}
-
-static json_t *record_json(const struct source_record *rec)
-{
-	json_t *list = json_array();
-	char buf[PREFIX_STRLEN];
-
-	for (size_t i = 0; list && i < rec->set->n; i++) {
-		prefix_format(&rec->set->v[i], buf, sizeof(buf));
-		if (json_array_append_new(list, json_string(buf)) < 0) {
-			json_decref(list);
-			return NULL;
-		}
-	}
-	if (!list)
-		return NULL;
-	return json_pack("{s:s,s:I,s:o}", "name", rec->name, "changed_total",
-			 (json_int_t)rec->changed_total, "prefixes", list);
-}
-
-int history_save_sources(const char *state_dir, const struct source_records *r, struct diag *d)
-{
-	json_t *arr = json_array(), *root;
-	char *path = join(state_dir, HISTORY_SOURCES_FILE), *text = NULL;
-	int ret = -ENOMEM;
-
-	for (size_t i = 0; arr && i < r->n; i++) {
-		if (json_array_append_new(arr, record_json(&r->v[i])) < 0) {
-			json_decref(arr);
-			arr = NULL;
-		}
-	}
-	root = arr ? json_pack("{s:i,s:o}", "version", SOURCES_VERSION, "sources", arr) : NULL;
-	text = root ? json_dumps(root, JSON_COMPACT) : NULL;
-	if (text && path)
-		ret = file_write_atomic(path, text, strlen(text), 0600);
-	if (ret < 0)
-		diag_err(d, "cannot write '%s': %s", path ? path : HISTORY_SOURCES_FILE,
-			 strerror(-ret));
-	json_decref(root);
-	free(text);
-	free(path);
 	return ret;
 }

@@ -2,7 +2,7 @@
 /*
  * Change events after a successful sync (include/cdnallow/engine.h,
  * engine_changes): what each source added and removed since the last sync
- * (against sources.json), the firewall's own difference (the plan) and the
+ * (against sources.rec), the firewall's own difference (the plan) and the
  * outputs rewritten, as one document appended to history.jsonl and fed to
  * [hooks] on_change. The firewall is already applied when this runs, so
  * nothing here may fail the sync: every problem becomes a warning. A no-op
@@ -24,9 +24,9 @@
 
 struct events {
 	struct engine *e;
-	struct source_records base; /* sources.json before this run */
+	struct source_records base; /* sources.rec before this run */
 	bool have_base;
-	struct source_records *now; /* what sources.json becomes: e->records */
+	struct source_records *now; /* what sources.rec becomes: e->records */
 	struct change c;
 	struct diag d;
 };
@@ -138,10 +138,10 @@ static int build(struct events *ev, bool fw_changed)
 	return ret;
 }
 
-/* sources.json changes only with the lists (or its first write): a no-op sync writes nothing. */
+/* sources.rec changes only with the lists (or its first write): a no-op sync writes nothing. */
 static bool records_changed(const struct events *ev)
 {
-	if (!ev->have_base || ev->base.n != ev->now->n)
+	if (!ev->have_base || ev->base.legacy || ev->base.n != ev->now->n)
 		return true;
 	for (size_t i = 0; i < ev->now->n; i++) {
 		const struct source_record *a = &ev->now->v[i], *b = &ev->base.v[i];

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libFuzzer harness for the readers of the change-event files in the state
- * dir: history_parse (history.jsonl, what `cdnallow history` reads) and
- * history_parse_sources (sources.json). Never a crash or a leak; every event
+ * dir: history_parse (history.jsonl, what `cdnallow history` reads),
+ * history_unpack_sources (sources.rec) and history_parse_sources (the
+ * sources.json it migrates from). Never a crash or a leak; every event
  * accepted renders again and parses back to the same document (the --json
- * output is that rendering); a refused sources.json leaves no record behind.
+ * output is that rendering); a sources.rec accepted packs back to the same
+ * bytes; a refused record leaves nothing behind.
  * Seed corpus: tests/fuzz/corpus/history/.
  */
 #include <stdint.h>
@@ -31,6 +33,16 @@ static void check_event(const struct change *c)
 	change_release(&back);
 }
 
+static void check_packs_back(const struct source_records *r, const uint8_t *data, size_t size)
+{
+	char *img = NULL;
+	size_t len = 0;
+
+	check(history_pack_sources(r, &img, &len) == 0);
+	check(len == size && memcmp(img, data, size) == 0);
+	free(img);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct history h = { 0 };
@@ -45,6 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	diag_release(&d);
 	diag_init(&d);
 	if (history_parse_sources((const char *)data, size, &r, &d) != 0)
+		check(r.n == 0 && d.msg[0]);
+	history_sources_release(&r);
+	diag_release(&d);
+	diag_init(&d);
+	if (history_unpack_sources(data, size, &r, &d) == 0)
+		check_packs_back(&r, data, size);
+	else
 		check(r.n == 0 && d.msg[0]);
 	history_sources_release(&r);
 	diag_release(&d);

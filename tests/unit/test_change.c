@@ -3,7 +3,9 @@
  * Unit tests for change events (src/core/change.c, src/core/history.c): the
  * document's exact JSON and its round trip, what the parser refuses, the
  * history file's append, torn-line repair and rotation, a reader that skips
- * bad lines with a warning, and sources.json. No root, no network.
+ * bad lines with a warning, and the per-source record: sources.rec, its
+ * refusal of a truncated or altered image, and the sources.json it migrates
+ * from. No root, no network.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -268,6 +270,88 @@ static void test_sources_round_trip(void **state)
 	diag_release(&d);
 }
 
+/* Every cut and every flipped byte of a sources.rec image is refused, never read as less. */
+static void test_sources_rec_damage(void **state)
+{
+	struct source_records r = { 0 }, back = { 0 };
+	struct prefix_set *s = prefix_set_new();
+	char *img = NULL, *again = NULL;
+	size_t len = 0, len2 = 0;
+	struct diag d;
+
+	(void)state;
+	add(s, "192.0.2.0/24");
+	add(s, "198.51.100.7/32");
+	add(s, "2001:db8::/33");
+	assert_int_equal(history_add_source(&r, "office", s, 3), 0);
+	assert_int_equal(history_pack_sources(&r, &img, &len), 0);
+	/* 28 header + 2 + 6 name + 12 + 5 + 6 + 7 records */
+	assert_int_equal(len, 66);
+	diag_init(&d);
+	assert_int_equal(history_unpack_sources(img, len, &back, &d), 0);
+	assert_int_equal(history_pack_sources(&back, &again, &len2), 0);
+	assert_int_equal(len2, len);
+	assert_memory_equal(again, img, len);
+	history_sources_release(&back);
+	for (size_t cut = 0; cut < len; cut++) {
+		assert_int_equal(history_unpack_sources(img, cut, &back, &d), -EBADMSG);
+		assert_int_equal(back.n, 0);
+	}
+	for (size_t i = 0; i < len; i++) {
+		img[i] ^= 0x20;
+		assert_int_equal(history_unpack_sources(img, len, &back, &d), -EBADMSG);
+		assert_int_equal(back.n, 0);
+		assert_true(d.msg[0] != '\0');
+		img[i] ^= 0x20;
+	}
+	diag_release(&d);
+	free(img);
+	free(again);
+	history_sources_release(&r);
+	prefix_set_free(s);
+}
+
+/* An upgrade reads sources.json once; the next save writes sources.rec and removes it. */
+static void test_sources_migrate_json(void **state)
+{
+	static const char old[] = "{\"version\":1,\"sources\":[{\"name\":\"office\","
+				  "\"changed_total\":5,\"prefixes\":[\"192.0.2.0/24\"]}]}";
+	char *dir = tmpdir_make(), *json = NULL, *rec = NULL;
+	struct source_records r = { 0 };
+	struct diag d;
+
+	(void)state;
+	assert_non_null(dir);
+	json = tmpdir_path(dir, HISTORY_SOURCES_FILE);
+	rec = tmpdir_path(dir, HISTORY_SOURCES_REC);
+	assert_int_equal(tmpdir_write(json, old, sizeof(old) - 1), 0);
+	diag_init(&d);
+	assert_int_equal(history_load_sources(dir, &r, &d), 0);
+	assert_true(r.legacy);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0].changed_total, 5);
+	assert_int_equal(r.v[0].set->n, 1);
+	assert_int_equal(history_save_sources(dir, &r, &d), 0);
+	history_sources_release(&r);
+	assert_int_equal(tmpdir_mode(json), -1);
+	assert_int_equal(tmpdir_mode(rec), 0600);
+	assert_int_equal(history_load_sources(dir, &r, &d), 0);
+	assert_false(r.legacy);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].name, "office");
+	history_sources_release(&r);
+	/* a damaged sources.rec is reported; the JSON it replaced is not read instead */
+	assert_int_equal(tmpdir_write(json, old, sizeof(old) - 1), 0);
+	assert_int_equal(tmpdir_write(rec, "CDNASRC2", 8), 0);
+	assert_int_equal(history_load_sources(dir, &r, &d), -EBADMSG);
+	assert_int_equal(r.n, 0);
+	assert_non_null(strstr(d.msg, HISTORY_SOURCES_REC));
+	diag_release(&d);
+	free(json);
+	free(rec);
+	tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +362,8 @@ int main(void)
 		cmocka_unit_test(test_history_rotation),
 		cmocka_unit_test(test_history_refuses_symlink),
 		cmocka_unit_test(test_sources_round_trip),
+		cmocka_unit_test(test_sources_rec_damage),
+		cmocka_unit_test(test_sources_migrate_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

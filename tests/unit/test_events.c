@@ -218,7 +218,7 @@ static void test_source_dropped(void **state)
 	history_release(&h);
 }
 
-/* An upgraded state dir: no sources.json and nothing to change is no event, only the record. */
+/* An upgraded state dir: no sources record and nothing to change is no event, only the record. */
 static void test_upgrade_is_silent(void **state)
 {
 	struct fx *f = *state;
@@ -233,7 +233,7 @@ static void test_upgrade_is_silent(void **state)
 	assert_int_equal(h.n, 0);
 	history_release(&h);
 	assert_int_equal(hook_runs(f), 0);
-	path = tmpdir_path(f->state, HISTORY_SOURCES_FILE);
+	path = tmpdir_path(f->state, HISTORY_SOURCES_REC);
 	assert_int_equal(tmpdir_mode(path), 0600);
 	free(path);
 	/* from then on changes count */
@@ -242,7 +242,7 @@ static void test_upgrade_is_silent(void **state)
 	assert_int_equal(hook_runs(f), 1);
 }
 
-/* A failed sync still has the counters for the metrics file: sources.json as it is. */
+/* A failed sync still has the counters for the metrics file: sources.rec as it is. */
 static void test_failed_sync_keeps_totals(void **state)
 {
 	struct fx *f = *state;
@@ -261,6 +261,30 @@ static void test_failed_sync_keeps_totals(void **state)
 	engine_release(&e);
 }
 
+/* A damaged sources.rec costs the per-source difference of one sync, never the sync. */
+static void test_damaged_record(void **state)
+{
+	struct fx *f = *state;
+	unsigned long long total;
+	char *path;
+
+	sync_once(f, "198.51.100.0/24", NULL, &total);
+	path = tmpdir_path(f->state, HISTORY_SOURCES_REC);
+	assert_int_equal(tmpdir_write(path, "CDNASRC2 cut short", 18), 0);
+	reported[0] = '\0';
+	sync_once(f, "198.51.100.0/24,203.0.113.0/24", NULL, &total);
+	assert_non_null(strstr(reported, "per-source changes start again"));
+	assert_non_null(strstr(reported, HISTORY_SOURCES_REC));
+	/* like a first run that changed the firewall: the whole list, the total from 0 */
+	assert_int_equal(total, 2);
+	/* rewritten whole: the next sync reads it again */
+	reported[0] = '\0';
+	sync_once(f, "198.51.100.0/24,203.0.113.0/24,192.0.2.0/24", NULL, &total);
+	assert_null(strstr(reported, "start again"));
+	assert_int_equal(total, 3);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -270,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_source_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upgrade_is_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_sync_keeps_totals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_record, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

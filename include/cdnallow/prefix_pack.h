@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A compact binary encoding of prefixes for the state dir (src/core/prefix_pack.c):
+ * per prefix one family byte (4 or 6), one length byte and the (len + 7) / 8
+ * leading bytes of the network address, host bits zero. A /32 takes 6 bytes, a
+ * /24 5, an IPv6 /48 8: a third of the text and nothing to parse. Readers check
+ * every byte; the checksum of the file around the records is the caller's.
+ */
+#ifndef CDNALLOW_PREFIX_PACK_H
+#define CDNALLOW_PREFIX_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct prefix_set;
+struct strbuf;
+
+/* Appends the records of s's prefixes to sb; 0 or sb->err. */
+int prefix_pack(struct strbuf *sb, const struct prefix_set *s);
+/*
+ * Appends count records read from *p (advanced past them, never beyond end) to
+ * s. -EBADMSG on a record cut short, a family other than 4 and 6, a length
+ * beyond the family's width or host bits set; -ENOMEM.
+ */
+int prefix_unpack(const uint8_t **p, const uint8_t *end, size_t count, struct prefix_set *s);
+/* FNV-1a, 64 bits: the checksum the state dir's binary records carry. */
+uint64_t prefix_pack_hash(const void *buf, size_t len);
+
+#endif
