@@ -446,6 +446,43 @@ static bool normalize(struct prefix *p)
 	return true;
 }
 
+/*
+ * Already minimal: v4 before v6, each family ascending, and a gap between
+ * neighbours, so that every prefix is a range of its own whose cover is
+ * itself. What the state dir's records and most re-reads hold; adjacent
+ * prefixes take the full path, which knows when they merge.
+ */
+static bool is_minimal(const struct prefix *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct u128 en;
+
+		if (v[i - 1].family != v[i].family) {
+			if (v[i - 1].family != AF_INET)
+				return false;
+			continue;
+		}
+		en = prefix_end(&v[i - 1]);
+		if (u128_eq(en, u128_max) || !u128_lt(u128_inc(en), prefix_start(&v[i])))
+			return false;
+	}
+	return true;
+}
+
+/* Gives back what growth over-reserved; failing to shrink is harmless. */
+static void shrink(struct prefix_set *s)
+{
+	struct prefix *v;
+
+	if (s->cap <= 64 || s->cap / 4 <= s->n / 3)
+		return;
+	v = realloc(s->v, (s->n ? s->n : 1) * sizeof(*v));
+	if (v) {
+		s->v = v;
+		s->cap = s->n ? s->n : 1;
+	}
+}
+
 int prefix_set_aggregate(struct prefix_set *s)
 {
 	size_t lo = 0, hi = s->n, n4, m4, m6, depth = 0;
@@ -456,6 +493,10 @@ int prefix_set_aggregate(struct prefix_set *s)
 	for (size_t i = 0; i < s->n; i++) {
 		if (!normalize(&s->v[i]))
 			return -EINVAL;
+	}
+	if (is_minimal(s->v, s->n)) {
+		shrink(s);
+		return 0;
 	}
 	while (lo < hi) {
 		if (s->v[lo].family == AF_INET) {
@@ -474,15 +515,7 @@ int prefix_set_aggregate(struct prefix_set *s)
 	if (m6 && m4 != n4)
 		memmove(s->v + m4, s->v + n4, m6 * sizeof(*s->v));
 	s->n = m4 + m6;
-	/* give back what growth over-reserved; failing to shrink is harmless */
-	if (s->cap > 64 && s->cap / 4 > s->n / 3) {
-		struct prefix *v = realloc(s->v, (s->n ? s->n : 1) * sizeof(*v));
-
-		if (v) {
-			s->v = v;
-			s->cap = s->n ? s->n : 1;
-		}
-	}
+	shrink(s);
 	return 0;
 }
 

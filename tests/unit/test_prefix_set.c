@@ -136,6 +136,28 @@ static void test_aggregate_edges(void **state)
 	assert_aggregates("0.0.0.0/0\n::/128", "0.0.0.0/0 ::/128");
 }
 
+/* Sorted input with gaps keeps its order; what only looks sorted still goes through the sort. */
+static void test_aggregate_sorted_input(void **state)
+{
+	(void)state;
+	assert_aggregates(
+		"192.0.2.1\n192.0.2.3\n198.51.100.0/24\n2001:db8::/32\n2001:db9::1",
+		"192.0.2.1/32 192.0.2.3/32 198.51.100.0/24 2001:db8::/32 2001:db9::1/128");
+	/* ascending but adjacent siblings, overlapping or equal: merged */
+	assert_aggregates("192.0.2.0/25\n192.0.2.128/25", "192.0.2.0/24");
+	assert_aggregates("192.0.2.0/24\n192.0.2.128/25", "192.0.2.0/24");
+	assert_aggregates("192.0.2.7\n192.0.2.7", "192.0.2.7/32");
+	/* IPv6 before IPv4, or descending within a family: sorted */
+	assert_aggregates("2001:db8::/32\n192.0.2.0/24", "192.0.2.0/24 2001:db8::/32");
+	assert_aggregates("192.0.2.9\n192.0.2.1\n2001:dba::/32\n2001:db8::/32",
+			  "192.0.2.1/32 192.0.2.9/32 2001:db8::/32 2001:dba::/32");
+	/* the top of the space next to anything: no end+1 to compare with */
+	assert_aggregates("255.255.255.255\n::/128", "255.255.255.255/32 ::/128");
+	assert_aggregates("ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/128\n"
+			  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+			  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127");
+}
+
 static void test_aggregate_cascade_big(void **state)
 {
 	struct prefix_set *s = prefix_set_new();
@@ -344,6 +366,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_aggregate_edges),
+		cmocka_unit_test(test_aggregate_sorted_input),
 		cmocka_unit_test(test_aggregate_cascade_big),
 		cmocka_unit_test(test_aggregate_host_bits),
 		cmocka_unit_test(test_count_equal),
