@@ -54,8 +54,9 @@ void history_release(struct history *h);
 
 struct source_record {
 	char name[CHANGE_NAME_MAX];
-	struct prefix_set *set;		  /* owned */
+	struct prefix_set *set;		  /* owned unless borrowed */
 	unsigned long long changed_total; /* prefixes added + removed, all syncs */
+	bool borrowed;			  /* set belongs to the caller of history_borrow_source */
 };
 
 struct source_records {
@@ -80,6 +81,12 @@ int history_save_sources(const char *state_dir, const struct source_records *r, 
 /* Appends a record named name holding a copy of set (may be NULL: empty). */
 int history_add_source(struct source_records *r, const char *name, const struct prefix_set *set,
 		       unsigned long long changed_total);
+/*
+ * Appends a record named name pointing at set, which must outlive r (a sync's
+ * source list: a copy would be the peak of its memory at 100k).
+ */
+int history_borrow_source(struct source_records *r, const char *name, const struct prefix_set *set,
+			  unsigned long long changed_total);
 /* Appends a record named name that takes set over (freed on failure). */
 int history_adopt_source(struct source_records *r, const char *name, struct prefix_set *set,
 			 unsigned long long changed_total);

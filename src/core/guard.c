@@ -45,7 +45,7 @@ struct special_range {
  * one opens the ports to the whole IPv4 Internet through a translator, and no
  * CDN publishes them as its own.
  */
-static const struct special_range special[] = {
+static const struct special_range special4[] = {
 	{ V4(0, 0, 0, 0, 8), "'this network' 0.0.0.0/8", false },
 	{ V4(10, 0, 0, 0, 8), "private-use 10.0.0.0/8", false },
 	{ V4(100, 64, 0, 0, 10), "shared address space (CGNAT) 100.64.0.0/10", false },
@@ -65,6 +65,10 @@ static const struct special_range special[] = {
 	{ V4(224, 0, 0, 0, 4), "multicast 224.0.0.0/4", false },
 	{ V4(240, 0, 0, 0, 4), "reserved 240.0.0.0/4", false },
 	{ V4(255, 255, 255, 255, 32), "limited broadcast 255.255.255.255/32", false },
+};
+
+/* One table per family: each prefix is checked against its own family's only. */
+static const struct special_range special6[] = {
 	{ V6(0, 0, 128), "unspecified ::/128", false },
 	{ V6(0, 1, 128), "loopback ::1/128", false },
 	{ V6(0, 0xffff00000000ULL, 96), "IPv4-mapped ::ffff:0:0/96", false },
@@ -121,8 +125,12 @@ const char *guard_prefix_reason(const struct prefix *p, bool allow_test_ranges)
 		return "broader than /24";
 	if (p->family != AF_INET && p->family != AF_INET6)
 		return "unknown address family";
-	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
-		if (special[i].p.family != p->family || (special[i].test && allow_test_ranges))
+	const struct special_range *special = p->family == AF_INET ? special4 : special6;
+	size_t n = p->family == AF_INET ? sizeof(special4) / sizeof(special4[0])
+					: sizeof(special6) / sizeof(special6[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		if (special[i].test && allow_test_ranges)
 			continue;
 		if (overlaps(p, &special[i].p))
 			return special[i].reason;

@@ -233,22 +233,38 @@ int history_add_source(struct source_records *r, const char *name, const struct 
 	return 0;
 }
 
-int history_adopt_source(struct source_records *r, const char *name, struct prefix_set *set,
-			 unsigned long long changed_total)
+static int append(struct source_records *r, const char *name, struct prefix_set *set,
+		  unsigned long long changed_total, bool borrowed)
 {
 	struct source_record *v = realloc(r->v, (r->n + 1) * sizeof(*v));
 
-	if (!v) {
-		prefix_set_free(set);
+	if (!v)
 		return -ENOMEM;
-	}
 	r->v = v;
 	memset(&v[r->n], 0, sizeof(v[r->n]));
 	snprintf(v[r->n].name, sizeof(v[r->n].name), "%s", name);
 	v[r->n].changed_total = changed_total;
 	v[r->n].set = set;
+	v[r->n].borrowed = borrowed;
 	r->n++;
 	return 0;
+}
+
+int history_adopt_source(struct source_records *r, const char *name, struct prefix_set *set,
+			 unsigned long long changed_total)
+{
+	int ret = append(r, name, set, changed_total, false);
+
+	if (ret < 0)
+		prefix_set_free(set);
+	return ret;
+}
+
+int history_borrow_source(struct source_records *r, const char *name, const struct prefix_set *set,
+			  unsigned long long changed_total)
+{
+	/* never written through: records are only read, packed and released */
+	return append(r, name, (struct prefix_set *)set, changed_total, true);
 }
 
 const struct source_record *history_find_source(const struct source_records *r, const char *name)
@@ -264,7 +280,8 @@ void history_sources_release(struct source_records *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n; i++)
-		prefix_set_free(r->v[i].set);
+		if (!r->v[i].borrowed)
+			prefix_set_free(r->v[i].set);
 	free(r->v);
 	r->v = NULL;
 	r->n = 0;

@@ -130,8 +130,11 @@ static int build(struct events *ev, bool fw_changed)
 		unsigned long long total = 0;
 
 		ret = diff_source(ev, e->srcs[i].name, cur, &total);
-		if (ret == 0)
-			ret = history_add_source(ev->now, e->srcs[i].name, cur, total);
+		/* the engine keeps its results until after the records: no copy of the lists */
+		if (ret == 0 && cur)
+			ret = history_borrow_source(ev->now, e->srcs[i].name, cur, total);
+		else if (ret == 0)
+			ret = history_add_source(ev->now, e->srcs[i].name, NULL, total);
 	}
 	if (ret == 0 && ev->have_base)
 		ret = gone_sources(ev);
