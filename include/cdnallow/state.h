@@ -53,6 +53,8 @@ void state_source_history(const struct state *st, const char *name, struct guard
 /* The set last applied (applied.txt); -ENOENT when none. */
 int state_load_applied(const char *state_dir, struct prefix_set *set, struct diag *d);
 int state_save_applied(const char *state_dir, const struct prefix_set *set, struct diag *d);
+/* True when applied.txt holds exactly what state_save_applied would write for set. */
+bool state_applied_is(const char *state_dir, const struct prefix_set *set);
 
 /*
  * -EPERM (d says how to fix it) when state_dir exists but is not a directory

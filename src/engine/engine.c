@@ -528,19 +528,7 @@ int engine_plan(struct engine *e)
 /* A no-op leaves applied.txt alone when it already holds this set: no write, no fsync. */
 static bool applied_current(const struct engine *e)
 {
-	struct prefix_set *applied;
-	struct diag d;
-	bool same;
-
-	if (!e->plan.add || !plan_is_noop(&e->plan))
-		return false;
-	applied = prefix_set_new();
-	diag_init(&d);
-	same = applied && state_load_applied(e->cfg.state_dir, applied, &d) == 0 &&
-	       prefix_set_equal(applied, e->want);
-	diag_release(&d);
-	prefix_set_free(applied);
-	return same;
+	return e->plan.add && plan_is_noop(&e->plan) && state_applied_is(e->cfg.state_dir, e->want);
 }
 
 int engine_save_state(struct engine *e, int result)

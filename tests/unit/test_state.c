@@ -302,6 +302,42 @@ static void test_applied_round_trip(void **state)
 	prefix_set_free(out);
 }
 
+/* A no-op's check: only the exact bytes a save would write count as current. */
+static void test_applied_is(void **state)
+{
+	struct fx *f = *state;
+	struct prefix_set *in = sample_set(), *other = sample_set();
+	char *path = tmpdir_path(f->dir, "applied.txt");
+	char *buf = NULL;
+	size_t len = 0;
+
+	assert_false(state_applied_is(f->dir, in));
+	assert_int_equal(state_save_applied(f->dir, in, &f->d), 0);
+	assert_true(state_applied_is(f->dir, in));
+	add(other, "233.252.0.0/24");
+	assert_int_equal(prefix_set_aggregate(other), 0);
+	assert_false(state_applied_is(f->dir, other));
+	/* one byte changed, one byte more, one byte less */
+	assert_int_equal(file_read_all(path, 4096, &buf, &len), 0);
+	buf[len - 2] = '9';
+	write_file(f, "applied.txt", buf);
+	assert_false(state_applied_is(f->dir, in));
+	buf[len - 2] = '8';
+	buf[len - 1] = '\0';
+	write_file(f, "applied.txt", buf);
+	assert_false(state_applied_is(f->dir, in));
+	buf[len - 1] = '\n';
+	buf = realloc(buf, len + 2);
+	assert_non_null(buf);
+	memcpy(buf + len, "\n", 2);
+	write_file(f, "applied.txt", buf);
+	assert_false(state_applied_is(f->dir, in));
+	free(buf);
+	free(path);
+	prefix_set_free(in);
+	prefix_set_free(other);
+}
+
 static void test_applied_corrupt(void **state)
 {
 	static const struct {
@@ -551,6 +587,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_sources, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_applied_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_applied_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_applied_is, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_file_kind, setup, teardown),
