@@ -11,13 +11,17 @@
 #  2. a refused (shrunk) list is a warning in the journal
 #  3. the sandbox: /run read-only but for the lock files, no systemd socket,
 #     no system bus with the nftables backend, `systemd-analyze security` <= 2.1 (boot unit), 2.3 (online unit: setuid for privsep)
-#  4. reboot: the allowlist is back (cdnallow-boot.service, from the cache)
-#  5. nftables' first enable --now, its reload and its restart each end with
+#  4. least privilege: cdnallow.timer fires cdnallow.service; during its
+#     download from a slow HTTPS server on the container's loopback, the
+#     process holding the connection is the postinst's _cdnallow user with
+#     no capability and no_new_privs, its parent (the unit's main process) root
+#  5. reboot: the allowlist is back (cdnallow-boot.service, from the cache)
+#  6. nftables' first enable --now, its reload and its restart each end with
 #     the allowlist back (negative control: with cdnallow-boot masked a
 #     reload leaves it gone)
-#  6. ufw: enable, restart; firewalld: enable --now, restart
-#  7. upgrade: cdnallow-boot stays enabled, the allowlist stays
-#  8. purge: no address left in the firewall; after firewalld's next reload
+#  7. ufw: enable, restart; firewalld: enable --now, restart
+#  8. upgrade: cdnallow-boot stays enabled, the allowlist stays
+#  9. purge: no address left in the firewall; after firewalld's next reload
 #     no set, rule, policy, file or unit of cdnallow remains
 # Skips (77) without root, systemd-nspawn, debootstrap, the .deb build tools,
 # or when the root cannot be built or booted here (says why).
@@ -35,7 +39,7 @@ fail() {
 skip() { echo "SKIP: $*" >&2; exit 77; }
 
 [ "$(id -u)" = 0 ] || skip "needs root"
-for t in systemd-nspawn debootstrap nsenter; do
+for t in systemd-nspawn debootstrap nsenter ss python3 openssl; do
 	command -v "$t" >/dev/null || skip "needs $t (tools/deps.sh installs systemd-container, debootstrap)"
 done
 for t in dpkg-buildpackage dpkg-deb dh fakeroot; do
@@ -48,7 +52,9 @@ TARBALL=$CACHE/bookworm-root.tar
 mkdir -p "$CACHE"
 T=$(mktemp -d "$CACHE/run.XXXXXX")
 NSPAWN=
+SRV_PID=
 cleanup() {
+	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
 	[ -n "$NSPAWN" ] && kill "$NSPAWN" 2>/dev/null && wait "$NSPAWN" 2>/dev/null
 	rm -rf "$T"
 }
@@ -251,14 +257,96 @@ for u in cdnallow.service cdnallow-boot.service; do
 done
 ok "sandbox: /run read-only but the two locks, no systemd socket, no bus (nftables), exposure <= 2.1 (boot) / 2.3 (online)"
 
-# 4. reboot: a new network namespace, empty; cdnallow-boot restores at boot
+# 4. least privilege under the real units. The test server runs in the
+# container's network namespace only (its loopback), from the host's python.
+# A runtime drop-in moves the timer's first elapse to now (nothing else of
+# the unit changes): the timer fires cdnallow.service, whose sync downloads
+# from /slow/ (one byte each 0.5 s) and is caught in the middle.
+SRV=$T/srv
+mkdir -p "$SRV"
+nsenter -t "$LEADER" -n -- "$(command -v /usr/bin/python3 || command -v python3)" \
+	"$TESTS_DIR/integration/lib/https_server.py" --make-certs --fixtures "$TESTS_DIR/fixtures" \
+	--dir "$SRV" >"$SRV/server.out" 2>&1 &
+SRV_PID=$!
+for _ in $(seq 150); do
+	[ -s "$SRV/port" ] && break
+	sleep 0.1
+done
+[ -s "$SRV/port" ] || { cat "$SRV/server.out"; fail "https test server in the container's namespace"; }
+port=$(cat "$SRV/port")
+cp "$SRV/ca.pem" "$R/etc/cdnallow/ca.pem"
+printf '[cdnallow]\nproviders = cloudflare\nbackend = nftables\n[guard]\nmax_age = 3650d\n[fetch]\nca_file = /etc/cdnallow/ca.pem\n[provider:cloudflare]\nurl = https://127.0.0.1:%s/slow/cloudflare-ips-v4.txt, https://127.0.0.1:%s/ok/cloudflare-ips-v6.txt\n' \
+	"$port" "$port" >"$R/etc/cdnallow/cdnallow.conf"
+# the uid the postinst gave _cdnallow: the child must drop to it, not to nobody
+cuid=$(awk -F: '$1 == "_cdnallow" { print $3 }' "$R/etc/passwd")
+cgid=$(awk -F: '$1 == "_cdnallow" { print $4 }' "$R/etc/passwd")
+[ -n "$cuid" ] && [ "$cuid" != 0 ] && [ -n "$cgid" ] && [ "$cgid" != 0 ] ||
+	fail "the postinst created no _cdnallow user (uid '$cuid', gid '$cgid')"
+trig0=$(c systemctl show -P LastTriggerUSecMonotonic cdnallow.timer)
+c mkdir -p /run/systemd/system/cdnallow.timer.d
+# an empty OnBootSec= resets every monotonic trigger of the unit
+printf '[Timer]\nOnBootSec=\nOnActiveSec=1s\nRandomizedDelaySec=0\nAccuracySec=1ms\n' >"$R/root/now.conf"
+c cp /root/now.conf /run/systemd/system/cdnallow.timer.d/now.conf
+c systemctl daemon-reload
+c systemctl restart cdnallow.timer || fail "restart of cdnallow.timer"
+holder=
+for _ in $(seq 300); do
+	holder=$(nsenter -t "$LEADER" -n -- ss -tnpH state established "( dport = :$port )" |
+		sed -n 's/.*"cdnallow",pid=\([0-9]*\),.*/\1/p' | head -n1)
+	[ -n "$holder" ] && break
+	sleep 0.1
+done
+[ -n "$holder" ] || { tail -3 "$SRV/requests.log"; fail "no cdnallow process holds a connection to the test server after the timer fired"; }
+trig1=$(c systemctl show -P LastTriggerUSecMonotonic cdnallow.timer)
+[ "$trig1" != "$trig0" ] && [ "$trig1" != 0 ] || fail "cdnallow.timer did not trigger (last trigger $trig0 -> $trig1)"
+[ "$(c systemctl show -P ActiveState cdnallow.service)" = activating ] ||
+	fail "cdnallow.service is not running its sync: $(c systemctl show -P ActiveState cdnallow.service)"
+status=$(cat "/proc/$holder/status") || fail "pid $holder is gone"
+has -E '/system\.slice/cdnallow\.service$' "/proc/$holder/cgroup" ||
+	fail "the connection is not held from cdnallow.service: $(cat "/proc/$holder/cgroup")"
+has -E "^Uid:[[:space:]]+$cuid[[:space:]]+$cuid[[:space:]]+$cuid[[:space:]]+$cuid\$" <<<"$status" ||
+	fail "the downloader is not _cdnallow ($cuid): $(grep -E '^(Uid|Gid):' <<<"$status")"
+has -E "^Gid:[[:space:]]+$cgid[[:space:]]+$cgid[[:space:]]+$cgid[[:space:]]+$cgid\$" <<<"$status" ||
+	fail "the downloader's group is not _cdnallow's ($cgid): $(grep ^Gid <<<"$status")"
+has '^CapEff:[[:space:]]*0000000000000000$' <<<"$status" || fail "downloader: $(grep ^Cap <<<"$status")"
+has '^CapPrm:[[:space:]]*0000000000000000$' <<<"$status" || fail "downloader: $(grep ^Cap <<<"$status")"
+has '^NoNewPrivs:[[:space:]]*1$' <<<"$status" || fail "downloader: no_new_privs not set"
+parent=$(awk '/^PPid:/ { print $2 }' <<<"$status")
+pstatus=$(cat "/proc/$parent/status") || fail "the downloader's parent $parent is gone"
+main=$(c systemctl show -P MainPID cdnallow.service)
+[ "$(awk '/^NSpid:/ { print $NF }' <<<"$pstatus")" = "$main" ] ||
+	fail "the downloader's parent is not the unit's main process $main: $(grep -E '^(Name|NSpid):' <<<"$pstatus")"
+has -E '^Uid:[[:space:]]+0[[:space:]]+0[[:space:]]+0[[:space:]]+0$' <<<"$pstatus" ||
+	fail "the parent is not root: $(grep ^Uid <<<"$pstatus")"
+# CAP_NET_ADMIN (bit 12): the parent keeps what it needs to apply
+capeff=$(awk '/^CapEff:/ { print $2 }' <<<"$pstatus")
+(((0x$capeff >> 12) & 1)) || fail "the parent lost CAP_NET_ADMIN: CapEff $capeff"
+ok "timer -> cdnallow.service: the download (pid $holder) runs as _cdnallow (uid $cuid), CapEff 0, no_new_privs; its parent, the unit's main pid $main, is root with CapEff $capeff"
+c systemctl stop cdnallow.timer
+c systemctl stop cdnallow.service
+c rm -r /run/systemd/system/cdnallow.timer.d
+kill "$SRV_PID" 2>/dev/null
+wait "$SRV_PID" 2>/dev/null
+SRV_PID=
+c rm /etc/cdnallow/ca.pem
+setconf nftables
+# the real timer back; its boot trigger may be past and fire once: let it end
+c systemctl start cdnallow.timer || fail "start of cdnallow.timer"
+settle
+for _ in $(seq 300); do
+	[ "$(c systemctl show -P ActiveState cdnallow.service)" = activating ] || break
+	sleep 0.1
+done
+[ "$(cstatus)" = 0 ] || { cat "$T/status.out"; fail "status after the least-privilege check"; }
+
+# 5. reboot: a new network namespace, empty; cdnallow-boot restores at boot
 halt
 boot
 [ "$(cstatus)" = 0 ] || { cat "$T/status.out"; fail "no allowlist after reboot"; }
 [ "$(restores)" = 1 ] || fail "cdnallow-boot did not run once at boot"
 ok "reboot: allowlist restored at boot"
 
-# 5. nftables: first enable (Debian ships it disabled), reload, restart
+# 6. nftables: first enable (Debian ships it disabled), reload, restart
 restored_after systemctl enable --now nftables.service
 ok "systemctl enable --now nftables (flush ruleset): allowlist back"
 restored_after systemctl reload nftables.service
@@ -273,7 +361,7 @@ c systemctl unmask cdnallow-boot.service >/dev/null 2>&1
 restored_after systemctl restart nftables.service
 ok "negative control: masked cdnallow-boot, a reload wipes the allowlist"
 
-# 6. ufw, then firewalld
+# 7. ufw, then firewalld
 c systemctl disable --now nftables.service >/dev/null 2>&1
 c cdnallow -q flush || fail "flush of the nftables objects"
 setconf ufw
@@ -289,7 +377,7 @@ restored_after systemctl enable --now firewalld.service
 restored_after systemctl restart firewalld.service
 ok "firewalld: enable --now, systemctl restart firewalld: allowlist back"
 
-# 7. upgrade
+# 8. upgrade
 c dpkg -i /root/cdnallow-up.deb >"$T/dpkg-up.log" 2>&1 || { cat "$T/dpkg-up.log"; fail "upgrade"; }
 settle
 c systemctl is-enabled cdnallow.timer cdnallow-boot.service >"$T/en" 2>&1
@@ -299,7 +387,7 @@ c systemctl is-active cdnallow.timer >/dev/null || fail "timer not active after 
 restored_after systemctl restart firewalld.service
 ok "upgrade to $ver+systest1: units enabled, timer active, allowlist kept and still restored"
 
-# 8. purge: nothing of cdnallow remains (but files an admin put into
+# 9. purge: nothing of cdnallow remains (but files an admin put into
 # /etc/cdnallow: dpkg keeps those, as for any package; the list is ours)
 c rm /etc/cdnallow/cf.txt
 c dpkg --purge cdnallow >"$T/purge.log" 2>&1 || { cat "$T/purge.log"; fail "purge"; }
