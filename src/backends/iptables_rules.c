@@ -327,10 +327,12 @@ static bool line_has(const char *line, size_t len, const char *s)
 	return false;
 }
 
+/* Saturates: a forged or wrapped counter line must not overflow the sum. */
 static void add_count(int64_t *slot, unsigned long long packets)
 {
-	*slot = (*slot < 0 ? 0 : *slot) +
-		(int64_t)(packets > INT64_MAX / 2 ? INT64_MAX / 2 : packets);
+	uint64_t have = *slot < 0 ? 0 : (uint64_t)*slot;
+
+	*slot = packets >= (uint64_t)INT64_MAX - have ? INT64_MAX : (int64_t)(have + packets);
 }
 
 void ipt_counters_parse(const char *text, int64_t *accepted, int64_t *dropped)

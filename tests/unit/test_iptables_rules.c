@@ -169,6 +169,26 @@ static void test_counters_parse(void **state)
 	assert_int_equal(acc, -1);
 }
 
+/* Found by fuzz_ipt_dump: huge counters on several lines overflowed the sum. */
+static void test_counters_saturate(void **state)
+{
+	static const char save[] =
+		"*filter\n"
+		"[9223372036854775806:0] -A INPUT -m set --match-set cdnallow4 src "
+		"-m comment --comment cdnallow -j ACCEPT\n"
+		"[18446744073709551615:0] -A INPUT -m set --match-set cdnallow6 src "
+		"-m comment --comment cdnallow -j ACCEPT\n"
+		"[4611686018427387903:0] -A INPUT -m set --match-set cdnallow4 src "
+		"-m comment --comment cdnallow -j ACCEPT\n"
+		"COMMIT\n";
+	int64_t acc = -1, drop = -1;
+
+	(void)state;
+	ipt_counters_parse(save, &acc, &drop);
+	assert_true(acc == INT64_MAX);
+	assert_int_equal(drop, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_matches_needs_top_and_unique),
 		cmocka_unit_test(test_script_repair_and_remove),
 		cmocka_unit_test(test_counters_parse),
+		cmocka_unit_test(test_counters_saturate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
