@@ -299,10 +299,28 @@ out:
 	return ret;
 }
 
+/* "add TMP PREFIX" per prefix, without printf: a million lines cost ~1000 instructions each. */
+static void add_lines(struct strbuf *t, const char *tmpname, const struct ipset_job *j)
+{
+	char line[IPSET_NAME_MAX + 16 + PREFIX_STRLEN];
+	int head = snprintf(line, sizeof(line), "add %s ", tmpname);
+
+	for (size_t i = 0; i < j->want->n; i++) {
+		const struct prefix *p = &j->want->v[i];
+		int n;
+
+		if (p->family != j->family)
+			continue;
+		n = prefix_format(p, line + head, sizeof(line) - (size_t)head - 1);
+		line[head + n] = '\n';
+		strbuf_add(t, line, (size_t)(head + n + 1));
+	}
+}
+
 static int add_job(struct strbuf *t, const struct ipset_job *j, struct diag *d)
 {
 	struct ipset_info live, tmp;
-	char tmpname[IPSET_NAME_MAX + 8], buf[PREFIX_STRLEN];
+	char tmpname[IPSET_NAME_MAX + 8];
 	size_t n = prefix_set_count(j->want, j->family);
 	unsigned long maxelem = ipset_maxelem_for(n), hashsize = hashsize_for(n);
 	int ret;
@@ -333,14 +351,7 @@ static int add_job(struct strbuf *t, const struct ipset_job *j, struct diag *d)
 		strbuf_addf(t, "destroy %s\n", tmpname);
 	strbuf_addf(t, "create %s hash:net family %s hashsize %lu maxelem %lu\n", tmpname,
 		    family_word(j->family), hashsize, maxelem);
-	for (size_t i = 0; i < j->want->n; i++) {
-		const struct prefix *p = &j->want->v[i];
-
-		if (p->family != j->family)
-			continue;
-		prefix_format(p, buf, sizeof(buf));
-		strbuf_addf(t, "add %s %s\n", tmpname, buf);
-	}
+	add_lines(t, tmpname, j);
 	if (!live.exists)
 		strbuf_addf(t, "create %s hash:net family %s hashsize %lu maxelem %lu\n", j->name,
 			    family_word(j->family), hashsize, maxelem);
