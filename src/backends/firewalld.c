@@ -170,7 +170,8 @@ static bool is_present(const struct fwd *f)
 	for (int i = 0; i < 4; i++) {
 		const struct fwd_fam *m = &f->fam[i / 2];
 
-		any = any || m->path[i % 2] || !fwd_entries_is_empty(&m->rt[i % 2]);
+		/* a missing runtime ipset (raw NULL) holds nothing either */
+		any = any || m->path[i % 2] || (m->rt[i % 2].raw && m->rt[i % 2].raw[0]);
 	}
 	return any;
 }

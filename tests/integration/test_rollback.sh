@@ -151,4 +151,78 @@ else
 	echo "SKIP: ufw part (ufw not installed)"
 fi
 
+# --- firewalld: the bus refuses cdnallow the runtime ipset setEntries (a
+# mandatory deny in the bus policy of the test's own dbus-daemon, as a site
+# policy may). The first sync has then created the permanent policy and
+# ipsets and reloaded firewalld to get their runtime copies; the rollback
+# removes the permanent objects and reloads once more, carrying the admin's
+# runtime-only settings across. firewalld's runtime and permanent
+# configuration and the ruleset afterwards read exactly as before.
+fwd_part() {
+	. "$TESTS_DIR/integration/lib/firewalld.sh"
+	netns_new fwdhost
+	cat >"$T/bus.conf" <<-'EOF'
+		<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+		 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+		<busconfig>
+		  <include>/usr/share/dbus-1/system.conf</include>
+		  <policy context="mandatory">
+		    <deny send_destination="org.fedoraproject.FirewallD1"
+		          send_interface="org.fedoraproject.FirewallD1.ipset" send_member="setEntries"/>
+		  </policy>
+		</busconfig>
+	EOF
+	FWD_BUS_CONF=$T/bus.conf fwd_start "$(netns_name fwdhost)" "$T/fwd" ||
+		netns_fail "firewalld did not start"
+	# the admin's own: a permanent ipset with an entry, a runtime-only port
+	fwd_exec firewall-cmd -q --permanent --new-ipset=admin4 --type=hash:net
+	fwd_exec firewall-cmd -q --reload
+	fwd_exec firewall-cmd -q --ipset=admin4 --add-entry=198.51.100.0/24
+	fwd_exec firewall-cmd -q --permanent --ipset=admin4 --add-entry=198.51.100.0/24
+	fwd_exec firewall-cmd -q --add-port=8080/tcp
+	fwd_snap "$T/fwd-before"
+	printf '[guard]\nallow_test_ranges = true\n' >"$T/fwd.conf"
+	rm -rf "$T/state"
+	fwd_exec "$CDNALLOW" sync -b firewalld -c "$T/fwd.conf" -s "$T/list" --state-dir "$T/state" \
+		>"$T/out" 2>&1
+	rc=$?
+	[ "$rc" = 1 ] || netns_fail "firewalld: exit $rc, expected 1: $(cat "$T/out")"
+	for w in "setEntries: Rejected send message" "firewalld: removed what this failed first sync had created"; do
+		has -F "$w" "$T/out" || netns_fail "firewalld: the output lacks '$w': $(cat "$T/out")"
+	done
+	fwd_snap "$T/fwd-after"
+	diff -u "$T/fwd-before" "$T/fwd-after" >"$T/diff" ||
+		netns_fail "firewalld: the failed sync left something behind: $(cat "$T/diff")"
+	has -x 8080/tcp <(fwd_exec firewall-cmd --list-ports | tr ' ' '\n') ||
+		netns_fail "firewalld: the admin's runtime-only port 8080/tcp is gone"
+	ok "firewalld: exit 1, rolled back, runtime and permanent configuration as before"
+	fwd_stop
+}
+
+# fwd_snap FILE: firewalld's runtime and permanent configuration and the ruleset
+fwd_snap() {
+	local p
+	{
+		for p in "" --permanent; do
+			echo "-- firewalld $p"
+			fwd_exec firewall-cmd $p --get-ipsets
+			fwd_exec firewall-cmd $p --get-policies
+			fwd_exec firewall-cmd $p --list-all-zones
+			fwd_exec firewall-cmd $p --list-all-policies
+			fwd_exec firewall-cmd $p --info-ipset=admin4
+		done
+		# firewalld keeps a removed file as NAME.xml.old, which it never reads
+		fwd_exec find /etc/firewalld -type f -name '*.xml' -newer "$T/fwd/etc-firewalld" \
+			-printf '%p %s\n' | sort
+		fwd_exec nft -s list ruleset
+	} >"$1" 2>&1
+}
+
+if command -v firewalld >/dev/null && command -v firewall-cmd >/dev/null &&
+	command -v dbus-daemon >/dev/null; then
+	fwd_part
+else
+	echo "SKIP: firewalld part (firewalld or dbus-daemon not installed)"
+fi
+
 echo "PASS: $pass checks"

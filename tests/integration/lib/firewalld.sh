@@ -6,7 +6,8 @@
 #
 # fwd_start NS DIR  starts dbus-daemon + firewalld in netns NS (must exist),
 #                   state under DIR; sets FWD_PID (firewalld's pid);
-#                   FWD_BACKEND=iptables picks firewalld's iptables backend
+#                   FWD_BACKEND=iptables picks firewalld's iptables backend;
+#                   FWD_BUS_CONF=FILE runs the bus with that configuration
 # fwd_exec CMD...   runs CMD in firewalld's network + mount namespace
 # fwd_stop          stops firewalld, its bus and the holder process
 
@@ -63,11 +64,11 @@ fwd_start() {
 		mount -t tmpfs tmpfs /etc/firewalld
 		cp -a "$dir/etc-firewalld/." /etc/firewalld/
 		mount -t tmpfs tmpfs /var/log
-		dbus-daemon --system --fork
+		if [ -n "$2" ]; then dbus-daemon --config-file="$2" --fork; else dbus-daemon --system --fork; fi
 		firewalld --nofork --nopid --log-target file --log-file "$dir/firewalld.log" &
 		echo $! > "$dir/firewalld.pid"
 		wait
-	' fwd-holder "$FWD_DIR" >"$FWD_DIR/holder.log" 2>&1 &
+	' fwd-holder "$FWD_DIR" "${FWD_BUS_CONF:-}" >"$FWD_DIR/holder.log" 2>&1 &
 	FWD_HOLDER=$!
 	fwd_wait_ready 30
 }
