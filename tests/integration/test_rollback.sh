@@ -13,7 +13,12 @@
 #    chain lockdown another chain jumps to. The kernel refuses to replace a chain
 #    in use (EBUSY) after the sets and their elements went in; the admin's
 #    table and chains stay, the sets go.
-#  - ufw, rules and ipset mode, and firewalld: see their parts below.
+#  - ufw, rules and ipset mode, with IPV6=no: the IPv6 step refused after the
+#    IPv4 one went in; ufw's files, the ruleset and the ipsets stay as before.
+#  - firewalld on its own bus, which refuses the runtime ipset setEntries
+#    after the permanent objects and the reload: runtime and permanent
+#    configuration read as before, the admin's runtime-only port kept.
+# The warning is one for every backend (src/engine/undo.c).
 # Once the obstacle is gone, the next sync installs (nothing was poisoned).
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
