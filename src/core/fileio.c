@@ -176,10 +176,14 @@ static int read_fd(int fd, bool private, size_t max, char **buf, size_t *len)
 		ret = -EFBIG;
 		goto out;
 	}
-	/* st_size is a hint only: the file may grow, and pipes report 0. */
-	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 4096;
-	if (cap > max + 1)
-		cap = max + 1;
+	/*
+	 * st_size is a hint only: the file may grow, and pipes report 0. Room for
+	 * the NUL and one byte more, so that the read which finds the end needs no
+	 * growth: a buffer doubled for it was the peak of a sync at 100k.
+	 */
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 2 : 4096;
+	if (cap > max + 2)
+		cap = max + 2;
 	for (;;) {
 		ssize_t r;
 
