@@ -94,25 +94,38 @@ static int rebuild_want(struct engine *e)
 	return ret < 0 ? ret : prefix_set_aggregate(e->want);
 }
 
+/* The firewall's set, aggregated, copied only for a source the policy restricts (rarely any). */
+static int installed_copy(const struct engine *e, struct prefix_set **have)
+{
+	int ret = 0;
+
+	if (*have)
+		return 0;
+	*have = prefix_set_new();
+	if (!*have)
+		return -ENOMEM;
+	if (e->st.set)
+		ret = prefix_set_copy(*have, e->st.set);
+	return ret < 0 ? ret : prefix_set_aggregate(*have);
+}
+
 int engine_age_policy(struct engine *e)
 {
-	struct prefix_set *have = prefix_set_new();
+	struct prefix_set *have = NULL;
 	bool touched = false;
 	struct diag d;
-	int ret = have ? 0 : -ENOMEM;
+	int ret = 0;
 
 	diag_init(&d);
-	if (ret == 0 && e->st.set)
-		ret = prefix_set_copy(have, e->st.set);
-	if (ret == 0)
-		ret = prefix_set_aggregate(have);
 	for (size_t i = 0; ret == 0 && i < e->nsrcs; i++) {
 		const struct source_result *r = &e->results[i];
 
 		if ((r->status != SOURCE_CACHED && r->status != SOURCE_SNAPSHOT) ||
 		    r->age_s <= e->cfg.max_age_s)
 			continue;
-		ret = restrict_one(e, i, have, &d);
+		ret = installed_copy(e, &have);
+		if (ret == 0)
+			ret = restrict_one(e, i, have, &d);
 		touched = true;
 	}
 	if (ret == 0 && touched)
