@@ -23,7 +23,5 @@ int prefix_pack(struct strbuf *sb, const struct prefix_set *s);
  * beyond the family's width or host bits set; -ENOMEM.
  */
 int prefix_unpack(const uint8_t **p, const uint8_t *end, size_t count, struct prefix_set *s);
-/* FNV-1a, 64 bits: the checksum the state dir's binary records carry. */
-uint64_t prefix_pack_hash(const void *buf, size_t len);
 
 #endif

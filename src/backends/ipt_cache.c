@@ -20,23 +20,13 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "hash.h"
 #include "ipt_cache.h"
 #include "prefix_set.h"
 
 #define REC 18
 #define MAX_APPLIED (256u << 20)
 #define META_MAX (64u << 10)
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 static void path(const char *dir, const char *name, char *buf, size_t size)
 {
@@ -122,7 +112,7 @@ int ipt_cache_parse(char *meta, const char *want_fp, const char *const live[2], 
 	if (strcmp(m.fp, want_fp))
 		return -ESTALE;
 	if (!applied || m.count > len / REC || len != m.count * REC ||
-	    fnv1a((const uint8_t *)applied, len) != m.hash)
+	    fnv1a64((const uint8_t *)applied, len) != m.hash)
 		return -EBADMSG;
 	for (int f = 0; f < 2 && ret == 0; f++) {
 		if (!live[f] || !encode(live[f], enc, sizeof(enc)) || strcmp(enc, m.block[f]))
@@ -206,7 +196,7 @@ void ipt_cache_save(const char *dir, const char *const live[2], const struct pre
 	n = asprintf(&meta,
 		     "cdnallow-ipt-cache 1\nfingerprint %s\ncount %zu\nhash %llx\nset4 %s\nset6 "
 		     "%s\n",
-		     fp, s->n, (unsigned long long)fnv1a(buf, len), enc[0], enc[1]);
+		     fp, s->n, (unsigned long long)fnv1a64(buf, len), enc[0], enc[1]);
 	path(dir, "ipt.applied", p, sizeof(p));
 	if (n > 0 && file_replace(p, buf, len, 0600) == 0) {
 		path(dir, "ipt.id", p, sizeof(p));

@@ -17,22 +17,12 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "hash.h"
 #include "nft_int.h"
 #include "prefix_set.h"
 
 #define REC 18
 #define MAX_APPLIED (256u << 20)
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 static void path(const struct nft_handle *h, const char *name, char *buf, size_t size)
 {
@@ -94,7 +84,7 @@ int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char 
 	if (gen != genid || strcmp(fp, want_fp))
 		return -ESTALE;
 	if (!applied || count > len / REC || len != count * REC ||
-	    fnv1a((const uint8_t *)applied, len) != hash)
+	    fnv1a64((const uint8_t *)applied, len) != hash)
 		return -EBADMSG;
 	ret = prefix_set_reserve(s, s->n + (size_t)count);
 	for (size_t i = 0; ret == 0 && i < len; i += REC) {
@@ -159,7 +149,7 @@ void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct pre
 	fingerprint(h, fp, sizeof(fp));
 	n = asprintf(&meta,
 		     "cdnallow-nft-cache 1\nfingerprint %s\ngenid %lu\ncount %zu\nhash %llx\n", fp,
-		     (unsigned long)genid, s->n, (unsigned long long)fnv1a(buf, s->n * REC));
+		     (unsigned long)genid, s->n, (unsigned long long)fnv1a64(buf, s->n * REC));
 	nft_cache_drop(h);
 	path(h, "nft.applied", p, sizeof(p));
 	if (n > 0 && file_replace(p, buf, s->n * REC, 0600) == 0) {

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "cache.h"
+#include "hash.h"
 #include "fileio.h"
 #include "diag.h"
 
@@ -25,18 +26,6 @@
 #define CACHE_META_MAX (64 * 1024)
 /* Names longer than this are cut; the hash keeps them apart. */
 #define CACHE_NAME_MAX 48
-
-static uint64_t fnv1a64(const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 /*
  * Source names come from the config and the command line: "-s ../x" must not

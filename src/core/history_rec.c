@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "diag.h"
+#include "hash.h"
 #include "fileio.h"
 #include "history.h"
 #include "prefix.h"
@@ -76,7 +77,7 @@ int history_pack_sources(const struct source_records *r, char **out, size_t *len
 	h = (uint8_t *)sb.buf;
 	n = sb.len - REC_HEADER;
 	put_le(h + 8, n, 8);
-	put_le(h + 16, prefix_pack_hash(h + REC_HEADER, n), 8);
+	put_le(h + 16, fnv1a64(h + REC_HEADER, n), 8);
 	put_le(h + 24, r->n, 4);
 	*out = strbuf_detach(&sb, len);
 	return *out ? 0 : -ENOMEM;
@@ -133,7 +134,7 @@ int history_unpack_sources(const void *buf, size_t len, struct source_records *r
 	int ret = 0;
 
 	if (len < REC_HEADER || memcmp(h, REC_MAGIC, 8) || get_le(h + 8, 8) != len - REC_HEADER ||
-	    get_le(h + 16, 8) != prefix_pack_hash(h + REC_HEADER, len - REC_HEADER)) {
+	    get_le(h + 16, 8) != fnv1a64(h + REC_HEADER, len - REC_HEADER)) {
 		diag_err(d, "not a whole version 2 sources record (header or checksum)");
 		return -EBADMSG;
 	}

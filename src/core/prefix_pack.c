@@ -67,15 +67,3 @@ int prefix_unpack(const uint8_t **p, const uint8_t *end, size_t count, struct pr
 	}
 	return ret;
 }
-
-uint64_t prefix_pack_hash(const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}

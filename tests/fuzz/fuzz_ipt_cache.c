@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "../../src/backends/ipt_cache.h"
+#include "hash.h"
 #include "prefix_set.h"
 #include "fuzz.h"
 
@@ -27,17 +28,6 @@
 #define B6 "Name: cdnallow6\nType: hash:net\nNumber of entries: 0"
 #define E4 "Name: cdnallow4|Type: hash:net|Number of entries: 2"
 #define E6 "Name: cdnallow6|Type: hash:net|Number of entries: 0"
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 static char *make_meta(const uint8_t *data, size_t mlen, const uint8_t *applied, size_t alen)
 {
@@ -48,8 +38,8 @@ static char *make_meta(const uint8_t *data, size_t mlen, const uint8_t *applied,
 		if (asprintf(&meta,
 			     "%.*s\nfingerprint %s\ncount %zu\nhash %" PRIx64
 			     "\nset4 %s\nset6 %s\n",
-			     (int)mlen, (const char *)data + 1, FP, alen / 18, fnv1a(applied, alen),
-			     E4, E6) < 0)
+			     (int)mlen, (const char *)data + 1, FP, alen / 18,
+			     fnv1a64(applied, alen), E4, E6) < 0)
 			meta = NULL;
 		return meta;
 	}

@@ -15,21 +15,11 @@
 #include <string.h>
 
 #include "../../src/backends/nft_int.h"
+#include "hash.h"
 #include "prefix_set.h"
 #include "fuzz.h"
 
 #define FP "boot=x netns=1 table=inet/cdnallow ports=80,443"
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* the fuzzed lines first: the harness's own, later, win */
 		if (asprintf(&meta, "%.*s\ngenid 7\nfingerprint %s\ncount %zu\nhash %" PRIx64 "\n",
 			     (int)mlen, (const char *)data + 1, FP, alen / 18,
-			     fnv1a(applied, alen)) < 0)
+			     fnv1a64(applied, alen)) < 0)
 			meta = NULL;
 	} else {
 		meta = malloc(mlen + 1);
