@@ -35,21 +35,50 @@
 
 #if HAVE_LIBSYSTEMD
 
-/*
- * As apply leaves a family: one ipset the source of both zones, holding
- * exactly want at runtime and in the permanent configuration, the other one
- * empty in both.
- */
-static bool family_complete(const struct fwd *f, int i, const struct prefix_set *want)
+static bool holds_nothing(const struct fwd_entries *e)
 {
-	const struct fwd_fam *m = &f->fam[i];
+	return !e->raw || !e->raw[0];
+}
+
+/*
+ * As apply leaves a shard: one twin named by the runtime and permanent rules,
+ * holding the same at runtime and permanently, the other one empty in both;
+ * or, unused, no twin named and both empty. Its entries go into sum.
+ */
+static int shard_complete(const struct fwd_shard *m, struct prefix_set *sum, bool *ok)
+{
 	int a = fwd_active(m);
 
-	if (a < 0 || !m->perm_src[a] || m->perm_src[!a])
-		return false;
-	if (!fwd_entries_is_empty(&m->rt[!a]) || !fwd_entries_is_empty(&m->perm[!a]))
-		return false;
-	return fwd_entries_equal(&m->rt[a], want) && fwd_entries_equal(&m->perm[a], want);
+	if (a < 0) {
+		*ok = *ok && !m->rt_src[0] && !m->rt_src[1] && !m->perm_src[0] && !m->perm_src[1];
+		for (int t = 0; t < 2; t++)
+			*ok = *ok && holds_nothing(&m->rt[t]) && holds_nothing(&m->perm[t]);
+		return 0;
+	}
+	*ok = *ok && m->perm_src[a] && !m->perm_src[!a] && m->rt[a].raw && m->perm[a].raw;
+	*ok = *ok && holds_nothing(&m->rt[!a]) && holds_nothing(&m->perm[!a]);
+	if (!*ok)
+		return 0;
+	*ok = !m->rt[a].bad && !m->perm[a].bad &&
+	      prefix_set_equal(m->rt[a].sorted, m->perm[a].sorted);
+	return prefix_set_extend(sum, m->rt[a].set);
+}
+
+/* As apply leaves a family: its shards complete, together holding exactly want. */
+static int family_complete(const struct fwd *f, int i, const struct prefix_set *want, bool *ok)
+{
+	struct prefix_set *sum = prefix_set_new();
+	int r = sum ? 0 : -ENOMEM;
+
+	*ok = true;
+	for (size_t k = 0; r >= 0 && *ok && k < f->fam[i].n; k++)
+		r = shard_complete(&f->fam[i].sh[k], sum, ok);
+	*ok = *ok && r >= 0 && sum->n == want->n;
+	if (*ok)
+		r = prefix_set_aggregate(sum);
+	*ok = *ok && r >= 0 && prefix_set_equal(sum, want);
+	prefix_set_free(sum);
+	return r;
 }
 
 /* firewalld's own nftables table in this network namespace: it runs, or ran, here. */
@@ -112,6 +141,22 @@ static void fwd_close(void *h)
 	free(f);
 }
 
+/*
+ * FWD_SHARD_SIZE; CDNALLOW_FWD_SHARD_SIZE (8 and up) only lets the tests
+ * exercise several shards with a short list. It is no setting.
+ */
+static size_t shard_size(void)
+{
+	const char *s = secure_getenv("CDNALLOW_FWD_SHARD_SIZE");
+	char *end = NULL;
+	unsigned long v;
+
+	if (!s || !*s)
+		return FWD_SHARD_SIZE;
+	v = strtoul(s, &end, 10);
+	return *end || v < 8 || v > FWD_SHARD_SIZE ? FWD_SHARD_SIZE : v;
+}
+
 static int fwd_open(const struct backend_cfg *cfg, void **handle, struct diag *d)
 {
 	struct fwd *f;
@@ -124,6 +169,7 @@ static int fwd_open(const struct backend_cfg *cfg, void **handle, struct diag *d
 	if (!f)
 		return -ENOMEM;
 	f->cfg = cfg;
+	f->shard_size = shard_size();
 	r = fwd_bus_open(&f->bus, FWD_TIMEOUT_S, d);
 	if (r < 0) {
 		diag_prefix(d, "firewalld backend: ");
@@ -167,30 +213,39 @@ static bool is_present(const struct fwd *f)
 	bool any = f->zone_path || f->policy_path || fwd_strv_len(f->rt_rules) ||
 		   fwd_strv_len(f->rt_zone_sources);
 
-	for (int i = 0; i < 4; i++) {
-		const struct fwd_fam *m = &f->fam[i / 2];
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; k < f->fam[i].n; k++) {
+			const struct fwd_shard *m = &f->fam[i].sh[k];
 
-		/* a missing runtime ipset (raw NULL) holds nothing either */
-		any = any || m->path[i % 2] || (m->rt[i % 2].raw && m->rt[i % 2].raw[0]);
+			for (int t = 0; t < 2; t++)
+				any = any || m->path[t] || !holds_nothing(&m->rt[t]);
+		}
 	}
 	return any;
 }
 
-/* The policy names exactly the configured ports of one ipset per family; the old zone is gone. */
-static int rules_complete(const struct fwd *f, bool *ok)
+/*
+ * The policy names exactly the configured ports of one twin per used shard,
+ * shard 0 always; the old zone is gone.
+ */
+static int rules_complete(struct fwd *f, bool *ok)
 {
 	char **want = NULL;
-	int act[2], r;
+	int r;
 
 	*ok = false;
 	for (int i = 0; i < 2; i++) {
-		act[i] = fwd_active(&f->fam[i]);
-		if (act[i] < 0)
-			return 0;
+		for (size_t k = 0; k < f->fam[i].n; k++) {
+			struct fwd_shard *m = &f->fam[i].sh[k];
+
+			m->act = fwd_active(m);
+			if (m->act < 0 && (!k || m->rt_src[0]))
+				return 0;
+		}
 	}
 	if (!f->rt_policy || !f->policy_path || f->zone_path || fwd_strv_len(f->rt_zone_sources))
 		return 0;
-	r = fwd_want_rules(f, act, &want);
+	r = fwd_want_rules(f, &want);
 	if (r < 0)
 		return r;
 	*ok = fwd_strv_same(f->rt_rules, want) && fwd_strv_same(f->perm_rules, want);
@@ -198,23 +253,39 @@ static int rules_complete(const struct fwd *f, bool *ok)
 	return 0;
 }
 
+/* What the firewall allows: the entries of every ipset the runtime rules name. */
+static int read_allowed(const struct fwd *f, struct prefix_set *set, size_t *used)
+{
+	int r = 0;
+
+	*used = 0;
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; k < f->fam[i].n; k++) {
+			const struct fwd_shard *m = &f->fam[i].sh[k];
+
+			*used += m->rt_src[0] || m->rt_src[1];
+			for (int t = 0; r >= 0 && t < 2; t++) {
+				if (m->rt_src[t] && m->rt[t].raw)
+					r = prefix_set_extend(set, m->rt[t].set);
+			}
+		}
+	}
+	return r;
+}
+
 static int fwd_read(void *h, struct backend_state *st, struct diag *d)
 {
 	struct fwd *f = h;
 	struct prefix_set *fam = NULL;
 	bool complete;
-	int r, act[2];
+	size_t used = 0;
+	int r;
 
 	r = fwd_scan(f, d);
 	if (r >= 0)
 		r = rules_complete(f, &complete);
-	/* What the firewall allows: the entries of every ipset the runtime rules name. */
-	for (int i = 0; r >= 0 && i < 4; i++) {
-		struct fwd_fam *m = &f->fam[i / 2];
-
-		if (m->rt_src[i % 2] && m->rt[i % 2].raw)
-			r = prefix_set_extend(st->set, m->rt[i % 2].set);
-	}
+	if (r >= 0)
+		r = read_allowed(f, st->set, &used);
 	if (r >= 0)
 		r = prefix_set_aggregate(st->set);
 	if (r < 0)
@@ -224,18 +295,18 @@ static int fwd_read(void *h, struct backend_state *st, struct diag *d)
 		return -ENOMEM;
 	for (int i = 0; r >= 0 && complete && i < 2; i++) {
 		r = fwd_family_of(st->set, fwd_af[i], fam);
-		complete = r >= 0 && family_complete(f, i, fam);
+		if (r >= 0)
+			r = family_complete(f, i, fam, &complete);
 	}
 	prefix_set_free(fam);
 	if (r < 0)
 		return r;
 	st->present = is_present(f);
 	st->complete = st->present && complete;
-	for (int i = 0; i < 2; i++)
-		act[i] = fwd_active(&f->fam[i]) == 1;
 	snprintf(st->where, sizeof(st->where),
-		 "firewalld policy %s with ipsets %s/%s (firewalld backend %s)", FWD_POLICY,
-		 fwd_set_name[0][act[0]], fwd_set_name[1][act[1]], f->fw_backend);
+		 "firewalld policy %s with %zu ipset%s cdnallow4*/cdnallow6* in use (firewalld "
+		 "backend %s)",
+		 FWD_POLICY, used, used == 1 ? "" : "s", f->fw_backend);
 	return 0;
 }
 
@@ -253,6 +324,7 @@ static int fwd_apply(void *h, const struct plan *p, struct diag *d)
 static int flush_runtime(struct fwd *f, struct diag *d)
 {
 	static char *const none[] = { NULL };
+	char name[FWD_NAME_MAX];
 	int r = 0;
 
 	if (fwd_strv_len(f->rt_rules))
@@ -260,11 +332,15 @@ static int flush_runtime(struct fwd *f, struct diag *d)
 	for (char **s = f->rt_zone_sources; r >= 0 && s && *s; s++)
 		r = fwd_rt_zone_source(f->bus, FWD_ZONE, *s, false, d);
 	fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
-	for (int i = 0; r >= 0 && i < 4; i++) {
-		const char *name = fwd_set_name[i / 2][i % 2];
-
-		if (!fwd_entries_is_empty(&f->fam[i / 2].rt[i % 2]))
-			r = fwd_rt_set_entries(f->bus, name, none, d);
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; r >= 0 && k < f->fam[i].n; k++) {
+			for (int t = 0; r >= 0 && t < 2; t++) {
+				if (holds_nothing(&f->fam[i].sh[k].rt[t]))
+					continue;
+				fwd_shard_name(name, i, k, t);
+				r = fwd_rt_set_entries(f->bus, name, none, d);
+			}
+		}
 	}
 	fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
 	return r;
@@ -279,11 +355,15 @@ static int remove_permanent(struct fwd *f, struct diag *d)
 		r = fwd_cfg_remove_policy(f->bus, f->policy_path, d);
 	if (r >= 0 && f->zone_path)
 		r = fwd_cfg_remove(f->bus, f->zone_path, true, d);
-	for (int i = 0; r >= 0 && i < 4; i++) {
-		const struct fwd_fam *m = &f->fam[i / 2];
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; r >= 0 && k < f->fam[i].n; k++) {
+			const struct fwd_shard *m = &f->fam[i].sh[k];
 
-		if (m->path[i % 2])
-			r = fwd_cfg_remove(f->bus, m->path[i % 2], false, d);
+			for (int t = 0; r >= 0 && t < 2; t++) {
+				if (m->path[t])
+					r = fwd_cfg_remove(f->bus, m->path[t], false, d);
+			}
+		}
 	}
 	return r;
 }
@@ -348,15 +428,20 @@ static int announce_reload(struct fwd *f, struct diag *d)
 	if (r >= 0)
 		r = fwd_rt_ipsets(f->bus, &sets, d);
 	reload = r >= 0 && !fwd_strv_has(policies, FWD_POLICY);
-	for (int i = 0; r >= 0 && i < 4; i++)
-		reload = reload || !fwd_strv_has(sets, fwd_set_name[i / 2][i % 2]);
+	for (int i = 0; r >= 0 && i < 4; i++) {
+		char name[FWD_NAME_MAX];
+
+		fwd_shard_name(name, i / 2, 0, i % 2);
+		reload = reload || !fwd_strv_has(sets, name);
+	}
 	if (reload)
 		diag_warn(d,
-			  "firewalld: the sync creates policy %s and ipsets cdnallow4/6(b), which "
+			  "firewalld: the sync creates policy %s and ipsets cdnallow4/6(b) (and "
+			  "cdnallow4-N/6-N(b) shards for a list above %zu prefixes), which "
 			  "takes one firewalld reload; the runtime-only settings of every zone, "
 			  "policy and ipset (e.g. firewall-cmd --add-port without --permanent, "
 			  "fail2ban's rich rules) are read before it and restored after it",
-			  FWD_POLICY);
+			  FWD_POLICY, 2 * f->shard_size);
 	fwd_strv_free(policies);
 	fwd_strv_free(sets);
 	return r;
@@ -397,8 +482,8 @@ out:
 
 const struct backend_ops backend_firewalld = {
 	.name = "firewalld",
-	.summary = "firewalld policy cdnallow with ipsets cdnallow4/6 (+ b twins for swaps), no "
-		   "reloads",
+	.summary = "firewalld policy cdnallow with ipsets cdnallow4/6 (range shards of 2000, each "
+		   "with a b twin for swaps), no reloads",
 	.detect = fwd_detect,
 	.open = fwd_open,
 	.read = fwd_read,

@@ -43,7 +43,9 @@ int fwd_call_strv(struct fwd_bus *b, const char *path, const char *iface, const 
 /* Calls a method taking an optional string and an as. */
 int fwd_call_with_strv(struct fwd_bus *b, const char *path, const char *iface, const char *member,
 		       const char *a1, char *const *v, struct diag *d);
-/* Object path of permanent object name (list/by_name: getZoneNames/getZoneByName…), NULL if none.
+/*
+ * Object path of permanent object name (list/by_name: getZoneNames/getZoneByName…), NULL if none;
+ * list NULL: the object is known to exist.
  */
 int fwd_cfg_path(struct fwd_bus *b, const char *list, const char *by_name, const char *name,
 		 char **path, struct diag *d);

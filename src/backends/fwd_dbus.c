@@ -430,10 +430,11 @@ int fwd_cfg_path(struct fwd_bus *b, const char *list, const char *by_name, const
 	int r;
 
 	*path = NULL;
-	r = fwd_call_strv(b, FWD_CFG_PATH, FWD_IF_CFG, list, NULL, &names, d);
+	/* list NULL: the caller has just listed the names */
+	r = list ? fwd_call_strv(b, FWD_CFG_PATH, FWD_IF_CFG, list, NULL, &names, d) : 0;
 	if (r < 0)
 		return r;
-	if (!fwd_strv_has(names, name))
+	if (list && !fwd_strv_has(names, name))
 		goto out;
 	r = fwd_call_s(b, FWD_CFG_PATH, FWD_IF_CFG, by_name, name, NULL, &reply, d);
 	if (r < 0)
@@ -452,6 +453,16 @@ out:
 int fwd_cfg_ipset_path(struct fwd_bus *b, const char *name, char **path, struct diag *d)
 {
 	return fwd_cfg_path(b, "getIPSetNames", "getIPSetByName", name, path, d);
+}
+
+int fwd_cfg_ipsets(struct fwd_bus *b, char ***out, struct diag *d)
+{
+	return fwd_call_strv(b, FWD_CFG_PATH, FWD_IF_CFG, "getIPSetNames", NULL, out, d);
+}
+
+int fwd_cfg_ipset_named(struct fwd_bus *b, const char *name, char **path, struct diag *d)
+{
+	return fwd_cfg_path(b, NULL, "getIPSetByName", name, path, d);
 }
 
 int fwd_cfg_zone_path(struct fwd_bus *b, const char *name, char **path, struct diag *d)

@@ -58,6 +58,9 @@ int fwd_rt_zone_source(struct fwd_bus *b, const char *zone, const char *source, 
 
 /* Permanent configuration; *path is NULL when the object does not exist. */
 int fwd_cfg_ipset_path(struct fwd_bus *b, const char *name, char **path, struct diag *d);
+/* The permanent ipsets' names, and the path of one of them known to exist. */
+int fwd_cfg_ipsets(struct fwd_bus *b, char ***out, struct diag *d);
+int fwd_cfg_ipset_named(struct fwd_bus *b, const char *name, char **path, struct diag *d);
 int fwd_cfg_zone_path(struct fwd_bus *b, const char *name, char **path, struct diag *d);
 int fwd_cfg_entries(struct fwd_bus *b, const char *path, char ***out, struct diag *d);
 int fwd_cfg_set_entries(struct fwd_bus *b, const char *path, char *const *entries, struct diag *d);

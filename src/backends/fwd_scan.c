@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The firewalld backend's model of what it owns: the names of the ipsets and
- * their twins, the rich rules a family wants, and the scan that reads every
+ * The firewalld backend's model of what it owns: its shards (each an ipset
+ * and its twin), the rich rules the shards want, and the scan that reads every
  * cdnallow object (ipsets, policy, the source-bound zone of earlier builds)
  * over D-Bus into struct fwd. Shared by firewalld.c (open, read, flush,
  * audit) and fwd_sync.c (apply), which therefore no longer call each other
@@ -21,12 +21,17 @@
 
 #if HAVE_LIBSYSTEMD
 
-const char *const fwd_set_name[2][2] = { { "cdnallow4", "cdnallow4b" },
-					 { "cdnallow6", "cdnallow6b" } };
-const char *const fwd_set_source[2][2] = { { "ipset:cdnallow4", "ipset:cdnallow4b" },
-					   { "ipset:cdnallow6", "ipset:cdnallow6b" } };
 const char *const fwd_set_family[2] = { "inet", "inet6" };
 const int fwd_af[2] = { AF_INET, AF_INET6 };
+
+static void release_shard(struct fwd_shard *m)
+{
+	for (int t = 0; t < 2; t++) {
+		free(m->path[t]);
+		fwd_entries_release(&m->rt[t]);
+		fwd_entries_release(&m->perm[t]);
+	}
+}
 
 void fwd_scan_release(struct fwd *f)
 {
@@ -38,44 +43,71 @@ void fwd_scan_release(struct fwd *f)
 	f->zone_path = f->policy_path = NULL;
 	f->rt_rules = f->perm_rules = f->rt_zone_sources = NULL;
 	for (int i = 0; i < 2; i++) {
-		for (int k = 0; k < 2; k++) {
-			free(f->fam[i].path[k]);
-			fwd_entries_release(&f->fam[i].rt[k]);
-			fwd_entries_release(&f->fam[i].perm[k]);
-		}
+		for (size_t k = 0; k < f->fam[i].n; k++)
+			release_shard(&f->fam[i].sh[k]);
+		free(f->fam[i].sh);
 		memset(&f->fam[i], 0, sizeof(f->fam[i]));
 	}
 	f->scanned = false;
 }
 
-/* The rich rule accepting port from ipset k of family i, as firewalld 1.x normalizes it. */
-static char *rule_for(int i, int k, unsigned port)
+struct fwd_shard *fwd_shard_at(struct fwd *f, int i, size_t k)
 {
-	char *s;
+	struct fwd_fam *m = &f->fam[i];
+	struct fwd_shard *v;
 
+	if (k < m->n)
+		return &m->sh[k];
+	if (k >= FWD_SHARD_MAX)
+		return NULL;
+	v = realloc(m->sh, (k + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	memset(v + m->n, 0, (k + 1 - m->n) * sizeof(*v));
+	for (size_t j = m->n; j <= k; j++)
+		v[j].act = -1;
+	m->sh = v;
+	m->n = k + 1;
+	return &v[k];
+}
+
+/* The rich rule accepting port from twin t of shard k of family i, as firewalld 1.x writes it. */
+static char *rule_for(int i, size_t k, int t, unsigned port)
+{
+	char name[FWD_NAME_MAX], *s;
+
+	fwd_shard_name(name, i, k, t);
 	if (asprintf(&s,
 		     "rule family=\"%s\" source ipset=\"%s\" port port=\"%u\" protocol=\"tcp\" "
 		     "accept",
-		     i ? "ipv6" : "ipv4", fwd_set_name[i][k], port) < 0)
+		     i ? "ipv6" : "ipv4", name, port) < 0)
 		return NULL;
 	return s;
 }
 
-int fwd_want_rules(const struct fwd *f, const int act[2], char ***out)
+int fwd_want_rules(const struct fwd *f, char ***out)
 {
-	size_t n = f->cfg->nports, j = 0;
+	size_t n = f->cfg->nports, j = 0, used = 0;
 	char **v;
 
 	*out = NULL;
-	v = calloc(2 * n + 1, sizeof(*v));
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; k < f->fam[i].n; k++)
+			used += f->fam[i].sh[k].act >= 0;
+	}
+	v = calloc(used * n + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (int i = 0; i < 2; i++) {
-		for (size_t p = 0; p < n; p++) {
-			v[j] = rule_for(i, act[i], f->cfg->ports[p]);
-			if (!v[j++]) {
-				fwd_strv_free(v);
-				return -ENOMEM;
+		for (size_t k = 0; k < f->fam[i].n; k++) {
+			const struct fwd_shard *m = &f->fam[i].sh[k];
+
+			for (size_t p = 0; m->act >= 0 && p < n; p++) {
+				v[j] = rule_for(i, k, m->act, f->cfg->ports[p]);
+				if (!v[j++]) {
+					fwd_strv_free(v);
+					return -ENOMEM;
+				}
 			}
 		}
 	}
@@ -83,65 +115,111 @@ int fwd_want_rules(const struct fwd *f, const int act[2], char ***out)
 	return 0;
 }
 
-int fwd_active(const struct fwd_fam *m)
+int fwd_active(const struct fwd_shard *m)
 {
 	if (m->rt_src[0] == m->rt_src[1])
 		return -1;
 	return m->rt_src[0] ? 0 : 1;
 }
 
-/* Marks which cdnallow ipsets the rules name (`source ipset="cdnallow4" `). */
-static void rule_sources(char *const *rules, struct fwd *f, bool perm)
+/* Marks shard ipset name as named by the runtime or permanent rules (or old zone). */
+static int mark_source(struct fwd *f, const char *name, size_t len, bool perm)
 {
-	char key[64];
+	char buf[FWD_NAME_MAX];
+	struct fwd_shard *m;
+	size_t k;
+	int i, t;
 
-	for (int i = 0; i < 4; i++) {
-		struct fwd_fam *m = &f->fam[i / 2];
-		bool *src = perm ? &m->perm_src[i % 2] : &m->rt_src[i % 2];
+	if (len >= sizeof(buf))
+		return 0;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	if (!fwd_shard_parse(buf, &i, &k, &t))
+		return 0;
+	m = fwd_shard_at(f, i, k);
+	if (!m)
+		return -ENOMEM;
+	if (perm)
+		m->perm_src[t] = true;
+	else
+		m->rt_src[t] = true;
+	return 0;
+}
 
-		snprintf(key, sizeof(key), " source ipset=\"%s\" ", fwd_set_name[i / 2][i % 2]);
-		for (char *const *r = rules; r && *r; r++)
-			*src = *src || strstr(*r, key);
+/* Marks which cdnallow ipsets the rules name (`source ipset="cdnallow4-3" `). */
+static int rule_sources(char *const *rules, struct fwd *f, bool perm)
+{
+	static const char key[] = " source ipset=\"";
+	int r = 0;
+
+	for (char *const *s = rules; r >= 0 && s && *s; s++) {
+		const char *p = strstr(*s, key), *e;
+
+		if (!p)
+			continue;
+		p += strlen(key);
+		e = strchr(p, '"');
+		if (e)
+			r = mark_source(f, p, (size_t)(e - p), perm);
 	}
+	return r;
 }
 
 /* The old zone's ipset sources count as in use: until migrated, they allow the CDN. */
-static void zone_sources(char *const *sources, struct fwd *f, bool perm)
+static int zone_sources(char *const *sources, struct fwd *f, bool perm)
 {
-	for (int i = 0; i < 4; i++) {
-		struct fwd_fam *m = &f->fam[i / 2];
-		bool *src = perm ? &m->perm_src[i % 2] : &m->rt_src[i % 2];
+	int r = 0;
 
-		*src = *src || fwd_strv_has(sources, fwd_set_source[i / 2][i % 2]);
+	for (char *const *s = sources; r >= 0 && s && *s; s++) {
+		if (!strncmp(*s, "ipset:", 6))
+			r = mark_source(f, *s + 6, strlen(*s + 6), perm);
 	}
+	return r;
+}
+
+/* Runtime (perm false) or permanent entries of every shard ipset in names. */
+static int scan_named(struct fwd *f, char *const *names, bool perm, struct diag *d)
+{
+	struct fwd_shard *m;
+	char **raw = NULL;
+	size_t k;
+	int r = 0, i, t;
+
+	for (char *const *s = names; r >= 0 && s && *s; s++) {
+		if (!fwd_shard_parse(*s, &i, &k, &t))
+			continue;
+		m = fwd_shard_at(f, i, k);
+		if (!m)
+			return -ENOMEM;
+		if (!perm) {
+			r = fwd_rt_entries(f->bus, *s, &raw, d);
+			if (r >= 0)
+				r = fwd_entries_parse(&m->rt[t], raw, fwd_af[i]);
+			continue;
+		}
+		r = fwd_cfg_ipset_named(f->bus, *s, &m->path[t], d);
+		if (r >= 0 && m->path[t])
+			r = fwd_cfg_entries(f->bus, m->path[t], &raw, d);
+		if (r >= 0 && m->path[t])
+			r = fwd_entries_parse(&m->perm[t], raw, fwd_af[i]);
+	}
+	return r;
 }
 
 static int scan_sets(struct fwd *f, struct diag *d)
 {
-	char **names = NULL, **raw = NULL;
+	char **names = NULL;
 	int r;
 
 	r = fwd_rt_ipsets(f->bus, &names, d);
-	for (int i = 0; r >= 0 && i < 4; i++) {
-		struct fwd_fam *m = &f->fam[i / 2];
-		const char *name = fwd_set_name[i / 2][i % 2];
-
-		if (!fwd_strv_has(names, name))
-			continue;
-		r = fwd_rt_entries(f->bus, name, &raw, d);
-		if (r >= 0)
-			r = fwd_entries_parse(&m->rt[i % 2], raw, fwd_af[i / 2]);
-	}
-	for (int i = 0; r >= 0 && i < 4; i++) {
-		struct fwd_fam *m = &f->fam[i / 2];
-		char **path = &m->path[i % 2];
-
-		r = fwd_cfg_ipset_path(f->bus, fwd_set_name[i / 2][i % 2], path, d);
-		if (r >= 0 && *path)
-			r = fwd_cfg_entries(f->bus, *path, &raw, d);
-		if (r >= 0 && *path)
-			r = fwd_entries_parse(&m->perm[i % 2], raw, fwd_af[i / 2]);
-	}
+	if (r >= 0)
+		r = scan_named(f, names, false, d);
+	fwd_strv_free(names);
+	names = NULL;
+	if (r >= 0)
+		r = fwd_cfg_ipsets(f->bus, &names, d);
+	if (r >= 0)
+		r = scan_named(f, names, true, d);
 	fwd_strv_free(names);
 	return r;
 }
@@ -159,8 +237,10 @@ static int scan_policy(struct fwd *f, struct diag *d)
 		r = fwd_cfg_policy_path(f->bus, FWD_POLICY, &f->policy_path, d);
 	if (r >= 0 && f->policy_path)
 		r = fwd_cfg_policy_rules(f->bus, f->policy_path, &f->perm_rules, d);
-	rule_sources(f->rt_rules, f, false);
-	rule_sources(f->perm_rules, f, true);
+	if (r >= 0)
+		r = rule_sources(f->rt_rules, f, false);
+	if (r >= 0)
+		r = rule_sources(f->perm_rules, f, true);
 	fwd_strv_free(names);
 	return r;
 }
@@ -177,7 +257,8 @@ static int scan_old_zone(struct fwd *f, struct diag *d)
 		r = fwd_rt_zone(f->bus, FWD_ZONE, &z, d);
 		f->rt_zone_sources = z.sources;
 		z.sources = NULL;
-		zone_sources(f->rt_zone_sources, f, false);
+		if (r >= 0)
+			r = zone_sources(f->rt_zone_sources, f, false);
 		fwd_zone_release(&z);
 	}
 	if (r >= 0)
@@ -185,7 +266,7 @@ static int scan_old_zone(struct fwd *f, struct diag *d)
 	if (r >= 0 && f->zone_path) {
 		r = fwd_cfg_zone(f->bus, f->zone_path, &z, d);
 		if (r >= 0)
-			zone_sources(z.sources, f, true);
+			r = zone_sources(z.sources, f, true);
 		fwd_zone_release(&z);
 	}
 	fwd_strv_free(names);
@@ -197,7 +278,10 @@ int fwd_scan(struct fwd *f, struct diag *d)
 	int r;
 
 	fwd_scan_release(f);
-	r = scan_sets(f, d);
+	/* shard 0 of each family is always there to be created and named */
+	r = fwd_shard_at(f, 0, 0) && fwd_shard_at(f, 1, 0) ? 0 : -ENOMEM;
+	if (r >= 0)
+		r = scan_sets(f, d);
 	if (r >= 0)
 		r = scan_policy(f, d);
 	if (r >= 0)

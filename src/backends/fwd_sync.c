@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * apply() of the firewalld backend: creates missing objects (the one reload,
- * with every runtime-only setting of the host carried across it), then per
- * family either edits the active ipset entry by entry (small updates) or
+ * apply() of the firewalld backend: spreads each family's list over its
+ * shards (fwd_shard.c), creates missing objects (fwd_create.c), then per
+ * changed shard either edits the active ipset entry by entry (few changes) or
  * fills the idle twin with one setEntries and points the policy's rules at it
- * (large updates), and finally makes the permanent configuration say the
- * same. firewalld 1.3 has no runtime addEntries/removeEntries, and its runtime
+ * (many), and finally makes the permanent configuration say the same.
+ * firewalld 1.3 has no runtime addEntries/removeEntries, and its runtime
  * setEntries flushes a set before refilling it in later nftables
  * transactions, so it must never run on an ipset that the rules name and
  * that holds entries: that would reject every CDN node meanwhile. For the same
- * reason the rules of the new twin are added before those of the old one go
- * (setPolicySettings removes before it adds). This file must never reload
- * outside object creation and never touch a zone, policy or ipset not named
- * cdnallow*.
+ * reason every addition of every shard comes first, then the rules of the new
+ * twins are added before those of the old ones go (setPolicySettings removes
+ * before it adds), and only then are entries removed and old twins emptied:
+ * a prefix moving to another shard is never missing. This file must never
+ * reload (fwd_create.c does, to create objects) and never touch a zone,
+ * policy or ipset not named cdnallow*.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -28,38 +30,55 @@
 #if HAVE_LIBSYSTEMD
 
 /*
- * A family is edited in place up to FWD_SWAP_MIN + n / FWD_SWAP_PER changes
+ * A shard is edited in place up to FWD_SWAP_MIN + n / FWD_SWAP_PER changes
  * (n wanted entries), swapped above. In firewalld 1.3 with nftables 1.0.6
- * every nftables call re-reads the whole interval set, so an addEntry or
- * removeEntry costs O(n) and the fill of the idle twin (setEntries: n / 1000
- * calls on a set growing to n) about n / 2000 of them, plus a fixed part.
- * Measured break-even: ~40 changes at 20k entries, 30-120 at 100k
- * depending on load (docs/benchmarks.md).
+ * every nftables call re-reads every interval set of its table, so an
+ * addEntry or removeEntry costs as much as one of the n / 1000 calls that
+ * fill the idle twin (docs/benchmarks.md).
  */
 #define FWD_SWAP_MIN 20
 #define FWD_SWAP_PER 2000
 
 static const struct prefix_set no_entries;
 
-/* setEntries on a big set outlasts the usual D-Bus timeout, at runtime and permanently. */
-static int set_entries(struct fwd *f, int i, int k, bool perm, const struct prefix_set *want,
-		       struct diag *d)
+/* What apply means to leave: each family's shards' entries and the twin each one's rules name. */
+struct goal {
+	struct prefix_set *want[2];
+	struct fwd_part part[2];
+	int *act[2];
+	size_t nact[2];
+};
+
+static const struct prefix_set *want_of(const struct goal *g, int i, size_t k)
 {
-	char **v;
+	return k < g->part[i].n ? g->part[i].v[k] : &no_entries;
+}
+
+static bool has_entries(const struct fwd_entries *e)
+{
+	return e->raw && e->raw[0];
+}
+
+/* setEntries on a big set outlasts the usual D-Bus timeout, at runtime and permanently. */
+static int set_entries(struct fwd *f, int i, size_t k, int t, bool perm,
+		       const struct prefix_set *want, struct diag *d)
+{
+	char name[FWD_NAME_MAX], **v;
 	int r;
 
+	fwd_shard_name(name, i, k, t);
 	v = fwd_format_strv(want);
 	if (!v)
 		return -ENOMEM;
 	fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
 	if (perm)
-		r = fwd_cfg_set_entries(f->bus, f->fam[i].path[k], v, d);
+		r = fwd_cfg_set_entries(f->bus, f->fam[i].sh[k].path[t], v, d);
 	else
-		r = fwd_rt_set_entries(f->bus, fwd_set_name[i][k], v, d);
+		r = fwd_rt_set_entries(f->bus, name, v, d);
 	fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
 	free(v);
 	if (r < 0)
-		diag_prefix(d, "%sipset %s: ", perm ? "permanent " : "", fwd_set_name[i][k]);
+		diag_prefix(d, "%sipset %s: ", perm ? "permanent " : "", name);
 	return r;
 }
 
@@ -105,13 +124,16 @@ static bool is_wanted(const char *raw, int fam, const struct prefix_set *want)
 	       fwd_set_has(want, &p);
 }
 
-/* addEntry + removeEntry calls that would turn e into want. */
-static size_t count_changes(const struct fwd_entries *e, int fam, const struct prefix_set *want)
+/* addEntry + removeEntry calls that would turn e into want (sorted). */
+static size_t count_changes(const struct fwd_entries *e, int fam, const struct prefix_set *want,
+			    size_t *adds)
 {
 	size_t n = 0;
 
 	for (size_t k = 0; k < want->n; k++)
 		n += !fwd_set_has(e->sorted, &want->v[k]);
+	if (adds)
+		*adds = n;
 	for (char **s = e->raw; s && *s; s++)
 		n += !is_wanted(*s, fam, want);
 	return n;
@@ -135,20 +157,21 @@ static void explain_overlap(const struct fwd_entries *rt, const char *name, cons
 	diag_prefix(d, "ipset %s: adding %s: ", name, want);
 }
 
-/* Additions first, then deletions, each call atomic; an empty set is simply filled. */
-static int update_in_place(struct fwd *f, int i, int k, const struct prefix_set *want,
-			   struct diag *d)
+/* The additions to the active twin of shard k, each call atomic; an empty set is simply filled. */
+static int add_in_place(struct fwd *f, int i, size_t k, const struct prefix_set *want,
+			struct diag *d)
 {
-	struct fwd_entries *rt = &f->fam[i].rt[k];
-	const char *name = fwd_set_name[i][k];
-	char buf[PREFIX_STRLEN];
+	struct fwd_shard *m = &f->fam[i].sh[k];
+	struct fwd_entries *rt = &m->rt[m->act];
+	char name[FWD_NAME_MAX], buf[PREFIX_STRLEN];
 	size_t done = 0, total;
 	int r = 0;
 
 	if (fwd_entries_is_empty(rt))
-		return want->n ? set_entries(f, i, k, false, want, d) : 0;
+		return want->n ? set_entries(f, i, k, m->act, false, want, d) : 0;
+	fwd_shard_name(name, i, k, m->act);
 	/* each call costs firewalld's nft a read of every set: tell a terminal */
-	total = count_changes(rt, fwd_af[i], want);
+	count_changes(rt, fwd_af[i], want, &total);
 	for (size_t n = 0; r >= 0 && n < want->n; n++) {
 		if (fwd_set_has(rt->sorted, &want->v[n]))
 			continue;
@@ -158,19 +181,31 @@ static int update_in_place(struct fwd *f, int i, int k, const struct prefix_set 
 			explain_overlap(rt, name, &want->v[n], d);
 		backend_progress(f->cfg, "firewalld", ++done, total);
 	}
-	for (char **s = rt->raw; r >= 0 && *s; s++) {
+	return r;
+}
+
+/* The deletions from the active twin of shard k, once every shard has its additions. */
+static int remove_in_place(struct fwd *f, int i, size_t k, const struct prefix_set *want,
+			   struct diag *d)
+{
+	struct fwd_shard *m = &f->fam[i].sh[k];
+	struct fwd_entries *rt = &m->rt[m->act];
+	char name[FWD_NAME_MAX];
+	int r = 0;
+
+	fwd_shard_name(name, i, k, m->act);
+	for (char **s = rt->raw; r >= 0 && s && *s; s++) {
 		if (is_wanted(*s, fwd_af[i], want))
 			continue;
 		r = fwd_rt_entry(f->bus, name, *s, false, d);
 		if (r < 0)
 			diag_prefix(d, "ipset %s: removing %s: ", name, *s);
-		backend_progress(f->cfg, "firewalld", ++done, total);
 	}
 	return r;
 }
 
-/* The runtime ipset the zone uses that is closest to want (-1: none), and its distance. */
-static int pick_current(const struct fwd_fam *m, int fam, const struct prefix_set *want,
+/* The twin the rules name that is closest to want (-1: none), and its distance. */
+static int pick_current(const struct fwd_shard *m, int fam, const struct prefix_set *want,
 			size_t *changes)
 {
 	size_t c[2] = { SIZE_MAX, SIZE_MAX };
@@ -178,37 +213,62 @@ static int pick_current(const struct fwd_fam *m, int fam, const struct prefix_se
 
 	for (k = 0; k < 2; k++) {
 		if (m->rt_src[k] && m->rt[k].raw)
-			c[k] = count_changes(&m->rt[k], fam, want);
+			c[k] = count_changes(&m->rt[k], fam, want, NULL);
 	}
 	k = c[1] < c[0];
 	*changes = c[k];
 	return c[k] == SIZE_MAX ? -1 : k;
 }
 
-/* Runtime entries of family i; *act = the ipset the rules are to name afterwards. */
-static int sync_family(struct fwd *f, int i, const struct prefix_set *want, int *act,
-		       struct diag *d)
+/*
+ * The additions of shard k of family i, and m->act, the twin its rules are to
+ * name (-1: none; shard 0 is always named, as in the one-set layout).
+ */
+static int fill_shard(struct fwd *f, int i, size_t k, const struct prefix_set *want, struct diag *d)
 {
-	struct fwd_fam *m = &f->fam[i];
+	struct fwd_shard *m = fwd_shard_at(f, i, k);
 	size_t changes = 0;
-	int cur, tgt;
+	int cur;
 
+	if (!m)
+		return -ENOMEM;
+	m->act = -1;
+	m->edit = false;
+	if (!want->n && k)
+		return 0;
 	cur = pick_current(m, fwd_af[i], want, &changes);
 	/*
 	 * Both twins are named only after an interrupted swap. The closer one is
 	 * completed in place before the other is dropped: refilling a used set
 	 * would empty it first.
 	 */
-	if (cur >= 0 &&
-	    (changes <= FWD_SWAP_MIN || fwd_entries_is_empty(&m->rt[cur]) || m->rt_src[!cur])) {
-		*act = cur;
-		return update_in_place(f, i, cur, want, d);
+	if (cur >= 0 && (changes <= FWD_SWAP_MIN + want->n / FWD_SWAP_PER ||
+			 fwd_entries_is_empty(&m->rt[cur]) || m->rt_src[!cur])) {
+		m->act = cur;
+		m->edit = !fwd_entries_is_empty(&m->rt[cur]);
+		return add_in_place(f, i, k, want, d);
 	}
-	tgt = cur < 0 ? 0 : !cur;
-	*act = tgt;
-	if (fwd_entries_equal(&m->rt[tgt], want))
+	m->act = cur < 0 ? 0 : !cur;
+	if (fwd_entries_equal(&m->rt[m->act], want))
 		return 0;
-	return set_entries(f, i, tgt, false, want, d);
+	return set_entries(f, i, k, m->act, false, want, d);
+}
+
+/* After the rules: removals in place, then the twins no rule names any more are emptied. */
+static int drain_shard(struct fwd *f, int i, size_t k, const struct prefix_set *want,
+		       struct diag *d)
+{
+	struct fwd_shard *m = &f->fam[i].sh[k];
+	int r = 0;
+
+	if (m->edit)
+		r = remove_in_place(f, i, k, want, d);
+	/* Old entries in an unused twin allow nothing but cost memory and the next reload. */
+	for (int t = 0; r >= 0 && t < 2; t++) {
+		if (t != m->act && has_entries(&m->rt[t]))
+			r = set_entries(f, i, k, t, false, &no_entries, d);
+	}
+	return r;
 }
 
 /*
@@ -216,23 +276,32 @@ static int sync_family(struct fwd *f, int i, const struct prefix_set *want, int 
  * at any moment restores a full list: the new entries, then the policy's
  * rules, and only then the emptied idle twins.
  */
-static int sync_permanent(struct fwd *f, struct prefix_set *const want[2], const int act[2],
-			  char *const *rules, struct diag *d)
+static int sync_permanent(struct fwd *f, const struct goal *g, char *const *rules, struct diag *d)
 {
 	int r = 0;
 
-	for (int i = 0; r >= 0 && i < 2; i++) {
-		if (!fwd_entries_equal(&f->fam[i].perm[act[i]], want[i]))
-			r = set_entries(f, i, act[i], true, want[i], d);
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; r >= 0 && k < f->fam[i].n; k++) {
+			const struct fwd_shard *m = &f->fam[i].sh[k];
+
+			if (m->act >= 0 && !fwd_entries_equal(&m->perm[m->act], want_of(g, i, k)))
+				r = set_entries(f, i, k, m->act, true, want_of(g, i, k), d);
+		}
 	}
 	if (r >= 0 && (!f->policy_path || !fwd_strv_same(f->perm_rules, rules))) {
 		r = fwd_cfg_put_policy(f->bus, FWD_POLICY, f->policy_path, rules, FWD_DESC, d);
 		if (r < 0)
 			diag_prefix(d, "permanent policy %s: ", FWD_POLICY);
 	}
-	for (int i = 0; r >= 0 && i < 2; i++) {
-		if (!fwd_entries_is_empty(&f->fam[i].perm[!act[i]]))
-			r = set_entries(f, i, !act[i], true, &no_entries, d);
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; r >= 0 && k < f->fam[i].n; k++) {
+			const struct fwd_shard *m = &f->fam[i].sh[k];
+
+			for (int t = 0; r >= 0 && t < 2; t++) {
+				if (t != m->act && m->path[t] && has_entries(&m->perm[t]))
+					r = set_entries(f, i, k, t, true, &no_entries, d);
+			}
+		}
 	}
 	return r;
 }
@@ -251,126 +320,113 @@ static int drop_old_zone(struct fwd *f, struct diag *d)
 	return r;
 }
 
-int fwd_reload_carrying(struct fwd *f, size_t *failed, struct diag *d)
+/* Shards of family i that the plan or firewalld know of. */
+static size_t nshards(const struct fwd *f, const struct goal *g, int i)
 {
-	struct fwd_carry *c = NULL;
-	int r;
-
-	*failed = 0;
-	r = fwd_carry_save(f->bus, "cdnallow", &c, d);
-	if (r < 0) {
-		diag_prefix(d, "reading firewalld's runtime settings before the reload: ");
-		return r;
-	}
-	f->reloaded = true;
-	fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
-	r = fwd_reload(f->bus, d);
-	fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
-	if (r >= 0)
-		r = fwd_carry_restore(f->bus, c, failed, d);
-	fwd_carry_free(c);
-	return r;
+	return g->part[i].n > f->fam[i].n ? g->part[i].n : f->fam[i].n;
 }
 
-/* firewalld creates ipsets and policies only at a reload; everything else survives it. */
-static int reload_carrying(struct fwd *f, struct diag *d)
+/* Keeps each shard's twin for settled(): the next scan starts afresh. */
+static int keep_acts(const struct fwd *f, struct goal *g)
 {
-	size_t failed = 0;
-	int r = fwd_reload_carrying(f, &failed, d);
-
-	if (r >= 0 && !failed)
-		diag_warn(d,
-			  "firewalld: created policy %s and ipsets; one reload was needed, and "
-			  "the runtime-only settings were restored after it",
-			  FWD_POLICY);
-	else if (r >= 0)
-		diag_warn(d,
-			  "firewalld: created policy %s and ipsets with one reload; %zu "
-			  "object(s) could not get their runtime settings back (see above)",
-			  FWD_POLICY, failed);
-	return r;
+	for (int i = 0; i < 2; i++) {
+		free(g->act[i]);
+		g->nact[i] = f->fam[i].n;
+		g->act[i] = calloc(g->nact[i] + 1, sizeof(int));
+		if (!g->act[i])
+			return -ENOMEM;
+		for (size_t k = 0; k < g->nact[i]; k++)
+			g->act[i][k] = f->fam[i].sh[k].act;
+	}
+	return 0;
 }
 
-/* Creates what is missing; one reload when firewalld has no runtime copy of it yet. */
-static int ensure_objects(struct fwd *f, struct diag *d)
-{
-	char **rules = NULL;
-	bool reload = !f->rt_policy, created = !f->policy_path;
-	int act[2], r = 0;
-
-	for (int i = 0; r >= 0 && i < 4; i++) {
-		reload = reload || !f->fam[i / 2].rt[i % 2].raw;
-		if (f->fam[i / 2].path[i % 2])
-			continue;
-		r = fwd_cfg_add_ipset(f->bus, fwd_set_name[i / 2][i % 2], fwd_set_family[i / 2],
-				      FWD_DESC, d);
-		created = true;
-	}
-	/*
-	 * firewalld refuses a policy named like a zone: the old permanent zone
-	 * goes first; its runtime copy allows the CDN until the reload swaps it
-	 * for the policy.
-	 */
-	if (r >= 0 && !f->policy_path && f->zone_path) {
-		r = fwd_cfg_remove(f->bus, f->zone_path, true, d);
-		if (r < 0)
-			diag_prefix(d, "removing the old zone %s: ", FWD_ZONE);
-	}
-	if (r >= 0 && !f->policy_path) {
-		/* The reload must not switch the rules to another twin. */
-		for (int i = 0; i < 2; i++)
-			act[i] = fwd_active(&f->fam[i]) == 1;
-		r = fwd_want_rules(f, act, &rules);
-		if (r >= 0)
-			r = fwd_cfg_put_policy(f->bus, FWD_POLICY, NULL, rules, FWD_DESC, d);
-	}
-	if (r >= 0 && reload)
-		r = reload_carrying(f, d);
-	/* Paths of the new permanent objects; after a reload, the runtime ones too. */
-	if (r >= 0 && (reload || created))
-		r = fwd_scan(f, d);
-	fwd_strv_free(rules);
-	return r;
-}
-
-/* One pass: runtime entries, the rules, the old zone, the idle twins, then permanent. */
-static int apply_once(struct fwd *f, struct prefix_set *const want[2], int act[2], struct diag *d)
+/* One pass: additions, the rules, the old zone, removals and idle twins, then permanent. */
+static int apply_once(struct fwd *f, struct goal *g, struct diag *d)
 {
 	char **rules = NULL;
 	int r = 0;
 
-	/* Families are disjoint: each one's additions precede its own deletions. */
-	for (int i = 0; r >= 0 && i < 2; i++)
-		r = sync_family(f, i, want[i], &act[i], d);
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; r >= 0 && k < nshards(f, g, i); k++)
+			r = fill_shard(f, i, k, want_of(g, i, k), d);
+	}
 	if (r >= 0)
-		r = fwd_want_rules(f, act, &rules);
+		r = fwd_want_rules(f, &rules);
 	if (r >= 0)
 		r = put_rt_rules(f, rules, d);
 	if (r >= 0)
 		r = drop_old_zone(f, d);
-	/* Old entries in an unused twin allow nothing but cost memory and the next reload. */
-	for (int i = 0; r >= 0 && i < 2; i++) {
-		if (!fwd_entries_is_empty(&f->fam[i].rt[!act[i]]))
-			r = set_entries(f, i, !act[i], false, &no_entries, d);
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; r >= 0 && k < f->fam[i].n; k++)
+			r = drain_shard(f, i, k, want_of(g, i, k), d);
 	}
 	if (r >= 0)
-		r = sync_permanent(f, want, act, rules, d);
+		r = sync_permanent(f, g, rules, d);
+	if (r >= 0)
+		r = keep_acts(f, g);
 	fwd_strv_free(rules);
 	return r;
 }
 
 /* What a fresh scan shows is exactly what apply_once meant to leave. */
-static bool settled(const struct fwd *f, struct prefix_set *const want[2], const int act[2])
+static bool settled(const struct fwd *f, const struct goal *g)
 {
+	if (f->zone_path || fwd_strv_len(f->rt_zone_sources))
+		return false;
 	for (int i = 0; i < 2; i++) {
-		const struct fwd_fam *m = &f->fam[i];
+		for (size_t k = 0; k < f->fam[i].n; k++) {
+			const struct fwd_shard *m = &f->fam[i].sh[k];
+			int act = k < g->nact[i] ? g->act[i][k] : -1;
 
-		if (fwd_active(m) != act[i] || f->zone_path || fwd_strv_len(f->rt_zone_sources) ||
-		    !fwd_entries_equal(&m->rt[act[i]], want[i]) ||
-		    !fwd_entries_equal(&m->perm[act[i]], want[i]))
-			return false;
+			if (act < 0 && (m->rt_src[0] || m->rt_src[1]))
+				return false;
+			if (act >= 0 && (fwd_active(m) != act ||
+					 !fwd_entries_equal(&m->rt[act], want_of(g, i, k)) ||
+					 !fwd_entries_equal(&m->perm[act], want_of(g, i, k))))
+				return false;
+		}
 	}
 	return true;
+}
+
+/* The wanted entries of each family, spread over its shards from where they stand now. */
+static int plan_goal(const struct fwd *f, const struct plan *p, struct goal *g)
+{
+	const struct prefix_set **cur = NULL;
+	int r = 0;
+
+	for (int i = 0; r >= 0 && i < 2; i++) {
+		const struct fwd_fam *m = &f->fam[i];
+
+		g->want[i] = prefix_set_new();
+		r = g->want[i] ? fwd_family_of(p->want, fwd_af[i], g->want[i]) : -ENOMEM;
+		cur = r >= 0 ? calloc(m->n + 1, sizeof(*cur)) : NULL;
+		if (r >= 0 && !cur)
+			r = -ENOMEM;
+		for (size_t k = 0; r >= 0 && k < m->n; k++) {
+			const struct fwd_shard *s = &m->sh[k];
+
+			if (s->rt_src[0] && s->rt[0].raw)
+				cur[k] = s->rt[0].set;
+			else if (s->rt_src[1] && s->rt[1].raw)
+				cur[k] = s->rt[1].set;
+		}
+		if (r >= 0)
+			r = fwd_part_plan(cur, m->n, g->want[i], f->shard_size, &g->part[i]);
+		free(cur);
+		cur = NULL;
+	}
+	return r;
+}
+
+static void goal_release(struct goal *g)
+{
+	for (int i = 0; i < 2; i++) {
+		prefix_set_free(g->want[i]);
+		fwd_part_release(&g->part[i]);
+		free(g->act[i]);
+	}
 }
 
 /*
@@ -384,24 +440,21 @@ static bool settled(const struct fwd *f, struct prefix_set *const want[2], const
 
 int fwd_sync_apply(struct fwd *f, const struct plan *p, struct diag *d)
 {
-	struct prefix_set *want[2] = { NULL, NULL };
-	int act[2] = { 0, 0 };
+	struct goal g = { 0 };
 	int r = 0;
 
 	f->reloaded = false;
 	if (!f->scanned || p->create || p->repair)
 		r = fwd_scan(f, d);
 	if (r >= 0)
-		r = ensure_objects(f, d);
-	for (int i = 0; r >= 0 && i < 2; i++) {
-		want[i] = prefix_set_new();
-		r = want[i] ? fwd_family_of(p->want, fwd_af[i], want[i]) : -ENOMEM;
-	}
+		r = plan_goal(f, p, &g);
+	if (r >= 0)
+		r = fwd_ensure_objects(f, g.part, d);
 	for (int pass = 1; r >= 0; pass++) {
-		r = apply_once(f, want, act, d);
+		r = apply_once(f, &g, d);
 		if (r >= 0)
 			r = fwd_scan(f, d);
-		if (r < 0 || settled(f, want, act))
+		if (r < 0 || settled(f, &g))
 			break;
 		if (pass == FWD_PASSES) {
 			diag_err(d,
@@ -414,8 +467,7 @@ int fwd_sync_apply(struct fwd *f, const struct plan *p, struct diag *d)
 		diag_warn(d, "firewalld: its ipsets changed during the sync (a reload?); "
 			     "applied the difference again");
 	}
-	for (int i = 0; i < 2; i++)
-		prefix_set_free(want[i]);
+	goal_release(&g);
 	/* What firewalld holds changed: the next read must ask again. */
 	f->scanned = false;
 	f->failed_first = r < 0 && p->create;
