@@ -4,8 +4,8 @@
 # system D-Bus) whose default zone public rejects: after a sync the CDN host
 # 203.0.113.10 (inside the made-up list) reaches port 80 and the outsider
 # 198.51.100.10 does not; 100 updates (every tenth one large enough to swap
-# the policy's rules to the twin ipset) and then swaps of 5000 changed
-# prefixes, while the CDN host keeps connecting, lose no connection and cause
+# the policy's rules to the twin ipset) and then swaps of 3000 changed
+# prefixes (one shard: the list stays below 4000), while the CDN host keeps connecting, lose no connection and cause
 # no Reloaded signal; an admin's firewall-cmd --reload keeps the allowlist.
 # Lists are made up: documentation ranges plus 20.x.y.0/24s no packet goes to.
 # Needs root; never the host's firewall.
@@ -126,19 +126,19 @@ probe_stop "100 updates ($swaps swaps, $failed_syncs failed syncs, $(fwd_reloads
 	fail "runtime entries after updates: $(fwd_active_entries 4)"
 fwd_assert_rt_eq_perm || fail "runtime and permanent differ after updates"
 
-# 5000 prefixes replaced by 5000 others, and back: two swaps under traffic.
-{ list 101; gen 10000 5000; } >"$WORK/big1"
-{ list 101; gen 20000 5000; } >"$WORK/big2"
-sync_list "$WORK/big1" || { cat "$WORK/err"; fail "sync of 5000 more prefixes"; }
+# 3000 prefixes replaced by 3000 others, and back: two swaps under traffic.
+{ list 101; gen 10000 3000; } >"$WORK/big1"
+{ list 101; gen 20000 3000; } >"$WORK/big2"
+sync_list "$WORK/big1" || { cat "$WORK/err"; fail "sync of 3000 more prefixes"; }
 before=$(fwd_active 4)
 probe_start
 fwd_monitor_start "$WORK/mon"
-sync_list "$WORK/big2" || { cat "$WORK/err"; fail "swap of 5000 prefixes"; }
-[ "$(fwd_active 4)" != "$before" ] || fail "5000 changes did not swap the twin ipsets"
-sync_list "$WORK/big1" || { cat "$WORK/err"; fail "swap back of 5000 prefixes"; }
-[ "$(fwd_active 4)" = "$before" ] || fail "5000 changes back did not swap again"
+sync_list "$WORK/big2" || { cat "$WORK/err"; fail "swap of 3000 prefixes"; }
+[ "$(fwd_active 4)" != "$before" ] || fail "3000 changes did not swap the twin ipsets"
+sync_list "$WORK/big1" || { cat "$WORK/err"; fail "swap back of 3000 prefixes"; }
+[ "$(fwd_active 4)" = "$before" ] || fail "3000 changes back did not swap again"
 fwd_monitor_stop
-probe_stop "2 swaps of 5000 changed prefixes ($(fwd_reloads "$WORK/mon") reloads)"
+probe_stop "2 swaps of 3000 changed prefixes ($(fwd_reloads "$WORK/mon") reloads)"
 [ "$(fwd_reloads "$WORK/mon")" -eq 0 ] || fail "the swaps reloaded firewalld"
 [ "$(fwd_active_entries 4)" = "$(grep -v : "$WORK/big1" | sort)" ] || fail "entries after swaps"
 fwd_assert_rt_eq_perm || fail "runtime and permanent differ after the swaps"
@@ -148,5 +148,5 @@ fwd_probe "$OUT" 198.51.100.1 && fail "outsider connects after the swaps"
 fwd_exec firewall-cmd --reload >/dev/null || fail "admin reload"
 fwd_probe "$CDN" 203.0.113.1 || fail "cdn host cannot connect after firewall-cmd --reload"
 fwd_probe "$OUT" 198.51.100.1 && fail "outsider connects after firewall-cmd --reload"
-echo "ok: firewalld e2e: cdn allowed, outsider rejected, 100 updates and 5000-prefix swaps" \
+echo "ok: firewalld e2e: cdn allowed, outsider rejected, 100 updates and 3000-prefix swaps" \
 	"without loss or reload"

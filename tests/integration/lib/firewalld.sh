@@ -99,9 +99,9 @@ fwd_entries() {
 	fwd_exec firewall-cmd ${2:-} --ipset="$1" --get-entries | sort
 }
 
-# The ipset(s) of family $1 (4 or 6) that the rich rules of policy cdnallow
-# name, runtime or (with $2 = --permanent) permanent: cdnallow4 or its twin
-# cdnallow4b.
+# The shard-0 ipset(s) of family $1 (4 or 6) that the rich rules of policy
+# cdnallow name, runtime or (with $2 = --permanent) permanent: cdnallow4 or its
+# twin cdnallow4b (a list of up to 4000 prefixes has no other shard).
 fwd_active() {
 	fwd_exec firewall-cmd ${2:-} --policy=cdnallow --list-rich-rules |
 		sed -n "s/.* source ipset=\"\(cdnallow$1b\{0,1\}\)\" .*/\1/p" | sort -u
@@ -125,22 +125,37 @@ fwd_state_get() {
 }
 
 # fwd_state_active STATE rt|perm FAMILY: the ipset(s) of FAMILY that the rules
-# of policy cdnallow name.
+# of policy cdnallow name (cdnallow4, cdnallow4b, shards cdnallow4-N(b)).
 fwd_state_active() {
 	awk -v k="$2-sources" '$1 == k { for (i = 2; i <= NF; i++) print $i }' <<<"$1" |
-		sed -n "s/^ipset:\(cdnallow$3b\{0,1\}\)\$/\1/p"
+		sed -n "s/^ipset:\(cdnallow$3\(-[1-9][0-9]*\)\{0,1\}b\{0,1\}\)\$/\1/p" | sort
 }
 
-# Runtime and permanent are identical: entries of all four cdnallow ipsets and
-# the ipsets the policy's rules name; exactly one twin per family in use, the
-# other empty.
+# fwd_state_sets STATE: every cdnallow ipset that exists, runtime or permanent.
+fwd_state_sets() {
+	awk '$1 == "rt" || $1 == "perm" { print $2 }' <<<"$1" | sort -u
+}
+
+# fwd_allowed FAMILY: what the runtime rules of policy cdnallow accept from
+# FAMILY (4 or 6), sorted: the entries of every ipset they name, shards included.
+fwd_allowed() {
+	local st s
+	st=$(fwd_state) || return 1
+	for s in $(fwd_state_active "$st" rt "$1"); do
+		fwd_state_get "$st" rt "$s" | tr ' ' '\n'
+	done | sed '/^$/d' | sort
+}
+
+# Runtime and permanent are identical: entries of every cdnallow ipset and the
+# ipsets the policy's rules name; per family at least one ipset in use, never
+# both twins of a shard, every ipset the rules do not name empty.
 fwd_assert_rt_eq_perm() {
 	local st s fam a p
 	st=$(fwd_state) || {
 		echo "FAIL: cannot read firewalld's state over D-Bus" >&2
 		return 1
 	}
-	for s in cdnallow4 cdnallow4b cdnallow6 cdnallow6b; do
+	for s in $(fwd_state_sets "$st"); do
 		if [ "$(fwd_state_get "$st" rt $s)" != "$(fwd_state_get "$st" perm $s)" ]; then
 			echo "FAIL: runtime and permanent entries of $s differ" >&2
 			diff <(fwd_state_get "$st" rt $s | tr ' ' '\n') \
@@ -151,14 +166,17 @@ fwd_assert_rt_eq_perm() {
 	for fam in 4 6; do
 		a=$(fwd_state_active "$st" rt $fam)
 		p=$(fwd_state_active "$st" perm $fam)
-		if [ "$(wc -w <<<"$a")" -ne 1 ] || [ "$a" != "$p" ]; then
+		if [ "$(wc -w <<<"$a")" -lt 1 ] || [ "$a" != "$p" ] ||
+			[ -n "$(sed 's/b$//' <<<"$a" | uniq -d)" ]; then
 			echo "FAIL: IPv$fam ipsets of policy cdnallow: runtime '$a', permanent '$p'" >&2
 			return 1
 		fi
-		s=cdnallow$fam
-		[ "$a" != "$s" ] || s=cdnallow${fam}b
+	done
+	for s in $(fwd_state_sets "$st"); do
+		grep -qx "$s" <<<"$(fwd_state_active "$st" rt 4; fwd_state_active "$st" rt 6)" &&
+			continue
 		if [ -n "$(fwd_state_get "$st" rt $s)" ]; then
-			echo "FAIL: unused twin $s is not empty" >&2
+			echo "FAIL: unused ipset $s is not empty" >&2
 			return 1
 		fi
 	done

@@ -10,7 +10,8 @@ system bus is the test's own. Prints, one per line, space-separated:
     rt NAME ENTRY...            runtime entries of ipset NAME
     perm NAME ENTRY...          permanent entries of ipset NAME
 
-for the ipsets cdnallow4, cdnallow4b, cdnallow6, cdnallow6b that exist. It
+for every ipset of cdnallow's that exists: cdnallow4, cdnallow4b, cdnallow6,
+cdnallow6b and the shards of long lists, cdnallow4-N, cdnallow4-Nb, ... It
 only reads.
 """
 import re
@@ -18,7 +19,7 @@ import sys
 
 import dbus
 
-NAMES = ("cdnallow4", "cdnallow4b", "cdnallow6", "cdnallow6b")
+NAME = re.compile(r"^cdnallow[46](-[1-9][0-9]*)?b?$")
 BUS = "org.fedoraproject.FirewallD1"
 ROOT = "/org/fedoraproject/FirewallD1"
 
@@ -50,7 +51,7 @@ def main():
     cpol = dbus.Interface(bus.get_object(BUS, ppath), BUS + ".config.policy")
     line("perm-sources", *sources(cpol.getSettings().get("rich_rules", [])))
     perm_sets = set(cfg.getIPSetNames())
-    for name in NAMES:
+    for name in sorted(n for n in rt_sets | perm_sets if NAME.match(str(n))):
         if name in rt_sets:
             line("rt", name, *sorted(ipset.getEntries(name)))
         if name in perm_sets:
