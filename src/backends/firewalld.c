@@ -43,9 +43,11 @@ static bool holds_nothing(const struct fwd_entries *e)
 /*
  * As apply leaves a shard: one twin named by the runtime and permanent rules,
  * holding the same at runtime and permanently, the other one empty in both;
- * or, unused, no twin named and both empty. Its entries go into sum.
+ * or, unused, no twin named and both empty. Its entries go into sum. A shard
+ * above 2 * size (the one set of earlier builds holding a long list) is to
+ * be split: a sync migrates it.
  */
-static int shard_complete(const struct fwd_shard *m, struct prefix_set *sum, bool *ok)
+static int shard_complete(const struct fwd_shard *m, size_t size, struct prefix_set *sum, bool *ok)
 {
 	int a = fwd_active(m);
 
@@ -57,6 +59,7 @@ static int shard_complete(const struct fwd_shard *m, struct prefix_set *sum, boo
 	}
 	*ok = *ok && m->perm_src[a] && !m->perm_src[!a] && m->rt[a].raw && m->perm[a].raw;
 	*ok = *ok && holds_nothing(&m->rt[!a]) && holds_nothing(&m->perm[!a]);
+	*ok = *ok && m->rt[a].set->n <= 2 * size;
 	if (!*ok)
 		return 0;
 	*ok = !m->rt[a].bad && !m->perm[a].bad &&
@@ -72,7 +75,7 @@ static int family_complete(const struct fwd *f, int i, const struct prefix_set *
 
 	*ok = true;
 	for (size_t k = 0; r >= 0 && *ok && k < f->fam[i].n; k++)
-		r = shard_complete(&f->fam[i].sh[k], sum, ok);
+		r = shard_complete(&f->fam[i].sh[k], f->shard_size, sum, ok);
 	*ok = *ok && r >= 0 && sum->n == want->n;
 	if (*ok)
 		r = prefix_set_aggregate(sum);

@@ -1,0 +1,221 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# firewalld shards against a real firewalld (own netns + mount ns + private
+# system D-Bus), with a shard size of 50 (CDNALLOW_FWD_SHARD_SIZE, a test-only
+# knob) so that ~500 prefixes need ten shards: the one-set layout of earlier
+# builds (made here with firewall-cmd as they left it: policy cdnallow naming
+# cdnallow4/cdnallow6) is migrated to shards while the CDN host keeps
+# connecting; a no-op calls no setter; a clustered update touches one shard and
+# no other (every ipset call watched on the bus); a spread update touches
+# many; a shard outgrowing its size splits into the spare shards the migration
+# created, without a reload; flush leaves nothing permanent. The CDN host
+# 203.0.113.10 sits in the last shard, which the updates change and split.
+# Lists are made up: documentation ranges and 20.x.y.0/24s no packet goes to.
+# Needs root; never the host's firewall.
+set -u
+[ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
+. "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/firewalld.sh"
+fwd_have_tools || { echo "skip: firewalld, dbus-daemon or nsenter missing"; exit 77; }
+[ -x "${CDNALLOW:-}" ] || { echo "skip: CDNALLOW not set"; exit 77; }
+[ -x /usr/bin/python3 ] || { echo "skip: no /usr/bin/python3 for the web listener"; exit 77; }
+
+ORIGIN=cdna-fwd-$$-sorigin
+CDN=cdna-fwd-$$-scdn
+OUT=cdna-fwd-$$-sout
+WORK=$(mktemp -d /tmp/cdna-fwd-shards.XXXXXX)
+PROBER= CALLS=
+cleanup() {
+	[ -n "$PROBER" ] && kill "$PROBER" 2>/dev/null
+	[ -n "$CALLS" ] && kill "$CALLS" 2>/dev/null
+	fwd_monitor_stop
+	fwd_hosts_stop
+	fwd_stop
+	ip netns del "$CDN" 2>/dev/null
+	ip netns del "$OUT" 2>/dev/null
+	ip netns del "$ORIGIN" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+ip netns add "$ORIGIN" || fail "cannot create netns"
+fwd_start "$ORIGIN" "$WORK/fwd" || fail "firewalld did not start"
+fwd_hosts "$ORIGIN" "$CDN" "$OUT" || fail "cannot build the hosts"
+
+printf '[guard]\nallow_test_ranges = true\nmax_shrink = 90\n' >"$WORK/conf"
+gen() { # made-up /24s 20.x.y.0, every other one (none merge), from index $1, $2 of them
+	awk -v a="$1" -v c="$2" 'BEGIN { for (i = 2 * a; i < 2 * (a + c); i += 2)
+		printf "20.%d.%d.0/24\n", int(i / 256), i % 256 }'
+}
+head_list() { printf '203.0.113.0/24\n192.0.2.0/25\n2001:db8:1::/48\n'; }
+v4() { grep -v : "$1" | sort; }
+sync_list() {
+	fwd_exec env CDNALLOW_FWD_SHARD_SIZE=50 "$CDNALLOW" sync -b firewalld -c "$WORK/conf" \
+		-s "$1" --state-dir "$WORK/state" >/dev/null 2>"$WORK/err"
+}
+
+# Every runtime ipset setter and policy change on the bus, one "member ipset" a line.
+calls_start() {
+	fwd_exec dbus-monitor --system \
+		"type='method_call',interface='org.fedoraproject.FirewallD1.ipset'" \
+		"type='method_call',interface='org.fedoraproject.FirewallD1.policy'" \
+		"type='signal',interface='org.fedoraproject.FirewallD1',member='Reloaded'" \
+		>"$1" 2>&1 &
+	CALLS=$!
+	for _ in $(seq 100); do
+		grep -F 'member=NameLost' "$1" >/dev/null && return 0
+		sleep 0.1
+	done
+	fail "dbus-monitor did not start"
+}
+calls_stop() {
+	kill "$CALLS" 2>/dev/null
+	wait "$CALLS" 2>/dev/null
+	CALLS=
+}
+# calls FILE: "member first-string-argument" of each ipset/policy setter call.
+calls() {
+	awk '/member=(setEntries|addEntry|removeEntry|setPolicySettings|Reloaded)/ {
+		m = $0; sub(/.*member=/, "", m); want = 1; if (m == "Reloaded") print m; next }
+	     want && /string "/ { s = $0; sub(/^[^"]*"/, "", s); sub(/".*/, "", s)
+		print m, s; want = 0 }' "$1"
+}
+# shards FILE: the shards whose ipsets the calls changed ("cdnallow4-3", both twins as one).
+shards() {
+	calls "$1" | awk '$1 ~ /Entr/ { print $2 }' | sed 's/b$//' | sort -u
+}
+
+# The CDN host's prober (tests/faults/probe.py): a connection every 20 ms.
+PROBE_PY="${TESTS_DIR:-$(dirname "$0")/..}/faults/probe.py"
+probe_ok() {
+	local ok bad
+	read -r ok bad 2>/dev/null <"$WORK/probe.count" || { echo 0; return; }
+	echo "${ok:-0}"
+}
+probe_wait() {
+	for _ in $(seq 400); do
+		[ "$(probe_ok)" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "the prober reached $(probe_ok) of $1 connections in 20 s"
+}
+probe_start() {
+	rm -f "$WORK/stop" "$WORK/probe.count" "$WORK/probe.count.log"
+	ip netns exec "$CDN" /usr/bin/python3 "$PROBE_PY" "$WORK/probe.count" "$WORK/stop" \
+		203.0.113.1:80 &
+	PROBER=$!
+	probe_wait 3
+}
+# Stops it (after 3 more connections) and checks that it never failed; $1 names the phase.
+probe_stop() {
+	local ok bad
+	probe_wait $(($(probe_ok) + 3))
+	touch "$WORK/stop"
+	wait "$PROBER"
+	PROBER=
+	read -r ok bad <"$WORK/probe.count"
+	echo "$1: $ok connections ok, $bad failed"
+	[ ! -s "$WORK/probe.count.log" ] || sed 's/^/    failed: /' "$WORK/probe.count.log"
+	[ "$bad" -eq 0 ] || fail "$1: $bad connections from the cdn host failed"
+}
+
+# 1. the one-set layout of earlier builds, as they created it (an ipset and its
+#    twin per family, policy cdnallow naming cdnallow4/cdnallow6), holding 503 /24s
+{ head_list; gen 0 500; } >"$WORK/l0"
+v4 "$WORK/l0" >"$WORK/l0.v4"
+fc() { fwd_exec firewall-cmd "$@" >/dev/null || fail "firewall-cmd $*"; }
+for s in cdnallow4:inet cdnallow4b:inet cdnallow6:inet6 cdnallow6b:inet6; do
+	fc --permanent --new-ipset="${s%%:*}" --type=hash:net --option=family="${s#*:}" \
+		--option=maxelem=4194304
+done
+fc --permanent --new-policy=cdnallow
+fc --permanent --policy=cdnallow --add-ingress-zone=ANY
+fc --permanent --policy=cdnallow --add-egress-zone=HOST
+fc --permanent --policy=cdnallow --set-priority=-1
+for r in ipv4:cdnallow4 ipv6:cdnallow6; do
+	for p in 80 443; do
+		fc --permanent --policy=cdnallow --add-rich-rule="rule family=\"${r%%:*}\" source ipset=\"${r#*:}\" port port=\"$p\" protocol=\"tcp\" accept"
+	done
+done
+fc --permanent --ipset=cdnallow4 --add-entries-from-file="$WORK/l0.v4"
+fc --permanent --ipset=cdnallow6 --add-entry=2001:db8:1::/48
+fc --reload
+[ "$(fwd_allowed 4)" = "$(cat "$WORK/l0.v4")" ] || fail "the one-set layout was not built"
+fwd_probe "$CDN" 203.0.113.1 || fail "cdn host cannot connect through the one-set layout"
+fwd_probe "$OUT" 198.51.100.1 && fail "outsider connects through the one-set layout"
+
+# 2. migration: shards made (one reload, before anything moves), every prefix
+#    always allowed, then cdnallow4 emptied as shard 0's idle twin
+probe_start
+calls_start "$WORK/c1"
+sync_list "$WORK/l0" || { cat "$WORK/err"; fail "migration sync"; }
+calls_stop
+probe_stop "migration"
+n=$(fwd_state_active "$(fwd_state)" rt 4 | wc -l)
+[ "$n" -ge 10 ] || fail "migration made $n IPv4 shards, want 10 or more"
+[ "$(fwd_allowed 4)" = "$(cat "$WORK/l0.v4")" ] || fail "entries after the migration"
+[ -z "$(fwd_entries cdnallow4)" ] || fail "the old cdnallow4 was not emptied"
+fwd_assert_rt_eq_perm || fail "after the migration"
+[ "$(calls "$WORK/c1" | grep -c Reloaded)" -eq 1 ] || fail "migration: not exactly one reload"
+grep -q "one reload was needed" "$WORK/err" || fail "migration did not say it reloaded"
+
+# 3. no-op: reads only
+calls_start "$WORK/c2"
+sync_list "$WORK/l0" || { cat "$WORK/err"; fail "no-op sync"; }
+calls_stop
+[ -z "$(calls "$WORK/c2")" ] || fail "no-op changed something: $(calls "$WORK/c2")"
+
+probe_start
+# 4. a clustered update (30 /24s added after the last ones: more than an
+#    in-place edit) swaps the one shard holding that range, and no other
+{ head_list; gen 0 530; } >"$WORK/l1"
+calls_start "$WORK/c3"
+sync_list "$WORK/l1" || { cat "$WORK/err"; fail "clustered update"; }
+calls_stop
+[ "$(shards "$WORK/c3" | wc -l)" -eq 1 ] || fail "clustered update touched $(shards "$WORK/c3")"
+[ "$(calls "$WORK/c3" | grep -c setPolicySettings)" -eq 2 ] ||
+	fail "clustered swap: not two policy changes: $(calls "$WORK/c3")"
+[ "$(fwd_allowed 4)" = "$(v4 "$WORK/l1")" ] || fail "entries after the clustered update"
+fwd_assert_rt_eq_perm || fail "after the clustered update"
+
+# 5. a spread update (every tenth /24 dropped) edits many shards in place
+{ head_list; gen 0 530 | awk 'NR % 10'; } >"$WORK/l2"
+calls_start "$WORK/c4"
+sync_list "$WORK/l2" || { cat "$WORK/err"; fail "spread update"; }
+calls_stop
+[ "$(shards "$WORK/c4" | wc -l)" -ge 8 ] || fail "spread update touched only $(shards "$WORK/c4")"
+calls "$WORK/c4" | grep -q setEntries && fail "spread update refilled a set: $(calls "$WORK/c4")"
+[ "$(fwd_allowed 4)" = "$(v4 "$WORK/l2")" ] || fail "entries after the spread update"
+fwd_assert_rt_eq_perm || fail "after the spread update"
+
+# 6. the last shard grows past twice the shard size: it splits into spare
+#    shards the migration created, without a reload
+{ head_list; gen 0 530 | awk 'NR % 10'; gen 530 100; } >"$WORK/l3"
+before=$(fwd_state_active "$(fwd_state)" rt 4 | wc -l)
+calls_start "$WORK/c5"
+sync_list "$WORK/l3" || { cat "$WORK/err"; fail "split"; }
+calls_stop
+after=$(fwd_state_active "$(fwd_state)" rt 4 | wc -l)
+[ "$after" -gt "$before" ] || fail "no split: $before shards before, $after after"
+calls "$WORK/c5" | grep -q Reloaded && fail "the split reloaded firewalld"
+grep -q reload "$WORK/err" && fail "the split mentioned a reload: $(cat "$WORK/err")"
+[ "$(fwd_allowed 4)" = "$(v4 "$WORK/l3")" ] || fail "entries after the split"
+fwd_assert_rt_eq_perm || fail "after the split"
+
+probe_stop "updates and split"
+fwd_probe "$OUT" 198.51.100.1 && fail "outsider connects after the updates"
+
+# 7. an admin's reload keeps every shard; flush leaves nothing permanent
+fwd_exec firewall-cmd --reload >/dev/null || fail "admin reload"
+[ "$(fwd_allowed 4)" = "$(v4 "$WORK/l3")" ] || fail "entries after an admin's reload"
+fwd_exec "$CDNALLOW" flush -b firewalld -c "$WORK/conf" --state-dir "$WORK/state" 2>"$WORK/err" ||
+	{ cat "$WORK/err"; fail "flush"; }
+[ -z "$(fwd_exec firewall-cmd --permanent --get-ipsets)" ] || fail "permanent ipsets left"
+for s in $(fwd_exec firewall-cmd --get-ipsets); do
+	[ -z "$(fwd_entries "$s")" ] || fail "runtime entries of $s left after flush"
+done
+echo "ok: firewalld shards: migration without a refused connection, no-op, clustered" \
+	"update in one shard, spread update, split into spares without reload, flush"
