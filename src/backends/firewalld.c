@@ -18,6 +18,7 @@
  * named cdnallow*, and never reload.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,9 @@ static bool holds_nothing(const struct fwd_entries *e)
  * As apply leaves a shard: one twin named by the runtime and permanent rules,
  * holding the same at runtime and permanently, the other one empty in both;
  * or, unused, no twin named and both empty. Its entries go into sum. A shard
- * above 2 * size (the one set of earlier builds holding a long list) is to
- * be split: a sync migrates it.
+ * above size (2 * the shard size: the one set of earlier builds holding a
+ * long list) is to be split, by the next sync, once firewalld has unused
+ * shards at runtime (room).
  */
 static int shard_complete(const struct fwd_shard *m, size_t size, struct prefix_set *sum, bool *ok)
 {
@@ -59,7 +61,7 @@ static int shard_complete(const struct fwd_shard *m, size_t size, struct prefix_
 	}
 	*ok = *ok && m->perm_src[a] && !m->perm_src[!a] && m->rt[a].raw && m->perm[a].raw;
 	*ok = *ok && holds_nothing(&m->rt[!a]) && holds_nothing(&m->perm[!a]);
-	*ok = *ok && m->rt[a].set->n <= 2 * size;
+	*ok = *ok && m->rt[a].set->n <= size;
 	if (!*ok)
 		return 0;
 	*ok = !m->rt[a].bad && !m->perm[a].bad &&
@@ -67,15 +69,28 @@ static int shard_complete(const struct fwd_shard *m, size_t size, struct prefix_
 	return prefix_set_extend(sum, m->rt[a].set);
 }
 
+/* An unused shard of family i that firewalld has at runtime: an oversized one can split. */
+static bool has_room(const struct fwd *f, int i)
+{
+	for (size_t k = 1; k < f->fam[i].n; k++) {
+		const struct fwd_shard *m = &f->fam[i].sh[k];
+
+		if (m->rt[0].raw && m->rt[1].raw && !m->rt_src[0] && !m->rt_src[1])
+			return true;
+	}
+	return false;
+}
+
 /* As apply leaves a family: its shards complete, together holding exactly want. */
 static int family_complete(const struct fwd *f, int i, const struct prefix_set *want, bool *ok)
 {
 	struct prefix_set *sum = prefix_set_new();
+	size_t most = has_room(f, i) ? 2 * f->shard_size : SIZE_MAX;
 	int r = sum ? 0 : -ENOMEM;
 
 	*ok = true;
 	for (size_t k = 0; r >= 0 && *ok && k < f->fam[i].n; k++)
-		r = shard_complete(&f->fam[i].sh[k], f->shard_size, sum, ok);
+		r = shard_complete(&f->fam[i].sh[k], most, sum, ok);
 	*ok = *ok && r >= 0 && sum->n == want->n;
 	if (*ok)
 		r = prefix_set_aggregate(sum);

@@ -2,12 +2,17 @@
 /*
  * Object creation of the firewalld backend: the policy and the shards' ipsets
  * a sync needs. firewalld creates ipsets and policies only in its permanent
- * configuration and makes runtime copies of them at its next reload, so a
- * sync that needs a shard firewalld has no runtime copy of reloads once, with
- * every runtime-only setting of the host carried across (fwd_policy.c). That
- * reload also brings a quarter more spare shards, so that a list growing by
- * splits of its shards does not need another one soon. This file must never
- * reload for anything else and never touch an object not named cdnallow*.
+ * configuration and makes runtime copies of them at its next reload. A
+ * reload drops every packet while firewalld rebuilds its rules (firewalld 1.3
+ * loads its table firewalld_policy_drop meanwhile, fw.py reload()): so cdnallow reloads only while
+ * firewalld allows nothing of ours, i.e. at the first sync, with every
+ * runtime-only setting of the host carried across (fwd_policy.c), and makes a
+ * quarter more spare shards then, so that a growing list splits its shards
+ * without another one. Shards needed later (a list that outgrew the spares,
+ * a host synced by a build without shards) are made permanently only: they
+ * take effect at firewalld's next reload or restart, and the list keeps the
+ * shards it has until then. This file must never reload for anything else
+ * and never touch an object not named cdnallow*.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,10 +62,26 @@ static int reload_carrying(struct fwd *f, struct diag *d)
 	return r;
 }
 
-/* Spare shards made with a reload: a quarter more, none for a list that fits one shard. */
-static size_t with_spares(size_t n, bool reload)
+/* Spare shards: a quarter more, none for a list that fits one shard. */
+static size_t with_spares(size_t n)
 {
-	return reload && n > 1 ? n + n / 4 + 2 : n;
+	return n > 1 ? n + n / 4 + 2 : n;
+}
+
+/* Some ipset the runtime rules (or the old zone) name holds entries: a reload would drop them. */
+static bool allows_some(const struct fwd *f)
+{
+	for (int i = 0; i < 2; i++) {
+		for (size_t k = 0; k < f->fam[i].n; k++) {
+			const struct fwd_shard *m = &f->fam[i].sh[k];
+
+			for (int t = 0; t < 2; t++) {
+				if (m->rt_src[t] && m->rt[t].raw && m->rt[t].raw[0])
+					return true;
+			}
+		}
+	}
+	return false;
 }
 
 /* Permanent ipsets of shards 0 .. upto - 1 of family i that are missing. */
@@ -106,22 +127,34 @@ static int add_policy(struct fwd *f, struct diag *d)
 	return r;
 }
 
-int fwd_ensure_objects(struct fwd *f, const struct fwd_part part[2], struct diag *d)
+int fwd_ensure_objects(struct fwd *f, const struct fwd_part part[2], bool *limited, struct diag *d)
 {
-	bool reload = !f->rt_policy, created = !f->policy_path;
+	bool missing = false, reload, created = !f->policy_path;
 	int r = 0;
 
+	*limited = false;
 	for (int i = 0; i < 2; i++) {
 		for (size_t k = 0; k < part[i].n; k++) {
 			struct fwd_shard *m = fwd_shard_at(f, i, k);
 
 			if (!m)
 				return -ENOMEM;
-			reload = reload || !m->rt[0].raw || !m->rt[1].raw;
+			missing = missing || !m->rt[0].raw || !m->rt[1].raw;
 		}
 	}
+	/* the old zone's firewalld has no policy at runtime: only a reload makes one */
+	reload = !f->rt_policy || (missing && !allows_some(f));
 	for (int i = 0; r >= 0 && i < 2; i++)
-		r = add_ipsets(f, i, with_spares(part[i].n, reload), &created, d);
+		r = add_ipsets(f, i, missing ? with_spares(part[i].n) : part[i].n, &created, d);
+	if (r >= 0 && missing && !reload) {
+		*limited = true;
+		diag_warn(d,
+			  "firewalld: the list needs more ipsets than firewalld has at "
+			  "runtime; they are made permanently and take effect at firewalld's next "
+			  "reload or restart (cdnallow does not reload a firewalld that allows "
+			  "the list: it drops every packet meanwhile); until then the list keeps "
+			  "its current ipsets");
+	}
 	/*
 	 * firewalld refuses a policy named like a zone: the old permanent zone
 	 * goes first; its runtime copy allows the CDN until the reload swaps it

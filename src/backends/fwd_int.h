@@ -85,10 +85,12 @@ int fwd_want_rules(const struct fwd *f, char ***out);
  */
 int fwd_reload_carrying(struct fwd *f, size_t *failed, struct diag *d);
 /*
- * The policy and the ipsets of shards 0 .. part[i].n - 1 (fwd_create.c): one
- * reload, with spare shards, when firewalld has no runtime copy of one of them.
+ * The policy and the ipsets of shards 0 .. part[i].n - 1 (fwd_create.c). When
+ * firewalld has no runtime copy of one of them: one reload, with spare
+ * shards, while it allows nothing of ours; else they are made permanently
+ * only and *limited says to plan with the runtime shards alone.
  */
-int fwd_ensure_objects(struct fwd *f, const struct fwd_part part[2], struct diag *d);
+int fwd_ensure_objects(struct fwd *f, const struct fwd_part part[2], bool *limited, struct diag *d);
 /* backend_ops.apply (fwd_sync.c). */
 int fwd_sync_apply(struct fwd *f, const struct plan *p, struct diag *d);
 

@@ -143,6 +143,15 @@ static size_t free_index(bool *taken)
 	return k;
 }
 
+static size_t count_free(const bool *taken, size_t limit)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < limit; k++)
+		n += !taken[k];
+	return n;
+}
+
 static int put_slice(struct fwd_part *out, size_t k, const struct prefix *w, size_t n)
 {
 	if (k >= out->n)
@@ -156,15 +165,20 @@ static int put_slice(struct fwd_part *out, size_t k, const struct prefix *w, siz
 	return 0;
 }
 
-/* Every range into out, those above 2 * size cut into pieces of about size. */
-static int cut(const struct range *rg, size_t nr, const struct prefix *w, size_t size, bool *taken,
-	       struct fwd_part *out)
+/*
+ * Every range into out, those above 2 * size cut into pieces of about size,
+ * fewer when the free indices below limit run out.
+ */
+static int cut(const struct range *rg, size_t nr, const struct prefix *w, size_t size, size_t limit,
+	       bool *taken, struct fwd_part *out)
 {
 	int r = 0;
 
 	for (size_t j = 0; r >= 0 && j < nr; j++) {
 		size_t c = rg[j].count, m = c > 2 * size ? (c + size - 1) / size : 1;
+		size_t room = 1 + count_free(taken, limit < out->n ? limit : out->n);
 
+		m = m < room ? m : room;
 		for (size_t p = 0; r >= 0 && p < m; p++) {
 			size_t a = rg[j].start + p * c / m, b = rg[j].start + (p + 1) * c / m;
 			size_t k = p ? free_index(taken) : rg[j].k;
@@ -188,7 +202,7 @@ static size_t max_shards(const struct range *rg, size_t nr, size_t ncur, size_t 
 }
 
 int fwd_part_plan(const struct prefix_set *const *cur, size_t ncur, const struct prefix_set *want,
-		  size_t size, struct fwd_part *out)
+		  size_t size, size_t limit, struct fwd_part *out)
 {
 	struct prefix_set *w = NULL;
 	struct range *rg = NULL;
@@ -218,7 +232,7 @@ int fwd_part_plan(const struct prefix_set *const *cur, size_t ncur, const struct
 	for (size_t j = 0; r >= 0 && j < nr; j++)
 		taken[rg[j].k] = true;
 	if (r >= 0)
-		r = cut(rg, nr, w->v, size, taken, out);
+		r = cut(rg, nr, w->v, size, limit, taken, out);
 	/* trailing unused indices are not part of the plan */
 	while (r >= 0 && out->n > 1 && out->n > ncur && !out->v[out->n - 1]->n)
 		prefix_set_free(out->v[--out->n]);

@@ -390,15 +390,31 @@ static bool settled(const struct fwd *f, const struct goal *g)
 	return true;
 }
 
-/* The wanted entries of each family, spread over its shards from where they stand now. */
-static int plan_goal(const struct fwd *f, const struct plan *p, struct goal *g)
+/* The shards below the first that firewalld has no runtime copy of. */
+static size_t runtime_shards(const struct fwd_fam *m)
+{
+	size_t k = 0;
+
+	while (k < m->n && m->sh[k].rt[0].raw && m->sh[k].rt[1].raw)
+		k++;
+	return k;
+}
+
+/*
+ * The wanted entries of each family, spread over its shards from where they
+ * stand now; with only firewalld's runtime shards when limited.
+ */
+static int plan_goal(const struct fwd *f, const struct plan *p, bool limited, struct goal *g)
 {
 	const struct prefix_set **cur = NULL;
 	int r = 0;
 
 	for (int i = 0; r >= 0 && i < 2; i++) {
 		const struct fwd_fam *m = &f->fam[i];
+		size_t limit = limited ? runtime_shards(m) : FWD_SHARD_MAX;
 
+		prefix_set_free(g->want[i]);
+		fwd_part_release(&g->part[i]);
 		g->want[i] = prefix_set_new();
 		r = g->want[i] ? fwd_family_of(p->want, fwd_af[i], g->want[i]) : -ENOMEM;
 		cur = r >= 0 ? calloc(m->n + 1, sizeof(*cur)) : NULL;
@@ -413,7 +429,7 @@ static int plan_goal(const struct fwd *f, const struct plan *p, struct goal *g)
 				cur[k] = s->rt[1].set;
 		}
 		if (r >= 0)
-			r = fwd_part_plan(cur, m->n, g->want[i], f->shard_size, &g->part[i]);
+			r = fwd_part_plan(cur, m->n, g->want[i], f->shard_size, limit, &g->part[i]);
 		free(cur);
 		cur = NULL;
 	}
@@ -441,15 +457,18 @@ static void goal_release(struct goal *g)
 int fwd_sync_apply(struct fwd *f, const struct plan *p, struct diag *d)
 {
 	struct goal g = { 0 };
+	bool limited = false;
 	int r = 0;
 
 	f->reloaded = false;
 	if (!f->scanned || p->create || p->repair)
 		r = fwd_scan(f, d);
 	if (r >= 0)
-		r = plan_goal(f, p, &g);
+		r = plan_goal(f, p, false, &g);
 	if (r >= 0)
-		r = fwd_ensure_objects(f, g.part, d);
+		r = fwd_ensure_objects(f, g.part, &limited, d);
+	if (r >= 0 && limited)
+		r = plan_goal(f, p, true, &g);
 	for (int pass = 1; r >= 0; pass++) {
 		r = apply_once(f, &g, d);
 		if (r >= 0)

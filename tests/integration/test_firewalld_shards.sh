@@ -4,11 +4,12 @@
 # system D-Bus), with a shard size of 50 (CDNALLOW_FWD_SHARD_SIZE, a test-only
 # knob) so that ~500 prefixes need ten shards: the one-set layout of earlier
 # builds (made here with firewall-cmd as they left it: policy cdnallow naming
-# cdnallow4/cdnallow6) is migrated to shards while the CDN host keeps
-# connecting; a no-op calls no setter; a clustered update touches one shard and
+# cdnallow4/cdnallow6) gets its shards made permanently without a reload (a
+# reload drops every packet), and after the admin's next reload the list is
+# migrated into them while the CDN host keeps connecting; a no-op calls no setter; a clustered update touches one shard and
 # no other (every ipset call watched on the bus); a spread update touches
 # many; a shard outgrowing its size splits into the spare shards the migration
-# created, without a reload; flush leaves nothing permanent. The CDN host
+# made, without a reload; flush leaves nothing permanent. The CDN host
 # 203.0.113.10 sits in the last shard, which the updates change and split.
 # Lists are made up: documentation ranges and 20.x.y.0/24s no packet goes to.
 # Needs root; never the host's firewall.
@@ -123,9 +124,8 @@ probe_stop() {
 }
 
 # 1. the one-set layout of earlier builds, as they created it (an ipset and its
-#    twin per family, policy cdnallow naming cdnallow4/cdnallow6), holding 503 /24s
-{ head_list; gen 0 500; } >"$WORK/l0"
-v4 "$WORK/l0" >"$WORK/l0.v4"
+#    twin per family, policy cdnallow naming cdnallow4/cdnallow6), holding 502 prefixes
+{ head_list; gen 0 500; } | v4 /dev/stdin >"$WORK/l0.v4"
 fc() { fwd_exec firewall-cmd "$@" >/dev/null || fail "firewall-cmd $*"; }
 for s in cdnallow4:inet cdnallow4b:inet cdnallow6:inet6 cdnallow6b:inet6; do
 	fc --permanent --new-ipset="${s%%:*}" --type=hash:net --option=family="${s#*:}" \
@@ -147,8 +147,25 @@ fc --reload
 fwd_probe "$CDN" 203.0.113.1 || fail "cdn host cannot connect through the one-set layout"
 fwd_probe "$OUT" 198.51.100.1 && fail "outsider connects through the one-set layout"
 
-# 2. migration: shards made (one reload, before anything moves), every prefix
-#    always allowed, then cdnallow4 emptied as shard 0's idle twin
+# 2. upgrade: a changed list made into shards (ten at 50 per shard) gets them
+#    made permanently, without a reload (a reload drops every packet); the
+#    admin's next reload brings them, and the sync after it moves the list
+#    into them, every prefix allowed all along, cdnallow4 emptied as shard 0's
+#    idle twin
+{ head_list; gen 0 500; gen 1000 1; } >"$WORK/l0"
+probe_start
+calls_start "$WORK/c0"
+sync_list "$WORK/l0" || { cat "$WORK/err"; fail "update of the one-set layout"; }
+calls_stop
+probe_stop "update of the one-set layout"
+calls "$WORK/c0" | grep -q Reloaded && fail "the update of the one-set layout reloaded firewalld"
+grep -q "take effect at firewalld's next reload" "$WORK/err" ||
+	fail "the update did not say the shards wait for a reload: $(cat "$WORK/err")"
+[ "$(fwd_allowed 4)" = "$(v4 "$WORK/l0")" ] || fail "entries after the update"
+[ "$(fwd_exec firewall-cmd --permanent --get-ipsets | wc -w)" -ge 20 ] ||
+	fail "shards not made permanently: $(fwd_exec firewall-cmd --permanent --get-ipsets)"
+fwd_assert_rt_eq_perm || fail "after the update of the one-set layout"
+fc --reload
 probe_start
 calls_start "$WORK/c1"
 sync_list "$WORK/l0" || { cat "$WORK/err"; fail "migration sync"; }
@@ -156,11 +173,10 @@ calls_stop
 probe_stop "migration"
 n=$(fwd_state_active "$(fwd_state)" rt 4 | wc -l)
 [ "$n" -ge 10 ] || fail "migration made $n IPv4 shards, want 10 or more"
-[ "$(fwd_allowed 4)" = "$(cat "$WORK/l0.v4")" ] || fail "entries after the migration"
+[ "$(fwd_allowed 4)" = "$(v4 "$WORK/l0")" ] || fail "entries after the migration"
 [ -z "$(fwd_entries cdnallow4)" ] || fail "the old cdnallow4 was not emptied"
 fwd_assert_rt_eq_perm || fail "after the migration"
-[ "$(calls "$WORK/c1" | grep -c Reloaded)" -eq 1 ] || fail "migration: not exactly one reload"
-grep -q "one reload was needed" "$WORK/err" || fail "migration did not say it reloaded"
+calls "$WORK/c1" | grep -q Reloaded && fail "the migration reloaded firewalld"
 
 # 3. no-op: reads only
 calls_start "$WORK/c2"
@@ -171,7 +187,7 @@ calls_stop
 probe_start
 # 4. a clustered update (30 /24s added after the last ones: more than an
 #    in-place edit) swaps the one shard holding that range, and no other
-{ head_list; gen 0 530; } >"$WORK/l1"
+{ head_list; gen 0 530; gen 1000 1; } >"$WORK/l1"
 calls_start "$WORK/c3"
 sync_list "$WORK/l1" || { cat "$WORK/err"; fail "clustered update"; }
 calls_stop
@@ -182,7 +198,7 @@ calls_stop
 fwd_assert_rt_eq_perm || fail "after the clustered update"
 
 # 5. a spread update (every tenth /24 dropped) edits many shards in place
-{ head_list; gen 0 530 | awk 'NR % 10'; } >"$WORK/l2"
+{ head_list; gen 0 530 | awk 'NR % 10'; gen 1000 1; } >"$WORK/l2"
 calls_start "$WORK/c4"
 sync_list "$WORK/l2" || { cat "$WORK/err"; fail "spread update"; }
 calls_stop
@@ -193,7 +209,7 @@ fwd_assert_rt_eq_perm || fail "after the spread update"
 
 # 6. the last shard grows past twice the shard size: it splits into spare
 #    shards the migration created, without a reload
-{ head_list; gen 0 530 | awk 'NR % 10'; gen 530 100; } >"$WORK/l3"
+{ head_list; gen 0 530 | awk 'NR % 10'; gen 530 100; gen 1000 1; } >"$WORK/l3"
 before=$(fwd_state_active "$(fwd_state)" rt 4 | wc -l)
 calls_start "$WORK/c5"
 sync_list "$WORK/l3" || { cat "$WORK/err"; fail "split"; }

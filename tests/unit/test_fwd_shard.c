@@ -91,11 +91,11 @@ static void small_and_empty(void **state)
 	struct fwd_part p;
 
 	(void)state;
-	assert_int_equal(fwd_part_plan(NULL, 0, want, 100, &p), 0);
+	assert_int_equal(fwd_part_plan(NULL, 0, want, 100, FWD_SHARD_MAX, &p), 0);
 	assert_int_equal(p.n, 1);
 	assert_int_equal(p.v[0]->n, 30);
 	fwd_part_release(&p);
-	assert_int_equal(fwd_part_plan(NULL, 0, none, 100, &p), 0);
+	assert_int_equal(fwd_part_plan(NULL, 0, none, 100, FWD_SHARD_MAX, &p), 0);
 	assert_int_equal(p.n, 1);
 	assert_int_equal(p.v[0]->n, 0);
 	fwd_part_release(&p);
@@ -111,7 +111,7 @@ static void first_then_clustered(void **state)
 	struct fwd_part p, q;
 
 	(void)state;
-	assert_int_equal(fwd_part_plan(NULL, 0, want, 100, &p), 0);
+	assert_int_equal(fwd_part_plan(NULL, 0, want, 100, FWD_SHARD_MAX, &p), 0);
 	assert_int_equal(p.n, 10);
 	for (size_t k = 0; k < p.n; k++)
 		assert_int_equal(p.v[k]->n, 100);
@@ -119,7 +119,7 @@ static void first_then_clustered(void **state)
 	/* the first 10 dropped, 10 added at the end: shards 0 and 9 change, no other */
 	for (size_t k = 0; k < p.n; k++)
 		cur[k] = p.v[k];
-	assert_int_equal(fwd_part_plan(cur, p.n, next, 100, &q), 0);
+	assert_int_equal(fwd_part_plan(cur, p.n, next, 100, FWD_SHARD_MAX, &q), 0);
 	assert_int_equal(q.n, 10);
 	assert_partition(&q, next, 100);
 	for (size_t k = 1; k < 9; k++)
@@ -140,7 +140,7 @@ static void split_into_free(void **state)
 	struct fwd_part p;
 
 	(void)state;
-	assert_int_equal(fwd_part_plan(cur, 4, want, 100, &p), 0);
+	assert_int_equal(fwd_part_plan(cur, 4, want, 100, FWD_SHARD_MAX, &p), 0);
 	assert_partition(&p, want, 100);
 	assert_true(prefix_set_equal(p.v[0], a)); /* untouched */
 	assert_int_equal(p.v[2]->n, 350 / 4);	  /* 350 in 4 pieces: 2, then 1, 3, 4 */
@@ -162,7 +162,7 @@ static void merge_small(void **state)
 
 	(void)state;
 	assert_int_equal(prefix_set_extend(want, tail), 0);
-	assert_int_equal(fwd_part_plan(cur, 3, want, 100, &p), 0);
+	assert_int_equal(fwd_part_plan(cur, 3, want, 100, FWD_SHARD_MAX, &p), 0);
 	assert_partition(&p, want, 100);
 	assert_int_equal(p.v[0]->n, 110); /* b's 10 left joined a */
 	assert_int_equal(p.v[1]->n, 0);
@@ -183,12 +183,31 @@ static void upgrade_from_one_set(void **state)
 	struct fwd_part p;
 
 	(void)state;
-	assert_int_equal(fwd_part_plan(cur, 1, all, 100, &p), 0);
+	assert_int_equal(fwd_part_plan(cur, 1, all, 100, FWD_SHARD_MAX, &p), 0);
 	assert_int_equal(p.n, 5);
 	assert_partition(&p, all, 100);
 	for (size_t k = 0; k < 5; k++)
 		assert_int_equal(p.v[k]->n, 100);
 	assert_true(prefix_equal(&p.v[0]->v[0], &all->v[0]));
+	fwd_part_release(&p);
+	prefix_set_free(all);
+}
+
+/* Without free indices below limit, a range stays whole or is cut in fewer pieces. */
+static void limited(void **state)
+{
+	struct prefix_set *all = range_of(0, 500);
+	const struct prefix_set *cur[1] = { all };
+	struct fwd_part p;
+
+	(void)state;
+	assert_int_equal(fwd_part_plan(cur, 1, all, 100, 1, &p), 0);
+	assert_int_equal(p.n, 1);
+	assert_int_equal(p.v[0]->n, 500);
+	fwd_part_release(&p);
+	assert_int_equal(fwd_part_plan(cur, 1, all, 100, 3, &p), 0);
+	assert_int_equal(p.n, 3);
+	assert_partition(&p, all, 250);
 	fwd_part_release(&p);
 	prefix_set_free(all);
 }
@@ -202,6 +221,7 @@ int main(void)
 		cmocka_unit_test(split_into_free),
 		cmocka_unit_test(merge_small),
 		cmocka_unit_test(upgrade_from_one_set),
+		cmocka_unit_test(limited),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
