@@ -13,9 +13,11 @@
 #   - per-entry firewall-cmd calls: SAMPLE (default 100) timed calls each way,
 #     extrapolated (says so)
 #   - firewall-cmd --reload with N entries (the drop-all window cdnallow avoids)
+# Each cdnallow row notes firewalld's CPU time and the machine's load (1 min)
+# before and after. ONLY_CDNALLOW=1 skips the firewall-cmd anchors (2., 3.).
 # Prints a Markdown table for docs/benchmarks.md. Not a test; needs root.
 #
-#   [SAMPLE=10] tests/bench/bench_firewalld.sh [CDNALLOW_BINARY] [N]
+#   [SAMPLE=10] [ONLY_CDNALLOW=1] tests/bench/bench_firewalld.sh [CDNALLOW_BINARY] [N]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,14 +55,21 @@ gen "$n" "$upd" >"$tmp/added"
 printf '[guard]\nallow_test_ranges = true\nmax_shrink = 90\n' >"$tmp/conf"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+# firewalld's CPU time (user + system) in clock ticks
+fwd_ticks() { awk '{ print $14 + $15 }' "/proc/$FWD_PID/stat"; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
 rows=()
 row() { rows+=("| $1 | $2 | $3 |"); }
 timed() { # label note cmd...
-	local label=$1 note=$2 t0 t1
+	local label=$1 note=$2 t0 t1 c0 c1 l0
 	shift 2
+	c0=$(fwd_ticks) l0=$(load1)
 	t0=$(now_ms)
 	"$@" >/dev/null 2>"$tmp/err" || { echo "failed: $label" >&2; cat "$tmp/err" >&2; exit 1; }
 	t1=$(now_ms)
+	c1=$(fwd_ticks)
+	note="$note; firewalld CPU $(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.1f", t / hz }') s, load $l0→$(load1)"
 	last_s=$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.2f", ms / 1000 }')
 	row "$label" "$(awk -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", ms / 1000 }')" "$note"
 	echo "$label: $((t1 - t0)) ms" >&2
@@ -92,27 +101,23 @@ fresh() {
 	fwd_start "$ns" "$tmp/fwd"
 }
 
-# has_list FILE: one of the twins holds exactly FILE (a small update stays in
-# place, a big one fills the idle twin and swaps)
+# has_list FILE: the ipsets the policy's rules name (shards, each the one twin
+# in use) hold exactly FILE
 has_list() {
-	local set
-	for set in cdnallow4 cdnallow4b; do
-		[ "$(fcmd --ipset=$set --get-entries | sort)" = "$(sort "$1")" ] && return 0
-	done
-	return 1
+	[ "$(fwd_allowed 4)" = "$(sort "$1")" ]
 }
 
 # 1. cdnallow
 fresh
 timed "cdnallow sync, first ($n entries)" \
-	"creates policy + ipsets, 1 reload while empty, runtime setEntries on the empty set, permanent setEntries" \
+	"creates policy + shard ipsets (2000 prefixes each, + a quarter spare), 1 reload while empty, runtime setEntries on each empty shard, permanent setEntries" \
 	sync_list "$tmp/full"
 bench_point firewalld first "$n" "$last_s"
-[ "$(fcmd --ipset=cdnallow4 --get-entries | wc -l)" -eq "$n" ] || { echo "first sync incomplete" >&2; exit 1; }
+has_list "$tmp/full" || { echo "first sync incomplete" >&2; exit 1; }
 timed "cdnallow sync, no change" "reads runtime + permanent entries only" sync_list "$tmp/full"
 bench_point firewalld noop "$n" "$last_s"
 timed "cdnallow sync, 1% update ($upd added, $upd removed)" \
-	"above the in-place limit a swap: runtime setEntries on the idle twin, two setPolicySettings (new rules in, then old ones out), old twin emptied; permanent the same; no reload" \
+	"the dropped and the added range each in one shard: per changed shard above the in-place limit a swap (runtime setEntries on its idle twin), two setPolicySettings for all (new rules in, then old ones out), old twins emptied; permanent the same; no reload" \
 	sync_list "$tmp/update"
 bench_point firewalld update "$n" "$last_s"
 has_list "$tmp/update" || { echo "update incomplete" >&2; exit 1; }
@@ -120,6 +125,7 @@ timed "cdnallow sync, 10-prefix update (5 added, 5 removed)" \
 	"in place: 10 runtime addEntry/removeEntry (atomic each) + 1 permanent setEntries" \
 	sync_list "$tmp/small"
 has_list "$tmp/small" || { echo "small update incomplete" >&2; exit 1; }
+[ -n "${ONLY_CDNALLOW:-}" ] && { printf '%s\n' "${rows[@]}"; exit 0; }
 timed_fcmd "firewall-cmd --reload with $n entries" "what an admin's reload costs; drop-all meanwhile" \
 	--reload
 
