@@ -11,15 +11,16 @@
 # touched.
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
+. "$TESTS_DIR/integration/lib/outputs.sh"
 netns_require nginx apache2 haproxy curl fail2ban-client python3
 netns_init export
 T=$NETNS_TMP
 O4=$NETNS_ORIGIN4
 O6=$NETNS_ORIGIN6
-CLIENT=192.0.2.200 # the visitor the CDN speaks for
+CLIENT=$OUTPUTS_CLIENT
 netns_topology
 
-printf '# made-up CDN list\n203.0.113.0/24\n2001:db8:cd::/48\n' >"$T/cdn.txt"
+outputs_list
 printf '[guard]\nallow_test_ranges = true\n' >"$T/conf"
 export_to() { # FORMAT OUT [ARGS...]
 	"$CDNALLOW" -q -c "$T/conf" --state-dir "$T/state" -s "$T/cdn.txt" export --format "$1" \

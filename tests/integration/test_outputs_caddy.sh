@@ -39,7 +39,7 @@ test   = caddy validate --config $T/Caddyfile --adapter caddyfile
 reload = sh -c 'echo >>$T/reloads && exec caddy reload --config $T/Caddyfile --adapter caddyfile --address $ADMIN'
 EOF2
 }
-reloads() { if [ -f "$T/reloads" ]; then wc -l <"$T/reloads"; else echo 0; fi; }
+reloads() { outputs_reloads "$T/reloads"; }
 
 # The site answers "client|header": {vars.client_ip} and the client-IP header
 # as Caddy passes it on; /app/ asks the backend what header it was given.
@@ -68,16 +68,7 @@ netns_exec origin caddy start --config "$T/Caddyfile" --adapter caddyfile >"$T/c
 	netns_fail "caddy did not start"
 }
 
-# seen HOST URL EXPECTED: polls while a reload (asynchronous) takes effect
-seen() {
-	local got=
-	for _ in $(seq 50); do
-		got=$(netns_exec "$1" curl -sS -m 5 -H "$HDR: $CLIENT" "$2" 2>/dev/null) &&
-			[ "$got" = "$3" ] && return 0
-		sleep 0.1
-	done
-	netns_fail "via $1 ($2) Caddy saw '$got', expected '$3'"
-}
+seen() { outputs_seen Caddy "$@"; }
 check_caddy() { # WHAT
 	seen cdn "http://$O4:8083/" "$CLIENT|$CLIENT"
 	seen cdn "http://[$O6]:8083/" "$CLIENT|$CLIENT"

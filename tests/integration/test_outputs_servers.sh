@@ -63,9 +63,7 @@ test   = fail2ban-client -c $T/f2b -d
 EOF
 }
 sync() { outputs_sync "$@"; }
-reloads() { # NAME: how often its reload command ran
-	if [ -f "$T/reloads.$1" ]; then wc -l <"$T/reloads.$1"; else echo 0; fi
-}
+reloads() { outputs_reloads "$T/reloads.$1"; } # NAME: how often its reload command ran
 
 cat >"$T/nginx.conf" <<EOF
 pid $T/nginx.pid;
@@ -126,24 +124,16 @@ EOF
 netns_exec origin nginx -c "$T/nginx.conf" || netns_fail "nginx did not start"
 netns_exec origin apache2 -f "$T/apache.conf" -k start || netns_fail "apache did not start"
 
-# addr HOST URL: what the server reports for a request carrying the header
-addr() {
+# Apache answers 204: what it saw is its access log line
+outputs_fetch() {
 	case $2 in
-	*:8081/) # Apache: its access log line
+	*:8081/)
 		netns_exec "$1" curl -sS -m 5 -o /dev/null -H "$HDR: $CLIENT" "$2" &&
 			tail -n1 "$T/apache-access.log" ;;
 	*) netns_exec "$1" curl -sS -m 5 -H "$HDR: $CLIENT" "$2" ;;
 	esac
 }
-# seen HOST URL EXPECTED: polls while a reload (asynchronous in each server) takes effect
-seen() {
-	local got=
-	for _ in $(seq 50); do
-		got=$(addr "$1" "$2" 2>/dev/null) && [ "$got" = "$3" ] && return 0
-		sleep 0.1
-	done
-	netns_fail "via $1 ($2) the server saw '$got', expected '$3'"
-}
+seen() { outputs_seen "the server" "$@"; }
 check_server() { # NAME PORT
 	seen cdn "http://$O4:$2/" "$CLIENT"
 	seen cdn "http://[$O6]:$2/" "$CLIENT"

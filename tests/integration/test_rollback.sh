@@ -18,12 +18,14 @@
 #  - firewalld on its own bus, which refuses the runtime ipset setEntries
 #    after the permanent objects and the reload: runtime and permanent
 #    configuration read as before, the admin's runtime-only port kept.
-# The warning is one for every backend (src/engine/undo.c).
+# The warning is one for every backend (src/engine/undo.c); the checks after
+# each failed sync are one helper (lib/rollback.sh).
 # Once the obstacle is gone, the next sync installs (nothing was poisoned).
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
 netns_require nft ipset iptables-nft ip6tables-nft
 . "$TESTS_DIR/integration/lib/nft.sh"
+. "$TESTS_DIR/integration/lib/rollback.sh"
 netns_init rollback
 T=$NETNS_TMP
 netns_new origin
@@ -47,20 +49,6 @@ sync() {
 	rc=$?
 }
 
-# expect_rolled_back WHAT WORDS...: exit 1, the words in the output, the ruleset as before
-expect_rolled_back() {
-	local what=$1 w
-	shift
-	[ "$rc" = 1 ] || netns_fail "$what: exit $rc, expected 1: $(cat "$T/out")"
-	for w in "$@"; do
-		has -F "$w" "$T/out" || netns_fail "$what: the output lacks '$w': $(cat "$T/out")"
-	done
-	snap "$T/after"
-	diff -u "$T/before" "$T/after" >"$T/diff" ||
-		netns_fail "$what: the failed sync left objects behind: $(cat "$T/diff")"
-	ok "$what: exit 1, named the refusal, ruleset and ipsets as before"
-}
-
 # --- iptables-nft: the IPv6 rule step refused
 ipt_obstacle() {
 	netns_exec origin nft flush ruleset
@@ -71,8 +59,9 @@ for mode in allow lockdown; do
 	ipt_obstacle
 	snap "$T/before"
 	sync iptables $mode
-	expect_rolled_back "iptables-nft $mode" "CHAIN_ADD failed" \
+	rollback_expect "iptables-nft $mode" snap "$T/before" "CHAIN_ADD failed" \
 		"iptables: removed what this failed first sync had created"
+	ok "iptables-nft $mode: exit 1, named the refusal, ruleset and ipsets as before"
 done
 netns_exec origin nft delete table ip6 filter
 sync iptables lockdown
@@ -88,8 +77,9 @@ netns_exec origin ipset destroy
 netns_exec origin nft 'add table inet cdnallow; add chain inet cdnallow lockdown; add chain inet cdnallow other; add rule inet cdnallow other jump lockdown'
 snap "$T/before"
 sync nftables lockdown
-expect_rolled_back "nftables lockdown" "Device or resource busy" \
+rollback_expect "nftables lockdown" snap "$T/before" "Device or resource busy" \
 	"nftables: removed what this failed first sync had created"
+ok "nftables lockdown: exit 1, named the refusal, ruleset and ipsets as before"
 netns_exec origin nft delete table inet cdnallow
 sync nftables lockdown
 [ "$rc" = 0 ] || netns_fail "nftables lockdown after the obstacle went: exit $rc: $(cat "$T/out")"
@@ -118,13 +108,8 @@ ufw_part() {
 		ufw_sync sync -b ufw -c "$T/ufw-$mode.conf" -s "$T/list" --state-dir "$T/state" \
 			>"$T/out" 2>&1
 		rc=$?
-		[ "$rc" = 1 ] || netns_fail "ufw $mode: exit $rc, expected 1: $(cat "$T/out")"
-		for w in "$(words_$mode)" "ufw: removed what this failed first sync had created"; do
-			has -F "$w" "$T/out" || netns_fail "ufw $mode: the output lacks '$w': $(cat "$T/out")"
-		done
-		ufw_snap "$T/ufw-after"
-		diff -u "$T/ufw-before" "$T/ufw-after" >"$T/diff" ||
-			netns_fail "ufw $mode: the failed sync left something behind: $(cat "$T/diff")"
+		rollback_expect "ufw $mode" ufw_snap "$T/ufw-before" "$(words_$mode)" \
+			"ufw: removed what this failed first sync had created"
 		ok "ufw $mode: exit 1, rolled back, ufw's files, ruleset and ipsets as before"
 	done
 	ufw_exec sed -i 's/^IPV6=no/IPV6=yes/' /etc/default/ufw
@@ -191,13 +176,8 @@ fwd_part() {
 	fwd_exec "$CDNALLOW" sync -b firewalld -c "$T/fwd.conf" -s "$T/list" --state-dir "$T/state" \
 		>"$T/out" 2>&1
 	rc=$?
-	[ "$rc" = 1 ] || netns_fail "firewalld: exit $rc, expected 1: $(cat "$T/out")"
-	for w in "setEntries: Rejected send message" "firewalld: removed what this failed first sync had created"; do
-		has -F "$w" "$T/out" || netns_fail "firewalld: the output lacks '$w': $(cat "$T/out")"
-	done
-	fwd_snap "$T/fwd-after"
-	diff -u "$T/fwd-before" "$T/fwd-after" >"$T/diff" ||
-		netns_fail "firewalld: the failed sync left something behind: $(cat "$T/diff")"
+	rollback_expect firewalld fwd_snap "$T/fwd-before" "setEntries: Rejected send message" \
+		"firewalld: removed what this failed first sync had created"
 	has -x 8080/tcp <(fwd_exec firewall-cmd --list-ports | tr ' ' '\n') ||
 		netns_fail "firewalld: the admin's runtime-only port 8080/tcp is gone"
 	ok "firewalld: exit 1, rolled back, runtime and permanent configuration as before"
