@@ -125,6 +125,12 @@ timed "cdnallow sync, 10-prefix update (5 added, 5 removed)" \
 	"in place: 10 runtime addEntry/removeEntry (atomic each) + 1 permanent setEntries" \
 	sync_list "$tmp/small"
 has_list "$tmp/small" || { echo "small update incomplete" >&2; exit 1; }
+# the worst case for shards: every 100th prefix dropped (every shard changes), as many added at the end
+{ gen "$((upd + 5))" "$((n - upd - 5))" | awk 'NR % 100'; gen "$n" "$((upd + 5))"; gen "$((2 * n))" "$((n / 100))"; } >"$tmp/spread"
+timed "cdnallow sync, 1% spread update (every 100th dropped, as many added at the end)" \
+	"every shard changes: each swaps (or edits in place up to 6 changes)" \
+	sync_list "$tmp/spread"
+has_list "$tmp/spread" || { echo "spread update incomplete" >&2; exit 1; }
 [ -n "${ONLY_CDNALLOW:-}" ] && { printf '%s\n' "${rows[@]}"; exit 0; }
 timed_fcmd "firewall-cmd --reload with $n entries" "what an admin's reload costs; drop-all meanwhile" \
 	--reload

@@ -119,7 +119,7 @@ fb_installed() {
 
 # What policy cdnallow accepts (runtime, or permanent with $1 = --permanent): the
 # entries of every ipset its rules name (cdnallow4 or its twin cdnallow4b,
-# both while a swap is under way).
+# both while a swap is under way; the shards cdnallow4-N(b) of a long list).
 fb_fwd_effective() {
 	local st kind=rt src
 	[ "${1:-}" = --permanent ] && kind=perm

@@ -197,8 +197,8 @@ calls_stop
 [ "$(fwd_allowed 4)" = "$(v4 "$WORK/l1")" ] || fail "entries after the clustered update"
 fwd_assert_rt_eq_perm || fail "after the clustered update"
 
-# 5. a spread update (every tenth /24 dropped) edits many shards in place
-{ head_list; gen 0 530 | awk 'NR % 10'; gen 1000 1; } >"$WORK/l2"
+# 5. a spread update (every twentieth /24 dropped) edits many shards in place
+{ head_list; gen 0 530 | awk 'NR % 20'; gen 1000 1; } >"$WORK/l2"
 calls_start "$WORK/c4"
 sync_list "$WORK/l2" || { cat "$WORK/err"; fail "spread update"; }
 calls_stop
@@ -209,7 +209,7 @@ fwd_assert_rt_eq_perm || fail "after the spread update"
 
 # 6. the last shard grows past twice the shard size: it splits into spare
 #    shards the migration created, without a reload
-{ head_list; gen 0 530 | awk 'NR % 10'; gen 530 100; gen 1000 1; } >"$WORK/l3"
+{ head_list; gen 0 530 | awk 'NR % 20'; gen 530 100; gen 1000 1; } >"$WORK/l3"
 before=$(fwd_state_active "$(fwd_state)" rt 4 | wc -l)
 calls_start "$WORK/c5"
 sync_list "$WORK/l3" || { cat "$WORK/err"; fail "split"; }
