@@ -96,12 +96,16 @@ static int put_rt_rules(struct fwd *f, char *const *want, struct diag *d)
 	bool grow = false;
 	int r = 0;
 
+	/* each rule added or removed is an nftables call of its own: 100 swapped shards take
+	 * minutes */
+	fwd_bus_set_timeout(f->bus, FWD_BULK_TIMEOUT_S);
 	for (char *const *w = want; w && *w; w++)
 		grow = grow || !fwd_strv_has(f->rt_rules, *w);
 	if (grow && n) {
 		both = calloc(n + fwd_strv_len(want) + 1, sizeof(*both));
-		if (!both)
-			return -ENOMEM;
+		r = both ? 0 : -ENOMEM;
+	}
+	if (r >= 0 && grow && n) {
 		for (size_t i = 0; i < n; i++)
 			both[j++] = f->rt_rules[i];
 		for (char *const *w = want; *w; w++) {
@@ -113,6 +117,7 @@ static int put_rt_rules(struct fwd *f, char *const *want, struct diag *d)
 	}
 	if (r >= 0 && !fwd_strv_same(f->rt_rules, want))
 		r = fwd_rt_set_policy_rules(f->bus, FWD_POLICY, want, d);
+	fwd_bus_set_timeout(f->bus, FWD_TIMEOUT_S);
 	if (r < 0)
 		diag_prefix(d, "policy %s: ", FWD_POLICY);
 	return r;
