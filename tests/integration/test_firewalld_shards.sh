@@ -6,7 +6,9 @@
 # builds (made here with firewall-cmd as they left it: policy cdnallow naming
 # cdnallow4/cdnallow6) gets its shards made permanently without a reload (a
 # reload drops every packet), and after the admin's next reload the list is
-# migrated into them while the CDN host keeps connecting; a no-op calls no setter; a clustered update touches one shard and
+# migrated into them while the CDN host keeps connecting; a no-op calls no setter
+# and plan agrees, a prefix removed from one shard behind cdnallow's back is
+# drift that plan reports and sync repairs; a clustered update touches one shard and
 # no other (every ipset call watched on the bus); a spread update touches
 # many; a shard outgrowing its size splits into the spare shards the migration
 # made, without a reload; flush leaves nothing permanent. The CDN host
@@ -183,6 +185,21 @@ calls_start "$WORK/c2"
 sync_list "$WORK/l0" || { cat "$WORK/err"; fail "no-op sync"; }
 calls_stop
 [ -z "$(calls "$WORK/c2")" ] || fail "no-op changed something: $(calls "$WORK/c2")"
+plan_list() {
+	fwd_exec env CDNALLOW_FWD_SHARD_SIZE=50 "$CDNALLOW" plan -b firewalld -c "$WORK/conf" \
+		-s "$1" --state-dir "$WORK/state" >"$WORK/plan" 2>&1
+}
+plan_list "$WORK/l0" || fail "plan after the no-op: exit $?: $(cat "$WORK/plan")"
+# a prefix taken out of one shard behind cdnallow's back (runtime only) is drift, and repaired
+s=$(fwd_state_active "$(fwd_state)" rt 4 | sed -n 3p)
+e=$(fwd_entries "$s" | sort -V | sed -n 3p) # not its lowest: that one sets where the shard starts
+fc --ipset="$s" --remove-entry="$e"
+plan_list "$WORK/l0"
+[ $? -eq 2 ] || fail "plan did not report the drift in $s: $(cat "$WORK/plan")"
+sync_list "$WORK/l0" || { cat "$WORK/err"; fail "repair sync"; }
+fwd_entries "$s" | grep -qx "$e" || fail "drift in $s not repaired"
+[ "$(fwd_allowed 4)" = "$(v4 "$WORK/l0")" ] || fail "entries after the repair"
+fwd_assert_rt_eq_perm || fail "after the repair"
 
 probe_start
 # 4. a clustered update (30 /24s added after the last ones: more than an
