@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "msg.h"
@@ -58,12 +59,55 @@ static void progress(size_t nchanges, const char *backend)
 		msg_progress("applying %zu changes to %s…", nchanges, backend);
 }
 
-/* "applying 120/500 (24 %) to ufw…", on a terminal only: never in logs or JSON */
+/* What one step of a backend's long apply is, for the progress line. */
+static const char *step_unit(const char *backend)
+{
+	static const char *const units[][2] = { { "ufw", "rules" }, { "firewalld", "entries" } };
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (!strcmp(backend, units[i][0]))
+			return units[i][1];
+	return "changes";
+}
+
+/* ", about 2m10s to go" once the rate is known (two seconds in), else "" */
+static void step_eta(char *buf, size_t len, double spent, size_t done, size_t left)
+{
+	unsigned long s;
+
+	buf[0] = '\0';
+	if (spent < 2 || !done)
+		return;
+	s = (unsigned long)(spent / (double)done * (double)left + 0.5);
+	if (s < 60)
+		snprintf(buf, len, ", about %lus to go", s);
+	else
+		snprintf(buf, len, ", about %lum%02lus to go", s / 60, s % 60);
+}
+
+/*
+ * "ufw: 120/400 rules, 280 left, about 4m40s to go", on a terminal only: never
+ * in logs or JSON. The clock restarts with each phase (done back at 1).
+ */
 static void step(const char *backend, size_t done, size_t total)
 {
-	if (msg_is_tty())
-		msg_progress("applying %zu/%zu (%zu %%) to %s…", done, total, done * 100 / total,
-			     backend);
+	static struct timespec t0;
+	static size_t d0;
+	struct timespec now;
+	char eta[64];
+
+	if (!msg_is_tty())
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (done <= 1 || done < d0) {
+		t0 = now;
+		d0 = done;
+	}
+	step_eta(eta, sizeof(eta),
+		 (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9, done - d0,
+		 total - done);
+	msg_progress("%s: %zu/%zu %s, %zu left%s", backend, done, total, step_unit(backend),
+		     total - done, eta);
 }
 
 const struct engine_hooks cli_hooks = {
