@@ -23,5 +23,13 @@ int prefix_pack(struct strbuf *sb, const struct prefix_set *s);
  * beyond the family's width or host bits set; -ENOMEM.
  */
 int prefix_unpack(const uint8_t **p, const uint8_t *end, size_t count, struct prefix_set *s);
+/*
+ * The element caches' record (nft.applied, ipt.applied): exactly count
+ * records filling buf's len bytes, appended to s. -EBADMSG as prefix_unpack or
+ * on bytes left over; on failure s is back to its old size.
+ */
+int prefix_unpack_all(const uint8_t *buf, size_t len, size_t count, struct prefix_set *s);
+/* The records of s in a new buffer of *len bytes (free()); NULL on -ENOMEM. */
+uint8_t *prefix_pack_new(const struct prefix_set *s, size_t *len);
 
 #endif

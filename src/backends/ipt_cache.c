@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Skips `ipset save` of an unchanged set: after an apply, STATE_DIR/ipt.applied
- * holds the prefixes cdnallow put into its ipsets (18 bytes each) and
+ * holds the prefixes cdnallow put into its ipsets (prefix_pack records) and
  * STATE_DIR/ipt.id each set's header block as `ipset list -t` showed it right
  * after (its random initval, entry count, memory size, references), plus a
  * fingerprint (boot id, network namespace) and the count and FNV-1a hash of
@@ -9,45 +9,29 @@
  * `del`, `flush` or a re-created set changes the block, but a del + add pair
  * landing in the same hash buckets may not. A cache problem only ever costs a
  * read back: this file must never make read() report something unverified.
+ * Version 1 files (18-byte records) are stale, never decoded: one read back.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "hash.h"
+#include "host_id.h"
 #include "ipt_cache.h"
+#include "prefix_pack.h"
 #include "prefix_set.h"
 
-#define REC 18
+#define MAGIC "cdnallow-ipt-cache 2"
 #define MAX_APPLIED (256u << 20)
 #define META_MAX (64u << 10)
 
 static void path(const char *dir, const char *name, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/%s", dir, name);
-}
-
-void ipt_cache_fingerprint(char *buf, size_t size)
-{
-	char boot[64] = "";
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
-	struct stat st = { 0 };
-
-	if (f) {
-		if (!fgets(boot, sizeof(boot), f))
-			boot[0] = '\0';
-		fclose(f);
-	}
-	boot[strcspn(boot, "\n")] = '\0';
-	if (stat("/proc/self/ns/net", &st) < 0)
-		st.st_ino = 0;
-	snprintf(buf, size, "boot=%s netns=%" PRIu64, boot, (uint64_t)st.st_ino);
 }
 
 /* One line per block: its newlines become '|'; a block holding '|' has no line (never matches). */
@@ -67,7 +51,11 @@ static void parse_meta(char *meta, struct ipt_cache_meta *m)
 	char *line, *save = NULL;
 
 	memset(m, 0, sizeof(*m));
-	for (line = strtok_r(meta, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	line = strtok_r(meta, "\n", &save);
+	/* another version's file has no fingerprint: stale, its records never decoded */
+	if (!line || strcmp(line, MAGIC))
+		return;
+	for (line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "fingerprint ", 12))
 			snprintf(m->fp, sizeof(m->fp), "%.250s", line + 12);
 		else if (!strncmp(line, "set4 ", 5))
@@ -80,23 +68,21 @@ static void parse_meta(char *meta, struct ipt_cache_meta *m)
 	}
 }
 
-static int add_family(const char *applied, size_t len, int family, struct prefix_set *out)
+/* All records into out, then only the matched families' kept; out back to n0 on failure. */
+static int add_matched(const char *applied, size_t len, size_t count, const bool match[2],
+		       struct prefix_set *out)
 {
-	int ret = 0;
+	size_t n0 = out->n, k = n0;
+	int ret;
 
-	for (size_t i = 0; ret == 0 && i < len; i += REC) {
-		const uint8_t *r = (const uint8_t *)applied + i;
-		struct prefix pf;
-
-		if (r[0] != 4 && r[0] != 6)
-			return -EBADMSG;
-		if ((r[0] == 6) != (family == AF_INET6))
-			continue;
-		ret = prefix_from_bytes(family, r + 2, r[1], &pf);
-		if (ret == 0)
-			ret = prefix_set_add(out, &pf);
-	}
-	return ret == -ENOENT || ret == -EINVAL ? -EBADMSG : ret;
+	ret = prefix_unpack_all((const uint8_t *)applied, len, count, out);
+	if (ret < 0)
+		return ret == -ENOMEM ? ret : -EBADMSG;
+	for (size_t i = n0; i < out->n; i++)
+		if (match[out->v[i].family == AF_INET6])
+			out->v[k++] = out->v[i];
+	out->n = k;
+	return 0;
 }
 
 int ipt_cache_parse(char *meta, const char *want_fp, const char *const live[2], const char *applied,
@@ -109,17 +95,14 @@ int ipt_cache_parse(char *meta, const char *want_fp, const char *const live[2], 
 
 	match[0] = match[1] = false;
 	parse_meta(meta, &m);
-	if (strcmp(m.fp, want_fp))
+	if (!m.fp[0] || strcmp(m.fp, want_fp))
 		return -ESTALE;
-	if (!applied || m.count > len / REC || len != m.count * REC ||
-	    fnv1a64((const uint8_t *)applied, len) != m.hash)
+	if (!applied || m.count > len || fnv1a64((const uint8_t *)applied, len) != m.hash)
 		return -EBADMSG;
-	for (int f = 0; f < 2 && ret == 0; f++) {
-		if (!live[f] || !encode(live[f], enc, sizeof(enc)) || strcmp(enc, m.block[f]))
-			continue;
-		ret = add_family(applied, len, f ? AF_INET6 : AF_INET, out);
-		match[f] = ret == 0;
-	}
+	for (int f = 0; f < 2; f++)
+		match[f] = live[f] && encode(live[f], enc, sizeof(enc)) && !strcmp(enc, m.block[f]);
+	if (match[0] || match[1])
+		ret = add_matched(applied, len, (size_t)m.count, match, out);
 	if (ret < 0) {
 		/* nothing half-loaded: the caller reads every set back */
 		out->n = n0;
@@ -150,29 +133,11 @@ int ipt_cache_load(const char *dir, const char *const live[2], bool match[2],
 		buf = NULL;
 		len = 0;
 	}
-	ipt_cache_fingerprint(fp, sizeof(fp));
+	host_fingerprint(fp, sizeof(fp), 0);
 	ret = ipt_cache_parse(meta, fp, live, buf, len, match, out);
 	free(meta);
 	free(buf);
 	return ret;
-}
-
-static uint8_t *records(const struct prefix_set *s, size_t *len)
-{
-	uint8_t *buf = malloc(s->n * REC + 1);
-
-	if (!buf)
-		return NULL;
-	for (size_t i = 0; i < s->n; i++) {
-		uint8_t *r = buf + i * REC;
-
-		memset(r, 0, REC);
-		r[0] = s->v[i].family == AF_INET ? 4 : 6;
-		r[1] = s->v[i].len;
-		prefix_first_bytes(&s->v[i], r + 2);
-	}
-	*len = s->n * REC;
-	return buf;
 }
 
 void ipt_cache_save(const char *dir, const char *const live[2], const struct prefix_set *s)
@@ -189,13 +154,13 @@ void ipt_cache_save(const char *dir, const char *const live[2], const struct pre
 	for (int f = 0; f < 2; f++)
 		if (!live[f] || !encode(live[f], enc[f], sizeof(enc[f])))
 			snprintf(enc[f], sizeof(enc[f]), "-");
-	buf = records(s, &len);
+	buf = prefix_pack_new(s, &len);
 	if (!buf)
 		return;
-	ipt_cache_fingerprint(fp, sizeof(fp));
+	host_fingerprint(fp, sizeof(fp), 0);
 	n = asprintf(&meta,
-		     "cdnallow-ipt-cache 1\nfingerprint %s\ncount %zu\nhash %llx\nset4 %s\nset6 "
-		     "%s\n",
+		     MAGIC "\nfingerprint %s\ncount %zu\nhash %llx\nset4 %s\nset6 "
+			   "%s\n",
 		     fp, s->n, (unsigned long long)fnv1a64(buf, len), enc[0], enc[1]);
 	path(dir, "ipt.applied", p, sizeof(p));
 	if (n > 0 && file_replace(p, buf, len, 0600) == 0) {

@@ -19,8 +19,6 @@ struct ipt_cache_meta {
 	unsigned long long count, hash;
 };
 
-/* "boot=ID netns=INODE": where the recorded sets live. */
-void ipt_cache_fingerprint(char *buf, size_t size);
 /*
  * The pure check behind ipt_cache_load, for the fuzzer and tests: meta (the
  * ipt.id text, cut in place) against want_fp and the live header blocks

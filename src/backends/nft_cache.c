@@ -1,27 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Skips the element dump when nothing changed: STATE_DIR/nft.applied holds the
- * prefixes cdnallow last saw committed (18 bytes each), STATE_DIR/nft.genid the
+ * prefixes cdnallow last saw committed (prefix_pack records, 6 bytes a /32),
+ * STATE_DIR/nft.genid the
  * ruleset generation id they belong to plus a fingerprint (boot id, network
  * namespace cookie, targets, ports) and the count and FNV-1a hash of
  * nft.applied. The kernel bumps the generation on every commit by anyone, so an
  * equal id means the sets are exactly as recorded. A cache problem only ever
  * costs a dump: this file must never make read() report something unverified.
+ * Version 1 files (18-byte records) are stale, never decoded: one dump.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fileio.h"
 #include "hash.h"
+#include "host_id.h"
 #include "nft_int.h"
+#include "prefix_pack.h"
 #include "prefix_set.h"
 
-#define REC 18
+#define MAGIC "cdnallow-nft-cache 2"
 #define MAX_APPLIED (256u << 20)
 
 static void path(const struct nft_handle *h, const char *name, char *buf, size_t size)
@@ -31,19 +33,12 @@ static void path(const struct nft_handle *h, const char *name, char *buf, size_t
 
 static void fingerprint(const struct nft_handle *h, char *buf, size_t size)
 {
-	char boot[64] = "";
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
 	size_t len;
 
-	if (f) {
-		if (!fgets(boot, sizeof(boot), f))
-			boot[0] = '\0';
-		fclose(f);
-	}
-	boot[strcspn(boot, "\n")] = '\0';
+	host_fingerprint(buf, size, nft_nl_netns_id(&h->nl));
+	len = strlen(buf);
 	/* rules=2: the counted rules; a cache from builds before them must not skip their repair */
-	len = (size_t)snprintf(buf, size, "boot=%s netns=%" PRIu64 " rules=2", boot,
-			       nft_nl_netns_id(&h->nl));
+	len += (size_t)snprintf(buf + len, size - len, " rules=2");
 	for (size_t i = 0; i < h->ntg && len < size; i++) {
 		const struct nft_target *t = &h->tg[i];
 
@@ -62,7 +57,11 @@ static void parse_meta(char *meta, char *fp, size_t fpsize, unsigned long *gen,
 	char *line, *save = NULL;
 
 	fp[0] = '\0';
-	for (line = strtok_r(meta, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	line = strtok_r(meta, "\n", &save);
+	/* another version's file has no fingerprint: stale, its records never decoded */
+	if (!line || strcmp(line, MAGIC))
+		return;
+	for (line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "fingerprint ", 12))
 			snprintf(fp, fpsize, "%.1000s", line + 12);
 		else if (sscanf(line, "genid %lu", gen) == 1 ||
@@ -78,23 +77,14 @@ int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char 
 	unsigned long long count = 0, hash = 0;
 	unsigned long gen = 0;
 	char fp[1024];
-	int ret = -EBADMSG;
+	int ret;
 
 	parse_meta(meta, fp, sizeof(fp), &gen, &count, &hash);
-	if (gen != genid || strcmp(fp, want_fp))
+	if (gen != genid || !fp[0] || strcmp(fp, want_fp))
 		return -ESTALE;
-	if (!applied || count > len / REC || len != count * REC ||
-	    fnv1a64((const uint8_t *)applied, len) != hash)
+	if (!applied || count > len || fnv1a64((const uint8_t *)applied, len) != hash)
 		return -EBADMSG;
-	ret = prefix_set_reserve(s, s->n + (size_t)count);
-	for (size_t i = 0; ret == 0 && i < len; i += REC) {
-		struct prefix pf;
-		const uint8_t *r = (const uint8_t *)applied + i;
-
-		ret = prefix_from_bytes(r[0] == 4 ? AF_INET : AF_INET6, r + 2, r[1], &pf);
-		if (ret == 0)
-			ret = prefix_set_add(s, &pf);
-	}
+	ret = prefix_unpack_all((const uint8_t *)applied, len, (size_t)count, s);
 	if (ret == 0)
 		ret = prefix_set_aggregate(s);
 	if (ret < 0)
@@ -130,29 +120,21 @@ int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set
 void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct prefix_set *s)
 {
 	char p[4096], fp[1024], *meta = NULL;
+	size_t len = 0;
 	uint8_t *buf;
 	int n;
 
 	if (!h->cfg.state_dir)
 		return;
-	buf = malloc(s->n * REC + 1);
+	buf = prefix_pack_new(s, &len);
 	if (!buf)
 		return;
-	for (size_t i = 0; i < s->n; i++) {
-		uint8_t *r = buf + i * REC;
-
-		memset(r, 0, REC);
-		r[0] = s->v[i].family == AF_INET ? 4 : 6;
-		r[1] = s->v[i].len;
-		prefix_first_bytes(&s->v[i], r + 2);
-	}
 	fingerprint(h, fp, sizeof(fp));
-	n = asprintf(&meta,
-		     "cdnallow-nft-cache 1\nfingerprint %s\ngenid %lu\ncount %zu\nhash %llx\n", fp,
-		     (unsigned long)genid, s->n, (unsigned long long)fnv1a64(buf, s->n * REC));
+	n = asprintf(&meta, MAGIC "\nfingerprint %s\ngenid %lu\ncount %zu\nhash %llx\n", fp,
+		     (unsigned long)genid, s->n, (unsigned long long)fnv1a64(buf, len));
 	nft_cache_drop(h);
 	path(h, "nft.applied", p, sizeof(p));
-	if (n > 0 && file_replace(p, buf, s->n * REC, 0600) == 0) {
+	if (n > 0 && file_replace(p, buf, len, 0600) == 0) {
 		path(h, "nft.genid", p, sizeof(p));
 		file_replace(p, meta, (size_t)n, 0600);
 	}

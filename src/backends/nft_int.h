@@ -186,8 +186,8 @@ void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct pre
 void nft_cache_drop(const struct nft_handle *h);
 /*
  * The parser behind nft_cache_load: meta is nft.genid's text (modified), applied
- * nft.applied's bytes (NULL: missing). -ESTALE when the generation or the
- * fingerprint differs, -EBADMSG when the records do not match count and hash.
+ * nft.applied's bytes (NULL: missing). -ESTALE when the version, the generation
+ * or the fingerprint differs, -EBADMSG when the records do not match count and hash.
  */
 int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char *applied,
 		    size_t len, struct prefix_set *s);

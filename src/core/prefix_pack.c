@@ -6,6 +6,7 @@
  * family or length), so a record that unpacks packs back to the same bytes.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -14,18 +15,44 @@
 #include "prefix_set.h"
 #include "strbuf.h"
 
+/* One record of pf at out (room for 18 bytes); its length. */
+static size_t pack_one(const struct prefix *pf, uint8_t *out)
+{
+	uint8_t rec[18];
+	size_t n = 2 + ((size_t)pf->len + 7) / 8;
+
+	rec[0] = pf->family == AF_INET ? 4 : 6;
+	rec[1] = pf->len;
+	prefix_first_bytes(pf, rec + 2);
+	memcpy(out, rec, n);
+	return n;
+}
+
 int prefix_pack(struct strbuf *sb, const struct prefix_set *s)
 {
 	for (size_t i = 0; i < s->n && sb->err == 0; i++) {
-		const struct prefix *pf = &s->v[i];
 		uint8_t rec[18];
 
-		rec[0] = pf->family == AF_INET ? 4 : 6;
-		rec[1] = pf->len;
-		prefix_first_bytes(pf, rec + 2);
-		strbuf_add(sb, rec, 2 + ((size_t)pf->len + 7) / 8);
+		strbuf_add(sb, rec, pack_one(&s->v[i], rec));
 	}
 	return sb->err;
+}
+
+uint8_t *prefix_pack_new(const struct prefix_set *s, size_t *len)
+{
+	size_t n = 0;
+	uint8_t *buf;
+
+	/* sized exactly: a doubling buffer would hold up to twice the record at 1M prefixes */
+	for (size_t i = 0; i < s->n; i++)
+		n += 2 + ((size_t)s->v[i].len + 7) / 8;
+	buf = malloc(n + 1);
+	if (!buf)
+		return NULL;
+	*len = 0;
+	for (size_t i = 0; i < s->n; i++)
+		*len += pack_one(&s->v[i], buf + *len);
+	return buf;
 }
 
 static int unpack_one(const uint8_t **p, const uint8_t *end, struct prefix *out)
@@ -65,5 +92,21 @@ int prefix_unpack(const uint8_t **p, const uint8_t *end, size_t count, struct pr
 		if (ret == 0)
 			ret = prefix_set_add(s, &pf);
 	}
+	return ret;
+}
+
+int prefix_unpack_all(const uint8_t *buf, size_t len, size_t count, struct prefix_set *s)
+{
+	const uint8_t *p = buf, *end = buf + len;
+	size_t n0 = s->n;
+	int ret;
+
+	if (!buf)
+		return -EBADMSG;
+	ret = prefix_unpack(&p, end, count, s);
+	if (ret == 0 && p != end)
+		ret = -EBADMSG;
+	if (ret < 0)
+		s->n = n0;
 	return ret;
 }

@@ -20,4 +20,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			abort(); \
 	} while (0)
 
+/*
+ * The count a writer would put beside packed prefix records (prefix_pack.h):
+ * records walked by their length byte, a cut last one counted too, so the
+ * decoder is reached with the count the bytes suggest. For the element cache
+ * harnesses (fuzz_nft_cache, fuzz_ipt_cache).
+ */
+static inline size_t fuzz_pack_count(const uint8_t *p, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2 + ((size_t)p[i + 1] + 7) / 8)
+		n++;
+	return n;
+}
+
 #endif

@@ -36,9 +36,9 @@ static char *make_meta(const uint8_t *data, size_t mlen, const uint8_t *applied,
 	if (data[0] & 1) {
 		/* the fuzzed lines first: the harness's own, later, win */
 		if (asprintf(&meta,
-			     "%.*s\nfingerprint %s\ncount %zu\nhash %" PRIx64
+			     "cdnallow-ipt-cache 2\n%.*s\nfingerprint %s\ncount %zu\nhash %" PRIx64
 			     "\nset4 %s\nset6 %s\n",
-			     (int)mlen, (const char *)data + 1, FP, alen / 18,
+			     (int)mlen, (const char *)data + 1, FP, fuzz_pack_count(applied, alen),
 			     fnv1a64(applied, alen), E4, E6) < 0)
 			meta = NULL;
 		return meta;

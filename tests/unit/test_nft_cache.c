@@ -4,7 +4,8 @@
  * generation id loads back exactly under that id, and under no other; a
  * different fingerprint (here: the ports), a flipped or missing byte in
  * nft.applied, a dropped or absent cache all read as "dump the sets" and
- * leave the set empty. Needs a netlink socket (no root) for the namespace
+ * leave the set empty; a version 1 record (18-byte records) is stale, never
+ * decoded, even with a matching count and hash. Needs a netlink socket (no root) for the namespace
  * cookie of the fingerprint; never talks to the kernel's nftables.
  */
 #include <errno.h>
@@ -12,6 +13,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 #include <libmnl/libmnl.h>
@@ -19,6 +23,8 @@
 
 #include "../../src/backends/nft_int.h"
 #include "fileio.h"
+#include "hash.h"
+#include "prefix_pack.h"
 #include "prefix_set.h"
 #include "tmpdir.h"
 
@@ -136,6 +142,58 @@ static void test_dropped_or_absent(void **state)
 	assert_int_equal(f->got->n, 0);
 }
 
+/* nft.applied is packed: 5 + 6 + 8 bytes for a /24, a /25 and a /48 */
+static void test_packed(void **state)
+{
+	struct fx *f = *state;
+	char *p = tmpdir_path(f->dir, "nft.applied"), *buf = NULL;
+	size_t len = 0;
+
+	assert_int_equal(file_read_all(p, 1 << 20, &buf, &len), 0);
+	assert_int_equal(len, 19);
+	/* the shared decoder takes exactly count records filling the bytes */
+	assert_int_equal(prefix_unpack_all((uint8_t *)buf, len, 2, f->got), -EBADMSG);
+	assert_int_equal(f->got->n, 0);
+	assert_int_equal(prefix_unpack_all((uint8_t *)buf, len, 3, f->got), 0);
+	assert_true(prefix_set_equal(f->got, f->saved));
+	buf[0] = 5; /* a family byte other than 4 and 6 */
+	f->got->n = 0;
+	assert_int_equal(prefix_unpack_all((uint8_t *)buf, len, 3, f->got), -EBADMSG);
+	assert_int_equal(f->got->n, 0);
+	free(buf);
+	free(p);
+}
+
+/* the 18-byte records of version 1 with a count and hash that match them */
+static void test_old_version(void **state)
+{
+	struct fx *f = *state;
+	char *g = tmpdir_path(f->dir, "nft.genid"), *a = tmpdir_path(f->dir, "nft.applied");
+	char *meta = NULL, *old = NULL, *fp;
+	uint8_t rec[3 * 18] = { 0 };
+	size_t len = 0;
+
+	for (size_t i = 0; i < f->saved->n; i++) {
+		rec[i * 18] = f->saved->v[i].family == AF_INET ? 4 : 6;
+		rec[i * 18 + 1] = f->saved->v[i].len;
+		prefix_first_bytes(&f->saved->v[i], rec + i * 18 + 2);
+	}
+	assert_int_equal(file_read_all(g, 1 << 20, &meta, &len), 0);
+	fp = strstr(meta, "fingerprint ");
+	assert_non_null(fp);
+	fp[strcspn(fp, "\n")] = '\0';
+	assert_true(asprintf(&old, "cdnallow-nft-cache 1\n%s\ngenid 41\ncount 3\nhash %llx\n", fp,
+			     (unsigned long long)fnv1a64(rec, sizeof(rec))) > 0);
+	assert_int_equal(tmpdir_write(a, (char *)rec, sizeof(rec)), 0);
+	assert_int_equal(tmpdir_write(g, old, strlen(old)), 0);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ESTALE);
+	assert_int_equal(f->got->n, 0);
+	free(old);
+	free(meta);
+	free(g);
+	free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +203,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flipped_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dropped_or_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_packed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_version, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
