@@ -5,10 +5,12 @@
  * `source ipset=cdnallow4 port port=443 protocol=tcp accept`; it adds access
  * for the CDN and takes nothing away from any zone (the source-bound zone of
  * earlier builds took the CDN out of zone public: no ssh for its addresses).
- * Twins cdnallow4b/cdnallow6b let a large update switch the rules to a filled
- * set (see fwd_int.h and fwd_sync.c, which applies). firewalld creates ipsets
- * and policies only in its permanent configuration, so the first sync needs
- * one reload, and carries every runtime-only setting across it (fwd_policy.c);
+ * A long list is spread over range shards (cdnallow4, cdnallow4-1, ...;
+ * fwd_shard.h), and twins (cdnallow4b, cdnallow4-1b, ...) let a large update
+ * of a shard switch its rules to a filled set (see fwd_int.h and fwd_sync.c,
+ * which applies). firewalld creates ipsets and policies only in its permanent
+ * configuration, so the first sync needs one reload (fwd_create.c), and
+ * carries every runtime-only setting across it (fwd_policy.c);
  * afterwards runtime and permanent configuration are kept equal over D-Bus
  * without any reload. flush never reloads: it empties the runtime objects and
  * removes the permanent ones. This file opens, reads, flushes and audits.
