@@ -62,6 +62,8 @@ int cli_start(struct engine *e, struct cli_opts *o, int argc, char **argv);
 int cli_start_firewall(struct engine *e, struct cli_opts *o, int argc, char **argv);
 /* 0 with CAP_NET_ADMIN, else -EPERM after saying "cdnallow needs root (CAP_NET_ADMIN)". */
 int cli_need_net_admin(void);
+/* A step of that many changes is long enough for a progress line (on a terminal only). */
+bool cli_progress_worth(size_t nchanges);
 
 /* Rendering on stdout. */
 /* all: list every prefix, not the first few. */

@@ -51,11 +51,16 @@ static void debug(const char *text)
 	msg(MSG_DEBUG, "%s", text);
 }
 
+bool cli_progress_worth(size_t nchanges)
+{
+	return msg_is_tty() && nchanges > PROGRESS_MIN_CHANGES;
+}
+
 static void progress(size_t nchanges, const char *backend)
 {
 	if (!backend)
 		msg_progress(NULL);
-	else if (msg_is_tty() && nchanges > PROGRESS_MIN_CHANGES)
+	else if (cli_progress_worth(nchanges))
 		msg_progress("applying %zu changes to %s…", nchanges, backend);
 }
 

@@ -43,6 +43,17 @@ static void outputs_summary(const struct engine *e, char *buf, size_t size)
 	snprintf(buf, size, "; outputs: %zu written, %zu unchanged, %zu failed", n[0], n[1], n[2]);
 }
 
+/* A 1M-prefix change takes seconds to record: a terminal is told, then the line goes. */
+static void record_changes(struct engine *e, bool changed)
+{
+	size_t n = e->plan.add ? e->plan.add->n + e->plan.del->n : 0;
+
+	if (changed && cli_progress_worth(n))
+		msg_progress("recording %zu changes in the history…", n);
+	engine_changes(e, changed);
+	msg_progress(NULL);
+}
+
 int cmd_sync(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -70,7 +81,7 @@ int cmd_sync(int argc, char **argv)
 		outputs = engine_outputs(&e, true, &wrote);
 	/* history and on_change: only for a sync that applied (a failed one changed nothing) */
 	if (res == 0)
-		engine_changes(&e, changed);
+		record_changes(&e, changed);
 	else
 		engine_load_changes(&e);
 	clock_gettime(CLOCK_MONOTONIC, &t1);

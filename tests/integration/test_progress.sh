@@ -8,7 +8,8 @@
 #    and left adding up to the total, and once two seconds have passed an
 #    estimate of the time to go;
 #  - nftables and iptables (ipset) loading 1M prefixes, one batch each: a
-#    phase line ("applying 1000000 changes to nftables…") while it works.
+#    phase line ("applying 1000000 changes to nftables…") while it works, and
+#    one while the change is recorded in the history (seconds at 1M).
 # The same syncs with stderr a file (cron, a timer's journal) print none of
 # it: no progress text, no carriage return, no escape sequence.
 set -uo pipefail
@@ -88,10 +89,12 @@ for be in nftables iptables; do
 		netns_fail "$be 1M on a terminal: $(head -c 2000 "$T/$be.tty" | cat -v)"
 	tr '\r' '\n' <"$T/$be.tty" | has -F "cdnallow: applying 1000000 changes to $be" ||
 		netns_fail "$be 1M: no phase line: $(head -c 600 "$T/$be.tty" | cat -v)"
+	tr '\r' '\n' <"$T/$be.tty" | has -F "cdnallow: recording 1000000 changes in the history" ||
+		netns_fail "$be 1M: no line while the change is recorded: $(head -c 600 "$T/$be.tty" | cat -v)"
 	netns_exec "log-$be" "$CDNALLOW" sync -b "$be" -c "$T/bigconf" --state-dir "$T/state-log-$be" \
 		-s "$T/big" >"$T/$be.out" 2>"$T/$be.err" || netns_fail "$be 1M in a log: $(cat "$T/$be.err")"
-	has -E 'applying|left' "$T/$be.err" && netns_fail "$be 1M: progress in a log: $(cat "$T/$be.err")"
+	has -E 'applying|recording|left' "$T/$be.err" && netns_fail "$be 1M: progress in a log: $(cat "$T/$be.err")"
 	has "$(printf '[\r\033]')" "$T/$be.err" && netns_fail "$be 1M: control characters in a log"
-	ok "$be 1M prefixes: 'applying 1000000 changes to $be' on a terminal, nothing in a log"
+	ok "$be 1M prefixes: 'applying …' and 'recording … in the history' on a terminal, nothing in a log"
 done
 echo "PASS: $pass checks"
