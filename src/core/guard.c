@@ -147,6 +147,29 @@ bool guard_host_bits_refused(const struct prefix *masked)
 	       (masked->family == AF_INET ? GUARD_HOST_BITS_MIN_V4 : GUARD_HOST_BITS_MIN_V6);
 }
 
+/*
+ * hot[o]: some IPv4 special range starts with first octet o (test ranges
+ * included, a superset). An IPv4 /8 or longer whose octet is cold overlaps no
+ * range, so the table walk is skipped: a 100k list costs a lookup per prefix
+ * instead of 19 comparisons. Derived from special4, never a second table.
+ */
+static void hot_octets(bool hot[256])
+{
+	memset(hot, 0, 256 * sizeof(hot[0]));
+	for (size_t i = 0; i < sizeof(special4) / sizeof(special4[0]); i++) {
+		const struct prefix *r = &special4[i].p;
+		unsigned o = (unsigned)(r->hi >> 56), span = r->len >= 8 ? 1 : 1u << (8 - r->len);
+
+		for (unsigned k = 0; k < span && o + k < 256; k++)
+			hot[o + k] = true;
+	}
+}
+
+static bool cold4(const bool hot[256], const struct prefix *p)
+{
+	return p->family == AF_INET && p->len >= 8 && !hot[p->hi >> 56];
+}
+
 static int check_prefixes(const char *source, const struct prefix_set *list,
 			  const struct guard_opts *o, struct diag *d)
 {
@@ -154,10 +177,15 @@ static int check_prefixes(const char *source, const struct prefix_set *list,
 	const char *why = NULL;
 	char buf[PREFIX_STRLEN];
 	size_t bad = 0;
+	bool hot[256];
 
+	hot_octets(hot);
 	for (size_t i = 0; i < list->n; i++) {
-		const char *r = guard_prefix_reason(&list->v[i], o->allow_test_ranges);
+		const char *r;
 
+		if (cold4(hot, &list->v[i]))
+			continue;
+		r = guard_prefix_reason(&list->v[i], o->allow_test_ranges);
 		if (!r)
 			continue;
 		if (!first) {

@@ -407,6 +407,44 @@ static void test_host_bits_threshold(void **state)
 	assert_false(guard_host_bits_refused(&(struct prefix){ .len = 64, .family = AF_INET6 }));
 }
 
+/*
+ * check_prefixes skips the table for IPv4 prefixes whose first octet starts
+ * no special range: it must refuse exactly what guard_prefix_reason refuses,
+ * for every /16 and the /24s and /32s at the special ranges' starts.
+ */
+static void test_octet_fast_path(void **state)
+{
+	static const unsigned third[] = { 0, 2, 48, 99, 100, 113, 193, 196, 255 };
+	struct guard_limits lim = { .floor = 1 };
+	struct guard_opts o = { .max_shrink = 100, .max_grow = 100 };
+	struct prefix_set *s = prefix_set_new();
+
+	(void)state;
+	assert_non_null(s);
+	lim.max_addresses[0] = GUARD_GENERIC_MAX_V4;
+	lim.max_addresses[1] = GUARD_GENERIC_MAX_V6;
+	for (unsigned a = 0; a < 256; a++)
+		for (unsigned b = 0; b < 256; b++)
+			for (size_t k = 0; k < 2 * sizeof(third) / sizeof(third[0]) + 1; k++) {
+				struct prefix p = { .family = AF_INET, .len = 16 };
+				struct diag d;
+
+				p.hi = ((uint64_t)a << 56) | ((uint64_t)b << 48);
+				if (k > 0) {
+					p.len = k % 2 ? 24 : 32;
+					p.hi |= (uint64_t)third[(k - 1) / 2] << 40;
+					p.hi |= p.len == 32 ? (uint64_t)b << 32 : 0;
+				}
+				s->n = 0;
+				assert_int_equal(prefix_set_add(s, &p), 0);
+				diag_init(&d);
+				assert_int_equal(guard_check_list("one", s, &lim, &o, &d) == -EPERM,
+						 guard_prefix_reason(&p, false) != NULL);
+				diag_release(&d);
+			}
+	prefix_set_free(s);
+}
+
 /* Every clean public /8 minus its first /24: 215 x 16 = 3,440 prefixes, none broader than /9. */
 static struct prefix_set *every_public_slash8(void)
 {
@@ -780,6 +818,7 @@ int main(void)
 		cmocka_unit_test(test_special_ranges_v6),
 		cmocka_unit_test(test_host_bits_threshold),
 		cmocka_unit_test(test_budget),
+		cmocka_unit_test(test_octet_fast_path),
 		cmocka_unit_test(test_grow),
 		cmocka_unit_test(test_family_gone),
 		cmocka_unit_test(test_legacy_total),
