@@ -147,6 +147,11 @@ static void test_aggregate_sorted_input(void **state)
 	assert_aggregates("192.0.2.0/25\n192.0.2.128/25", "192.0.2.0/24");
 	assert_aggregates("192.0.2.0/24\n192.0.2.128/25", "192.0.2.0/24");
 	assert_aggregates("192.0.2.7\n192.0.2.7", "192.0.2.7/32");
+	/* the 64-bit IPv4 check at the ends of the space */
+	assert_aggregates("0.0.0.0/1\n128.0.0.0/1", "0.0.0.0/0");
+	assert_aggregates("255.255.255.254\n255.255.255.255", "255.255.255.254/31");
+	assert_aggregates("0.0.0.0/0\n255.255.255.255", "0.0.0.0/0");
+	assert_aggregates("10.0.0.0/8\n11.0.0.1", "10.0.0.0/8 11.0.0.1/32");
 	/* IPv6 before IPv4, or descending within a family: sorted */
 	assert_aggregates("2001:db8::/32\n192.0.2.0/24", "192.0.2.0/24 2001:db8::/32");
 	assert_aggregates("192.0.2.9\n192.0.2.1\n2001:dba::/32\n2001:db8::/32",
