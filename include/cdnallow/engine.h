@@ -56,7 +56,9 @@ struct engine {
 	struct source *srcs;
 	size_t nsrcs;
 	struct source_result *results;
-	struct prefix_set *want;      /* union of usable sources, aggregated */
+	struct prefix_set *want; /* union of usable sources, aggregated */
+	bool want_shared; /* want is results[0].set (one source, no copy): never freed through want
+			   */
 	const struct backend_ops *be; /* chosen backend */
 	void *bh;
 	struct backend_cfg bcfg;
@@ -91,6 +93,8 @@ int engine_init(struct engine *e, struct engine_opts *o, const struct engine_hoo
 void engine_release(struct engine *e);
 /* Takes the state-dir lock (creating the dir). */
 int engine_lock(struct engine *e);
+/* e->want for the caller to keep and free (a copy when it is a source's list); NULL on -ENOMEM. */
+struct prefix_set *engine_take_want(struct engine *e);
 /* Fetch + guard + fallback; fills e->results and e->want. Fails when a source has nothing usable.
  */
 int engine_resolve(struct engine *e);

@@ -118,9 +118,8 @@ static int cdn_ranges(struct engine *e, struct prefix_set **out)
 	e->opts->offline = true;
 	if (engine_resolve(e) < 0)
 		return -1;
-	*out = e->want;
-	e->want = NULL;
-	return 0;
+	*out = engine_take_want(e);
+	return *out ? 0 : -1;
 }
 
 /* The first line states the verdict the exit code gives: healthy or unhealthy. */

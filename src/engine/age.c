@@ -88,6 +88,15 @@ static int rebuild_want(struct engine *e)
 {
 	int ret = 0;
 
+	if (e->want_shared) {
+		/* want is results[0].set: clearing it would clear the source's list */
+		struct prefix_set *own = prefix_set_new();
+
+		if (!own)
+			return -ENOMEM;
+		e->want = own;
+		e->want_shared = false;
+	}
 	prefix_set_clear(e->want);
 	for (size_t i = 0; ret == 0 && i < e->nsrcs; i++)
 		ret = prefix_set_extend(e->want, e->results[i].set);

@@ -253,7 +253,8 @@ void engine_release(struct engine *e)
 	}
 	free(e->results);
 	free(e->srcs);
-	prefix_set_free(e->want);
+	if (!e->want_shared)
+		prefix_set_free(e->want);
 	if (e->have_prev)
 		state_release(&e->prev);
 	state_unlock(e->lock_fd);
@@ -325,6 +326,34 @@ static int lock_for_plan(struct engine *e)
 	return ret;
 }
 
+/*
+ * One source: its list is the union, so want is that list itself rather than
+ * a copy (2.4 MB at 100k prefixes). Already aggregated by source_finish();
+ * whoever rebuilds want (age.c) first gives it a set of its own.
+ */
+static void share_want(struct engine *e)
+{
+	prefix_set_free(e->want);
+	e->want = e->results[0].set;
+	e->want_shared = true;
+}
+
+struct prefix_set *engine_take_want(struct engine *e)
+{
+	struct prefix_set *s = e->want;
+
+	if (e->want_shared) {
+		s = prefix_set_new();
+		if (s && prefix_set_copy(s, e->want) < 0) {
+			prefix_set_free(s);
+			s = NULL;
+		}
+		return s; /* want stays the source's list, freed with it */
+	}
+	e->want = NULL;
+	return s;
+}
+
 int engine_resolve(struct engine *e)
 {
 	struct resolve_opts ro = { 0 };
@@ -370,10 +399,12 @@ int engine_resolve(struct engine *e)
 			ret = -ENODATA;
 			goto out;
 		}
-		ret = prefix_set_extend(e->want, r->set);
+		ret = e->nsrcs > 1 ? prefix_set_extend(e->want, r->set) : 0;
 		if (ret < 0)
 			goto out;
 	}
+	if (e->nsrcs == 1)
+		share_want(e);
 	ret = prefix_set_aggregate(e->want);
 	if (ret == 0 && e->want->n == 0) {
 		diag_err(&d, "the sources yield no prefix at all; nothing was changed");

@@ -162,6 +162,22 @@ static void test_nothing_installed(void **state)
 	assert_non_null(strstr(f->e.warnings[0], "ONLY BECAUSE OF --force"));
 }
 
+/* one source: want is its list itself (no union copy); the rebuild gives want its own set */
+static void test_one_source_shared(void **state)
+{
+	struct fx *f = *state;
+
+	f->e.nsrcs = 1;
+	prefix_set_free(f->e.want);
+	f->e.want = f->results[0].set;
+	f->e.want_shared = true;
+	assert_int_equal(engine_age_policy(&f->e), 0);
+	assert_false(f->e.want_shared);
+	assert_ptr_not_equal(f->e.want, f->results[0].set);
+	assert_set(f->results[0].set, "104.16.0.0/13\n104.24.0.0/14\n2606:4700::/32\n");
+	assert_set(f->e.want, "104.16.0.0/13\n104.24.0.0/14\n2606:4700::/32\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +185,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_young_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_partial_overlap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nothing_installed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_source_shared, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
