@@ -154,8 +154,16 @@ static int take_parsed(const struct source *src, size_t idx, struct fetch_req *q
 	const char *msg = q->parse_diag.msg;
 	int ret = q->parsed ? q->parse_err : -EPROTO;
 
-	if (ret == 0)
+	if (ret == 0 && q->prefixes && q->body && into->n == 0) {
+		/* a local file's list is not needed again (its cache is the body): moved, not
+		 * copied */
+		struct prefix_set tmp = *into;
+
+		*into = *q->prefixes;
+		*q->prefixes = tmp;
+	} else if (ret == 0) {
 		ret = q->prefixes ? prefix_set_extend(into, q->prefixes) : -EPROTO;
+	}
 	if (ret < 0 && strcmp(q->url, src->name))
 		add_problem(r, src->name, "'%s' cannot be parsed: %s", q->url,
 			    msg[0] ? msg : strerror(-ret));

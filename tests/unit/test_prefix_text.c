@@ -260,10 +260,33 @@ static void test_fixture_error_bodies(void **state)
 	assert_non_null(strstr(c->d.msg, "list.txt:1: bad prefix '{"));
 }
 
+/* a prefix a line is reserved up front: 1000 lines take 1001 slots, not a doubled 1024 */
+static void test_reserved_per_line(void **state)
+{
+	struct prefix_set *s = prefix_set_new();
+	char *buf = malloc(1000 * 16);
+	size_t len = 0;
+	struct diag d;
+
+	(void)state;
+	assert_non_null(s);
+	assert_non_null(buf);
+	for (unsigned i = 0; i < 1000; i++)
+		len += (size_t)sprintf(buf + len, "11.0.%u.%u\n", i / 128, (i % 128) * 2);
+	diag_init(&d);
+	assert_int_equal(prefix_set_parse_text(s, buf, len, "t", &d), 0);
+	assert_int_equal(s->n, 1000);
+	assert_true(s->cap <= 1001);
+	diag_release(&d);
+	prefix_set_free(s);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
+		cmocka_unit_test(test_reserved_per_line),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_bits_warnings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
