@@ -35,7 +35,6 @@ gen 0 "$n" >"$tmp/full"
 printf '[guard]\nallow_test_ranges = true\nmax_shrink = 90\n' >"$tmp/conf"
 ip netns add "$ns"
 fwd_start "$ns" "$tmp/fwd"
-fc() { fwd_exec firewall-cmd "$@" >/dev/null; }
 ticks() { awk '{ print $14 + $15 }' "/proc/$FWD_PID/stat"; }
 timed() { # label cmd...
 	local label=$1 t0 t1 c0 c1
@@ -53,18 +52,7 @@ reload() {
 	grep -q "Did not receive a reply" "$tmp/rerr" || { cat "$tmp/rerr" >&2; return 1; }
 	until fwd_exec firewall-cmd --state >/dev/null 2>&1; do sleep 1; done
 }
-for s in cdnallow4:inet cdnallow4b:inet cdnallow6:inet6 cdnallow6b:inet6; do
-	fc --permanent --new-ipset="${s%%:*}" --type=hash:net --option=family="${s#*:}" \
-		--option=maxelem=4194304
-done
-fc --permanent --new-policy=cdnallow
-fc --permanent --policy=cdnallow --add-ingress-zone=ANY
-fc --permanent --policy=cdnallow --add-egress-zone=HOST
-fc --permanent --policy=cdnallow --set-priority=-1
-for p in 80 443; do
-	fc --permanent --policy=cdnallow --add-rich-rule="rule family=\"ipv4\" source ipset=\"cdnallow4\" port port=\"$p\" protocol=\"tcp\" accept"
-done
-fc --permanent --ipset=cdnallow4 --add-entries-from-file="$tmp/full"
+fwd_one_set_layout "$tmp/full"
 sync_list() { fwd_exec "$bin" sync -b firewalld -c "$tmp/conf" -s "$1" --state-dir "$tmp/state"; }
 echo "firewalld $(fwd_exec firewall-cmd --version), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%F), N=$n"
 echo

@@ -12,6 +12,7 @@
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 . "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/firewalld.sh"
+. "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/probe.sh"
 fwd_have_tools || { echo "skip: firewalld, dbus-daemon or nsenter missing"; exit 77; }
 [ -x "${CDNALLOW:-}" ] || { echo "skip: CDNALLOW not set"; exit 77; }
 [ -x /usr/bin/python3 ] || { echo "skip: no /usr/bin/python3 for the web listener"; exit 77; }
@@ -20,7 +21,6 @@ ORIGIN=cdna-fwd-$$-origin
 CDN=cdna-fwd-$$-cdn
 OUT=cdna-fwd-$$-out
 WORK=$(mktemp -d /tmp/cdna-fwd-e2e.XXXXXX)
-PROBER=
 cleanup() {
 	[ -n "$PROBER" ] && kill "$PROBER" 2>/dev/null
 	fwd_monitor_stop
@@ -67,47 +67,10 @@ sync_list "$WORK/list" || { cat "$WORK/err"; fail "first sync"; }
 fwd_probe "$CDN" 203.0.113.1 || fail "cdn host cannot connect after sync"
 fwd_probe "$OUT" 198.51.100.1 && fail "outsider connects after sync"
 
-# The fault suite's prober in the CDN host (one process, no fork per probe, so a
-# loaded machine does not turn a slow `timeout bash` into a failed connection):
-# a connection every 20 ms until $WORK/stop exists, counts "ok bad" in $WORK/probe.count.
-PROBE_PY="${TESTS_DIR:-$(dirname "$0")/..}/faults/probe.py"
-probe_ok() {
-	local ok bad
-	read -r ok bad 2>/dev/null <"$WORK/probe.count" || { echo 0; return; }
-	echo "${ok:-0}"
-}
-# probe_wait N: until N connections succeeded (probes ran before and after what they watch)
-probe_wait() {
-	local _
-	for _ in $(seq 400); do
-		[ "$(probe_ok)" -ge "$1" ] && return 0
-		sleep 0.05
-	done
-	fail "the prober reached $(probe_ok) of $1 connections in 20 s"
-}
-probe_start() {
-	rm -f "$WORK/stop" "$WORK/probe.count" "$WORK/probe.count.log"
-	ip netns exec "$CDN" /usr/bin/python3 "$PROBE_PY" "$WORK/probe.count" "$WORK/stop" \
-		203.0.113.1:80 &
-	PROBER=$!
-	probe_wait 3
-}
-# Stops it (after 3 more connections) and checks that it never failed; $1 names the phase.
-probe_stop() {
-	local ok bad
-	probe_wait $(($(probe_ok) + 3))
-	touch "$WORK/stop"
-	wait "$PROBER"
-	PROBER=
-	read -r ok bad <"$WORK/probe.count"
-	echo "$1: $ok connections ok, $bad failed"
-	[ ! -s "$WORK/probe.count.log" ] || sed 's/^/    failed: /' "$WORK/probe.count.log"
-	[ "$ok" -gt 0 ] || fail "$1: the prober made no connection"
-	[ "$bad" -eq 0 ] || fail "$1: $bad connections from the cdn host failed"
-}
+PROBE_DIR=$WORK PROBE_FAIL=fail
 
 # 100 updates while the CDN host connects in a loop; every failure is counted.
-probe_start
+probe_start "$CDN" 203.0.113.1:80
 fwd_monitor_start "$WORK/mon"
 failed_syncs=0 swaps=0 prev=$(fwd_active 4)
 for i in $(seq 2 101); do
@@ -118,7 +81,7 @@ for i in $(seq 2 101); do
 	prev=$cur
 done
 fwd_monitor_stop
-probe_stop "100 updates ($swaps swaps, $failed_syncs failed syncs, $(fwd_reloads "$WORK/mon") reloads)"
+probe_check "100 updates ($swaps swaps, $failed_syncs failed syncs, $(fwd_reloads "$WORK/mon") reloads)"
 [ "$failed_syncs" -eq 0 ] || fail "$failed_syncs syncs failed"
 [ "$(fwd_reloads "$WORK/mon")" -eq 0 ] || fail "updates reloaded firewalld"
 [ "$swaps" -ge 9 ] || fail "only $swaps of the updates swapped the twin ipsets"
@@ -131,14 +94,14 @@ fwd_assert_rt_eq_perm || fail "runtime and permanent differ after updates"
 { list 101; gen 20000 3000; } >"$WORK/big2"
 sync_list "$WORK/big1" || { cat "$WORK/err"; fail "sync of 3000 more prefixes"; }
 before=$(fwd_active 4)
-probe_start
+probe_start "$CDN" 203.0.113.1:80
 fwd_monitor_start "$WORK/mon"
 sync_list "$WORK/big2" || { cat "$WORK/err"; fail "swap of 3000 prefixes"; }
 [ "$(fwd_active 4)" != "$before" ] || fail "3000 changes did not swap the twin ipsets"
 sync_list "$WORK/big1" || { cat "$WORK/err"; fail "swap back of 3000 prefixes"; }
 [ "$(fwd_active 4)" = "$before" ] || fail "3000 changes back did not swap again"
 fwd_monitor_stop
-probe_stop "2 swaps of 3000 changed prefixes ($(fwd_reloads "$WORK/mon") reloads)"
+probe_check "2 swaps of 3000 changed prefixes ($(fwd_reloads "$WORK/mon") reloads)"
 [ "$(fwd_reloads "$WORK/mon")" -eq 0 ] || fail "the swaps reloaded firewalld"
 [ "$(fwd_active_entries 4)" = "$(grep -v : "$WORK/big1" | sort)" ] || fail "entries after swaps"
 fwd_assert_rt_eq_perm || fail "runtime and permanent differ after the swaps"

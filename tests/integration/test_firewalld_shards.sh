@@ -18,6 +18,7 @@
 set -u
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 . "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/firewalld.sh"
+. "${TESTS_DIR:-$(dirname "$0")/..}/integration/lib/probe.sh"
 fwd_have_tools || { echo "skip: firewalld, dbus-daemon or nsenter missing"; exit 77; }
 [ -x "${CDNALLOW:-}" ] || { echo "skip: CDNALLOW not set"; exit 77; }
 [ -x /usr/bin/python3 ] || { echo "skip: no /usr/bin/python3 for the web listener"; exit 77; }
@@ -26,7 +27,7 @@ ORIGIN=cdna-fwd-$$-sorigin
 CDN=cdna-fwd-$$-scdn
 OUT=cdna-fwd-$$-sout
 WORK=$(mktemp -d /tmp/cdna-fwd-shards.XXXXXX)
-PROBER= CALLS=
+CALLS=
 cleanup() {
 	[ -n "$PROBER" ] && kill "$PROBER" 2>/dev/null
 	[ -n "$CALLS" ] && kill "$CALLS" 2>/dev/null
@@ -91,59 +92,13 @@ shards() {
 	calls "$1" | awk '$1 ~ /Entr/ { print $2 }' | sed 's/b$//' | sort -u
 }
 
-# The CDN host's prober (tests/faults/probe.py): a connection every 20 ms.
-PROBE_PY="${TESTS_DIR:-$(dirname "$0")/..}/faults/probe.py"
-probe_ok() {
-	local ok bad
-	read -r ok bad 2>/dev/null <"$WORK/probe.count" || { echo 0; return; }
-	echo "${ok:-0}"
-}
-probe_wait() {
-	for _ in $(seq 400); do
-		[ "$(probe_ok)" -ge "$1" ] && return 0
-		sleep 0.05
-	done
-	fail "the prober reached $(probe_ok) of $1 connections in 20 s"
-}
-probe_start() {
-	rm -f "$WORK/stop" "$WORK/probe.count" "$WORK/probe.count.log"
-	ip netns exec "$CDN" /usr/bin/python3 "$PROBE_PY" "$WORK/probe.count" "$WORK/stop" \
-		203.0.113.1:80 &
-	PROBER=$!
-	probe_wait 3
-}
-# Stops it (after 3 more connections) and checks that it never failed; $1 names the phase.
-probe_stop() {
-	local ok bad
-	probe_wait $(($(probe_ok) + 3))
-	touch "$WORK/stop"
-	wait "$PROBER"
-	PROBER=
-	read -r ok bad <"$WORK/probe.count"
-	echo "$1: $ok connections ok, $bad failed"
-	[ ! -s "$WORK/probe.count.log" ] || sed 's/^/    failed: /' "$WORK/probe.count.log"
-	[ "$bad" -eq 0 ] || fail "$1: $bad connections from the cdn host failed"
-}
+PROBE_DIR=$WORK PROBE_FAIL=fail
 
 # 1. the one-set layout of earlier builds, as they created it (an ipset and its
 #    twin per family, policy cdnallow naming cdnallow4/cdnallow6), holding 502 prefixes
 { head_list; gen 0 500; } | v4 /dev/stdin >"$WORK/l0.v4"
 fc() { fwd_exec firewall-cmd "$@" >/dev/null || fail "firewall-cmd $*"; }
-for s in cdnallow4:inet cdnallow4b:inet cdnallow6:inet6 cdnallow6b:inet6; do
-	fc --permanent --new-ipset="${s%%:*}" --type=hash:net --option=family="${s#*:}" \
-		--option=maxelem=4194304
-done
-fc --permanent --new-policy=cdnallow
-fc --permanent --policy=cdnallow --add-ingress-zone=ANY
-fc --permanent --policy=cdnallow --add-egress-zone=HOST
-fc --permanent --policy=cdnallow --set-priority=-1
-for r in ipv4:cdnallow4 ipv6:cdnallow6; do
-	for p in 80 443; do
-		fc --permanent --policy=cdnallow --add-rich-rule="rule family=\"${r%%:*}\" source ipset=\"${r#*:}\" port port=\"$p\" protocol=\"tcp\" accept"
-	done
-done
-fc --permanent --ipset=cdnallow4 --add-entries-from-file="$WORK/l0.v4"
-fc --permanent --ipset=cdnallow6 --add-entry=2001:db8:1::/48
+fwd_one_set_layout "$WORK/l0.v4" 2001:db8:1::/48 || fail "cannot build the one-set layout"
 fc --reload
 [ "$(fwd_allowed 4)" = "$(cat "$WORK/l0.v4")" ] || fail "the one-set layout was not built"
 fwd_probe "$CDN" 203.0.113.1 || fail "cdn host cannot connect through the one-set layout"
@@ -155,11 +110,11 @@ fwd_probe "$OUT" 198.51.100.1 && fail "outsider connects through the one-set lay
 #    into them, every prefix allowed all along, cdnallow4 emptied as shard 0's
 #    idle twin
 { head_list; gen 0 500; gen 1000 1; } >"$WORK/l0"
-probe_start
+probe_start "$CDN" 203.0.113.1:80
 calls_start "$WORK/c0"
 sync_list "$WORK/l0" || { cat "$WORK/err"; fail "update of the one-set layout"; }
 calls_stop
-probe_stop "update of the one-set layout"
+probe_check "update of the one-set layout"
 calls "$WORK/c0" | grep -q Reloaded && fail "the update of the one-set layout reloaded firewalld"
 grep -q "take effect at firewalld's next reload" "$WORK/err" ||
 	fail "the update did not say the shards wait for a reload: $(cat "$WORK/err")"
@@ -168,11 +123,11 @@ grep -q "take effect at firewalld's next reload" "$WORK/err" ||
 	fail "shards not made permanently: $(fwd_exec firewall-cmd --permanent --get-ipsets)"
 fwd_assert_rt_eq_perm || fail "after the update of the one-set layout"
 fc --reload
-probe_start
+probe_start "$CDN" 203.0.113.1:80
 calls_start "$WORK/c1"
 sync_list "$WORK/l0" || { cat "$WORK/err"; fail "migration sync"; }
 calls_stop
-probe_stop "migration"
+probe_check "migration"
 n=$(fwd_state_active "$(fwd_state)" rt 4 | wc -l)
 [ "$n" -ge 10 ] || fail "migration made $n IPv4 shards, want 10 or more"
 [ "$(fwd_allowed 4)" = "$(v4 "$WORK/l0")" ] || fail "entries after the migration"
@@ -201,7 +156,7 @@ fwd_entries "$s" | grep -qx "$e" || fail "drift in $s not repaired"
 [ "$(fwd_allowed 4)" = "$(v4 "$WORK/l0")" ] || fail "entries after the repair"
 fwd_assert_rt_eq_perm || fail "after the repair"
 
-probe_start
+probe_start "$CDN" 203.0.113.1:80
 # 4. a clustered update (30 /24s added after the last ones: more than an
 #    in-place edit) swaps the one shard holding that range, and no other
 { head_list; gen 0 530; gen 1000 1; } >"$WORK/l1"
@@ -238,7 +193,7 @@ grep -q reload "$WORK/err" && fail "the split mentioned a reload: $(cat "$WORK/e
 [ "$(fwd_allowed 4)" = "$(v4 "$WORK/l3")" ] || fail "entries after the split"
 fwd_assert_rt_eq_perm || fail "after the split"
 
-probe_stop "updates and split"
+probe_check "updates and split"
 fwd_probe "$OUT" 198.51.100.1 && fail "outsider connects after the updates"
 
 # 7. an admin's reload keeps every shard; flush leaves nothing permanent

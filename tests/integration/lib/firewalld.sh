@@ -248,3 +248,30 @@ fwd_hosts_stop() {
 fwd_probe() {
 	ip netns exec "$1" timeout 2 bash -c "exec 3<>/dev/tcp/$2/80" 2>/dev/null
 }
+
+# fwd_one_set_layout V4FILE [V6ENTRY]: the permanent objects builds before the
+# range shards made (an ipset and its twin per family, policy cdnallow naming
+# cdnallow4 and cdnallow6 for ports 80 and 443), cdnallow4 filled from V4FILE,
+# made with firewall-cmd for the upgrade test and bench; the caller reloads.
+fwd_one_set_layout() {
+	local s r p
+	for s in cdnallow4:inet cdnallow4b:inet cdnallow6:inet6 cdnallow6b:inet6; do
+		_fwd_fc --permanent --new-ipset="${s%%:*}" --type=hash:net --option=family="${s#*:}" \
+			--option=maxelem=4194304 || return 1
+	done
+	_fwd_fc --permanent --new-policy=cdnallow &&
+		_fwd_fc --permanent --policy=cdnallow --add-ingress-zone=ANY &&
+		_fwd_fc --permanent --policy=cdnallow --add-egress-zone=HOST &&
+		_fwd_fc --permanent --policy=cdnallow --set-priority=-1 || return 1
+	for r in ipv4:cdnallow4 ipv6:cdnallow6; do
+		for p in 80 443; do
+			_fwd_fc --permanent --policy=cdnallow --add-rich-rule="rule family=\"${r%%:*}\" source ipset=\"${r#*:}\" port port=\"$p\" protocol=\"tcp\" accept" ||
+				return 1
+		done
+	done
+	_fwd_fc --permanent --ipset=cdnallow4 --add-entries-from-file="$1" || return 1
+	[ -z "${2:-}" ] || _fwd_fc --permanent --ipset=cdnallow6 --add-entry="$2"
+}
+_fwd_fc() {
+	fwd_exec firewall-cmd "$@" >/dev/null || { echo "firewall-cmd $* failed" >&2; return 1; }
+}
