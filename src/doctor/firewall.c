@@ -326,7 +326,8 @@ static int cause_add(struct cause **v, size_t *n, const struct chain_verdict *cv
 		char w[sizeof(c->where)];
 
 		/* both families: name the place once for both */
-		snprintf(w, sizeof(w), "ip(6)tables-%s", place(c->where, &ipt));
+		snprintf(w, sizeof(w), "ip(6)tables-%.*s",
+			 (int)(sizeof(w) - sizeof("ip(6)tables-")), place(c->where, &ipt));
 		snprintf(c->where, sizeof(c->where), "%s", w);
 	}
 	c->uncertain |= cv->uncertain;

@@ -123,6 +123,7 @@ static int bad(struct rd *r, const char *fmt, ...)
 
 static int get_u32(struct rd *r, uint32_t *v, const char *what)
 {
+	*v = 0; /* gcc -O3 cannot see that bad() returns an error */
 	if (r->left < 4)
 		return bad(r, "cut short in %s", what);
 	*v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
@@ -170,7 +171,7 @@ static int get_str(struct rd *r, size_t max, char **out, const char *what)
 
 static int get_head(struct rd *r, struct fetch_req *q, uint8_t *flags)
 {
-	uint32_t status, attempts;
+	uint32_t status = 0, attempts = 0;
 	char *msg = NULL;
 	int ret;
 
