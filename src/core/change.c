@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The change document of include/cdnallow/change.h: built from the deltas the
- * engine computed, rendered for the on_change hook and history.jsonl, parsed
- * back for `cdnallow history`. A history line may be torn or edited, so the
+ * engine computed and parsed back for `cdnallow history` (the rendering is in
+ * change_render.c). A history line may be torn or edited, so the
  * parser checks every field it uses and says which one is wrong; it never
  * trusts a count it did not compute itself.
  */
@@ -105,73 +105,6 @@ void change_format_time(time_t t, char *buf, size_t size)
 
 	if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(buf, size, "1970-01-01T00:00:00Z");
-}
-
-/* One family of a set as a JSON array of CIDR strings. */
-static json_t *prefix_array(const struct prefix_set *s, int af)
-{
-	json_t *a = json_array();
-	char buf[PREFIX_STRLEN];
-
-	for (size_t i = 0; a && s && i < s->n; i++) {
-		if (s->v[i].family != af)
-			continue;
-		prefix_format(&s->v[i], buf, sizeof(buf));
-		if (json_array_append_new(a, json_string(buf)) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	return a;
-}
-
-static json_t *delta_json(const struct change_delta *dl, bool named)
-{
-	json_t *o = json_object();
-	int bad = !o;
-
-	if (named && !bad)
-		bad |= json_object_set_new(o, "name", json_string(dl->name));
-	for (int f = 0; f < 2 && !bad; f++)
-		bad |= json_object_set_new(o, fam_key[f],
-					   json_pack("{s:o,s:o}", "added",
-						     prefix_array(dl->add, fam_af[f]), "removed",
-						     prefix_array(dl->del, fam_af[f])));
-	if (bad) {
-		json_decref(o);
-		return NULL;
-	}
-	return o;
-}
-
-int change_render(const struct change *c, char **out)
-{
-	json_t *root, *fw, *srcs = json_array(), *outs = json_array();
-	char when[32];
-	int bad = !srcs || !outs;
-
-	*out = NULL;
-	change_format_time(c->time, when, sizeof(when));
-	fw = delta_json(&c->fw, false);
-	bad |= !fw || json_object_set_new(fw, "changed", json_boolean(c->fw_changed));
-	for (size_t i = 0; !bad && i < c->nsrc; i++)
-		bad |= json_array_append_new(srcs, delta_json(&c->src[i], true));
-	for (size_t i = 0; !bad && i < c->noutputs; i++)
-		bad |= json_array_append_new(outs, json_string(c->outputs[i]));
-	if (bad) {
-		json_decref(fw);
-		json_decref(srcs);
-		json_decref(outs);
-		return -ENOMEM;
-	}
-	root = json_pack("{s:s,s:i,s:s,s:s,s:s,s:o,s:o,s:o}", "format", CHANGE_FORMAT, "version",
-			 CHANGE_VERSION, "time", when, "backend", c->backend, "mode", c->mode,
-			 "firewall", fw, "outputs", outs, "sources", srcs);
-	if (!root)
-		return -ENOMEM;
-	*out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(root);
-	return *out ? 0 : -ENOMEM;
 }
 
 /* A name, backend or mode: non-empty, printable, short enough. */
