@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * hash:net ipsets through the `ipset` program: read back with `ipset save`,
- * replaced with one `ipset restore` (temporary set, fill, swap, destroy) so a
- * rule matching on the set never sees a half-filled one. Touches only the sets
- * it is named; never flushes a live set in place.
+ * hash:net ipsets: read back with the `ipset` program (`ipset save`, `ipset
+ * list -t`), written over netlink (ipset_nl.c): a temporary twin is created,
+ * filled, swapped in and destroyed, so a rule matching on the set never sees a
+ * half-filled one. Touches only the sets it is named; never flushes a live set
+ * in place.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,14 +12,17 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <linux/netfilter/ipset/ip_set.h>
+
 #include "diag.h"
 #include "ipset.h"
+#include "ipset_msg.h"
+#include "ipset_nl.h"
 #include "prefix_set.h"
 #include "spawn.h"
-#include "strbuf.h"
 
 #define IPSET_LIST_TIMEOUT_MS 30000
-/* 1M entries restore in a few seconds; a loaded box may need far more */
+/* 1M entries save in a few seconds; a loaded box may need far more */
 #define IPSET_BULK_TIMEOUT_MS 600000
 #define IPSET_SAVE_CAP (1024u << 20)
 
@@ -299,44 +303,30 @@ out:
 	return ret;
 }
 
-/* "add TMP PREFIX" per prefix, without printf: a million lines cost ~1000 instructions each. */
-static void add_lines(struct strbuf *t, const char *tmpname, const struct ipset_job *j)
-{
-	char line[IPSET_NAME_MAX + 16 + PREFIX_STRLEN];
-	int head = snprintf(line, sizeof(line), "add %s ", tmpname);
+struct job_plan {
+	char tmpname[IPSET_NAME_MAX + 8];
+	struct ipset_create create;
+	bool live_exists, tmp_exists;
+};
 
-	for (size_t i = 0; i < j->want->n; i++) {
-		const struct prefix *p = &j->want->v[i];
-		int n;
-
-		if (p->family != j->family)
-			continue;
-		n = prefix_format(p, line + head, sizeof(line) - (size_t)head - 1);
-		line[head + n] = '\n';
-		strbuf_add(t, line, (size_t)(head + n + 1));
-	}
-}
-
-static int add_job(struct strbuf *t, const struct ipset_job *j, struct diag *d)
+static int plan_job(const struct ipset_job *j, struct job_plan *pl, struct diag *d)
 {
 	struct ipset_info live, tmp;
-	char tmpname[IPSET_NAME_MAX + 8];
 	size_t n = prefix_set_count(j->want, j->family);
-	unsigned long maxelem = ipset_maxelem_for(n), hashsize = hashsize_for(n);
 	int ret;
 
 	if (strlen(j->name) + strlen(IPSET_TMP_SUFFIX) > IPSET_NAME_MAX) {
 		diag_err(d, "ipset name '%s' too long", j->name);
 		return -ENAMETOOLONG;
 	}
-	snprintf(tmpname, sizeof(tmpname), "%s%s", j->name, IPSET_TMP_SUFFIX);
+	snprintf(pl->tmpname, sizeof(pl->tmpname), "%s%s", j->name, IPSET_TMP_SUFFIX);
 	if (j->known) {
 		live = j->live;
 		tmp.exists = j->tmp_exists;
 	} else {
 		ret = probe(j->name, j->family, &live, d);
 		if (!ret)
-			ret = probe(tmpname, j->family, &tmp, d);
+			ret = probe(pl->tmpname, j->family, &tmp, d);
 		if (ret)
 			return ret;
 	}
@@ -346,76 +336,96 @@ static int add_job(struct strbuf *t, const struct ipset_job *j, struct diag *d)
 			 family_word(j->family));
 		return -EEXIST;
 	}
-	/* a leftover from an interrupted run may have another size: start afresh */
-	if (tmp.exists)
-		strbuf_addf(t, "destroy %s\n", tmpname);
-	strbuf_addf(t, "create %s hash:net family %s hashsize %lu maxelem %lu\n", tmpname,
-		    family_word(j->family), hashsize, maxelem);
-	add_lines(t, tmpname, j);
-	if (!live.exists)
-		strbuf_addf(t, "create %s hash:net family %s hashsize %lu maxelem %lu\n", j->name,
-			    family_word(j->family), hashsize, maxelem);
-	/* swap exchanges the sets whole, maxelem included: a grown list needs no resize */
-	strbuf_addf(t, "swap %s %s\ndestroy %s\n", tmpname, j->name, tmpname);
+	pl->live_exists = live.exists;
+	pl->tmp_exists = tmp.exists;
+	pl->create = (struct ipset_create){ .name = pl->tmpname,
+					    .family = j->family,
+					    .hashsize = (uint32_t)hashsize_for(n),
+					    .maxelem = (uint32_t)ipset_maxelem_for(n) };
 	return 0;
+}
+
+static int fill_job(struct ipset_nl *nl, const struct ipset_job *j, const struct job_plan *pl)
+{
+	struct ipset_entries a = { .cmd = IPSET_CMD_ADD,
+				   .name = pl->tmpname,
+				   .family = j->family,
+				   .v = j->want->v,
+				   .n = j->want->n };
+	int ret = 0;
+
+	/* a leftover from an interrupted run may have another size: start afresh */
+	if (pl->tmp_exists)
+		ret = ipset_nl_named(nl, IPSET_CMD_DESTROY, pl->tmpname, true);
+	if (!ret)
+		ret = ipset_nl_create(nl, &pl->create);
+	if (!ret)
+		ret = ipset_nl_adt(nl, &a);
+	return ret;
+}
+
+static int swap_job(struct ipset_nl *nl, const struct ipset_job *j, const struct job_plan *pl)
+{
+	struct ipset_create c = pl->create;
+	int ret = 0;
+
+	c.name = j->name;
+	if (!pl->live_exists)
+		ret = ipset_nl_create(nl, &c);
+	/* swap exchanges the sets whole, maxelem included: a grown list needs no resize */
+	if (!ret)
+		ret = ipset_nl_swap(nl, pl->tmpname, j->name);
+	if (!ret)
+		ret = ipset_nl_named(nl, IPSET_CMD_DESTROY, pl->tmpname, false);
+	return ret;
 }
 
 int ipset_replace(const struct ipset_job *jobs, size_t njobs, struct diag *d)
 {
-	const char *argv[] = { "ipset", "restore", NULL };
-	struct spawn_opts o = { .argv = argv,
-				.what = "ipset restore",
-				.timeout_ms = IPSET_BULK_TIMEOUT_MS };
-	struct strbuf t = { 0 };
-	struct spawn_result r = { 0 };
+	struct job_plan *plans = NULL;
+	struct ipset_nl *nl = NULL;
 	int ret = 0;
 
+	if (!njobs)
+		return 0;
+	plans = calloc(njobs, sizeof(*plans));
+	if (!plans)
+		return -ENOMEM;
 	for (size_t i = 0; i < njobs && !ret; i++)
-		ret = add_job(&t, &jobs[i], d);
-	if (ret)
-		goto out;
-	if (t.err) {
-		ret = t.err;
-		diag_err(d, "ipset restore: %s", strerror(-ret));
-		goto out;
-	}
-	if (!t.len)
-		goto out;
-	o.in = t.buf;
-	o.in_len = t.len;
-	ret = spawn_run_checked(&o, &r, d);
-out:
-	spawn_result_release(&r);
-	strbuf_release(&t);
-	return ret;
-}
-
-static int destroy_one(const char *name, struct diag *d)
-{
-	const char *argv[] = { "ipset", "destroy", name, NULL };
-	struct spawn_opts o = { .argv = argv,
-				.what = "ipset destroy",
-				.timeout_ms = IPSET_LIST_TIMEOUT_MS };
-	struct spawn_result r;
-	int ret = spawn_run(&o, &r, d);
-
-	if (!ret && !is_absent(&r)) {
-		ret = spawn_check(&o, &r, d);
-		if (ret && strstr(r.err, "in use"))
-			ret = -EBUSY;
-	}
-	spawn_result_release(&r);
+		ret = plan_job(&jobs[i], &plans[i], d);
+	if (!ret)
+		ret = ipset_nl_open(&nl, true, d);
+	/*
+	 * Every twin is filled before any swap: a refusal (a full set, a bad entry)
+	 * leaves all live sets as they were. A twin left behind is replaced next run.
+	 */
+	for (size_t i = 0; i < njobs && !ret; i++)
+		ret = fill_job(nl, &jobs[i], &plans[i]);
+	if (!ret)
+		ret = ipset_nl_wait(nl);
+	for (size_t i = 0; i < njobs && !ret; i++)
+		ret = swap_job(nl, &jobs[i], &plans[i]);
+	if (!ret)
+		ret = ipset_nl_wait(nl);
+	ipset_nl_close(nl);
+	free(plans);
 	return ret;
 }
 
 int ipset_destroy(const char *name, struct diag *d)
 {
 	char tmpname[IPSET_NAME_MAX + 8];
+	struct ipset_nl *nl = NULL;
 	int ret;
 
 	snprintf(tmpname, sizeof(tmpname), "%s%s", name, IPSET_TMP_SUFFIX);
-	ret = destroy_one(tmpname, d);
+	ret = ipset_nl_open(&nl, false, d);
 	if (!ret)
-		ret = destroy_one(name, d);
+		ret = ipset_nl_named(nl, IPSET_CMD_DESTROY, tmpname, true);
+	if (!ret)
+		ret = ipset_nl_named(nl, IPSET_CMD_DESTROY, name, true);
+	if (!ret)
+		ret = ipset_nl_wait(nl);
+	ipset_nl_close(nl);
 	return ret;
 }
