@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Kernel ipsets of type hash:net driven through the `ipset` program: read a
- * set back, replace its whole content atomically (fill a temporary set with
- * one `ipset restore`, `ipset swap`, destroy the temporary), destroy it. Used
- * by the iptables backend and by any backend whose rules match on an ipset.
+ * Kernel ipsets of type hash:net: read a set back (the `ipset` program),
+ * replace its whole content atomically (over netlink: fill a temporary set,
+ * swap, destroy the temporary), destroy it. Used by the iptables backend and
+ * by any backend whose rules match on an ipset.
  */
 #ifndef CDNALLOW_IPSET_H
 #define CDNALLOW_IPSET_H
@@ -68,10 +68,11 @@ int ipset_header_block(const char *text, const char *name, char *buf, size_t siz
 /* The "Type:" and "Header:" lines of `ipset list -t NAME` (text cut in place) into info. */
 void ipset_parse_list_header(char *text, int family, struct ipset_info *info);
 /*
- * Makes every job's set hold exactly its prefixes, creating missing sets, in one
- * `ipset restore` run: NAME-tmp is filled and swapped in, so the rules matching
- * on NAME see the old content, then the new, never a partial one. A live set of
- * another type or family is an error (-EEXIST): swap cannot replace it.
+ * Makes every job's set hold exactly its prefixes, creating missing sets, over
+ * one netlink socket: every NAME-tmp is filled before any is swapped in, so the
+ * rules matching on NAME see the old content, then the new, never a partial one,
+ * and a refusal leaves every live set as it was. A live set of another type or
+ * family is an error (-EEXIST): swap cannot replace it.
  */
 int ipset_replace(const struct ipset_job *jobs, size_t njobs, struct diag *d);
 /* Destroys name and name-tmp when they exist; -EBUSY when a rule still uses name. */
