@@ -5,7 +5,8 @@
 #     so nothing aggregates): cdnallow sync from nothing, no-op re-sync and a
 #     1% change, against the same ipset work by hand (one `ipset restore` that
 #     fills a temporary set and swaps it in) and against loading a linear
-#     chain of 10k `-s X -j ACCEPT` rules with iptables-restore;
+#     chain of 10k `-s X -j ACCEPT` rules with iptables-restore; user+sys CPU of the first
+#     sync and of the hand restore too;
 #  2. per-packet cost over veth: `ping -f` round trips through an INPUT that
 #     matches the sender with one set lookup (100k entries) versus 10k linear
 #     rules with the sender's rule last, versus no rules.
@@ -25,6 +26,13 @@ ipt_setup
 . "$(dirname "$0")/lib.sh"
 
 now() { date +%s.%N; }
+# user+sys seconds of every child this shell has waited for, into $cpu (the box is shared: wall
+# time alone says little); `times` without a subshell, which would start from zero
+cpu_mark() {
+	times >"$IPT_TMP/times"
+	cpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); n += a[1] * 60 + a[2] } }
+		END { printf "%.3f", n }' "$IPT_TMP/times")
+}
 secs() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
 
 gen_list() { # FILE N [SHIFT]: N non-adjacent /32s; SHIFT replaces the first N/100 by others
@@ -42,8 +50,8 @@ EOF
 
 echo "## update cost (IPv4, iptables-nft, seconds, one run each on a shared 2-core box)"
 echo
-echo "| prefixes | cdnallow sync (create) | no-op re-sync | 1% change | ipset restore+swap by hand | 10k linear rules (iptables-restore) |"
-echo "|---:|---:|---:|---:|---:|---:|"
+echo "| prefixes | cdnallow sync (create) | no-op re-sync | 1% change | ipset restore+swap by hand | 10k linear rules (iptables-restore) | create CPU | by hand CPU |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 python3 - "$IPT_TMP/linear.rules" <<'EOF'
 import ipaddress, sys
 base = int(ipaddress.IPv4Address("20.0.0.0"))
@@ -60,7 +68,11 @@ for n in "${sizes[@]}"; do
 	gen_list "$IPT_TMP/a" "$n"
 	gen_list "$IPT_TMP/b" "$n" shift
 	t0=$(now)
+	cpu_mark
+	c0=$cpu
 	ipt_sync "$ns" "$IPT_TMP/a" || ipt_fail "sync $n"
+	cpu_mark
+	c1=$cpu
 	t1=$(now)
 	ipt_sync "$ns" "$IPT_TMP/a" || ipt_fail "no-op sync $n"
 	t2=$(now)
@@ -74,11 +86,15 @@ for n in "${sizes[@]}"; do
 		echo "destroy byhand-tmp"
 	} >"$IPT_TMP/byhand"
 	t4=$(now)
+	cpu_mark
+	c4=$cpu
 	ipt_in "$ns" ipset restore -f "$IPT_TMP/byhand" || ipt_fail "ipset restore by hand"
+	cpu_mark
+	c5=$cpu
 	t5=$(now)
 	ipt_in "$ns" iptables-nft-restore --noflush "$IPT_TMP/linear.rules" || ipt_fail "linear load"
 	t6=$(now)
-	echo "| $n | $(secs "$t0" "$t1") | $(secs "$t1" "$t2") | $(secs "$t2" "$t3") | $(secs "$t4" "$t5") | $(secs "$t5" "$t6") |"
+	echo "| $n | $(secs "$t0" "$t1") | $(secs "$t1" "$t2") | $(secs "$t2" "$t3") | $(secs "$t4" "$t5") | $(secs "$t5" "$t6") | $(secs "$c0" "$c1") | $(secs "$c4" "$c5") |"
 	bench_point iptables first "$n" "$(secs "$t0" "$t1")"
 	bench_point iptables noop "$n" "$(secs "$t1" "$t2")"
 	bench_point iptables update "$n" "$(secs "$t2" "$t3")"
