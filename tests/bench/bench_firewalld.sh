@@ -24,21 +24,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-${CDNALLOW:-$here/../../../build/cdnallow}}
 n=${2:-100000}
 sample=${SAMPLE:-100}
-[ "$(id -u)" -eq 0 ] || { echo "bench_firewalld.sh: needs root" >&2; exit 1; }
 [ -x "$bin" ] || { echo "bench_firewalld.sh: $bin is not the cdnallow binary" >&2; exit 1; }
+. "$here/../integration/lib/netns.sh"
 . "$here/../integration/lib/firewalld.sh"
 # shellcheck source=lib.sh
 . "$here/lib.sh"
-fwd_have_tools || { echo "bench_firewalld.sh: firewalld, dbus-daemon or nsenter missing" >&2; exit 1; }
-
-ns=cdna-fwd-$$-bench
-tmp=$(mktemp -d /tmp/cdna-fwd-bench.XXXXXX)
-cleanup() {
-	fwd_stop
-	ip netns del "$ns" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+fwd_require
+fwd_begin fwdbench
+tmp=$T
 
 # Every other /24 from 20.0.0.0: nothing overlaps or merges. The update drops
 # the first 1% and adds as many new /24s after the end.
@@ -94,12 +87,6 @@ timed_fcmd() { # label note args...
 sync_list() {
 	fwd_exec "$bin" sync -b firewalld -c "$tmp/conf" -s "$1" --state-dir "$tmp/state"
 }
-fresh() {
-	fwd_stop
-	ip netns del "$ns" 2>/dev/null || true
-	ip netns add "$ns"
-	fwd_start "$ns" "$tmp/fwd"
-}
 
 # has_list FILE: the ipsets the policy's rules name (shards, each the one twin
 # in use) hold exactly FILE
@@ -108,7 +95,7 @@ has_list() {
 }
 
 # 1. cdnallow
-fresh
+fwd_fresh
 timed "cdnallow sync, first ($n entries)" \
 	"creates policy + shard ipsets (2000 prefixes each, + a quarter spare), 1 reload while empty, runtime setEntries on each empty shard, permanent setEntries" \
 	sync_list "$tmp/full"
@@ -136,7 +123,7 @@ timed_fcmd "firewall-cmd --reload with $n entries" "what an admin's reload costs
 	--reload
 
 # 2. firewall-cmd --add-entries-from-file on a fresh daemon with the same empty objects
-fresh
+fwd_fresh
 fcmd --permanent --new-ipset=bench4 --type=hash:net --option=family=inet \
 	--option=maxelem=4194304 >/dev/null
 fcmd --reload >/dev/null

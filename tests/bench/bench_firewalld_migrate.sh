@@ -16,16 +16,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-${CDNALLOW:-$here/../../../build/cdnallow}}
 n=${2:-20000}
 [ "$(id -u)" -eq 0 ] || { echo "bench_firewalld_migrate.sh: needs root" >&2; exit 1; }
+. "$here/../integration/lib/netns.sh"
 . "$here/../integration/lib/firewalld.sh"
-fwd_have_tools || { echo "bench_firewalld_migrate.sh: firewalld missing" >&2; exit 1; }
-ns=cdna-fwd-$$-migr
-tmp=$(mktemp -d /tmp/cdna-fwd-migr.XXXXXX)
-cleanup() {
-	fwd_stop
-	ip netns del "$ns" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+fwd_require
+fwd_begin fwdmigr
+tmp=$T
 gen() {
 	awk -v a="$1" -v c="$2" 'BEGIN { for (i = a; i < a + c; i++) {
 		k = 2 * i; printf "%d.%d.%d.0/24\n", 20 + int(k / 65536), int(k / 256) % 256, k % 256 } }'
@@ -33,8 +28,6 @@ gen() {
 gen 0 "$n" >"$tmp/full"
 { gen 0 "$n"; gen "$n" 1; } >"$tmp/next"
 printf '[guard]\nallow_test_ranges = true\nmax_shrink = 90\n' >"$tmp/conf"
-ip netns add "$ns"
-fwd_start "$ns" "$tmp/fwd"
 ticks() { awk '{ print $14 + $15 }' "/proc/$FWD_PID/stat"; }
 timed() { # label cmd...
 	local label=$1 t0 t1 c0 c1

@@ -12,20 +12,10 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 n=${1:-100000}
 s=${2:-5000}
-[ "$(id -u)" -eq 0 ] || { echo "bench_firewalld_shards.sh: needs root" >&2; exit 1; }
+. "$here/../integration/lib/netns.sh"
 . "$here/../integration/lib/firewalld.sh"
-fwd_have_tools || { echo "bench_firewalld_shards.sh: firewalld, dbus-daemon or nsenter missing" >&2; exit 1; }
-
-ns=cdna-fwd-$$-shards
-tmp=$(mktemp -d /tmp/cdna-fwd-shards.XXXXXX)
-cleanup() {
-	fwd_stop
-	ip netns del "$ns" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns"
-fwd_start "$ns" "$tmp/fwd"
+fwd_require
+fwd_begin fwdshards
 echo "firewalld $(fwd_exec firewall-cmd --version), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
 	"$(date -u +%F)"
 fwd_exec /usr/bin/python3 "$here/fwd_shard_probe.py" "$n" "$s" "$FWD_PID"

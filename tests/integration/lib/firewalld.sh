@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Shell helpers for the firewalld tests and benchmark: run a real firewalld
 # inside a network namespace plus a private mount namespace with its own
@@ -10,6 +11,9 @@
 #                   FWD_BUS_CONF=FILE runs the bus with that configuration
 # fwd_exec CMD...   runs CMD in firewalld's network + mount namespace
 # fwd_stop          stops firewalld, its bus and the holder process
+# fwd_begin AREA [hosts]  netns.sh namespaces, firewalld in netns origin,
+#                   everything stopped and deleted on exit (fwd_end); sets T
+# fwd_test_begin AREA [hosts]  fwd_require (skips unless it can run), fwd_begin
 
 FWD_PID=
 FWD_HOLDER=
@@ -182,19 +186,23 @@ fwd_assert_rt_eq_perm() {
 	done
 }
 
-# Watches firewalld's Reloaded signal into $1 until fwd_monitor_stop.
+# fwd_monitor_start FILE [MATCH...]: watches the bus messages MATCH rules pick
+# (default firewalld's Reloaded signal) into FILE until fwd_monitor_stop.
+FWD_RELOADED="type='signal',interface='org.fedoraproject.FirewallD1',member='Reloaded'"
 FWD_MON=
 fwd_monitor_start() {
-	fwd_exec dbus-monitor --system \
-		"type='signal',interface='org.fedoraproject.FirewallD1',member='Reloaded'" >"$1" 2>&1 &
+	local f=$1
+	shift
+	[ $# -gt 0 ] || set -- "$FWD_RELOADED"
+	fwd_exec dbus-monitor --system "$@" >"$f" 2>&1 &
 	FWD_MON=$!
 	# dbus-monitor prints the bus's NameLost for itself once it has become a
 	# monitor: from then on no Reloaded signal can be missed
 	for _ in $(seq 100); do
-		grep -F 'member=NameLost' "$1" >/dev/null && return 0
+		grep -F 'member=NameLost' "$f" >/dev/null && return 0
 		sleep 0.1
 	done
-	fail "dbus-monitor did not start: $(cat "$1")"
+	netns_fail "dbus-monitor did not start: $(cat "$f")"
 }
 
 fwd_monitor_stop() {
@@ -206,47 +214,6 @@ fwd_monitor_stop() {
 # Number of Reloaded signals seen in monitor file $1.
 fwd_reloads() {
 	grep -c 'member=Reloaded' "$1"
-}
-
-# Hosts for the packet tests (used until tests/integration/lib/netns.sh offers
-# the same): CDN host 203.0.113.10 and outsider 198.51.100.10, each on its own
-# veth to origin netns $1 (203.0.113.1, 198.51.100.1), web listener on port 80.
-FWD_WEB=
-fwd_hosts() {
-	local origin=$1 cdn=$2 out=$3
-	ip netns add "$cdn" && ip netns add "$out" || return 1
-	ip link add o-cdn netns "$origin" type veth peer name eth0 netns "$cdn" &&
-		ip link add o-out netns "$origin" type veth peer name eth0 netns "$out" || return 1
-	ip -n "$origin" addr add 203.0.113.1/24 dev o-cdn
-	ip -n "$origin" addr add 198.51.100.1/24 dev o-out
-	ip -n "$cdn" addr add 203.0.113.10/24 dev eth0
-	ip -n "$out" addr add 198.51.100.10/24 dev eth0
-	local ns
-	for ns in "$origin" "$cdn" "$out"; do
-		ip -n "$ns" link set lo up
-	done
-	ip -n "$origin" link set o-cdn up && ip -n "$origin" link set o-out up &&
-		ip -n "$cdn" link set eth0 up && ip -n "$out" link set eth0 up || return 1
-	# a deep accept queue: a starved server must not drop the prober's SYNs (listen.py)
-	ip netns exec "$origin" /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/listen.py" 80 \
-		>/dev/null 2>&1 &
-	FWD_WEB=$!
-	for _ in $(seq 100); do
-		ip netns exec "$origin" ss -Hltn "sport = :80" | grep . >/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-fwd_hosts_stop() {
-	[ -z "$FWD_WEB" ] || { kill "$FWD_WEB" 2>/dev/null; wait "$FWD_WEB" 2>/dev/null; } || true
-	FWD_WEB=
-	return 0
-}
-
-# TCP connect from netns $1 to $2:80; succeeds when the handshake completes.
-fwd_probe() {
-	ip netns exec "$1" timeout 2 bash -c "exec 3<>/dev/tcp/$2/80" 2>/dev/null
 }
 
 # fwd_one_set_layout V4FILE [V6ENTRY]: the permanent objects builds before the
@@ -274,4 +241,52 @@ fwd_one_set_layout() {
 }
 _fwd_fc() {
 	fwd_exec firewall-cmd "$@" >/dev/null || { echo "firewall-cmd $* failed" >&2; return 1; }
+}
+
+# fwd_begin AREA [hosts]: namespaces from netns.sh (source it first) named after
+# AREA, a real firewalld in netns origin and, with "hosts", the cdn and outsider
+# hosts of netns_topology (the test starts its listeners); on exit
+# fwd_end stops the prober, the bus monitor and firewalld, then deletes the
+# namespaces and the work directory. Sets T, the work directory.
+fwd_begin() {
+	netns_init "$1"
+	trap fwd_end EXIT
+	T=$NETNS_TMP
+	if [ "${2:-}" = hosts ]; then
+		netns_topology
+	else
+		netns_new origin
+	fi
+	fwd_start "$(netns_name origin)" "$T/fwd" || netns_fail "firewalld did not start"
+}
+
+fwd_end() {
+	[ -z "${PROBER:-}" ] || { kill "$PROBER" 2>/dev/null; wait "$PROBER" 2>/dev/null; } || true
+	fwd_monitor_stop
+	fwd_stop
+	netns_cleanup
+}
+
+# fwd_fresh: firewalld started anew in a new netns origin, nothing left of before.
+fwd_fresh() {
+	fwd_stop
+	ip netns del "$(netns_name origin)" 2>/dev/null || true
+	ip netns add "$(netns_name origin)" || netns_fail "cannot create netns origin"
+	ip -n "$(netns_name origin)" link set lo up
+	fwd_start "$(netns_name origin)" "$T/fwd" || netns_fail "firewalld did not start"
+}
+
+# fwd_require: skips (77) unless root with namespaces, firewalld and its tools.
+fwd_require() {
+	netns_require
+	fwd_have_tools || netns_skip "firewalld, dbus-daemon, nsenter or unshare missing"
+	[ -x /usr/bin/python3 ] || netns_skip "no /usr/bin/python3 (fwd_state.py, web listener)"
+}
+
+# fwd_test_begin AREA [hosts]: what every firewalld test starts with: fwd_require,
+# the binary under test in $CDNALLOW, fwd_begin.
+fwd_test_begin() {
+	fwd_require
+	[ -n "${CDNALLOW:-}" ] && [ -x "$CDNALLOW" ] || netns_skip "CDNALLOW not set"
+	fwd_begin "$@"
 }
