@@ -175,40 +175,34 @@ static void merge_small(void **state)
 	prefix_set_free(tail);
 }
 
-/* A host of the one-set layout (everything in shard 0) is cut; shard 0 keeps the first piece. */
-static void upgrade_from_one_set(void **state)
+/*
+ * A host of the one-set layout (everything in shard 0) is cut into shards of
+ * the size, shard 0 keeping the first piece; without free indices below the
+ * limit the range stays whole or is cut in fewer, larger pieces.
+ */
+static void one_set_cut(void **state)
 {
+	static const struct {
+		size_t limit, n, each, bound; /* each: every shard's count, 0 = not all alike */
+	} rows[] = {
+		{ FWD_SHARD_MAX, 5, 100, 100 },
+		{ 3, 3, 0, 250 },
+		{ 1, 1, 500, 250 },
+	};
 	struct prefix_set *all = range_of(0, 500);
 	const struct prefix_set *cur[1] = { all };
 	struct fwd_part p;
 
 	(void)state;
-	assert_int_equal(fwd_part_plan(cur, 1, all, 100, FWD_SHARD_MAX, &p), 0);
-	assert_int_equal(p.n, 5);
-	assert_partition(&p, all, 100);
-	for (size_t k = 0; k < 5; k++)
-		assert_int_equal(p.v[k]->n, 100);
-	assert_true(prefix_equal(&p.v[0]->v[0], &all->v[0]));
-	fwd_part_release(&p);
-	prefix_set_free(all);
-}
-
-/* Without free indices below limit, a range stays whole or is cut in fewer pieces. */
-static void limited(void **state)
-{
-	struct prefix_set *all = range_of(0, 500);
-	const struct prefix_set *cur[1] = { all };
-	struct fwd_part p;
-
-	(void)state;
-	assert_int_equal(fwd_part_plan(cur, 1, all, 100, 1, &p), 0);
-	assert_int_equal(p.n, 1);
-	assert_int_equal(p.v[0]->n, 500);
-	fwd_part_release(&p);
-	assert_int_equal(fwd_part_plan(cur, 1, all, 100, 3, &p), 0);
-	assert_int_equal(p.n, 3);
-	assert_partition(&p, all, 250);
-	fwd_part_release(&p);
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+		assert_int_equal(fwd_part_plan(cur, 1, all, 100, rows[r].limit, &p), 0);
+		assert_int_equal(p.n, rows[r].n);
+		assert_partition(&p, all, rows[r].bound);
+		for (size_t k = 0; rows[r].each && k < p.n; k++)
+			assert_int_equal(p.v[k]->n, rows[r].each);
+		assert_true(prefix_equal(&p.v[0]->v[0], &all->v[0]));
+		fwd_part_release(&p);
+	}
 	prefix_set_free(all);
 }
 
@@ -220,8 +214,7 @@ int main(void)
 		cmocka_unit_test(first_then_clustered),
 		cmocka_unit_test(split_into_free),
 		cmocka_unit_test(merge_small),
-		cmocka_unit_test(upgrade_from_one_set),
-		cmocka_unit_test(limited),
+		cmocka_unit_test(one_set_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
