@@ -248,7 +248,13 @@ static bool is_present(const struct fwd *f)
  * The policy names exactly the configured ports of one twin per used shard,
  * shard 0 always; the old zone is gone.
  */
-static int rules_complete(struct fwd *f, bool *ok)
+static int active_twin(const struct fwd *f, int i, size_t k, const void *arg)
+{
+	(void)arg;
+	return fwd_active(&f->fam[i].sh[k]);
+}
+
+static int rules_complete(const struct fwd *f, bool *ok)
 {
 	char **want = NULL;
 	int r;
@@ -256,16 +262,15 @@ static int rules_complete(struct fwd *f, bool *ok)
 	*ok = false;
 	for (int i = 0; i < 2; i++) {
 		for (size_t k = 0; k < f->fam[i].n; k++) {
-			struct fwd_shard *m = &f->fam[i].sh[k];
+			const struct fwd_shard *m = &f->fam[i].sh[k];
 
-			m->act = fwd_active(m);
-			if (m->act < 0 && (!k || m->rt_src[0]))
+			if (fwd_active(m) < 0 && (!k || m->rt_src[0]))
 				return 0;
 		}
 	}
 	if (!f->rt_policy || !f->policy_path || f->zone_path || fwd_strv_len(f->rt_zone_sources))
 		return 0;
-	r = fwd_want_rules(f, &want);
+	r = fwd_want_rules(f, active_twin, NULL, &want);
 	if (r < 0)
 		return r;
 	*ok = fwd_strv_same(f->rt_rules, want) && fwd_strv_same(f->perm_rules, want);

@@ -106,6 +106,15 @@ static int add_ipsets(struct fwd *f, int i, size_t upto, bool *created, struct d
 	return r;
 }
 
+/* The twin the runtime rules name now (a first), shard 0 always. */
+static int named_now(const struct fwd *f, int i, size_t k, const void *arg)
+{
+	const struct fwd_shard *m = &f->fam[i].sh[k];
+
+	(void)arg;
+	return m->rt_src[0] ? 0 : m->rt_src[1] ? 1 : k ? -1 : 0;
+}
+
 /* The permanent policy, naming what the runtime rules name now, so that a reload changes nothing.
  */
 static int add_policy(struct fwd *f, struct diag *d)
@@ -113,14 +122,7 @@ static int add_policy(struct fwd *f, struct diag *d)
 	char **rules = NULL;
 	int r;
 
-	for (int i = 0; i < 2; i++) {
-		for (size_t k = 0; k < f->fam[i].n; k++) {
-			struct fwd_shard *m = &f->fam[i].sh[k];
-
-			m->act = m->rt_src[0] ? 0 : m->rt_src[1] ? 1 : k ? -1 : 0;
-		}
-	}
-	r = fwd_want_rules(f, &rules);
+	r = fwd_want_rules(f, named_now, NULL, &rules);
 	if (r >= 0)
 		r = fwd_cfg_put_policy(f->bus, FWD_POLICY, NULL, rules, FWD_DESC, d);
 	fwd_strv_free(rules);

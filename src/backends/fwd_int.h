@@ -41,8 +41,6 @@ struct fwd_shard {
 	char *path[2];			   /* permanent ipset objects, NULL when missing */
 	struct fwd_entries rt[2], perm[2]; /* .raw NULL when the ipset does not exist */
 	bool rt_src[2], perm_src[2]; /* named by the runtime / permanent rules (or old zone) */
-	int act;		     /* the twin the rules are to name, -1: shard unused */
-	bool edit;		     /* act is edited in place (removals after the rules) */
 };
 
 /* One family: every shard index that an ipset or a rule of ours names, 0 always. */
@@ -76,8 +74,13 @@ void fwd_scan_release(struct fwd *f);
 int fwd_active(const struct fwd_shard *m);
 /* Shard k of family i, added (empty, unused) when the family has none so far. */
 struct fwd_shard *fwd_shard_at(struct fwd *f, int i, size_t k);
-/* The policy's rich rules for the configured ports of every shard's twin act (none: -1). */
-int fwd_want_rules(const struct fwd *f, char ***out);
+/*
+ * The policy's rich rules for the configured ports of each shard's twin that
+ * twin() picks (0 = a, 1 = b; -1: the shard is unused).
+ */
+int fwd_want_rules(const struct fwd *f,
+		   int (*twin)(const struct fwd *f, int i, size_t k, const void *arg),
+		   const void *arg, char ***out);
 /*
  * Reloads firewalld with every runtime-only setting of the host carried across
  * (objects named cdnallow* excepted); *failed counts the objects whose settings

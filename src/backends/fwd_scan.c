@@ -64,8 +64,6 @@ struct fwd_shard *fwd_shard_at(struct fwd *f, int i, size_t k)
 	if (!v)
 		return NULL;
 	memset(v + m->n, 0, (k + 1 - m->n) * sizeof(*v));
-	for (size_t j = m->n; j <= k; j++)
-		v[j].act = -1;
 	m->sh = v;
 	m->n = k + 1;
 	return &v[k];
@@ -85,7 +83,9 @@ static char *rule_for(int i, size_t k, int t, unsigned port)
 	return s;
 }
 
-int fwd_want_rules(const struct fwd *f, char ***out)
+int fwd_want_rules(const struct fwd *f,
+		   int (*twin)(const struct fwd *f, int i, size_t k, const void *arg),
+		   const void *arg, char ***out)
 {
 	size_t n = f->cfg->nports, j = 0, used = 0;
 	char **v;
@@ -93,17 +93,17 @@ int fwd_want_rules(const struct fwd *f, char ***out)
 	*out = NULL;
 	for (int i = 0; i < 2; i++) {
 		for (size_t k = 0; k < f->fam[i].n; k++)
-			used += f->fam[i].sh[k].act >= 0;
+			used += twin(f, i, k, arg) >= 0;
 	}
 	v = calloc(used * n + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (int i = 0; i < 2; i++) {
 		for (size_t k = 0; k < f->fam[i].n; k++) {
-			const struct fwd_shard *m = &f->fam[i].sh[k];
+			int t = twin(f, i, k, arg);
 
-			for (size_t p = 0; m->act >= 0 && p < n; p++) {
-				v[j] = rule_for(i, k, m->act, f->cfg->ports[p]);
+			for (size_t p = 0; t >= 0 && p < n; p++) {
+				v[j] = rule_for(i, k, t, f->cfg->ports[p]);
 				if (!v[j++]) {
 					fwd_strv_free(v);
 					return -ENOMEM;

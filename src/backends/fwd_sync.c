@@ -43,12 +43,17 @@
 
 static const struct prefix_set no_entries;
 
-/* What apply means to leave: each family's shards' entries and the twin each one's rules name. */
+/*
+ * What apply means to leave: each family's shards' entries and act, the twin
+ * each one's rules are to name (-1: unused), chosen from a scan by
+ * choose_twins() and kept for settled() after the next one.
+ */
 struct goal {
 	struct prefix_set *want[2];
 	struct fwd_part part[2];
 	int *act[2];
 	size_t nact[2];
+	size_t calls, done; /* a pass's addEntry/removeEntry calls, for the progress line */
 };
 
 static const struct prefix_set *want_of(const struct goal *g, int i, size_t k)
@@ -56,9 +61,23 @@ static const struct prefix_set *want_of(const struct goal *g, int i, size_t k)
 	return k < g->part[i].n ? g->part[i].v[k] : &no_entries;
 }
 
+static int act_of(const struct fwd *f, int i, size_t k, const void *arg)
+{
+	const struct goal *g = arg;
+
+	(void)f;
+	return k < g->nact[i] ? g->act[i][k] : -1;
+}
+
 static bool has_entries(const struct fwd_entries *e)
 {
 	return e->raw && e->raw[0];
+}
+
+/* The twin the rules are to name is the one they name now and holds entries: edited in place. */
+static bool is_edited(const struct fwd_shard *m, int act)
+{
+	return act >= 0 && m->rt_src[act] && has_entries(&m->rt[act]);
 }
 
 /* setEntries on a big set outlasts the usual D-Bus timeout, at runtime and permanently. */
@@ -132,15 +151,12 @@ static bool is_wanted(const char *raw, int fam, const struct prefix_set *want)
 }
 
 /* addEntry + removeEntry calls that would turn e into want (sorted). */
-static size_t count_changes(const struct fwd_entries *e, int fam, const struct prefix_set *want,
-			    size_t *adds)
+static size_t count_changes(const struct fwd_entries *e, int fam, const struct prefix_set *want)
 {
 	size_t n = 0;
 
 	for (size_t k = 0; k < want->n; k++)
 		n += !fwd_set_has(e->sorted, &want->v[k]);
-	if (adds)
-		*adds = n;
 	for (char **s = e->raw; s && *s; s++)
 		n += !is_wanted(*s, fam, want);
 	return n;
@@ -164,21 +180,26 @@ static void explain_overlap(const struct fwd_entries *rt, const char *name, cons
 	diag_prefix(d, "ipset %s: adding %s: ", name, want);
 }
 
-/* The additions to the active twin of shard k, each call atomic; an empty set is simply filled. */
-static int add_in_place(struct fwd *f, int i, size_t k, const struct prefix_set *want,
-			struct diag *d)
+/*
+ * Each call costs firewalld's nft a read of every set: a terminal is told how
+ * many of the pass's calls are done.
+ */
+static void count_call(struct fwd *f, struct goal *g)
 {
-	struct fwd_shard *m = &f->fam[i].sh[k];
-	struct fwd_entries *rt = &m->rt[m->act];
+	backend_progress(f->cfg, "firewalld", ++g->done, g->calls);
+}
+
+/* The additions to the twin act of shard k, each call atomic; an empty set is simply filled. */
+static int add_in_place(struct fwd *f, struct goal *g, int i, size_t k, struct diag *d)
+{
+	const struct prefix_set *want = want_of(g, i, k);
+	int t = g->act[i][k], r = 0;
+	const struct fwd_entries *rt = &f->fam[i].sh[k].rt[t];
 	char name[FWD_NAME_MAX], buf[PREFIX_STRLEN];
-	size_t done = 0, total;
-	int r = 0;
 
 	if (fwd_entries_is_empty(rt))
-		return want->n ? set_entries(f, i, k, m->act, false, want, d) : 0;
-	fwd_shard_name(name, i, k, m->act);
-	/* each call costs firewalld's nft a read of every set: tell a terminal */
-	count_changes(rt, fwd_af[i], want, &total);
+		return want->n ? set_entries(f, i, k, t, false, want, d) : 0;
+	fwd_shard_name(name, i, k, t);
 	for (size_t n = 0; r >= 0 && n < want->n; n++) {
 		if (fwd_set_has(rt->sorted, &want->v[n]))
 			continue;
@@ -186,27 +207,27 @@ static int add_in_place(struct fwd *f, int i, size_t k, const struct prefix_set 
 		r = fwd_rt_entry(f->bus, name, buf, true, d);
 		if (r < 0)
 			explain_overlap(rt, name, &want->v[n], d);
-		backend_progress(f->cfg, "firewalld", ++done, total);
+		count_call(f, g);
 	}
 	return r;
 }
 
-/* The deletions from the active twin of shard k, once every shard has its additions. */
-static int remove_in_place(struct fwd *f, int i, size_t k, const struct prefix_set *want,
-			   struct diag *d)
+/* The deletions from the twin act of shard k, once every shard has its additions. */
+static int remove_in_place(struct fwd *f, struct goal *g, int i, size_t k, struct diag *d)
 {
-	struct fwd_shard *m = &f->fam[i].sh[k];
-	struct fwd_entries *rt = &m->rt[m->act];
+	const struct prefix_set *want = want_of(g, i, k);
+	int t = g->act[i][k], r = 0;
+	const struct fwd_entries *rt = &f->fam[i].sh[k].rt[t];
 	char name[FWD_NAME_MAX];
-	int r = 0;
 
-	fwd_shard_name(name, i, k, m->act);
+	fwd_shard_name(name, i, k, t);
 	for (char **s = rt->raw; r >= 0 && s && *s; s++) {
 		if (is_wanted(*s, fwd_af[i], want))
 			continue;
 		r = fwd_rt_entry(f->bus, name, *s, false, d);
 		if (r < 0)
 			diag_prefix(d, "ipset %s: removing %s: ", name, *s);
+		count_call(f, g);
 	}
 	return r;
 }
@@ -220,7 +241,7 @@ static int pick_current(const struct fwd_shard *m, int fam, const struct prefix_
 
 	for (k = 0; k < 2; k++) {
 		if (m->rt_src[k] && m->rt[k].raw)
-			c[k] = count_changes(&m->rt[k], fam, want, NULL);
+			c[k] = count_changes(&m->rt[k], fam, want);
 	}
 	k = c[1] < c[0];
 	*changes = c[k];
@@ -228,87 +249,125 @@ static int pick_current(const struct fwd_shard *m, int fam, const struct prefix_
 }
 
 /*
- * The additions of shard k of family i, and m->act, the twin its rules are to
- * name (-1: none; shard 0 is always named, as in the one-set layout).
+ * The twin shard k's rules are to name (-1: none; shard 0 is always named, as
+ * in the one-set layout): the one named now when few changes make it want, or
+ * it is empty; else the idle one, to be filled and swapped in.
  */
-static int fill_shard(struct fwd *f, int i, size_t k, const struct prefix_set *want, struct diag *d)
+static int choose_twin(const struct fwd_shard *m, int fam, size_t k, const struct prefix_set *want)
 {
-	struct fwd_shard *m = fwd_shard_at(f, i, k);
 	size_t changes = 0;
 	int cur;
 
-	if (!m)
-		return -ENOMEM;
-	m->act = -1;
-	m->edit = false;
 	if (!want->n && k)
-		return 0;
-	cur = pick_current(m, fwd_af[i], want, &changes);
+		return -1;
+	cur = pick_current(m, fam, want, &changes);
 	/*
 	 * Both twins are named only after an interrupted swap. The closer one is
 	 * completed in place before the other is dropped: refilling a used set
 	 * would empty it first.
 	 */
 	if (cur >= 0 && (changes <= FWD_SWAP_MIN + want->n / FWD_SWAP_PER ||
-			 fwd_entries_is_empty(&m->rt[cur]) || m->rt_src[!cur])) {
-		m->act = cur;
-		m->edit = !fwd_entries_is_empty(&m->rt[cur]);
-		return add_in_place(f, i, k, want, d);
+			 fwd_entries_is_empty(&m->rt[cur]) || m->rt_src[!cur]))
+		return cur;
+	return cur < 0 ? 0 : !cur;
+}
+
+/* Shards of family i that the plan or firewalld know of. */
+static size_t nshards(const struct fwd *f, const struct goal *g, int i)
+{
+	return g->part[i].n > f->fam[i].n ? g->part[i].n : f->fam[i].n;
+}
+
+/* act of every shard the plan or firewalld know of, from the last scan, and the calls to make. */
+static int choose_twins(struct fwd *f, struct goal *g)
+{
+	g->calls = g->done = 0;
+	for (int i = 0; i < 2; i++) {
+		size_t n = nshards(f, g, i);
+
+		if (n && !fwd_shard_at(f, i, n - 1))
+			return -ENOMEM;
+		free(g->act[i]);
+		g->nact[i] = n;
+		g->act[i] = calloc(n + 1, sizeof(int));
+		if (!g->act[i])
+			return -ENOMEM;
+		for (size_t k = 0; k < n; k++) {
+			const struct fwd_shard *m = &f->fam[i].sh[k];
+			const struct prefix_set *want = want_of(g, i, k);
+			int act = choose_twin(m, fwd_af[i], k, want);
+
+			g->act[i][k] = act;
+			if (is_edited(m, act))
+				g->calls += count_changes(&m->rt[act], fwd_af[i], want);
+		}
 	}
-	m->act = cur < 0 ? 0 : !cur;
-	if (fwd_entries_equal(&m->rt[m->act], want))
+	return 0;
+}
+
+/* The additions of shard k of family i to its twin act. */
+static int fill_shard(struct fwd *f, struct goal *g, int i, size_t k, struct diag *d)
+{
+	const struct fwd_shard *m = &f->fam[i].sh[k];
+	const struct prefix_set *want = want_of(g, i, k);
+	int act = g->act[i][k];
+
+	if (act < 0)
 		return 0;
-	return set_entries(f, i, k, m->act, false, want, d);
+	if (m->rt_src[act] && m->rt[act].raw)
+		return add_in_place(f, g, i, k, d);
+	if (fwd_entries_equal(&m->rt[act], want))
+		return 0;
+	return set_entries(f, i, k, act, false, want, d);
 }
 
 /* After the rules: removals in place, then the twins no rule names any more are emptied. */
-static int drain_shard(struct fwd *f, int i, size_t k, const struct prefix_set *want,
-		       struct diag *d)
+static int drain_shard(struct fwd *f, struct goal *g, int i, size_t k, struct diag *d)
 {
-	struct fwd_shard *m = &f->fam[i].sh[k];
-	int r = 0;
+	const struct fwd_shard *m = &f->fam[i].sh[k];
+	int act = g->act[i][k], r = 0;
 
-	if (m->edit)
-		r = remove_in_place(f, i, k, want, d);
+	if (is_edited(m, act))
+		r = remove_in_place(f, g, i, k, d);
 	/* Old entries in an unused twin allow nothing but cost memory and the next reload. */
 	for (int t = 0; r >= 0 && t < 2; t++) {
-		if (t != m->act && has_entries(&m->rt[t]))
+		if (t != act && has_entries(&m->rt[t]))
 			r = set_entries(f, i, k, t, false, &no_entries, d);
 	}
 	return r;
 }
 
-/*
- * The permanent configuration follows the runtime in an order where a reload
- * at any moment restores a full list: the new entries, then the policy's
- * rules, and only then the emptied idle twins.
- */
-static int sync_permanent(struct fwd *f, const struct goal *g, char *const *rules, struct diag *d)
+/* The permanent entries of shard k's twin act (the additions of the permanent side). */
+static int fill_permanent(struct fwd *f, const struct goal *g, int i, size_t k, struct diag *d)
 {
+	int act = g->act[i][k];
+
+	if (act < 0 || fwd_entries_equal(&f->fam[i].sh[k].perm[act], want_of(g, i, k)))
+		return 0;
+	return set_entries(f, i, k, act, true, want_of(g, i, k), d);
+}
+
+static int put_perm_rules(struct fwd *f, char *const *rules, struct diag *d)
+{
+	int r;
+
+	if (f->policy_path && fwd_strv_same(f->perm_rules, rules))
+		return 0;
+	r = fwd_cfg_put_policy(f->bus, FWD_POLICY, f->policy_path, rules, FWD_DESC, d);
+	if (r < 0)
+		diag_prefix(d, "permanent policy %s: ", FWD_POLICY);
+	return r;
+}
+
+/* The permanent twins no rule names any more are emptied. */
+static int drain_permanent(struct fwd *f, const struct goal *g, int i, size_t k, struct diag *d)
+{
+	const struct fwd_shard *m = &f->fam[i].sh[k];
 	int r = 0;
 
-	for (int i = 0; i < 2; i++) {
-		for (size_t k = 0; r >= 0 && k < f->fam[i].n; k++) {
-			const struct fwd_shard *m = &f->fam[i].sh[k];
-
-			if (m->act >= 0 && !fwd_entries_equal(&m->perm[m->act], want_of(g, i, k)))
-				r = set_entries(f, i, k, m->act, true, want_of(g, i, k), d);
-		}
-	}
-	if (r >= 0 && (!f->policy_path || !fwd_strv_same(f->perm_rules, rules))) {
-		r = fwd_cfg_put_policy(f->bus, FWD_POLICY, f->policy_path, rules, FWD_DESC, d);
-		if (r < 0)
-			diag_prefix(d, "permanent policy %s: ", FWD_POLICY);
-	}
-	for (int i = 0; i < 2; i++) {
-		for (size_t k = 0; r >= 0 && k < f->fam[i].n; k++) {
-			const struct fwd_shard *m = &f->fam[i].sh[k];
-
-			for (int t = 0; r >= 0 && t < 2; t++) {
-				if (t != m->act && m->path[t] && has_entries(&m->perm[t]))
-					r = set_entries(f, i, k, t, true, &no_entries, d);
-			}
-		}
+	for (int t = 0; r >= 0 && t < 2; t++) {
+		if (t != g->act[i][k] && m->path[t] && has_entries(&m->perm[t]))
+			r = set_entries(f, i, k, t, true, &no_entries, d);
 	}
 	return r;
 }
@@ -327,51 +386,46 @@ static int drop_old_zone(struct fwd *f, struct diag *d)
 	return r;
 }
 
-/* Shards of family i that the plan or firewalld know of. */
-static size_t nshards(const struct fwd *f, const struct goal *g, int i)
+/*
+ * One side, runtime or permanent (perm), in the one order in which no wanted
+ * prefix is ever missing, not even across a reload between two calls: every
+ * shard's additions (in place, or an idle twin filled), the policy's rules
+ * (at runtime the new ones added before the old ones go), and only then the
+ * removals and the emptying of the twins no rule names any more. The zone of
+ * earlier builds goes once the rules allow what it did.
+ */
+static int apply_side(struct fwd *f, struct goal *g, char *const *rules, bool perm, struct diag *d)
 {
-	return g->part[i].n > f->fam[i].n ? g->part[i].n : f->fam[i].n;
-}
-
-/* Keeps each shard's twin for settled(): the next scan starts afresh. */
-static int keep_acts(const struct fwd *f, struct goal *g)
-{
-	for (int i = 0; i < 2; i++) {
-		free(g->act[i]);
-		g->nact[i] = f->fam[i].n;
-		g->act[i] = calloc(g->nact[i] + 1, sizeof(int));
-		if (!g->act[i])
-			return -ENOMEM;
-		for (size_t k = 0; k < g->nact[i]; k++)
-			g->act[i][k] = f->fam[i].sh[k].act;
-	}
-	return 0;
-}
-
-/* One pass: additions, the rules, the old zone, removals and idle twins, then permanent. */
-static int apply_once(struct fwd *f, struct goal *g, struct diag *d)
-{
-	char **rules = NULL;
 	int r = 0;
 
 	for (int i = 0; i < 2; i++) {
-		for (size_t k = 0; r >= 0 && k < nshards(f, g, i); k++)
-			r = fill_shard(f, i, k, want_of(g, i, k), d);
+		for (size_t k = 0; r >= 0 && k < g->nact[i]; k++)
+			r = perm ? fill_permanent(f, g, i, k, d) : fill_shard(f, g, i, k, d);
 	}
 	if (r >= 0)
-		r = fwd_want_rules(f, &rules);
-	if (r >= 0)
-		r = put_rt_rules(f, rules, d);
-	if (r >= 0)
+		r = perm ? put_perm_rules(f, rules, d) : put_rt_rules(f, rules, d);
+	if (r >= 0 && !perm)
 		r = drop_old_zone(f, d);
 	for (int i = 0; i < 2; i++) {
-		for (size_t k = 0; r >= 0 && k < f->fam[i].n; k++)
-			r = drain_shard(f, i, k, want_of(g, i, k), d);
+		for (size_t k = 0; r >= 0 && k < g->nact[i]; k++)
+			r = perm ? drain_permanent(f, g, i, k, d) : drain_shard(f, g, i, k, d);
 	}
+	return r;
+}
+
+/* One pass: the runtime, then the permanent configuration the same way. */
+static int apply_once(struct fwd *f, struct goal *g, struct diag *d)
+{
+	char **rules = NULL;
+	int r;
+
+	r = choose_twins(f, g);
 	if (r >= 0)
-		r = sync_permanent(f, g, rules, d);
+		r = fwd_want_rules(f, act_of, g, &rules);
 	if (r >= 0)
-		r = keep_acts(f, g);
+		r = apply_side(f, g, rules, false, d);
+	if (r >= 0)
+		r = apply_side(f, g, rules, true, d);
 	fwd_strv_free(rules);
 	return r;
 }
@@ -384,7 +438,7 @@ static bool settled(const struct fwd *f, const struct goal *g)
 	for (int i = 0; i < 2; i++) {
 		for (size_t k = 0; k < f->fam[i].n; k++) {
 			const struct fwd_shard *m = &f->fam[i].sh[k];
-			int act = k < g->nact[i] ? g->act[i][k] : -1;
+			int act = act_of(f, i, k, g);
 
 			if (act < 0 && (m->rt_src[0] || m->rt_src[1]))
 				return false;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -27,6 +28,12 @@ static int verbosity_level;
 static enum msg_sink sink = MSG_SINK_TTY;
 static bool syslog_open;
 static bool progress_shown;
+/* The count of the progress line: the rate is measured from count d0 at time t0 (seconds). */
+static struct {
+	bool on;
+	double t0;
+	size_t d0, last;
+} progress_rate;
 
 /* "DEV:INO" as systemd writes it (sd_journal_stream_fd(3)), both decimal */
 static bool parse_journal_stream(const char *s, uintmax_t *dev, uintmax_t *ino)
@@ -187,6 +194,8 @@ void msg_progress(const char *fmt, ...)
 	char raw[512], line[4 * sizeof(raw)];
 	va_list ap;
 
+	if (!fmt)
+		progress_rate.on = false;
 	if (sink != MSG_SINK_TTY || verbosity_level < 0)
 		return;
 	if (!fmt) {
@@ -202,6 +211,45 @@ void msg_progress(const char *fmt, ...)
 	fprintf(stderr, "\r\033[Kcdnallow: %s", line);
 	fflush(stderr);
 	progress_shown = true;
+}
+
+/*
+ * ", about 2m10s to go" at count done of total at time now, once the rate is
+ * known (two seconds after the first count), else "". A count that goes back
+ * (a new pass) measures afresh.
+ */
+static void progress_eta(char *buf, size_t len, double now, size_t done, size_t total)
+{
+	unsigned long s;
+
+	buf[0] = '\0';
+	if (!progress_rate.on || done < progress_rate.last) {
+		progress_rate.on = true;
+		progress_rate.t0 = now;
+		progress_rate.d0 = done;
+	}
+	progress_rate.last = done;
+	if (now - progress_rate.t0 < 2 || done == progress_rate.d0)
+		return;
+	s = (unsigned long)((now - progress_rate.t0) / (double)(done - progress_rate.d0) *
+				    (double)(total - done) +
+			    0.5);
+	if (s < 60)
+		snprintf(buf, len, ", about %lus to go", s);
+	else
+		snprintf(buf, len, ", about %lum%02lus to go", s / 60, s % 60);
+}
+
+void msg_progress_count(const char *what, const char *unit, size_t done, size_t total)
+{
+	struct timespec now;
+	char eta[64];
+
+	if (sink != MSG_SINK_TTY || verbosity_level < 0 || done > total)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	progress_eta(eta, sizeof(eta), (double)now.tv_sec + (double)now.tv_nsec / 1e9, done, total);
+	msg_progress("%s: %zu/%zu %s, %zu left%s", what, done, total, unit, total - done, eta);
 }
 
 void msg_out(const char *fmt, ...)

@@ -53,5 +53,10 @@ void msg_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int msg_out_json(struct json_t *root);
 /* Progress line on a terminal only (overwritten in place); NULL text ends it. */
 void msg_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * The progress line as a count, "ufw: 120/400 rules, 280 left, about 4m40s to
+ * go": the estimate from the rate since the first count of the line.
+ */
+void msg_progress_count(const char *what, const char *unit, size_t done, size_t total);
 
 #endif

@@ -7,7 +7,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 #include "msg.h"
@@ -56,14 +55,6 @@ bool cli_progress_worth(size_t nchanges)
 	return msg_is_tty() && nchanges > PROGRESS_MIN_CHANGES;
 }
 
-static void progress(size_t nchanges, const char *backend)
-{
-	if (!backend)
-		msg_progress(NULL);
-	else if (cli_progress_worth(nchanges))
-		msg_progress("applying %zu changes to %s…", nchanges, backend);
-}
-
 /* What one step of a backend's long apply is, for the progress line. */
 static const char *step_unit(const char *backend)
 {
@@ -75,44 +66,23 @@ static const char *step_unit(const char *backend)
 	return "changes";
 }
 
-/* ", about 2m10s to go" once the rate is known (two seconds in), else "" */
-static void step_eta(char *buf, size_t len, double spent, size_t done, size_t left)
+/*
+ * The engine starts an apply's progress line ("applying 20000 changes to
+ * nftables…" when that many make it worth one) and ends it (backend NULL); a
+ * backend that calls its firewall once a change counts its calls in between.
+ * Terminal only: msg.c writes nothing of it into logs or JSON.
+ */
+static void progress(size_t nchanges, const char *backend)
 {
-	unsigned long s;
-
-	buf[0] = '\0';
-	if (spent < 2 || !done)
-		return;
-	s = (unsigned long)(spent / (double)done * (double)left + 0.5);
-	if (s < 60)
-		snprintf(buf, len, ", about %lus to go", s);
-	else
-		snprintf(buf, len, ", about %lum%02lus to go", s / 60, s % 60);
+	if (!backend)
+		msg_progress(NULL);
+	else if (cli_progress_worth(nchanges))
+		msg_progress("applying %zu changes to %s…", nchanges, backend);
 }
 
-/*
- * "ufw: 120/400 rules, 280 left, about 4m40s to go", on a terminal only: never
- * in logs or JSON. The clock restarts with each phase (done back at 1).
- */
 static void step(const char *backend, size_t done, size_t total)
 {
-	static struct timespec t0;
-	static size_t d0;
-	struct timespec now;
-	char eta[64];
-
-	if (!msg_is_tty())
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (done <= 1 || done < d0) {
-		t0 = now;
-		d0 = done;
-	}
-	step_eta(eta, sizeof(eta),
-		 (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9, done - d0,
-		 total - done);
-	msg_progress("%s: %zu/%zu %s, %zu left%s", backend, done, total, step_unit(backend),
-		     total - done, eta);
+	msg_progress_count(backend, step_unit(backend), done, total);
 }
 
 const struct engine_hooks cli_hooks = {

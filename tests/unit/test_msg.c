@@ -193,13 +193,41 @@ static void test_json_is_ascii(void **state)
 	free(buf);
 }
 
+/* The estimate of the progress count: from the first count, afresh when it goes back or ends. */
+static void progress_estimate(void **state)
+{
+	static const struct {
+		double now;
+		size_t done, total;
+		const char *want;
+	} steps[] = {
+		{ 100, 1, 111, "" },			  /* the first count starts the clock */
+		{ 101, 5, 111, "" },			  /* under two seconds: no rate yet */
+		{ 103, 11, 111, ", about 30s to go" },	  /* 10 in 3 s, 100 left */
+		{ 104, 2, 1000, "" },			  /* a new pass counts from 1 again */
+		{ 110, 8, 1000, ", about 16m32s to go" }, /* 6 in 6 s, 992 left */
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		progress_eta(buf, sizeof(buf), steps[i].now, steps[i].done, steps[i].total);
+		assert_string_equal(buf, steps[i].want);
+	}
+	msg_progress(NULL); /* the line ends: the next one measures afresh */
+	progress_eta(buf, sizeof(buf), 300, 500, 1000);
+	assert_string_equal(buf, "");
+	progress_eta(buf, sizeof(buf), 305, 600, 1000);
+	assert_string_equal(buf, ", about 20s to go");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sink_decision),	cmocka_unit_test(level_filter),
 		cmocka_unit_test(journal_output),	cmocka_unit_test(plain_output),
 		cmocka_unit_test(test_escape_controls), cmocka_unit_test(test_escape_bounds),
-		cmocka_unit_test(test_json_is_ascii),
+		cmocka_unit_test(test_json_is_ascii),	cmocka_unit_test(progress_estimate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
