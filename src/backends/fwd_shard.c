@@ -165,6 +165,12 @@ static int put_slice(struct fwd_part *out, size_t k, const struct prefix *w, siz
 	return 0;
 }
 
+/* Where piece p of m of c prefixes starts, p * c / m without its overflow at 1M prefixes. */
+static size_t piece_start(size_t p, size_t c, size_t m)
+{
+	return p * (c / m) + p * (c % m) / m;
+}
+
 /*
  * Every range into out, those above 2 * size cut into pieces of about size,
  * fewer when the free indices below limit run out.
@@ -180,7 +186,8 @@ static int cut(const struct range *rg, size_t nr, const struct prefix *w, size_t
 
 		m = m < room ? m : room;
 		for (size_t p = 0; r >= 0 && p < m; p++) {
-			size_t a = rg[j].start + p * c / m, b = rg[j].start + (p + 1) * c / m;
+			size_t a = rg[j].start + piece_start(p, c, m);
+			size_t b = rg[j].start + piece_start(p + 1, c, m);
 			size_t k = p ? free_index(taken) : rg[j].k;
 
 			if (k >= FWD_SHARD_MAX)
@@ -211,6 +218,8 @@ int fwd_part_plan(const struct prefix_set *const *cur, size_t ncur, const struct
 	int r;
 
 	memset(out, 0, sizeof(*out));
+	if (!size)
+		return -EINVAL;
 	w = prefix_set_new();
 	r = w ? prefix_set_copy(w, want) : -ENOMEM;
 	if (r >= 0 && w->n)

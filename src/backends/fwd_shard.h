@@ -44,7 +44,7 @@ void fwd_part_release(struct fwd_part *p);
  * split into pieces of about size (the first keeps its index, the others take
  * the lowest free ones below limit, in fewer and larger pieces when they run
  * out); one below size / 4 joins a neighbour. Empty want and nothing
- * installed: one empty shard 0.
+ * installed: one empty shard 0. -EINVAL for size 0.
  */
 int fwd_part_plan(const struct prefix_set *const *cur, size_t ncur, const struct prefix_set *want,
 		  size_t size, size_t limit, struct fwd_part *out);

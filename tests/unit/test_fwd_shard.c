@@ -99,6 +99,9 @@ static void small_and_empty(void **state)
 	assert_int_equal(p.n, 1);
 	assert_int_equal(p.v[0]->n, 0);
 	fwd_part_release(&p);
+	assert_int_equal(fwd_part_plan(NULL, 0, want, 0, FWD_SHARD_MAX, &p), -EINVAL);
+	assert_int_equal(p.n, 0);
+	assert_null(p.v);
 	prefix_set_free(want);
 	prefix_set_free(none);
 }
