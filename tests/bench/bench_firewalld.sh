@@ -35,16 +35,12 @@ tmp=$T
 
 # Every other /24 from 20.0.0.0: nothing overlaps or merges. The update drops
 # the first 1% and adds as many new /24s after the end.
-gen() { # first count
-	awk -v a="$1" -v c="$2" 'BEGIN { for (i = a; i < a + c; i++) {
-		k = 2 * i; printf "%d.%d.%d.0/24\n", 20 + int(k / 65536), int(k / 256) % 256, k % 256 } }'
-}
 upd=$((n / 100))
-gen 0 "$n" >"$tmp/full"
-{ gen "$upd" "$((n - upd))"; gen "$n" "$upd"; } >"$tmp/update"
-gen 0 "$upd" >"$tmp/removed"
-gen "$n" "$upd" >"$tmp/added"
-{ gen "$((upd + 5))" "$((n - upd - 5))"; gen "$n" "$((upd + 5))"; } >"$tmp/small"
+fwd_gen 0 "$n" >"$tmp/full"
+{ fwd_gen "$upd" "$((n - upd))"; fwd_gen "$n" "$upd"; } >"$tmp/update"
+fwd_gen 0 "$upd" >"$tmp/removed"
+fwd_gen "$n" "$upd" >"$tmp/added"
+{ fwd_gen "$((upd + 5))" "$((n - upd - 5))"; fwd_gen "$n" "$((upd + 5))"; } >"$tmp/small"
 printf '[guard]\nallow_test_ranges = true\nmax_shrink = 90\n' >"$tmp/conf"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -113,7 +109,7 @@ timed "cdnallow sync, 10-prefix update (5 added, 5 removed)" \
 	sync_list "$tmp/small"
 has_list "$tmp/small" || { echo "small update incomplete" >&2; exit 1; }
 # the worst case for shards: every 100th prefix dropped (every shard changes), as many added at the end
-{ gen "$((upd + 5))" "$((n - upd - 5))" | awk 'NR % 100'; gen "$n" "$((upd + 5))"; gen "$((2 * n))" "$((n / 100))"; } >"$tmp/spread"
+{ fwd_gen "$((upd + 5))" "$((n - upd - 5))" | awk 'NR % 100'; fwd_gen "$n" "$((upd + 5))"; fwd_gen "$((2 * n))" "$((n / 100))"; } >"$tmp/spread"
 timed "cdnallow sync, 1% spread update (every 100th dropped, as many added at the end)" \
 	"every shard changes: each swaps (or edits in place up to 6 changes)" \
 	sync_list "$tmp/spread"
@@ -147,7 +143,7 @@ timed_fcmd "firewall-cmd 1% update, runtime: --remove-entries-from-file" \
 bench_point firewall-cmd-file update "$n" "$(awk -v a="$upd_s" -v b="$last_s" 'BEGIN { printf "%.2f", a + b }')"
 
 # 3. per-entry firewall-cmd: $sample calls each way on the full set, extrapolated
-gen "$((2 * n))" "$sample" >"$tmp/sample"
+fwd_gen "$((2 * n))" "$sample" >"$tmp/sample"
 t0=$(now_ms)
 while read -r e; do fcmd --ipset=bench4 --add-entry="$e" >/dev/null; done <"$tmp/sample"
 t1=$(now_ms)

@@ -21,12 +21,8 @@ n=${2:-20000}
 fwd_require
 fwd_begin fwdmigr
 tmp=$T
-gen() {
-	awk -v a="$1" -v c="$2" 'BEGIN { for (i = a; i < a + c; i++) {
-		k = 2 * i; printf "%d.%d.%d.0/24\n", 20 + int(k / 65536), int(k / 256) % 256, k % 256 } }'
-}
-gen 0 "$n" >"$tmp/full"
-{ gen 0 "$n"; gen "$n" 1; } >"$tmp/next"
+fwd_gen 0 "$n" >"$tmp/full"
+{ fwd_gen 0 "$n"; fwd_gen "$n" 1; } >"$tmp/next"
 printf '[guard]\nallow_test_ranges = true\nmax_shrink = 90\n' >"$tmp/conf"
 ticks() { awk '{ print $14 + $15 }' "/proc/$FWD_PID/stat"; }
 timed() { # label cmd...

@@ -18,15 +18,11 @@ netns_listen origin 80
 [ "$(fwd_exec firewall-cmd --get-default-zone)" = public ] || netns_fail "default zone is not public"
 
 printf '[guard]\nallow_test_ranges = true\nmax_shrink = 90\n' >"$T/conf"
-gen() { # made-up /24s 20.x.y.0, every other one (none merge), from index $1, $2 of them
-	awk -v a="$1" -v c="$2" 'BEGIN { for (i = 2 * a; i < 2 * (a + c); i += 2)
-		printf "20.%d.%d.0/24\n", int(i / 256), i % 256 }'
-}
 # The CDN's /24, one /32 and a v6 range varying with $1, and a block of 40
 # /24s that changes every tenth list (80 changes: more than an in-place update).
 list() {
 	printf '203.0.113.0/24\n192.0.2.%s/32\n2001:db8:%x::/48\n' "$1" "$1"
-	gen $(($1 / 10 * 40)) 40
+	fwd_gen $(($1 / 10 * 40)) 40
 }
 sync_list() {
 	fwd_exec "$CDNALLOW" sync -b firewalld -c "$T/conf" -s "$1" --state-dir "$T/state" \
@@ -65,8 +61,8 @@ probe_check "100 updates ($swaps swaps, $failed_syncs failed syncs, $(fwd_reload
 fwd_assert_rt_eq_perm || netns_fail "runtime and permanent differ after updates"
 
 # 3000 prefixes replaced by 3000 others, and back: two swaps under traffic.
-{ list 101; gen 10000 3000; } >"$T/big1"
-{ list 101; gen 20000 3000; } >"$T/big2"
+{ list 101; fwd_gen 10000 3000; } >"$T/big1"
+{ list 101; fwd_gen 20000 3000; } >"$T/big2"
 sync_list "$T/big1" || { cat "$T/err"; netns_fail "sync of 3000 more prefixes"; }
 before=$(fwd_active 4)
 probe_start "$(netns_name cdn)" "$NETNS_ORIGIN4:80"

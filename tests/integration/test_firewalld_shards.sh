@@ -23,10 +23,6 @@ fwd_test_begin fwdsh hosts
 netns_listen origin 80
 
 printf '[guard]\nallow_test_ranges = true\nmax_shrink = 90\n' >"$T/conf"
-gen() { # made-up /24s 20.x.y.0, every other one (none merge), from index $1, $2 of them
-	awk -v a="$1" -v c="$2" 'BEGIN { for (i = 2 * a; i < 2 * (a + c); i += 2)
-		printf "20.%d.%d.0/24\n", int(i / 256), i % 256 }'
-}
 head_list() { printf '203.0.113.0/24\n192.0.2.0/25\n2001:db8:1::/48\n'; }
 v4() { grep -v : "$1" | sort; }
 sync_list() {
@@ -56,7 +52,7 @@ PROBE_DIR=$T PROBE_FAIL=netns_fail
 
 # 1. the one-set layout of earlier builds, as they created it (an ipset and its
 #    twin per family, policy cdnallow naming cdnallow4/cdnallow6), holding 502 prefixes
-{ head_list; gen 0 500; } | v4 /dev/stdin >"$T/l0.v4"
+{ head_list; fwd_gen 0 500; } | v4 /dev/stdin >"$T/l0.v4"
 fc() { fwd_exec firewall-cmd "$@" >/dev/null || netns_fail "firewall-cmd $*"; }
 fwd_one_set_layout "$T/l0.v4" 2001:db8:1::/48 || netns_fail "cannot build the one-set layout"
 fc --reload
@@ -69,7 +65,7 @@ netns_connect outsider "$NETNS_ORIGIN4" 80 2 && netns_fail "outsider connects th
 #    admin's next reload brings them, and the sync after it moves the list
 #    into them, every prefix allowed all along, cdnallow4 emptied as shard 0's
 #    idle twin
-{ head_list; gen 0 500; gen 1000 1; } >"$T/l0"
+{ head_list; fwd_gen 0 500; fwd_gen 1000 1; } >"$T/l0"
 probe_start "$(netns_name cdn)" "$NETNS_ORIGIN4:80"
 calls_start "$T/c0"
 sync_list "$T/l0" || { cat "$T/err"; netns_fail "update of the one-set layout"; }
@@ -119,7 +115,7 @@ fwd_assert_rt_eq_perm || netns_fail "after the repair"
 probe_start "$(netns_name cdn)" "$NETNS_ORIGIN4:80"
 # 4. a clustered update (30 /24s added after the last ones: more than an
 #    in-place edit) swaps the one shard holding that range, and no other
-{ head_list; gen 0 530; gen 1000 1; } >"$T/l1"
+{ head_list; fwd_gen 0 530; fwd_gen 1000 1; } >"$T/l1"
 calls_start "$T/c3"
 sync_list "$T/l1" || { cat "$T/err"; netns_fail "clustered update"; }
 fwd_monitor_stop
@@ -130,7 +126,7 @@ fwd_monitor_stop
 fwd_assert_rt_eq_perm || netns_fail "after the clustered update"
 
 # 5. a spread update (every twentieth /24 dropped) edits many shards in place
-{ head_list; gen 0 530 | awk 'NR % 20'; gen 1000 1; } >"$T/l2"
+{ head_list; fwd_gen 0 530 | awk 'NR % 20'; fwd_gen 1000 1; } >"$T/l2"
 calls_start "$T/c4"
 sync_list "$T/l2" || { cat "$T/err"; netns_fail "spread update"; }
 fwd_monitor_stop
@@ -141,7 +137,7 @@ fwd_assert_rt_eq_perm || netns_fail "after the spread update"
 
 # 6. the last shard grows past twice the shard size: it splits into spare
 #    shards the migration created, without a reload
-{ head_list; gen 0 530 | awk 'NR % 20'; gen 530 100; gen 1000 1; } >"$T/l3"
+{ head_list; fwd_gen 0 530 | awk 'NR % 20'; fwd_gen 530 100; fwd_gen 1000 1; } >"$T/l3"
 before=$(fwd_state_active "$(fwd_state)" rt 4 | wc -l)
 calls_start "$T/c5"
 sync_list "$T/l3" || { cat "$T/err"; netns_fail "split"; }

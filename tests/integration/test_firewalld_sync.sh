@@ -86,12 +86,8 @@ fwd_entries cdnallow4 | grep -qx 203.0.113.0/24 || netns_fail "drift not repaire
 
 # 7. large updates: the idle twin is filled and is what the policy's rules name, the
 #    old one is emptied; IPv6 (unchanged) stays in place; never a reload
-gen() { # made-up /24s 20.x.y.0, every other one (none merge), from index $1, $2 of them
-	awk -v a="$1" -v c="$2" 'BEGIN { for (i = 2 * a; i < 2 * (a + c); i += 2)
-		printf "20.%d.%d.0/24\n", int(i / 256), i % 256 }'
-}
-{ cat "$T/l1"; gen 0 300; } >"$T/big1"
-{ cat "$T/l1"; gen 300 300; } >"$T/big2"
+{ cat "$T/l1"; fwd_gen 0 300; } >"$T/big1"
+{ cat "$T/l1"; fwd_gen 300 300; } >"$T/big2"
 v4() { grep -v : "$1" | sort; }
 fwd_monitor_start "$T/mon4"
 sync_list "$T/big1" || { cat "$T/err"; netns_fail "large update 1"; }

@@ -216,6 +216,13 @@ fwd_reloads() {
 	grep -c 'member=Reloaded' "$1"
 }
 
+# fwd_gen FIRST COUNT: COUNT made-up /24s from 20.0.0.0 on, every other one so
+# that none merge, numbered from FIRST: the large lists of the tests and benches.
+fwd_gen() {
+	awk -v a="$1" -v c="$2" 'BEGIN { for (i = a; i < a + c; i++) {
+		k = 2 * i; printf "%d.%d.%d.0/24\n", 20 + int(k / 65536), int(k / 256) % 256, k % 256 } }'
+}
+
 # fwd_one_set_layout V4FILE [V6ENTRY]: the permanent objects builds before the
 # range shards made (an ipset and its twin per family, policy cdnallow naming
 # cdnallow4 and cdnallow6 for ports 80 and 443), cdnallow4 filled from V4FILE,
