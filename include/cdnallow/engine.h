@@ -122,7 +122,7 @@ int engine_apply(struct engine *e);
 int engine_sync(struct engine *e, bool apply, bool *changed);
 /* Removes cdnallow's objects from the open backend and the lockdown table; error in d. */
 int engine_flush(struct engine *e, struct diag *d);
-/* Records the run in state.json (and applied.txt on success). */
+/* Records the run in state.json (and applied.rec on success). */
 int engine_save_state(struct engine *e, int result);
 /*
  * Compares the installed mode and ports (the lockdown table next to another

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The checksum of the state dir's records (cache meta, nft.applied, ipt.applied,
- * sources.rec): FNV-1a, 64 bits. It detects a torn or damaged file, not a
- * forger: the state dir's owner checks keep other users out.
+ * The checksums of the state dir's records: FNV-1a, 64 bits (cache meta,
+ * ipt.applied, sources.rec), and checksum64, the same job a word at a time
+ * (applied.rec, nft.applied, the local-file digests). They detect a torn or
+ * damaged file, not a forger: the state dir's owner checks keep other users out.
  */
 #ifndef CDNALLOW_HASH_H
 #define CDNALLOW_HASH_H
@@ -11,5 +12,7 @@
 #include <stdint.h>
 
 uint64_t fnv1a64(const void *buf, size_t len);
+/* 64 bits, eight bytes a step; records that use it name a version made with it. */
+uint64_t checksum64(const void *buf, size_t len);
 
 #endif

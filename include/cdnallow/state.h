@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * state.json in the state dir: what the last sync did (time, result, backend,
- * counts, per-source freshness) and the set it applied (applied.txt), written
- * atomically. status compares the kernel with it; the guard's shrink rule
+ * counts, per-source freshness) and the set it applied (applied.rec, src/core/applied.c),
+ * written atomically. status compares the kernel with it; the guard's shrink rule
  * compares new lists with it.
  */
 #ifndef CDNALLOW_STATE_H
@@ -50,11 +50,18 @@ size_t state_source_count(const struct state *st, const char *name);
 /* The guard's history of one source; h->known false when state.json has no per-family record. */
 void state_source_history(const struct state *st, const char *name, struct guard_history *h);
 
-/* The set last applied (applied.txt); -ENOENT when none. */
+/*
+ * The set last applied: applied.rec, else the applied.txt of older versions;
+ * -ENOENT when none, -ESTALE for a record of another version, -EBADMSG when
+ * damaged (never a partial set).
+ */
 int state_load_applied(const char *state_dir, struct prefix_set *set, struct diag *d);
+/* Writes applied.rec (atomic, durable) and removes an older applied.txt. */
 int state_save_applied(const char *state_dir, const struct prefix_set *set, struct diag *d);
-/* True when applied.txt holds exactly what state_save_applied would write for set. */
+/* True when applied.rec holds exactly what state_save_applied would write for set. */
 bool state_applied_is(const char *state_dir, const struct prefix_set *set);
+/* Decodes an applied.rec image into set (empty); for state_load_applied and the fuzzer. */
+int state_parse_applied(const void *buf, size_t len, struct prefix_set *set, struct diag *d);
 
 /*
  * -EPERM (d says how to fix it) when state_dir exists but is not a directory

@@ -28,6 +28,7 @@ struct cli_opts {
 	const char *domain;
 	const char *format, *header; /* export */
 	bool dry_run, json;
+	bool list; /* status: print the applied set */
 	int verbosity;
 };
 

@@ -25,6 +25,7 @@ enum {
 	OPT_VERSION,
 	OPT_FORMAT,
 	OPT_HEADER,
+	OPT_LIST,
 };
 
 static const struct option long_opts[] = {
@@ -43,6 +44,7 @@ static const struct option long_opts[] = {
 	{ "domain", required_argument, NULL, OPT_DOMAIN },
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "header", required_argument, NULL, OPT_HEADER },
+	{ "list", no_argument, NULL, OPT_LIST },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -104,6 +106,7 @@ void cli_usage(FILE *f)
 	      "      --format FORMAT      export: nginx, apache, haproxy, caddy, fail2ban, "
 	      "crowdsec, text, json\n"
 	      "      --header NAME        export: the client-IP header (default: the CDN's own)\n"
+	      "      --list               status: print the set the last sync applied\n"
 	      "  -v, --verbose / -q, --quiet\n"
 	      "  -h, --help / --version\n",
 	      f);
@@ -163,6 +166,9 @@ static int set_option(int c, struct cli_opts *o, char **argv)
 		break;
 	case OPT_HEADER:
 		o->header = optarg;
+		break;
+	case OPT_LIST:
+		o->list = true;
 		break;
 	case 'v':
 		o->verbosity = 1;

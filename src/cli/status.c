@@ -3,8 +3,11 @@
  * cdnallow status: what the firewall holds now, compared with what the last
  * sync applied, and how fresh the data is. Exit 3 when stale, missing or
  * changed behind our back (a reboot or a firewall reload wiped the sets), so
- * monitoring notices. Read-only: takes no lock, writes nothing.
+ * monitoring notices. --list prints the set the last sync applied (the state
+ * dir keeps it packed), one prefix a line. Read-only: takes no lock, writes
+ * nothing.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -186,6 +189,32 @@ static void print_json(const struct engine *e, const struct verdict *v)
 	json_decref(root);
 }
 
+/* --list: exit 3 when there is no applied set (never synced, or its record is unusable). */
+static int list_applied(struct engine *e)
+{
+	struct prefix_set *applied = prefix_set_new();
+	char buf[PREFIX_STRLEN + 1];
+	struct diag d;
+	int ret;
+
+	if (!applied)
+		return EXIT_ERROR;
+	diag_init(&d);
+	ret = state_load_applied(e->cfg.state_dir, applied, &d);
+	if (ret == -ENOENT)
+		diag_err(&d, "no applied set in '%s': no sync has succeeded yet", e->cfg.state_dir);
+	engine_report(e, &d, NULL);
+	for (size_t i = 0; ret == 0 && i < applied->n; i++) {
+		prefix_format(&applied->v[i], buf, sizeof(buf));
+		msg_out("%s\n", buf);
+	}
+	prefix_set_free(applied);
+	diag_release(&d);
+	if (ret == -ENOMEM)
+		return EXIT_ERROR;
+	return ret < 0 ? EXIT_STALE : EXIT_OK;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct prefix_set *applied = NULL;
@@ -195,10 +224,17 @@ int cmd_status(int argc, char **argv)
 	struct diag d;
 	int ret;
 
-	ret = cli_start_firewall(&e, &o, argc, argv);
+	ret = cli_start(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	diag_init(&d);
+	if (o.list) {
+		ret = list_applied(&e);
+		goto out;
+	}
+	ret = EXIT_ERROR;
+	if (cli_need_net_admin() < 0)
+		goto out;
 	ret = EXIT_ERROR;
 	if (engine_open_backend(&e, true) < 0)
 		goto out;

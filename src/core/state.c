@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The state dir's record of the last run: state.json (times, result, counts,
- * per-source freshness), applied.txt (the aggregated set last applied, which
- * the shrink guard and `status` compare against) and the run lock. Files are
+ * per-source freshness) and the run lock (the set last applied is applied.c's). Files are
  * replaced atomically and read back strictly: a damaged file is reported as
  * such and never silently read as a smaller set.
  */
@@ -28,16 +27,9 @@
 #include "state.h"
 
 #define STATE_FILE "state.json"
-#define APPLIED_FILE "applied.txt"
 #define LOCK_FILE "lock"
 #define STATE_VERSION 1
 #define STATE_JSON_MAX (1024 * 1024)
-/* A million IPv6 prefixes at ~45 bytes each, with room to spare. */
-#define APPLIED_MAX ((size_t)256 * 1024 * 1024)
-#define APPLIED_MAGIC "# cdnallow applied set v1:"
-/* the longest applied.txt line per family (sizeof: one spare byte each) */
-#define APPLIED_LINE_MAX4 sizeof("255.255.255.255/32\n")
-#define APPLIED_LINE_MAX6 sizeof("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128\n")
 
 static char *state_path(const char *state_dir, const char *file)
 {
@@ -379,139 +371,6 @@ int state_save(const char *state_dir, const struct state *st, struct diag *d)
 		return -ENOMEM;
 	ret = write_state_file(state_dir, STATE_FILE, text, strlen(text), d);
 	free(text);
-	return ret;
-}
-
-/*
- * applied.txt is a plain prefix list an admin can read or diff, with a header
- * that records the counts: a file cut at a line boundary would otherwise
- * parse as a valid, smaller set and weaken the shrink guard.
- */
-/* applied.txt's text for set (*out owned, *len its length). */
-static int render_applied(const struct prefix_set *set, char **out, size_t *len)
-{
-	size_t n4 = prefix_set_count(set, AF_INET), n6 = set->n - n4, cap, used;
-	char *buf;
-	int n;
-
-	*out = NULL;
-	if (set->n > (SIZE_MAX - 256) / APPLIED_LINE_MAX6)
-		return -EOVERFLOW;
-	/* the longest line of each family, not PREFIX_STRLEN: this buffer is the peak at 100k */
-	cap = 256 + n4 * APPLIED_LINE_MAX4 + n6 * APPLIED_LINE_MAX6;
-	buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	n = snprintf(buf, cap, APPLIED_MAGIC " %zu ipv4, %zu ipv6\n", n4, n6);
-	used = (size_t)n;
-	for (size_t i = 0; i < set->n; i++) {
-		n = prefix_format(&set->v[i], buf + used, cap - used - 1);
-		if (n < 0 || (size_t)n >= cap - used - 1) {
-			free(buf);
-			return -EINVAL;
-		}
-		used += (size_t)n;
-		buf[used++] = '\n';
-	}
-	*out = buf;
-	*len = used;
-	return 0;
-}
-
-int state_save_applied(const char *state_dir, const struct prefix_set *set, struct diag *d)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	int ret = render_applied(set, &buf, &len);
-
-	if (ret == 0)
-		ret = write_state_file(state_dir, APPLIED_FILE, buf, len, d);
-	free(buf);
-	return ret;
-}
-
-/* Byte for byte what state_save_applied would write: rendering costs a third of parsing. */
-bool state_applied_is(const char *state_dir, const struct prefix_set *set)
-{
-	char *path = state_path(state_dir, APPLIED_FILE), *want = NULL, *have = NULL;
-	size_t wlen = 0, hlen = 0;
-	bool same = false;
-
-	if (path && render_applied(set, &want, &wlen) == 0 &&
-	    file_read_private(path, wlen + 1, &have, &hlen) == 0)
-		same = hlen == wlen && memcmp(have, want, wlen) == 0;
-	free(have);
-	free(want);
-	free(path);
-	return same;
-}
-
-static int parse_applied_header(const char *buf, size_t len, size_t want[2])
-{
-	const char *nl = memchr(buf, '\n', len);
-	size_t mlen = strlen(APPLIED_MAGIC);
-	char line[128], tail;
-
-	if (!nl || (size_t)(nl - buf) >= sizeof(line) || len < mlen ||
-	    memcmp(buf, APPLIED_MAGIC, mlen) != 0)
-		return -EBADMSG;
-	memcpy(line, buf + mlen, (size_t)(nl - buf) - mlen);
-	line[(nl - buf) - mlen] = '\0';
-	if (sscanf(line, " %zu ipv4, %zu ipv6%c", &want[0], &want[1], &tail) != 2)
-		return -EBADMSG;
-	return 0;
-}
-
-int state_load_applied(const char *state_dir, struct prefix_set *set, struct diag *d)
-{
-	char *path = NULL, *buf = NULL;
-	struct diag sub;
-	size_t len = 0, want[2];
-	int ret;
-
-	diag_init(&sub);
-	prefix_set_clear(set);
-	path = state_path(state_dir, APPLIED_FILE);
-	if (!path)
-		return -ENOMEM;
-	ret = file_read_private(path, APPLIED_MAX, &buf, &len);
-	if (ret == -ENOENT)
-		goto out;
-	if (ret < 0) {
-		diag_err(d, "cannot read '%s': %s", path, strerror(-ret));
-		goto out;
-	}
-	ret = parse_applied_header(buf, len, want);
-	if (ret < 0) {
-		diag_err(d, "applied set '%s' is corrupt (no valid header line)", path);
-		goto out;
-	}
-	ret = prefix_set_parse_text(set, buf, len, path, &sub);
-	if (ret == -ENOMEM)
-		goto out;
-	if (ret < 0) {
-		diag_err(d, "applied set is corrupt: %s", sub.msg);
-		ret = -EBADMSG;
-		goto out;
-	}
-	ret = prefix_set_aggregate(set);
-	if (ret < 0)
-		goto out;
-	if (prefix_set_count(set, AF_INET) != want[0] ||
-	    prefix_set_count(set, AF_INET6) != want[1]) {
-		diag_err(d,
-			 "applied set '%s' is corrupt (header says %zu ipv4 and %zu ipv6, "
-			 "file holds %zu and %zu)",
-			 path, want[0], want[1], prefix_set_count(set, AF_INET),
-			 prefix_set_count(set, AF_INET6));
-		ret = -EBADMSG;
-	}
-out:
-	if (ret < 0)
-		prefix_set_clear(set);
-	diag_release(&sub);
-	free(buf);
-	free(path);
 	return ret;
 }
 

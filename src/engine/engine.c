@@ -556,7 +556,7 @@ int engine_plan(struct engine *e)
 	return ret;
 }
 
-/* A no-op leaves applied.txt alone when it already holds this set: no write, no fsync. */
+/* A no-op leaves applied.rec alone when it already holds this set: no write, no fsync. */
 static bool applied_current(const struct engine *e)
 {
 	return e->plan.add && plan_is_noop(&e->plan) && state_applied_is(e->cfg.state_dir, e->want);

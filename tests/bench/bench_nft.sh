@@ -6,8 +6,9 @@
 # never routed). Per N: full sync into an empty kernel vs `nft -f` loading the
 # same set; a 1% incremental sync vs `nft -f` applying the same adds/deletes and
 # vs a full `nft -f` reload; no-op sync (generation cache hit, and with the
-# cache removed so the sets are dumped); peak RSS of each. Prints a Markdown
-# table for docs/benchmarks.md.
+# cache removed so the sets are dumped); peak RSS and CPU (user+sys) of each.
+# Prints a Markdown table for docs/benchmarks.md; on a shared machine compare
+# the CPU column, not the wall seconds.
 #
 # usage: bench_nft.sh CDNALLOW_BINARY [N...]   (default N: 10000 100000 1000000)
 set -u
@@ -45,24 +46,26 @@ nftfile() { # LISTFILE -> nft -f script creating table inet b with the set
 	printf ' }\n }\n}\n'
 }
 
-# measure LABEL CMD...: appends "label seconds rss_kb"
+# measure LABEL CMD...: appends "label seconds rss_kb cpu_seconds"
 measure() {
 	local label=$1
 	shift
-	/usr/bin/time -f "%e %M" -o "$T/time" ip netns exec $NS timeout "$LIMIT" "$@" \
+	/usr/bin/time -f "%e %M %U %S" -o "$T/time" ip netns exec $NS timeout "$LIMIT" "$@" \
 		>/dev/null 2>"$T/err" || {
 		echo "$label failed or exceeded ${LIMIT}s: $(tail -3 "$T/err")" >&2
-		echo "$label >$LIMIT -" >>"$T/results"
+		echo "$label >$LIMIT - -" >>"$T/results"
 		return 1
 	}
-	echo "$label $(cat "$T/time")" >>"$T/results"
+	local e m u sy
+	read -r e m u sy <"$T/time"
+	echo "$label $e $m $(awk -v u="$u" -v s="$sy" 'BEGIN { printf "%.2f", u + s }')" >>"$T/results"
 }
 
 # point IMPL OP...: the last measured figure as a bench_point for each OP
 point() {
 	local impl=$1 n s kb op
 	shift
-	read -r n _ s kb < <(tail -1 "$T/results")
+	read -r n _ s kb _ < <(tail -1 "$T/results")
 	for op in "$@"; do
 		case $s in
 		'>'*) bench_point "$impl" "$op" "$n" "$LIMIT" - t ;;
@@ -130,10 +133,10 @@ for n in "${SIZES[@]}"; do
 	ip netns exec $NS nft delete table inet cdnallow
 done
 
-echo "| prefixes | operation | seconds | peak RSS (MB) |"
-echo "|---:|---|---:|---:|"
-while read -r n op s kb; do
+echo "| prefixes | operation | seconds | CPU user+sys (s) | peak RSS (MB) |"
+echo "|---:|---|---:|---:|---:|"
+while read -r n op s kb cpu; do
 	mb=-
 	[ "$kb" != - ] && mb=$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')
-	echo "| $n | $op | $s | $mb |"
+	echo "| $n | $op | $s | $cpu | $mb |"
 done <"$T/results"

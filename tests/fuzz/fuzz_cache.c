@@ -2,7 +2,7 @@
 /*
  * libFuzzer harness for the readers of cdnallow's own files in the state dir,
  * which a crash, a full disk or a curious admin may have damaged: state.json
- * (state_load), applied.txt (state_load_applied), a body cache entry's
+ * (state_load), applied.rec and the older applied.txt (state_load_applied), a body cache entry's
  * metadata (cache_load) and the parsed-list cache (listcache_load/parse). The
  * first byte picks the reader, the rest is the file, written once per input
  * into a private directory made at start (tmpfs when there is one) and
@@ -28,7 +28,8 @@
 
 #define LISTCACHE_IDX 64 /* listcache.c's slot; init checks it still is */
 
-enum mode { M_STATE, M_APPLIED, M_META, M_LIST, M_MODES };
+/* new modes go last: the seeds' first bytes must keep their meaning */
+enum mode { M_STATE, M_APPLIED, M_META, M_LIST, M_APPLIED_REC, M_MODES };
 
 static char root[64], dir[96], rt[96], path[160], meta_path[256];
 static struct source src;
@@ -144,8 +145,8 @@ static void fuzz_applied(struct diag *d)
 
 	check(set && back && agg);
 	ret = state_load_applied(dir, set, d);
-	check(ret == 0 || ret == -EBADMSG || ret == -ENOMEM);
-	check((ret == -EBADMSG) == (d->msg[0] != '\0'));
+	check(ret == 0 || ret == -EBADMSG || ret == -ESTALE || ret == -ENOMEM);
+	check((ret == -EBADMSG || ret == -ESTALE) == (d->msg[0] != '\0'));
 	if (ret < 0) {
 		check(set->n == 0);
 	} else {
@@ -237,7 +238,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_state(&d);
 		break;
 	case M_APPLIED:
+		snprintf(path, sizeof(path), "%s/applied.rec", dir);
+		unlink(path); /* applied.txt is read only when there is no applied.rec */
 		snprintf(path, sizeof(path), "%s/applied.txt", dir);
+		write_file(path, data + 1, size - 1);
+		fuzz_applied(&d);
+		break;
+	case M_APPLIED_REC:
+		snprintf(path, sizeof(path), "%s/applied.rec", dir);
 		write_file(path, data + 1, size - 1);
 		fuzz_applied(&d);
 		break;

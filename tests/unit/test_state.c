@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * state.json and applied.txt round trips, damaged files reported as corrupt
- * (never read as a smaller set), file modes, and the run lock held by another
+ * state.json and applied.rec round trips (and the applied.txt of older versions), damaged files
+ * reported as corrupt (never read as a smaller set), file modes, and the run lock held by another
  * process (a forked child). Prefixes are documentation ranges (made up).
  */
 #include <errno.h>
@@ -268,22 +268,38 @@ static struct prefix_set *sample_set(void)
 	return s;
 }
 
+/* Reads the applied record; *len its size. */
+static char *read_rec(struct fx *f, size_t *len)
+{
+	char *path = tmpdir_path(f->dir, "applied.rec"), *buf = NULL;
+
+	assert_int_equal(file_read_all(path, 1 << 20, &buf, len), 0);
+	free(path);
+	return buf;
+}
+
+static void write_rec(struct fx *f, const char *buf, size_t len)
+{
+	char *p = tmpdir_path(f->dir, "applied.rec");
+
+	assert_int_equal(tmpdir_write(p, buf, len), 0);
+	free(p);
+}
+
 static void test_applied_round_trip(void **state)
 {
 	struct fx *f = *state;
 	struct prefix_set *in = sample_set(), *out = prefix_set_new();
-	char *path = tmpdir_path(f->dir, "applied.txt");
+	char *path = tmpdir_path(f->dir, "applied.rec");
 	char *buf = NULL;
 	size_t len = 0;
 
 	assert_int_equal(state_save_applied(f->dir, in, &f->d), 0);
-	assert_int_equal(file_read_all(path, 4096, &buf, &len), 0);
-	assert_string_equal(buf, "# cdnallow applied set v1: 3 ipv4, 2 ipv6\n"
-				 "192.0.2.0/24\n"
-				 "198.51.100.0/24\n"
-				 "203.0.113.7/32\n"
-				 "2001:db8::/48\n"
-				 "2001:db8:2::/48\n");
+	buf = read_rec(f, &len);
+	/* header 32, then 5 + 5 + 6 bytes for the IPv4 prefixes and 8 + 8 for the /48s */
+	assert_int_equal(len, 32 + 5 + 5 + 6 + 8 + 8);
+	assert_memory_equal(buf, "CDNAAPL1", 8);
+	assert_memory_equal(buf + 24, "\3\0\0\0\2\0\0\0", 8);
 	assert_int_equal(tmpdir_mode(path), 0600);
 	/* load clears what the set held before */
 	add(out, "203.0.113.0/24");
@@ -302,12 +318,38 @@ static void test_applied_round_trip(void **state)
 	prefix_set_free(out);
 }
 
+/* A host upgraded from applied.txt: read until the first save, which removes it. */
+static void test_applied_legacy_text(void **state)
+{
+	struct fx *f = *state;
+	struct prefix_set *in = sample_set(), *out = prefix_set_new();
+	char *txt = tmpdir_path(f->dir, "applied.txt");
+
+	write_file(f, "applied.txt",
+		   "# cdnallow applied set v1: 3 ipv4, 2 ipv6\n"
+		   "192.0.2.0/24\n198.51.100.0/24\n203.0.113.7/32\n2001:db8::/48\n"
+		   "2001:db8:2::/48\n");
+	assert_int_equal(state_load_applied(f->dir, out, &f->d), 0);
+	assert_true(prefix_set_equal(in, out));
+	assert_false(state_applied_is(f->dir, in)); /* the next sync writes the record */
+	assert_int_equal(state_save_applied(f->dir, in, &f->d), 0);
+	assert_int_equal(access(txt, F_OK), -1);
+	assert_int_equal(state_load_applied(f->dir, out, &f->d), 0);
+	assert_true(prefix_set_equal(in, out));
+	/* the record wins over a text file left beside it */
+	write_file(f, "applied.txt", "# cdnallow applied set v1: 1 ipv4, 0 ipv6\n192.0.2.0/24\n");
+	assert_int_equal(state_load_applied(f->dir, out, &f->d), 0);
+	assert_true(prefix_set_equal(in, out));
+	free(txt);
+	prefix_set_free(in);
+	prefix_set_free(out);
+}
+
 /* A no-op's check: only the exact bytes a save would write count as current. */
 static void test_applied_is(void **state)
 {
 	struct fx *f = *state;
 	struct prefix_set *in = sample_set(), *other = sample_set();
-	char *path = tmpdir_path(f->dir, "applied.txt");
 	char *buf = NULL;
 	size_t len = 0;
 
@@ -317,25 +359,66 @@ static void test_applied_is(void **state)
 	add(other, "233.252.0.0/24");
 	assert_int_equal(prefix_set_aggregate(other), 0);
 	assert_false(state_applied_is(f->dir, other));
-	/* one byte changed, one byte more, one byte less */
-	assert_int_equal(file_read_all(path, 4096, &buf, &len), 0);
-	buf[len - 2] = '9';
-	write_file(f, "applied.txt", buf);
+	/* one byte changed, one byte less, one byte more */
+	buf = read_rec(f, &len);
+	buf[len - 1] ^= 1;
+	write_rec(f, buf, len);
 	assert_false(state_applied_is(f->dir, in));
-	buf[len - 2] = '8';
-	buf[len - 1] = '\0';
-	write_file(f, "applied.txt", buf);
+	buf[len - 1] ^= 1;
+	write_rec(f, buf, len - 1);
 	assert_false(state_applied_is(f->dir, in));
-	buf[len - 1] = '\n';
-	buf = realloc(buf, len + 2);
+	buf = realloc(buf, len + 1);
 	assert_non_null(buf);
-	memcpy(buf + len, "\n", 2);
-	write_file(f, "applied.txt", buf);
+	buf[len] = 0;
+	write_rec(f, buf, len + 1);
 	assert_false(state_applied_is(f->dir, in));
+	write_rec(f, buf, len);
+	assert_true(state_applied_is(f->dir, in));
 	free(buf);
-	free(path);
 	prefix_set_free(in);
 	prefix_set_free(other);
+}
+
+/* Every damage to the record reads as corrupt (or stale), never as a smaller set. */
+static void test_applied_rec_damaged(void **state)
+{
+	struct fx *f = *state;
+	struct prefix_set *in = sample_set(), *set = prefix_set_new();
+	char *buf = NULL, *bad = NULL;
+	size_t len = 0;
+
+	assert_int_equal(state_save_applied(f->dir, in, &f->d), 0);
+	buf = read_rec(f, &len);
+	bad = malloc(len);
+	assert_non_null(bad);
+	/* every single flipped bit, and every cut */
+	for (size_t i = 0; i < len * 8; i++) {
+		memcpy(bad, buf, len);
+		bad[i / 8] ^= (char)(1 << (i % 8));
+		write_rec(f, bad, len);
+		add(set, "233.252.0.0/24");
+		if (state_load_applied(f->dir, set, &f->d) >= 0)
+			fail_msg("bit %zu flipped: loaded %zu prefixes", i, set->n);
+		assert_int_equal(set->n, 0);
+		assert_non_null(strstr(f->d.msg, "applied set"));
+		diag_clear_err(&f->d);
+	}
+	for (size_t n = 0; n < len; n++) {
+		write_rec(f, buf, n);
+		assert_int_equal(state_load_applied(f->dir, set, &f->d), -EBADMSG);
+		assert_int_equal(set->n, 0);
+		diag_clear_err(&f->d);
+	}
+	/* another version: stale, not decoded */
+	memcpy(bad, buf, len);
+	bad[7] = '2';
+	write_rec(f, bad, len);
+	assert_int_equal(state_load_applied(f->dir, set, &f->d), -ESTALE);
+	assert_non_null(strstr(f->d.msg, "another version"));
+	free(bad);
+	free(buf);
+	prefix_set_free(in);
+	prefix_set_free(set);
 }
 
 static void test_applied_corrupt(void **state)
@@ -588,6 +671,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_applied_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_applied_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_applied_is, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_applied_legacy_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_applied_rec_damaged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_file_kind, setup, teardown),
