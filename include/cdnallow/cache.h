@@ -30,6 +30,8 @@ int cache_store(const char *state_dir, const char *source, unsigned idx,
 /* Updates only the fetch time (a 304 revalidated the entry). */
 int cache_touch(const char *state_dir, const char *source, unsigned idx, time_t when,
 		struct diag *d);
+/* Removes endpoint idx's entry (metadata first: a lone body is no entry); 0 when there was none. */
+int cache_remove(const char *state_dir, const char *source, unsigned idx);
 void cache_entry_release(struct cache_entry *e);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -294,6 +295,20 @@ int cache_store(const char *state_dir, const char *source, unsigned idx,
 	ret = meta_write(meta_path, meta, d);
 out:
 	json_decref(meta);
+	free(body_path);
+	free(meta_path);
+	return ret;
+}
+
+int cache_remove(const char *state_dir, const char *source, unsigned idx)
+{
+	char *body_path = NULL, *meta_path = NULL;
+	int ret = entry_paths(state_dir, source, idx, &body_path, &meta_path);
+
+	if (ret == 0 && (unlink(meta_path) < 0 && errno != ENOENT))
+		ret = -errno;
+	if (ret == 0 && (unlink(body_path) < 0 && errno != ENOENT))
+		ret = -errno;
 	free(body_path);
 	free(meta_path);
 	return ret;

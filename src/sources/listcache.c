@@ -2,14 +2,20 @@
 /*
  * Keeps each source's parsed, aggregated list in the cache (one slot past
  * every endpoint index), together with the validators of the endpoint bodies
- * it came from. resolve.c sends those validators, and when every endpoint
- * answers 304 it reads this short list instead of loading and parsing the raw
- * bodies again (AWS ip-ranges.json is 2 MB of JSON): the no-op run stays
- * cheap. An entry made by another version or with other endpoints or parse
- * settings is never used; it must never stand in for a list it was not
- * parsed from.
+ * it came from: for a download its ETag and Last-Modified, for a local file
+ * its length and checksum64 (resolve.c's local_validator). resolve.c sends
+ * the download validators, and when every endpoint answers 304, or every
+ * local file is the one the list came from, it reads this list instead of
+ * loading and parsing the bodies again (AWS ip-ranges.json is 2 MB of JSON, a
+ * 100k-line file 44 M instructions to parse): the no-op run stays cheap. It is
+ * also a local file's last good list, where older versions kept a copy of
+ * the file. The list is prefix_pack records after the validator lines, so
+ * reading it back is a copy, not a parse. An entry made by another version
+ * or with other endpoints, parse or guard settings is never used; it must
+ * never stand in for a list it was not parsed from.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,8 +24,11 @@
 
 #include "cache.h"
 #include "diag.h"
+#include "guard.h"
 #include "listcache.h"
+#include "prefix_pack.h"
 #include "prefix_set.h"
+#include "strbuf.h"
 
 #define LISTCACHE_IDX 64u /* past any endpoint index (SOURCE_MAX_URLS) */
 #define NONE "-"
@@ -33,14 +42,18 @@ static uint64_t mix(uint64_t h, const char *s)
 	return (h ^ 0xff) * 0x100000001b3ULL; /* field separator */
 }
 
-/* What the list depends on besides the bodies: parser version, endpoints, settings. */
-static void settings_id(const struct source *src, char out[17])
+/*
+ * What the list, and its passing the guard, depend on besides the bodies:
+ * format version, parser version, endpoints, parse and guard settings.
+ */
+static void settings_id(const struct source *src, const struct guard_opts *g, char out[17])
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
-	char fmt[16];
+	char fmt[96];
 
-	snprintf(fmt, sizeof(fmt), "%d", (int)src->format);
-	h = mix(h, "cdnallow-list/1 " CDNALLOW_VERSION);
+	snprintf(fmt, sizeof(fmt), "%d %zu %.17g %.17g %d", (int)src->format, src->floor,
+		 src->max_addresses[0], src->max_addresses[1], g ? g->allow_test_ranges : 0);
+	h = mix(h, "cdnallow-list/2 " CDNALLOW_VERSION);
 	h = mix(h, src->prov ? src->prov->name : "");
 	h = mix(h, src->filter);
 	h = mix(h, src->json_path);
@@ -58,7 +71,7 @@ void listcache_release(struct listcache *lc)
 		free(lc->etag[j]);
 		free(lc->last_modified[j]);
 	}
-	free(lc->text);
+	free(lc->buf);
 	memset(lc, 0, sizeof(*lc));
 }
 
@@ -71,11 +84,12 @@ static int dup_field(const char *s, size_t n, char **out)
 	return *out ? 0 : -ENOMEM;
 }
 
-/* "@IDX<TAB>ETAG<TAB>LAST-MODIFIED\n" lines, one per endpoint, then the list. */
+/* "@IDX<TAB>ETAG<TAB>LAST-MODIFIED\n" lines, one per endpoint, "=COUNT\n", then the records. */
 static int parse_header(struct listcache *lc, size_t nurls, const char *body, size_t len,
 			size_t *off)
 {
-	const char *p = body, *end = body + len;
+	const char *p = body, *end = body + len, *eol;
+	char num[24], *e;
 
 	for (size_t j = 0; j < nurls; j++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -95,11 +109,22 @@ static int parse_header(struct listcache *lc, size_t nurls, const char *body, si
 			return -ENOMEM;
 		p = nl + 1;
 	}
-	*off = (size_t)(p - body);
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol || eol - p < 2 || eol - p >= (ptrdiff_t)sizeof(num) || p[0] != '=' || p[1] < '0' ||
+	    p[1] > '9')
+		return -EBADMSG;
+	memcpy(num, p + 1, (size_t)(eol - p - 1));
+	num[eol - p - 1] = '\0';
+	errno = 0;
+	lc->count = strtoull(num, &e, 10);
+	if (errno || *e)
+		return -EBADMSG;
+	*off = (size_t)(eol + 1 - body);
 	return 0;
 }
 
-int listcache_load(const char *state_dir, const struct source *src, struct listcache *lc)
+int listcache_load(const char *state_dir, const struct source *src, const struct guard_opts *g,
+		   struct listcache *lc)
 {
 	struct cache_entry e = { 0 };
 	char id[17];
@@ -109,22 +134,25 @@ int listcache_load(const char *state_dir, const struct source *src, struct listc
 
 	memset(lc, 0, sizeof(*lc));
 	diag_init(&d);
-	settings_id(src, id);
+	settings_id(src, g, id);
 	ret = cache_load(state_dir, src->name, LISTCACHE_IDX, &e, &d);
-	if (ret == 0 && (!e.etag || strcmp(e.etag, id)))
-		ret = -ENOENT;
 	if (ret == 0)
 		ret = parse_header(lc, src->nurls, e.body, e.len, &off);
 	if (ret == 0) {
+		lc->buf = e.body;
+		lc->rec = (const uint8_t *)e.body + off;
 		lc->len = e.len - off;
-		memmove(e.body, e.body + off, lc->len + 1);
-		lc->text = e.body;
+		lc->fetched = e.fetched;
 		e.body = NULL;
-		lc->valid = true;
+		lc->usable = true;
+		lc->valid = e.etag && !strcmp(e.etag, id);
 	} else {
 		listcache_release(lc);
-		ret = ret == -ENOMEM ? ret : -ENOENT;
 	}
+	if (ret == 0 && !lc->valid)
+		ret = -ESTALE;
+	else if (ret < 0 && ret != -ENOMEM)
+		ret = -ENOENT;
 	cache_entry_release(&e);
 	diag_release(&d);
 	return ret;
@@ -132,15 +160,9 @@ int listcache_load(const char *state_dir, const struct source *src, struct listc
 
 int listcache_parse(const struct listcache *lc, struct prefix_set *set)
 {
-	struct diag d;
-	int ret;
-
-	if (!lc->valid)
+	if (!lc->usable)
 		return -ENOENT;
-	diag_init(&d);
-	ret = prefix_set_parse_text(set, lc->text, lc->len, "cache", &d);
-	diag_release(&d);
-	return ret;
+	return prefix_unpack_all(lc->rec, lc->len, lc->count, set);
 }
 
 /* A validator that would break the line format is not kept (the next GET is unconditional). */
@@ -151,33 +173,29 @@ static const char *field(const char *v)
 	return v;
 }
 
-int listcache_store(const char *state_dir, const struct source *src, const char *const *etags,
-		    const char *const *last_modified, const struct prefix_set *set, time_t now,
-		    struct diag *d)
+int listcache_store(const char *state_dir, const struct source *src, const struct guard_opts *g,
+		    const char *const *etags, const char *const *last_modified,
+		    const struct prefix_set *set, time_t now, struct diag *d)
 {
 	struct cache_entry e = { .fetched = now };
-	size_t cap = 1, used = 0;
+	struct strbuf sb = { 0 };
 	char id[17];
 	int ret;
 
 	for (size_t j = 0; j < src->nurls; j++)
-		cap += 32 + strlen(field(etags[j])) + strlen(field(last_modified[j]));
-	cap += set->n * (PREFIX_STRLEN + 1);
-	e.body = malloc(cap);
-	if (!e.body)
-		return -ENOMEM;
-	for (size_t j = 0; j < src->nurls; j++)
-		used += (size_t)snprintf(e.body + used, cap - used, "@%zu\t%s\t%s\n", j,
-					 field(etags[j]), field(last_modified[j]));
-	for (size_t i = 0; i < set->n; i++) {
-		used += (size_t)prefix_format(&set->v[i], e.body + used, cap - used);
-		e.body[used++] = '\n';
+		strbuf_addf(&sb, "@%zu\t%s\t%s\n", j, field(etags[j]), field(last_modified[j]));
+	strbuf_addf(&sb, "=%zu\n", set->n);
+	prefix_pack(&sb, set);
+	if (sb.err) {
+		ret = sb.err;
+		strbuf_release(&sb);
+		return ret;
 	}
-	e.body[used] = '\0';
-	e.len = used;
-	settings_id(src, id);
+	e.body = sb.buf;
+	e.len = sb.len;
+	settings_id(src, g, id);
 	e.etag = id;
 	ret = cache_store(state_dir, src->name, LISTCACHE_IDX, &e, d);
-	free(e.body);
+	strbuf_release(&sb);
 	return ret;
 }

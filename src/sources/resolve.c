@@ -4,13 +4,16 @@
  * all sources are fetched in one concurrent fetch_many_unprivileged() call
  * with the cached validators, which also parses each body (a download in the
  * unprivileged child); each source's lists are merged into one set and put
- * to the guard. A download is cached as its parsed list, a local file as is. When every endpoint of
- * a source answers 304, the parsed list kept by listcache.c is reused and the raw bodies are not
- * even read. Anything wrong with the fresh data falls back to the last good cached copy, then to
- * the built-in snapshot, and only then to "refused" — never silently to an empty list. It must
- * never print, and it writes the cache only for data that passed the guard.
+ * to the guard. A download is cached as its parsed list; a local file is parsed here (as root) and
+ * only its length and checksum are kept. When every endpoint of a source answers 304, or every
+ * local file is the one the last good list came from, the parsed list kept by listcache.c is
+ * reused and the bodies are not parsed again. Anything wrong with the fresh data falls back to the
+ * last good cached copy, then to the built-in snapshot, and only then to "refused" — never silently
+ * to an empty list. It must never print, and it writes the cache only for data that passed the
+ * guard.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +24,7 @@
 #include "age.h"
 #include "cache.h"
 #include "diag.h"
+#include "hash.h"
 #include "listcache.h"
 #include "prefix_set.h"
 #include "resolve.h"
@@ -32,6 +36,7 @@ struct endpoint {
 	bool cached;	       /* cache holds a valid entry */
 	struct fetch_req *req; /* NULL when the URL was refused before fetching */
 	char refusal[DIAG_MSG_MAX];
+	char validator[48]; /* a local file's length and checksum: its list cache validator */
 };
 
 const char *source_status_name(enum source_status s)
@@ -279,12 +284,44 @@ static int finish(const struct source *src, struct prefix_set *set, struct prefi
 	return ret;
 }
 
+/*
+ * True when every endpoint is a local file identical (length and checksum) to
+ * the one the cached list came from; fills each endpoint's validator.
+ */
+static bool local_unchanged(const struct source *src, struct endpoint *eps,
+			    const struct listcache *lc)
+{
+	bool same = lc->valid;
+
+	for (size_t j = 0; j < src->nurls; j++) {
+		const struct fetch_req *q = eps[j].req;
+
+		snprintf(eps[j].validator, sizeof(eps[j].validator), "local:%zu:%016" PRIx64,
+			 q->len, checksum64(q->body ? q->body : "", q->len));
+		same = same && lc->etag[j] && !strcmp(lc->etag[j], eps[j].validator);
+	}
+	return same;
+}
+
+static int parse_endpoint(const struct source *src, unsigned j, struct endpoint *ep,
+			  struct prefix_set *set, struct prefix_set *excl, struct source_result *r,
+			  struct diag *d)
+{
+	struct fetch_req *q = ep->req;
+
+	if (q->not_modified)
+		return parse_cached(src, j, q->url, &ep->cache, set, excl, r, d);
+	if (!q->parsed && q->body) /* a local file */
+		return parse_body(src, j, q->url, q->body, q->len, set, excl, r, d);
+	return take_parsed(src, j, q, set, excl, r, d);
+}
+
 static int try_fresh(const struct source *src, struct endpoint *eps, const struct listcache *lc,
 		     const struct guard_history *last, const struct resolve_opts *o,
 		     struct source_result *r, bool *reused, struct diag *d)
 {
 	struct prefix_set *excl = NULL;
-	bool all_304;
+	bool all_304, local = all_local(src);
 	int ret;
 
 	*reused = false;
@@ -294,7 +331,8 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 	excl = prefix_set_new();
 	if (!excl)
 		return -ENOMEM;
-	if (all_304 && lc->valid && listcache_parse(lc, r->set) == 0)
+	if ((all_304 || (local && local_unchanged(src, eps, lc))) && lc->valid &&
+	    listcache_parse(lc, r->set) == 0)
 		*reused = true;
 	else
 		prefix_set_clear(r->set);
@@ -307,9 +345,7 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 			ret = -ENOENT;
 			continue;
 		}
-		if ((q->not_modified
-			     ? parse_cached(src, j, q->url, &eps[j].cache, r->set, excl, r, d)
-			     : take_parsed(src, j, q, r->set, excl, r, d)) < 0) {
+		if (parse_endpoint(src, j, &eps[j], r->set, excl, r, d) < 0) {
 			ret = -EBADMSG;
 			continue;
 		}
@@ -327,7 +363,9 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 	prefix_set_free(excl);
 	if (ret < 0)
 		return ret;
-	ret = guard_list(src, r->set, last, o, r, d);
+	/* the same files with the same settings: the list passed the guard when it was stored */
+	if (!(*reused && local))
+		ret = guard_list(src, r->set, last, o, r, d);
 	if (ret < 0)
 		return ret;
 	r->status = all_304 ? SOURCE_NOT_MODIFIED : SOURCE_FRESH;
@@ -335,37 +373,11 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 	return 0;
 }
 
-/*
- * A source of local files only never gets a 304, so its parsed-list cache
- * (listcache.c) would be written and read for nothing: 18 bytes a prefix
- * each way, the largest file of a 100k-prefix run.
- */
+/* A source of local files only: no 304, its files' validators are their checksums. */
 static bool all_local(const struct source *src)
 {
 	for (size_t j = 0; j < src->nurls; j++) {
 		if (source_is_url(src->urls[j]))
-			return false;
-	}
-	return true;
-}
-
-/*
- * True when every endpoint is a local file whose body equals its cached copy:
- * a routine no-op run then writes (and fsyncs) nothing here.
- */
-static bool local_unchanged(const struct source *src, struct endpoint *eps,
-			    const struct resolve_opts *o, struct diag *d)
-{
-	if (!all_local(src))
-		return false;
-	for (size_t j = 0; j < src->nurls; j++) {
-		const struct fetch_req *q = eps[j].req;
-
-		if (!q || !q->body)
-			return false;
-		ensure_cached(src, &eps[j], (unsigned)j, o, d);
-		if (!eps[j].cached || eps[j].cache.len != q->len ||
-		    memcmp(eps[j].cache.body, q->body, q->len))
 			return false;
 	}
 	return true;
@@ -399,12 +411,18 @@ static void store_cache(const struct source *src, struct endpoint *eps,
 	int ret = 0;
 
 	diag_init(&cd);
-	if (local_unchanged(src, eps, o, d))
-		goto out; /* a file that did not change: its cached copy is current already */
+	if (reused && all_local(src))
+		goto out; /* the files did not change: the cached list is current already */
 	for (size_t j = 0; j < src->nurls && ret == 0; j++) {
 		const struct fetch_req *q = eps[j].req;
 
-		if (q->not_modified) {
+		if (!q->parsed && q->body) {
+			/* forced past the guard: kept as the last good list, never reused unguarded
+			 */
+			etags[j] = o->guard.force ? NULL : eps[j].validator;
+			/* older versions kept a copy of the file here */
+			cache_remove(o->state_dir, src->name, (unsigned)j);
+		} else if (q->not_modified) {
 			etags[j] = q->etag;
 			lms[j] = q->last_modified;
 			ret = cache_touch(o->state_dir, src->name, (unsigned)j, now, &cd);
@@ -430,8 +448,8 @@ static void store_cache(const struct source *src, struct endpoint *eps,
 				free(e.body);
 		}
 	}
-	if (ret == 0 && !reused && !all_local(src))
-		ret = listcache_store(o->state_dir, src, etags, lms, set, now, &cd);
+	if (ret == 0 && !reused)
+		ret = listcache_store(o->state_dir, src, &o->guard, etags, lms, set, now, &cd);
 	if (ret < 0)
 		diag_warn(d, "source '%s': cannot update the cache: %s", src->name,
 			  cd.msg[0] ? cd.msg : strerror(-ret));
@@ -440,8 +458,9 @@ out:
 	diag_release(&cd);
 }
 
-static int try_cache(const struct source *src, struct endpoint *eps, const struct resolve_opts *o,
-		     time_t now, struct source_result *r, struct diag *d)
+static int try_cache(const struct source *src, struct endpoint *eps, const struct listcache *lc,
+		     const struct resolve_opts *o, time_t now, struct source_result *r,
+		     struct diag *d)
 {
 	struct source_result tmp = { 0 };
 	struct prefix_set *excl = NULL;
@@ -450,6 +469,18 @@ static int try_cache(const struct source *src, struct endpoint *eps, const struc
 
 	if (src->nurls == 0)
 		return -ENOENT;
+	/* a local file's last good list is the list cache (older versions kept a copy of the file)
+	 */
+	if (all_local(src) && lc->usable) {
+		prefix_set_clear(r->set);
+		oldest = lc->fetched;
+		ret = listcache_parse(lc, r->set);
+		if (ret < 0) {
+			set_error(&tmp, "its cached list is damaged");
+			goto bad;
+		}
+		goto guard;
+	}
 	for (unsigned j = 0; j < src->nurls; j++) {
 		ensure_cached(src, &eps[j], j, o, d);
 		if (!eps[j].cached)
@@ -467,6 +498,7 @@ static int try_cache(const struct source *src, struct endpoint *eps, const struc
 	prefix_set_free(excl);
 	if (ret < 0)
 		goto bad;
+guard:
 	/* the cached copy passed shrink and growth when it was stored: floor and budget only */
 	ret = guard_list(src, r->set, NULL, o, &tmp, d);
 	if (ret < 0)
@@ -535,7 +567,7 @@ static void resolve_one(const struct source *src, struct endpoint *eps, const st
 			store_cache(src, eps, r->set, reused, o, now, d);
 		return;
 	}
-	if (try_cache(src, eps, o, now, r, d) == 0 || try_snapshot(src, now, r) == 0) {
+	if (try_cache(src, eps, lc, o, now, r, d) == 0 || try_snapshot(src, now, r) == 0) {
 		warn_fallback(src, r, d);
 		return;
 	}
@@ -565,8 +597,8 @@ static void prepare(const struct source *src, struct endpoint *eps, struct listc
 		    struct fetch_req *reqs, size_t *nreqs, const struct resolve_opts *o,
 		    struct diag *d)
 {
-	if (o->state_dir && !all_local(src))
-		listcache_load(o->state_dir, src, lc);
+	if (o->state_dir)
+		listcache_load(o->state_dir, src, &o->guard, lc);
 	for (unsigned j = 0; j < src->nurls; j++) {
 		struct endpoint *ep = &eps[j];
 		struct fetch_req *q;
@@ -583,9 +615,12 @@ static void prepare(const struct source *src, struct endpoint *eps, struct listc
 		q = &reqs[(*nreqs)++];
 		q->url = src->urls[j];
 		q->insecure = src->insecure;
-		q->src = src;
+		/* a local file is parsed by try_fresh, and only when it changed */
+		q->src = all_local(src) ? NULL : src;
 		q->idx = j;
 		ep->req = q;
+		if (all_local(src))
+			continue;
 		if (lc->valid) {
 			q->etag = lc->etag[j];
 			q->last_modified = lc->last_modified[j];

@@ -94,7 +94,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	check(meta_path[0]);
 	/* the list cache's settings id, to make entries listcache_load accepts */
 	check(source_init_provider(&src, provider_find("cloudflare")) == 0 && src.nurls >= 1);
-	check(empty && listcache_store(dir, &src, etags, lm, empty, 1, &d) == 0);
+	check(empty && listcache_store(dir, &src, NULL, etags, lm, empty, 1, &d) == 0);
 	check(cache_load(dir, src.name, LISTCACHE_IDX, &e, &d) == 0 && e.etag);
 	list_id = e.etag;
 	e.etag = NULL;
@@ -185,9 +185,9 @@ static void list_round_trip(const struct listcache *lc, struct prefix_set *set, 
 	struct listcache again;
 
 	check(back);
-	check(listcache_store(rt, &src, (const char *const *)lc->etag,
+	check(listcache_store(rt, &src, NULL, (const char *const *)lc->etag,
 			      (const char *const *)lc->last_modified, set, 1, d) == 0);
-	check(listcache_load(rt, &src, &again) == 0 && again.valid);
+	check(listcache_load(rt, &src, NULL, &again) == 0 && again.valid);
 	for (size_t j = 0; j < src.nurls; j++) {
 		check(str_eq(again.etag[j], kept(lc->etag[j])));
 		check(str_eq(again.last_modified[j], kept(lc->last_modified[j])));
@@ -208,13 +208,13 @@ static void fuzz_list(const uint8_t *data, size_t size, struct diag *d)
 
 	check(set);
 	check(cache_store(dir, src.name, LISTCACHE_IDX, &e, d) == 0);
-	ret = listcache_load(dir, &src, &lc);
-	check(ret == 0 || ret == -ENOENT || ret == -ENOMEM);
-	check((ret == 0) == lc.valid);
-	if (ret == 0) {
-		check(lc.len <= size && lc.text[lc.len] == '\0');
+	ret = listcache_load(dir, &src, NULL, &lc);
+	check(ret == 0 || ret == -ENOENT || ret == -ESTALE || ret == -ENOMEM);
+	check((ret == 0) == lc.valid && (ret == 0 || ret == -ESTALE) == lc.usable);
+	if (ret == 0 || ret == -ESTALE) {
+		check(lc.len <= size && lc.rec + lc.len == (const uint8_t *)lc.buf + size);
 		ret = listcache_parse(&lc, set);
-		check(ret == 0 || ret == -EINVAL || ret == -ENOMEM);
+		check(ret == 0 || ret == -EBADMSG || ret == -ENOMEM);
 		if (ret == 0)
 			list_round_trip(&lc, set, d);
 	} else {

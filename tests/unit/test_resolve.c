@@ -19,8 +19,11 @@
 
 #include <cmocka.h>
 
+#define LISTCACHE_IDX 64u /* listcache.c's slot */
+
 #include "tmpdir.h"
 
+#include "../../src/sources/listcache.h"
 #include "cache.h"
 #include "fileio.h"
 #include "diag.h"
@@ -151,12 +154,129 @@ static void assert_contains(const char *hay, const char *needle)
 
 static const char *const cf_files[] = { "cloudflare-ips-v4.txt", "cloudflare-ips-v6.txt", NULL };
 
+static void age_cache(struct fx *f, const char *name, unsigned idx, long by)
+{
+	struct cache_entry e = { 0 };
+
+	assert_int_equal(cache_load(f->dir, name, idx, &e, &f->d), 0);
+	e.fetched = time(NULL) - by;
+	assert_int_equal(cache_store(f->dir, name, idx, &e, &f->d), 0);
+	cache_entry_release(&e);
+}
+
+static void resolve_file(struct fx *f, const char *path, struct prefix_set *out,
+			 enum source_status want)
+{
+	struct source_result r[1] = { 0 };
+	struct source s;
+
+	src_generic(&s, "local", path);
+	assert_int_equal(resolve_sources(&s, 1, &f->o, r, &f->d), 0);
+	if (r[0].status != want)
+		fail_msg("status %s, want %s: %s", source_status_name(r[0].status),
+			 source_status_name(want), r[0].error);
+	prefix_set_clear(out);
+	assert_int_equal(prefix_set_copy(out, r[0].set), 0);
+	source_result_release(&r[0]);
+	source_release(&s);
+}
+
+/*
+ * An unchanged local file is not parsed again: the cached list is used as is.
+ * Proof: a cached list that differs from the file (made here with the file's
+ * own validator) comes back, until the file or a setting changes.
+ */
+static void test_local_unchanged_not_parsed(void **state)
+{
+	struct fx *f = *state;
+	char *path = tmpdir_path(f->dir, "list.txt");
+	struct prefix_set *got = prefix_set_new(), *planted = prefix_set_new();
+	struct listcache lc;
+	struct source s;
+	struct prefix p;
+
+	f->o.guard.allow_test_ranges = true;
+	write_file(path, "198.51.100.0/24\n");
+	resolve_file(f, path, got, SOURCE_FRESH);
+	assert_int_equal(got->n, 1);
+	src_generic(&s, "local", path);
+	assert_int_equal(listcache_load(f->dir, &s, &f->o.guard, &lc), 0);
+	assert_int_equal(prefix_parse("203.0.113.0/24", 14, &p, NULL), 0);
+	assert_int_equal(prefix_set_add(planted, &p), 0);
+	assert_int_equal(listcache_store(f->dir, &s, &f->o.guard, (const char *const *)lc.etag,
+					 (const char *const *)lc.last_modified, planted, time(NULL),
+					 &f->d),
+			 0);
+	listcache_release(&lc);
+	resolve_file(f, path, got, SOURCE_FRESH);
+	assert_true(prefix_set_equal(got, planted));
+	/* another guard setting: parsed and guarded again (documentation ranges now refused) */
+	f->o.guard.allow_test_ranges = false;
+	resolve_file(f, path, got, SOURCE_REFUSED);
+	f->o.guard.allow_test_ranges = true;
+	/* one byte changed: parsed again */
+	write_file(path, "198.51.100.0/25\n");
+	resolve_file(f, path, got, SOURCE_FRESH);
+	assert_int_equal(got->n, 1);
+	assert_int_equal(got->v[0].len, 25);
+	source_release(&s);
+	prefix_set_free(got);
+	prefix_set_free(planted);
+	free(path);
+}
+
+/* A local file that turns bad or unreadable falls back to its last good list. */
+static void test_local_fallback(void **state)
+{
+	struct fx *f = *state;
+	char *path = tmpdir_path(f->dir, "list.txt");
+	struct prefix_set *good = prefix_set_new(), *got = prefix_set_new();
+
+	f->o.guard.allow_test_ranges = true;
+	write_file(path, "198.51.100.0/24\n203.0.113.0/24\n");
+	resolve_file(f, path, good, SOURCE_FRESH);
+	age_cache(f, "local", LISTCACHE_IDX, 3600);
+	write_file(path, "198.51.100.0/2x\n");
+	resolve_file(f, path, got, SOURCE_CACHED);
+	assert_true(prefix_set_equal(got, good));
+	assert_true(has_warning(&f->d, "using the last good cached copy (1 h"));
+	unlink(path);
+	resolve_file(f, path, got, SOURCE_CACHED);
+	assert_true(prefix_set_equal(got, good));
+	prefix_set_free(good);
+	prefix_set_free(got);
+	free(path);
+}
+
+/* A host upgraded with a copy of the file in the cache: still the fallback, removed once replaced.
+ */
+static void test_local_old_copy(void **state)
+{
+	static const char body[] = "192.0.2.0/24\n";
+	struct fx *f = *state;
+	struct cache_entry e = { .body = (char *)body, .len = sizeof(body) - 1, .fetched = 1 };
+	char *path = tmpdir_path(f->dir, "list.txt");
+	struct prefix_set *got = prefix_set_new();
+
+	f->o.guard.allow_test_ranges = true;
+	assert_int_equal(cache_store(f->dir, "local", 0, &e, &f->d), 0);
+	resolve_file(f, path, got, SOURCE_CACHED);
+	assert_int_equal(got->n, 1);
+	assert_int_equal(got->v[0].len, 24);
+	write_file(path, "198.51.100.0/24\n");
+	resolve_file(f, path, got, SOURCE_FRESH);
+	assert_int_equal(cache_load(f->dir, "local", 0, &e, &f->d), -ENOENT);
+	prefix_set_free(got);
+	free(path);
+}
+
 static void test_fresh_files_write_cache(void **state)
 {
 	struct fx *f = *state;
 	struct prefix_set *want = text_fixtures_set(cf_files[0], cf_files[1]);
 	struct source_result r[1] = { 0 };
 	struct cache_entry e = { 0 };
+	struct listcache lc;
 	struct source s;
 	char *v4 = fixture(cf_files[0]), *buf = NULL;
 	size_t len = 0;
@@ -170,12 +290,16 @@ static void test_fresh_files_write_cache(void **state)
 	assert_int_equal(r[0].set->n, 22);
 	assert_true(prefix_set_equal(r[0].set, want));
 
-	/* the cache now holds each endpoint's body byte for byte */
-	assert_int_equal(cache_load(f->dir, "cloudflare", 0, &e, &f->d), 0);
+	/* the cache holds the parsed list with each file's length and checksum, no copy of a file
+	 */
+	assert_int_equal(cache_load(f->dir, "cloudflare", 0, &e, &f->d), -ENOENT);
 	assert_int_equal(file_read_all(v4, 1 << 20, &buf, &len), 0);
-	assert_int_equal(e.len, len);
-	assert_memory_equal(e.body, buf, len);
-	assert_true(time(NULL) - e.fetched < 60);
+	assert_int_equal(listcache_load(f->dir, &s, &f->o.guard, &lc), 0);
+	assert_true(lc.valid && lc.count == 22 && lc.len < 22 * 18);
+	assert_non_null(lc.etag[0]);
+	assert_non_null(strstr(lc.etag[0], "local:"));
+	assert_true(time(NULL) - lc.fetched < 60);
+	listcache_release(&lc);
 
 	cache_entry_release(&e);
 	free(buf);
@@ -216,14 +340,7 @@ static void test_cache_fallback_on_parse_error(void **state)
 	source_result_release(&r[0]);
 	source_release(&s);
 	/* age the cache by two hours */
-	for (unsigned i = 0; i < 2; i++) {
-		struct cache_entry e = { 0 };
-
-		assert_int_equal(cache_load(f->dir, "cloudflare", i, &e, &f->d), 0);
-		e.fetched = time(NULL) - 7200;
-		assert_int_equal(cache_store(f->dir, "cloudflare", i, &e, &f->d), 0);
-		cache_entry_release(&e);
-	}
+	age_cache(f, "cloudflare", LISTCACHE_IDX, 7200);
 
 	memset(r, 0, sizeof(r));
 	src_provider(&s, "cloudflare", broken);
@@ -462,6 +579,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fresh_files_write_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_unchanged_not_parsed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_old_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_cache_write_when_disabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_fallback_on_parse_error, setup,
 						teardown),
