@@ -4,11 +4,12 @@
  * prefixes cdnallow last saw committed (prefix_pack records, 6 bytes a /32),
  * STATE_DIR/nft.genid the
  * ruleset generation id they belong to plus a fingerprint (boot id, network
- * namespace cookie, targets, ports) and the count and FNV-1a hash of
+ * namespace cookie, targets, ports) and the count and checksum64 of
  * nft.applied. The kernel bumps the generation on every commit by anyone, so an
  * equal id means the sets are exactly as recorded. A cache problem only ever
  * costs a dump: this file must never make read() report something unverified.
- * Version 1 files (18-byte records) are stale, never decoded: one dump.
+ * Files of versions 1 (18-byte records) and 2 (FNV-1a) are stale, never
+ * decoded: one dump.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +24,7 @@
 #include "prefix_pack.h"
 #include "prefix_set.h"
 
-#define MAGIC "cdnallow-nft-cache 2"
+#define MAGIC "cdnallow-nft-cache 3"
 #define MAX_APPLIED (256u << 20)
 
 static void path(const struct nft_handle *h, const char *name, char *buf, size_t size)
@@ -82,7 +83,7 @@ int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char 
 	parse_meta(meta, fp, sizeof(fp), &gen, &count, &hash);
 	if (gen != genid || !fp[0] || strcmp(fp, want_fp))
 		return -ESTALE;
-	if (!applied || count > len || fnv1a64((const uint8_t *)applied, len) != hash)
+	if (!applied || count > len || checksum64(applied, len) != hash)
 		return -EBADMSG;
 	ret = prefix_unpack_all((const uint8_t *)applied, len, (size_t)count, s);
 	if (ret == 0)
@@ -131,7 +132,7 @@ void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct pre
 		return;
 	fingerprint(h, fp, sizeof(fp));
 	n = asprintf(&meta, MAGIC "\nfingerprint %s\ngenid %lu\ncount %zu\nhash %llx\n", fp,
-		     (unsigned long)genid, s->n, (unsigned long long)fnv1a64(buf, len));
+		     (unsigned long)genid, s->n, (unsigned long long)checksum64(buf, len));
 	nft_cache_drop(h);
 	path(h, "nft.applied", p, sizeof(p));
 	if (n > 0 && file_replace(p, buf, len, 0600) == 0) {

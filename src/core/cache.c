@@ -2,7 +2,8 @@
 /*
  * The per-endpoint cache of last good bodies under STATE_DIR/cache/: one body
  * file and one small JSON metadata file (ETag, Last-Modified, fetch time,
- * length, FNV-1a 64 of the body, "format": "prefixes" when the body is the
+ * length, checksum64 of the body ("sum64"; "fnv1a64" in entries of older
+ * versions), "format": "prefixes" when the body is the
  * list the downloader parsed rather than the payload itself) per source and
  * endpoint index. A cache entry
  * is the fallback when a fresh list is refused, so it must never be trusted
@@ -119,7 +120,8 @@ static json_t *meta_read(const char *meta_path, const char *source, unsigned idx
 		snprintf(why, whylen, "metadata has no valid fetch time");
 		goto bad;
 	}
-	if (!json_is_string(json_object_get(root, "fnv1a64"))) {
+	v = json_object_get(root, "sum64");
+	if (v ? !json_is_string(v) : !json_is_string(json_object_get(root, "fnv1a64"))) {
 		snprintf(why, whylen, "metadata has no checksum");
 		goto bad;
 	}
@@ -162,7 +164,7 @@ int cache_load(const char *state_dir, const char *source, unsigned idx, struct c
 {
 	char *body_path = NULL, *meta_path = NULL, *body = NULL;
 	char why[256] = "", sum[17];
-	json_t *meta = NULL;
+	json_t *meta = NULL, *stored;
 	size_t want, len = 0;
 	int ret;
 
@@ -202,8 +204,15 @@ int cache_load(const char *state_dir, const char *source, unsigned idx, struct c
 		snprintf(why, sizeof(why), "body has %zu bytes, metadata says %zu", len, want);
 		goto corrupt;
 	}
-	snprintf(sum, sizeof(sum), "%016" PRIx64, fnv1a64(body, len));
-	if (strcmp(sum, json_string_value(json_object_get(meta, "fnv1a64"))) != 0) {
+	/* "sum64" (checksum64) since 2026-12; entries written before carry "fnv1a64" */
+	stored = json_object_get(meta, "sum64");
+	if (stored)
+		snprintf(sum, sizeof(sum), "%016" PRIx64, checksum64(body, len));
+	else
+		snprintf(sum, sizeof(sum), "%016" PRIx64, fnv1a64(body, len));
+	if (!stored)
+		stored = json_object_get(meta, "fnv1a64");
+	if (strcmp(sum, json_string_value(stored)) != 0) {
 		snprintf(why, sizeof(why), "body checksum mismatch");
 		goto corrupt;
 	}
@@ -273,11 +282,11 @@ int cache_store(const char *state_dir, const char *source, unsigned idx,
 	ret = cache_dir(state_dir, d);
 	if (ret < 0)
 		goto out;
-	snprintf(sum, sizeof(sum), "%016" PRIx64, fnv1a64(e->body, e->len));
+	snprintf(sum, sizeof(sum), "%016" PRIx64, checksum64(e->body, e->len));
 	meta = json_pack("{s:i, s:s, s:I, s:s?, s:s?, s:I, s:I, s:s}", "version", 1, "source",
 			 source, "index", (json_int_t)idx, "etag", e->etag, "last_modified",
 			 e->last_modified, "fetched", (json_int_t)e->fetched, "length",
-			 (json_int_t)e->len, "fnv1a64", sum);
+			 (json_int_t)e->len, "sum64", sum);
 	if (!meta || (e->parsed && json_object_set_new(meta, "format", json_string("prefixes")))) {
 		ret = -ENOMEM;
 		goto out;

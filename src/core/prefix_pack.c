@@ -5,6 +5,7 @@
  * past end and refuses what the writer cannot produce (host bits, a bad
  * family or length), so a record that unpacks packs back to the same bytes.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,38 +16,57 @@
 #include "prefix_set.h"
 #include "strbuf.h"
 
-/* One record of pf at out (room for 18 bytes); its length. */
+/*
+ * One record of pf at out, which has room for 18 bytes; its length. The
+ * address is stored whole, big-endian, straight from the 128-bit layout (an
+ * IPv4 address in the top of hi), and the record ends after its significant
+ * bytes (host bits are zero): the next record overwrites the rest. A byte
+ * loop per prefix was a sixth of a 100k update.
+ */
 static size_t pack_one(const struct prefix *pf, uint8_t *out)
 {
-	uint8_t rec[18];
-	size_t n = 2 + ((size_t)pf->len + 7) / 8;
+	uint64_t hi = htobe64(pf->hi), lo = htobe64(pf->lo);
 
-	rec[0] = pf->family == AF_INET ? 4 : 6;
-	rec[1] = pf->len;
-	prefix_first_bytes(pf, rec + 2);
-	memcpy(out, rec, n);
+	out[0] = pf->family == AF_INET ? 4 : 6;
+	out[1] = pf->len;
+	memcpy(out + 2, &hi, 8);
+	if (pf->family != AF_INET)
+		memcpy(out + 10, &lo, 8);
+	return 2 + ((size_t)pf->len + 7) / 8;
+}
+
+static size_t packed_size(const struct prefix_set *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += 2 + ((size_t)s->v[i].len + 7) / 8;
 	return n;
 }
 
 int prefix_pack(struct strbuf *sb, const struct prefix_set *s)
 {
-	for (size_t i = 0; i < s->n && sb->err == 0; i++) {
-		uint8_t rec[18];
+	size_t len = 0;
+	uint8_t *buf;
 
-		strbuf_add(sb, rec, pack_one(&s->v[i], rec));
+	if (s->n == 0 || sb->err)
+		return sb->err;
+	buf = prefix_pack_new(s, &len);
+	if (!buf) {
+		sb->err = -ENOMEM;
+		return sb->err;
 	}
+	strbuf_add(sb, buf, len);
+	free(buf);
 	return sb->err;
 }
 
 uint8_t *prefix_pack_new(const struct prefix_set *s, size_t *len)
 {
-	size_t n = 0;
-	uint8_t *buf;
-
 	/* sized exactly: a doubling buffer would hold up to twice the record at 1M prefixes */
-	for (size_t i = 0; i < s->n; i++)
-		n += 2 + ((size_t)s->v[i].len + 7) / 8;
-	buf = malloc(n + 1);
+	size_t n = packed_size(s);
+	uint8_t *buf = malloc(n + 18); /* pack_one writes up to 18 bytes */
+
 	if (!buf)
 		return NULL;
 	*len = 0;
@@ -55,11 +75,12 @@ uint8_t *prefix_pack_new(const struct prefix_set *s, size_t *len)
 	return buf;
 }
 
+/* The inverse of pack_one; every byte checked (the bytes past the record's are zero). */
 static int unpack_one(const uint8_t **p, const uint8_t *end, struct prefix *out)
 {
-	uint8_t addr[16] = { 0 };
 	const uint8_t *r = *p;
 	unsigned width, len;
+	uint64_t hi = 0, lo = 0;
 	size_t nbytes;
 
 	if (end - r < 2 || (r[0] != 4 && r[0] != 6))
@@ -69,12 +90,19 @@ static int unpack_one(const uint8_t **p, const uint8_t *end, struct prefix *out)
 	nbytes = (len + 7) / 8;
 	if (len > width || (size_t)(end - r - 2) < nbytes)
 		return -EBADMSG;
-	memcpy(addr, r + 2, nbytes);
 	/* host bits in the last byte: the writer never sets them */
-	if (len % 8 && (addr[nbytes - 1] & (0xffu >> (len % 8))))
+	if (len % 8 && (r[1 + nbytes] & (0xffu >> (len % 8))))
 		return -EBADMSG;
+	for (size_t k = 0; k < nbytes && k < 8; k++)
+		hi |= (uint64_t)r[2 + k] << (56 - 8 * k);
+	for (size_t k = 8; k < nbytes; k++)
+		lo |= (uint64_t)r[2 + k] << (120 - 8 * k);
+	out->hi = hi;
+	out->lo = lo;
+	out->len = (uint8_t)len;
+	out->family = r[0] == 4 ? AF_INET : AF_INET6;
 	*p = r + 2 + nbytes;
-	return prefix_from_bytes(r[0] == 4 ? AF_INET : AF_INET6, addr, len, out) < 0 ? -EBADMSG : 0;
+	return 0;
 }
 
 int prefix_unpack(const uint8_t **p, const uint8_t *end, size_t count, struct prefix_set *s)
@@ -90,7 +118,7 @@ int prefix_unpack(const uint8_t **p, const uint8_t *end, size_t count, struct pr
 
 		ret = unpack_one(p, end, &pf);
 		if (ret == 0)
-			ret = prefix_set_add(s, &pf);
+			s->v[s->n++] = pf; /* reserved above; family and length checked */
 	}
 	return ret;
 }

@@ -403,9 +403,11 @@ int engine_resolve(struct engine *e)
 		if (ret < 0)
 			goto out;
 	}
+	/* one source: its list is aggregated already (resolve.c), and want is that list */
 	if (e->nsrcs == 1)
 		share_want(e);
-	ret = prefix_set_aggregate(e->want);
+	else
+		ret = prefix_set_aggregate(e->want);
 	if (ret == 0 && e->want->n == 0) {
 		diag_err(&d, "the sources yield no prefix at all; nothing was changed");
 		ret = -ENODATA;

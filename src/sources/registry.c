@@ -193,6 +193,7 @@ int source_finish(const struct source *src, struct prefix_set *out, struct prefi
 {
 	const char *const *fixed = src && src->prov ? src->prov->always : NULL;
 	int ret = prefix_set_aggregate(out);
+	bool added = false;
 
 	if (ret == 0 && exclude && exclude->n) {
 		ret = prefix_set_aggregate(exclude);
@@ -205,8 +206,10 @@ int source_finish(const struct source *src, struct prefix_set *out, struct prefi
 		ret = prefix_parse(fixed[i], strlen(fixed[i]), &p, NULL);
 		if (ret == 0)
 			ret = prefix_set_add(out, &p);
+		added = true;
 	}
-	if (ret == 0)
+	/* prefix_set_subtract leaves out aggregated: only added prefixes need another pass */
+	if (ret == 0 && added)
 		ret = prefix_set_aggregate(out);
 	if (ret < 0)
 		diag_err(d, "source '%s': combining its lists: %s", src->name, strerror(-ret));

@@ -181,7 +181,8 @@ static int take_parsed(const struct source *src, size_t idx, struct fetch_req *q
 
 static bool all_local(const struct source *src);
 
-static int guard_list(const struct source *src, struct prefix_set *set,
+/* aggregated: source_finish() just made set minimal; no second pass over it. */
+static int guard_list(const struct source *src, struct prefix_set *set, bool aggregated,
 		      const struct guard_history *last, const struct resolve_opts *o,
 		      struct source_result *r, struct diag *d)
 {
@@ -194,7 +195,7 @@ static int guard_list(const struct source *src, struct prefix_set *set,
 	if (last)
 		lim.last = *last;
 	diag_init(&gd);
-	ret = prefix_set_aggregate(set);
+	ret = aggregated ? 0 : prefix_set_aggregate(set);
 	if (ret == 0)
 		ret = guard_check_list(src->name, set, &lim, &o->guard, &gd);
 	if (ret < 0)
@@ -364,8 +365,10 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 	if (ret < 0)
 		return ret;
 	/* the same files with the same settings: the list passed the guard when it was stored */
-	if (!(*reused && local))
-		ret = guard_list(src, r->set, last, o, r, d);
+	if (*reused && local)
+		ret = prefix_set_aggregate(r->set);
+	else
+		ret = guard_list(src, r->set, !*reused, last, o, r, d);
 	if (ret < 0)
 		return ret;
 	r->status = all_304 ? SOURCE_NOT_MODIFIED : SOURCE_FRESH;
@@ -500,7 +503,7 @@ static int try_cache(const struct source *src, struct endpoint *eps, const struc
 		goto bad;
 guard:
 	/* the cached copy passed shrink and growth when it was stored: floor and budget only */
-	ret = guard_list(src, r->set, NULL, o, &tmp, d);
+	ret = guard_list(src, r->set, !all_local(src) || !lc->usable, NULL, o, &tmp, d);
 	if (ret < 0)
 		goto bad;
 	r->status = SOURCE_CACHED;

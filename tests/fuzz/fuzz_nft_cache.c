@@ -40,10 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 1) {
 		/* the fuzzed lines first: the harness's own, later, win */
 		if (asprintf(&meta,
-			     "cdnallow-nft-cache 2\n%.*s\ngenid 7\nfingerprint %s\ncount %zu\nhash "
+			     "cdnallow-nft-cache 3\n%.*s\ngenid 7\nfingerprint %s\ncount %zu\nhash "
 			     "%" PRIx64 "\n",
 			     (int)mlen, (const char *)data + 1, FP, fuzz_pack_count(applied, alen),
-			     fnv1a64(applied, alen)) < 0)
+			     checksum64(applied, alen)) < 0)
 			meta = NULL;
 	} else {
 		meta = malloc(mlen + 1);

@@ -16,6 +16,7 @@
 #include "tmpdir.h"
 
 #include "cache.h"
+#include "hash.h"
 #include "fileio.h"
 #include "diag.h"
 
@@ -192,6 +193,30 @@ static void expect_rewrite_corrupt(struct fx *f, const char *stored, const char 
 	assert_int_equal(tmpdir_write(body, written, strlen(written)), 0);
 	expect_corrupt(f, "fastly", why);
 	free(body);
+}
+
+/* An entry written before "sum64" carries "fnv1a64": still read, and still checked. */
+static void test_fnv_meta_of_older_versions(void **state)
+{
+	static const char body[] = "192.0.2.0/24\n";
+	struct fx *f = *state;
+	struct cache_entry e;
+	char *meta = NULL, text[512];
+
+	store(f, "fastly", 0, body, NULL, NULL, 1);
+	meta = find_file(f, "fastly", ".json");
+	snprintf(text, sizeof(text),
+		 "{\"version\": 1, \"source\": \"fastly\", \"index\": 0, \"fetched\": 1, "
+		 "\"length\": 13, \"fnv1a64\": \"%016llx\"}",
+		 (unsigned long long)fnv1a64(body, 13));
+	assert_int_equal(tmpdir_write(meta, text, strlen(text)), 0);
+	assert_int_equal(cache_load(f->dir, "fastly", 0, &e, &f->d), 0);
+	assert_memory_equal(e.body, body, 13);
+	cache_entry_release(&e);
+	text[strlen(text) - 3] ^= 1;
+	assert_int_equal(tmpdir_write(meta, text, strlen(text)), 0);
+	expect_corrupt(f, "fastly", "checksum mismatch");
+	free(meta);
 }
 
 static void test_longer_body(void **state)
@@ -386,6 +411,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fnv_meta_of_older_versions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_body_and_binary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_body, setup, teardown),
