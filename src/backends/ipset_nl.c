@@ -298,16 +298,6 @@ void ipset_nl_close(struct ipset_nl *nl)
 	free(nl);
 }
 
-uint8_t ipset_nl_protocol(const struct ipset_nl *nl)
-{
-	return nl->proto;
-}
-
-uint8_t ipset_nl_revision(const struct ipset_nl *nl)
-{
-	return nl->revision;
-}
-
 int ipset_nl_create(struct ipset_nl *nl, const struct ipset_create *c)
 {
 	struct ipset_op op = { .cmd = IPSET_CMD_CREATE, .name = c->name };

@@ -20,9 +20,6 @@ struct ipset_nl;
 /* Opens the socket and agrees on the protocol (and the hash:net revision when with_type). */
 int ipset_nl_open(struct ipset_nl **out, bool with_type, struct diag *d);
 void ipset_nl_close(struct ipset_nl *nl);
-/* The protocol and hash:net revision agreed on at open. */
-uint8_t ipset_nl_protocol(const struct ipset_nl *nl);
-uint8_t ipset_nl_revision(const struct ipset_nl *nl);
 /*
  * Queue one request each (name and the entries must live until ipset_nl_wait).
  * They return the first failure seen so far, and send nothing after one.
