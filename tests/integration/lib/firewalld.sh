@@ -30,7 +30,7 @@ fwd_exec() {
 	nsenter -t "$FWD_PID" -m -n -- "$@"
 }
 
-# Waits up to $2 seconds (default 30) for firewalld to answer on its bus.
+# Waits up to $1 seconds (default 30) for firewalld to answer on its bus.
 fwd_wait_ready() {
 	local i max=$((${1:-30} * 10))
 	for ((i = 0; i < max; i++)); do
