@@ -215,6 +215,17 @@ static int list_applied(struct engine *e)
 	return ret < 0 ? EXIT_STALE : EXIT_OK;
 }
 
+static bool wants_list(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--list"))
+			return true;
+		if (cli_takes_value(argv[i]))
+			i++;
+	}
+	return false;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct prefix_set *applied = NULL;
@@ -224,7 +235,9 @@ int cmd_status(int argc, char **argv)
 	struct diag d;
 	int ret;
 
-	ret = cli_start(&e, &o, argc, argv);
+	/* --list reads only the state dir; the report needs the firewall, and says so first */
+	ret = wants_list(argc, argv) ? cli_start(&e, &o, argc, argv)
+				     : cli_start_firewall(&e, &o, argc, argv);
 	if (ret != CLI_CONTINUE)
 		return ret;
 	diag_init(&d);
@@ -232,9 +245,6 @@ int cmd_status(int argc, char **argv)
 		ret = list_applied(&e);
 		goto out;
 	}
-	ret = EXIT_ERROR;
-	if (cli_need_net_admin() < 0)
-		goto out;
 	ret = EXIT_ERROR;
 	if (engine_open_backend(&e, true) < 0)
 		goto out;

@@ -45,6 +45,25 @@ nft_monitored origin "$T/mon" nft_sync origin "$T/lock.conf" "$T/l1" || netns_fa
 [ ! -s "$T/mon" ] || netns_fail "no-op sync changed the kernel: $(cat "$T/mon")"
 ok "no-op re-sync commits nothing"
 
+# The applied set is a packed record (status --list prints it), the local file is kept as its
+# parsed list and checksum, not copied; a host upgraded with applied.txt keeps working.
+S=$T/state-origin
+[ -f "$S/applied.rec" ] && [ ! -e "$S/applied.txt" ] || netns_fail "applied.rec missing or applied.txt left"
+netns_exec origin "$CDNALLOW" status --list -c "$T/lock.conf" --state-dir "$S" >"$T/listed" ||
+	netns_fail "status --list: exit $?"
+cat <(nft_list_elems "$T/l1" 4) <(nft_list_elems "$T/l1" 6) | sort >"$T/l1.sorted"
+diff -u "$T/l1.sorted" <(sort "$T/listed") || netns_fail "status --list differs from the list"
+! ls "$S"/cache/*.0.body >/dev/null 2>&1 || netns_fail "a copy of the local file in cache/"
+{
+	echo "# cdnallow applied set v1: $(nft_list_elems "$T/l1" 4 | wc -l) ipv4, 1 ipv6"
+	cat "$T/listed"
+} >"$S/applied.txt"
+rm "$S/applied.rec"
+nft_cmd origin status "$T/lock.conf" "$T/l1" >/dev/null || netns_fail "status with applied.txt: exit $?"
+nft_sync origin "$T/lock.conf" "$T/l1" || netns_fail "sync after the upgrade"
+[ -f "$S/applied.rec" ] && [ ! -e "$S/applied.txt" ] || netns_fail "applied.txt not replaced"
+ok "status --list, packed state, applied.txt of older versions read then replaced"
+
 # Adjacent prefixes that cannot merge stay separate elements (5.1.41.0/25 starts where 5.1.40.0/24 ends).
 nft_list "$T/l2" 4 40
 echo "5.1.41.0/25" >>"$T/l2"
