@@ -31,5 +31,9 @@ int prefix_unpack(const uint8_t **p, const uint8_t *end, size_t count, struct pr
 int prefix_unpack_all(const uint8_t *buf, size_t len, size_t count, struct prefix_set *s);
 /* The records of s in a new buffer of *len bytes (free()); NULL on -ENOMEM. */
 uint8_t *prefix_pack_new(const struct prefix_set *s, size_t *len);
+/* The n (≤ 8) low bytes of v at p, least significant first: the record headers' integers. */
+void pack_put_le(uint8_t *p, uint64_t v, size_t n);
+/* The n (≤ 8) bytes at p read back as pack_put_le wrote them. */
+uint64_t pack_get_le(const uint8_t *p, size_t n);
 
 #endif

@@ -34,21 +34,6 @@
 /* A million IPv6 prefixes at ~45 bytes each (text), with room to spare. */
 #define APPLIED_MAX ((size_t)256 * 1024 * 1024)
 
-static void put_le(uint8_t *p, uint64_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 static char *path_of(const char *state_dir, const char *file)
 {
 	char *p = NULL;
@@ -80,10 +65,10 @@ static int image(const struct prefix_set *set, uint8_t **out, size_t *len)
 		return ret;
 	}
 	h = (uint8_t *)sb.buf;
-	put_le(h + 24, n4, 4);
-	put_le(h + 28, n6, 4);
-	put_le(h + 8, sb.len - REC_HEADER, 8);
-	put_le(h + 16, checksum64(h + 24, sb.len - 24), 8);
+	pack_put_le(h + 24, n4, 4);
+	pack_put_le(h + 28, n6, 4);
+	pack_put_le(h + 8, sb.len - REC_HEADER, 8);
+	pack_put_le(h + 16, checksum64(h + 24, sb.len - 24), 8);
 	*out = h;
 	*len = sb.len;
 	return 0;
@@ -154,13 +139,13 @@ int state_parse_applied(const void *buf, size_t len, struct prefix_set *set, str
 			 h[7]);
 		return -ESTALE;
 	}
-	if (get_le(h + 8, 8) != len - REC_HEADER ||
-	    get_le(h + 16, 8) != checksum64(h + 24, len - 24)) {
+	if (pack_get_le(h + 8, 8) != len - REC_HEADER ||
+	    pack_get_le(h + 16, 8) != checksum64(h + 24, len - 24)) {
 		diag_err(d, "applied set is corrupt (torn or damaged: length or checksum)");
 		return -EBADMSG;
 	}
-	want[0] = (size_t)get_le(h + 24, 4);
-	want[1] = (size_t)get_le(h + 28, 4);
+	want[0] = (size_t)pack_get_le(h + 24, 4);
+	want[1] = (size_t)pack_get_le(h + 28, 4);
 	ret = prefix_unpack_all(h + REC_HEADER, len - REC_HEADER, want[0] + want[1], set);
 	n = set->n;
 	if (ret == 0)

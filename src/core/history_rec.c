@@ -26,31 +26,16 @@
 #define REC_MAGIC "CDNASRC2"
 #define REC_HEADER 28 /* magic 8, payload length 8, hash 8, records 4 */
 
-static void put_le(uint8_t *p, uint64_t v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, size_t n)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 static void pack_record(struct strbuf *sb, const struct source_record *rec)
 {
 	size_t nlen = strnlen(rec->name, CHANGE_NAME_MAX - 1);
 	uint8_t b[14];
 
-	put_le(b, nlen, 2);
+	pack_put_le(b, nlen, 2);
 	strbuf_add(sb, b, 2);
 	strbuf_add(sb, rec->name, nlen);
-	put_le(b, rec->changed_total, 8);
-	put_le(b + 8, rec->set->n, 4);
+	pack_put_le(b, rec->changed_total, 8);
+	pack_put_le(b + 8, rec->set->n, 4);
 	strbuf_add(sb, b, 12);
 	prefix_pack(sb, rec->set);
 }
@@ -76,9 +61,9 @@ int history_pack_sources(const struct source_records *r, char **out, size_t *len
 	}
 	h = (uint8_t *)sb.buf;
 	n = sb.len - REC_HEADER;
-	put_le(h + 8, n, 8);
-	put_le(h + 16, fnv1a64(h + REC_HEADER, n), 8);
-	put_le(h + 24, r->n, 4);
+	pack_put_le(h + 8, n, 8);
+	pack_put_le(h + 16, fnv1a64(h + REC_HEADER, n), 8);
+	pack_put_le(h + 24, r->n, 4);
 	*out = strbuf_detach(&sb, len);
 	return *out ? 0 : -ENOMEM;
 }
@@ -104,15 +89,15 @@ static int unpack_record(const uint8_t **p, const uint8_t *end, struct source_re
 
 	if (end - *p < 2)
 		return -EBADMSG;
-	nlen = (size_t)get_le(*p, 2);
+	nlen = (size_t)pack_get_le(*p, 2);
 	if (nlen == 0 || nlen >= CHANGE_NAME_MAX || (size_t)(end - *p - 2) < nlen + 12)
 		return -EBADMSG;
 	memcpy(name, *p + 2, nlen);
 	name[nlen] = '\0';
 	if (strlen(name) != nlen)
 		return -EBADMSG;
-	total = get_le(*p + 2 + nlen, 8);
-	count = (size_t)get_le(*p + 10 + nlen, 4);
+	total = pack_get_le(*p + 2 + nlen, 8);
+	count = (size_t)pack_get_le(*p + 10 + nlen, 4);
 	*p += 14 + nlen;
 	set = prefix_set_new();
 	if (!set)
@@ -133,12 +118,13 @@ int history_unpack_sources(const void *buf, size_t len, struct source_records *r
 	size_t count = 0;
 	int ret = 0;
 
-	if (len < REC_HEADER || memcmp(h, REC_MAGIC, 8) || get_le(h + 8, 8) != len - REC_HEADER ||
-	    get_le(h + 16, 8) != fnv1a64(h + REC_HEADER, len - REC_HEADER)) {
+	if (len < REC_HEADER || memcmp(h, REC_MAGIC, 8) ||
+	    pack_get_le(h + 8, 8) != len - REC_HEADER ||
+	    pack_get_le(h + 16, 8) != fnv1a64(h + REC_HEADER, len - REC_HEADER)) {
 		diag_err(d, "not a whole version 2 sources record (header or checksum)");
 		return -EBADMSG;
 	}
-	count = (size_t)get_le(h + 24, 4);
+	count = (size_t)pack_get_le(h + 24, 4);
 	p = h + REC_HEADER;
 	end = h + len;
 	for (size_t i = 0; i < count && ret == 0; i++) {

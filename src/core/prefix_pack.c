@@ -138,3 +138,18 @@ int prefix_unpack_all(const uint8_t *buf, size_t len, size_t count, struct prefi
 		s->n = n0;
 	return ret;
 }
+
+void pack_put_le(uint8_t *p, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+uint64_t pack_get_le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
