@@ -19,7 +19,7 @@ _cdnallow()
 
 	local commands="sync plan diff status fetch export flush doctor providers history"
 	local opts="-c --config -p --provider -s --source -b --backend --ports --mode -n --dry-run
-		--offline --state-dir --json --force --metrics-file --domain --format --header -v --verbose -q --quiet
+		--offline --state-dir --json --list --force --metrics-file --domain --format --header -v --verbose -q --quiet
 		-h --help --version"
 
 	case $prev in
