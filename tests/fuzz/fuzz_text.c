@@ -3,7 +3,8 @@
  * libFuzzer harness for the text-list parser and the set math behind it:
  * prefix_set_parse_text, then prefix_set_aggregate, with every invariant the
  * rest of cdnallow relies on checked and abort() on violation. Small inputs
- * are also aggregated by a naive pairwise-merge reference and compared.
+ * are also aggregated by a naive pairwise-merge reference and compared, and
+ * every accepted body is read again line by line through prefix_parse.
  * Seed corpus: tests/fuzz/corpus/text/.
  */
 #include <errno.h>
@@ -104,6 +105,41 @@ static void check_aggregated(const struct prefix_set *raw, const struct prefix_s
 	prefix_set_free(one);
 }
 
+/*
+ * Reference for an accepted body, independent of prefix_text.c's one-pass
+ * IPv4 path: each line cut at '#', trimmed, and put to prefix_parse must give
+ * the next prefix of s, in order.
+ */
+static void check_lines(const char *buf, size_t len, const struct prefix_set *s)
+{
+	const char *p = buf, *end = buf + len;
+	size_t k = 0;
+
+	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *tend, *hash;
+		struct prefix q;
+		bool host = false;
+
+		if (!eol)
+			eol = end;
+		hash = memchr(p, '#', (size_t)(eol - p));
+		tend = hash ? hash : eol;
+		while (p < tend && (*p == ' ' || *p == '\t' || *p == '\r'))
+			p++;
+		while (tend > p && (tend[-1] == ' ' || tend[-1] == '\t' || tend[-1] == '\r'))
+			tend--;
+		if (tend > p) {
+			check(prefix_parse(p, (size_t)(tend - p), &q, &host) == 0);
+			check(k < s->n && prefix_equal(&q, &s->v[k]));
+			k++;
+		}
+		p = eol + 1;
+	}
+	check(k == s->n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct prefix_set *s = prefix_set_new(), *raw = prefix_set_new(), *ref = prefix_set_new();
@@ -121,6 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		goto out;
 	}
 	check(d.msg[0] == '\0');
+	check_lines((const char *)data, size, s);
 	for (size_t i = 0; i < s->n; i++)
 		check_prefix(&s->v[i]);
 	check(prefix_set_copy(raw, s) == 0);

@@ -282,11 +282,78 @@ static void test_reserved_per_line(void **state)
 	free(buf);
 }
 
+/*
+ * One token parsed alone (a short body: the general path only) and as the
+ * first line of a long body (the one-pass IPv4 path where it applies) must
+ * agree on the result, the prefix, the message and the warnings.
+ */
+static void check_same(const char *tok)
+{
+	static const char tail[] = "\n198.51.100.0/24\n198.51.100.0/24\n";
+	struct prefix_set *one = prefix_set_new(), *two = prefix_set_new();
+	struct diag d1, d2;
+	char body[96];
+	int r1, r2;
+
+	assert_non_null(one);
+	assert_non_null(two);
+	diag_init(&d1);
+	diag_init(&d2);
+	snprintf(body, sizeof(body), "%s%s", tok, tail);
+	r1 = prefix_set_parse_text(one, tok, strlen(tok), "t", &d1);
+	r2 = prefix_set_parse_text(two, body, strlen(body), "t", &d2);
+	if (r1 != r2 || strcmp(d1.msg, d2.msg) || d1.nwarnings != d2.nwarnings ||
+	    (r1 == 0 && one->n && !prefix_equal(&one->v[0], &two->v[0])))
+		fail_msg("'%s': alone %d '%s', in a long body %d '%s'", tok, r1, d1.msg, r2,
+			 d2.msg);
+	if (r1 == 0)
+		assert_int_equal(two->n, one->n + 2);
+	diag_release(&d1);
+	diag_release(&d2);
+	prefix_set_free(one);
+	prefix_set_free(two);
+}
+
+static void test_fast_path_same(void **state)
+{
+	static const char *const toks[] = {
+		"1.2.3.4",     "1.2.3.4/32",	"0.0.0.0/0",	 "255.255.255.255/32",
+		"10.0.0.0/8",  "10.1.0.0/16\r", "100.64.0.0/10", "01.2.3.4",
+		"1.2.3.04/32", "1.2.3.00",	"256.1.1.1",	 "1.2.3.255",
+		"1.2.3.4/33",  "1.2.3.4/032",	"1.2.3.4/0",	 "1.2.3.5/31",
+		"1.2.3.4/ 32", "1.2.3.4 ",	" 1.2.3.4",	 "\t1.2.3.4",
+		"1.2.3.4#c",   "1.2.3",		"1.2.3.4.5",	 "1.2.3.4/",
+		"1.2.3.4//32", "1111.2.3.4",	"1.2.3.4/3x",	 "1.2.3.4\r\r",
+		"::1/128",     "2001:db8::/32", "1.2.3.4/100",	 "999.1.1.1",
+		"1..2.3",      ".1.2.3.4",	"# 1.2.3.4",	 "",
+		"1.2.3.4/8",   "0.0.0.0",	"0.0.0.1/0",	 "1.2.3.4/1234",
+	};
+	const char alpha[] = "0123456789012345678901234567890123456789././/\r #:x";
+	unsigned seed = 1;
+	char tok[24];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(toks) / sizeof(toks[0]); i++)
+		check_same(toks[i]);
+	/* random tokens near the IPv4 grammar: leading zeros, long fields, bad bytes */
+	for (int i = 0; i < 20000; i++) {
+		size_t n = 1 + (seed = seed * 1103515245u + 12345u) % 19;
+
+		for (size_t k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			tok[k] = alpha[(seed >> 16) % (sizeof(alpha) - 1)];
+		}
+		tok[n] = '\0';
+		check_same(tok);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
 		cmocka_unit_test(test_reserved_per_line),
+		cmocka_unit_test(test_fast_path_same),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_bits_warnings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_html, setup, teardown),
