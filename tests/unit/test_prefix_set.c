@@ -203,6 +203,18 @@ static void test_aggregate_host_bits(void **state)
 	assert_set(s, "192.0.0.0/32 192.0.2.0/24 2001:db8::/64");
 	s->v[0].family = 99;
 	assert_int_equal(prefix_set_aggregate(s), -EINVAL);
+	/* ascending with a gap only before masking: the minimal check must see masked values */
+	prefix_set_clear(s);
+	p.hi = 0xc0000205ull << 32;
+	p.len = 32;
+	assert_int_equal(prefix_set_add(s, &p), 0);
+	p.hi = 0xc0000207ull << 32;
+	p.len = 30;
+	assert_int_equal(prefix_set_add(s, &p), 0);
+	assert_int_equal(prefix_set_aggregate(s), 0);
+	assert_set(s, "192.0.2.4/30");
+	s->v[0].len = 33;
+	assert_int_equal(prefix_set_aggregate(s), -EINVAL);
 	prefix_set_free(s);
 }
 
