@@ -31,6 +31,8 @@ int file_read_all(const char *path, size_t max, char **buf, size_t *len);
 int file_read_private(const char *path, size_t max, char **buf, size_t *len);
 /* Owned by root or the running user, not writable by group or others. */
 bool file_owner_trusted(const struct stat *st);
+/* "dir/name", malloc'd (NULL when out of memory): a file of the state dir. */
+char *file_path(const char *dir, const char *name);
 /* mkdir -p with mode for the last component. */
 int dir_ensure(const char *path, unsigned mode);
 

@@ -34,15 +34,6 @@
 /* A million IPv6 prefixes at ~45 bytes each (text), with room to spare. */
 #define APPLIED_MAX ((size_t)256 * 1024 * 1024)
 
-static char *path_of(const char *state_dir, const char *file)
-{
-	char *p = NULL;
-
-	if (asprintf(&p, "%s/%s", state_dir, file) < 0)
-		return NULL;
-	return p;
-}
-
 /* The whole applied.rec image of set (*out owned, *len its length). */
 static int image(const struct prefix_set *set, uint8_t **out, size_t *len)
 {
@@ -84,8 +75,8 @@ int state_save_applied(const char *state_dir, const struct prefix_set *set, stru
 	ret = image(set, &buf, &len);
 	if (ret < 0)
 		goto out;
-	path = path_of(state_dir, REC_FILE);
-	old = path_of(state_dir, TXT_FILE);
+	path = file_path(state_dir, REC_FILE);
+	old = file_path(state_dir, TXT_FILE);
 	ret = path && old ? dir_ensure(state_dir, 0700) : -ENOMEM;
 	if (ret < 0) {
 		diag_err(d, "cannot create state dir '%s': %s", state_dir, strerror(-ret));
@@ -107,7 +98,7 @@ out:
 
 bool state_applied_is(const char *state_dir, const struct prefix_set *set)
 {
-	char *path = path_of(state_dir, REC_FILE), *have = NULL;
+	char *path = file_path(state_dir, REC_FILE), *have = NULL;
 	uint8_t *want = NULL;
 	size_t wlen = 0, hlen = 0;
 	bool same = false;
@@ -216,7 +207,7 @@ static int parse_text(const char *path, const char *buf, size_t len, struct pref
 static int load_file(const char *state_dir, const char *file, struct prefix_set *set,
 		     struct diag *d)
 {
-	char *path = path_of(state_dir, file), *buf = NULL;
+	char *path = file_path(state_dir, file), *buf = NULL;
 	size_t len = 0;
 	int ret;
 

@@ -118,6 +118,13 @@ int file_replace(const char *path, const void *buf, size_t len, unsigned mode)
 	return replace(path, buf, len, mode, false);
 }
 
+char *file_path(const char *dir, const char *name)
+{
+	char *p = NULL;
+
+	return asprintf(&p, "%s/%s", dir, name) < 0 ? NULL : p;
+}
+
 bool file_owner_trusted(const struct stat *st)
 {
 	return (st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & (S_IWGRP | S_IWOTH));

@@ -23,13 +23,6 @@
 
 #define SOURCES_VERSION 1
 
-static char *join(const char *dir, const char *file)
-{
-	char *p = NULL;
-
-	return asprintf(&p, "%s/%s", dir, file) < 0 ? NULL : p;
-}
-
 /* Opens path for appending, refusing anything but a regular file of ours. */
 static int open_append(const char *path, struct stat *st)
 {
@@ -72,7 +65,7 @@ static int end_torn_line(int fd, const struct stat *st)
 
 static int append_at(const char *dir, const char *doc, size_t rotate_at, struct diag *d)
 {
-	char *path = join(dir, HISTORY_FILE), *old = join(dir, HISTORY_OLD_FILE);
+	char *path = file_path(dir, HISTORY_FILE), *old = file_path(dir, HISTORY_OLD_FILE);
 	size_t len = strlen(doc);
 	struct stat st;
 	int fd = -1, ret;
@@ -172,7 +165,7 @@ int history_parse(const char *buf, size_t len, const char *origin, struct histor
 
 static int read_one(const char *dir, const char *file, struct history *h, struct diag *d)
 {
-	char *path = join(dir, file), *buf = NULL;
+	char *path = file_path(dir, file), *buf = NULL;
 	size_t len = 0;
 	int ret;
 

@@ -143,17 +143,10 @@ int history_unpack_sources(const void *buf, size_t len, struct source_records *r
 	return ret;
 }
 
-static char *join(const char *dir, const char *file)
-{
-	char *p = NULL;
-
-	return asprintf(&p, "%s/%s", dir, file) < 0 ? NULL : p;
-}
-
 /* The old JSON record, read once after an upgrade; the next save replaces it. */
 static int load_legacy(const char *state_dir, struct source_records *r, struct diag *d)
 {
-	char *path = join(state_dir, HISTORY_SOURCES_FILE), *buf = NULL;
+	char *path = file_path(state_dir, HISTORY_SOURCES_FILE), *buf = NULL;
 	size_t len = 0;
 	int ret;
 
@@ -174,7 +167,7 @@ static int load_legacy(const char *state_dir, struct source_records *r, struct d
 
 int history_load_sources(const char *state_dir, struct source_records *r, struct diag *d)
 {
-	char *path = join(state_dir, HISTORY_SOURCES_REC), *buf = NULL;
+	char *path = file_path(state_dir, HISTORY_SOURCES_REC), *buf = NULL;
 	size_t len = 0;
 	int ret;
 
@@ -196,7 +189,7 @@ int history_load_sources(const char *state_dir, struct source_records *r, struct
 
 int history_save_sources(const char *state_dir, const struct source_records *r, struct diag *d)
 {
-	char *path = join(state_dir, HISTORY_SOURCES_REC), *old = NULL, *buf = NULL;
+	char *path = file_path(state_dir, HISTORY_SOURCES_REC), *old = NULL, *buf = NULL;
 	size_t len = 0;
 	int ret = path ? history_pack_sources(r, &buf, &len) : -ENOMEM;
 
@@ -206,7 +199,7 @@ int history_save_sources(const char *state_dir, const struct source_records *r, 
 		diag_err(d, "cannot write '%s': %s", path ? path : HISTORY_SOURCES_REC,
 			 strerror(-ret));
 	/* the JSON record would otherwise be read again should sources.rec ever go */
-	old = ret == 0 ? join(state_dir, HISTORY_SOURCES_FILE) : NULL;
+	old = ret == 0 ? file_path(state_dir, HISTORY_SOURCES_FILE) : NULL;
 	if (old)
 		unlink(old);
 	free(old);
