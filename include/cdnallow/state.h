@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct diag;
@@ -62,6 +63,20 @@ int state_save_applied(const char *state_dir, const struct prefix_set *set, stru
 bool state_applied_is(const char *state_dir, const struct prefix_set *set);
 /* Decodes an applied.rec image into set (empty); for state_load_applied and the fuzzer. */
 int state_parse_applied(const void *buf, size_t len, struct prefix_set *set, struct diag *d);
+/*
+ * The identity of a set in applied.rec: the header checksum state_save_applied
+ * writes for it (over the counts and the packed prefixes). The firewall caches
+ * (nft.genid, ipt.id) and sources.rec record it instead of a copy of the set.
+ */
+int state_applied_sum(const struct prefix_set *set, uint64_t *sum);
+/*
+ * state_parse_applied of an image whose header checksum is sum, else -ESTALE
+ * (set empty, nothing decoded): how a cache that recorded sum reads its set
+ * back, never a shorter one (a torn or damaged image is -EBADMSG).
+ */
+int state_parse_applied_as(const void *buf, size_t len, uint64_t sum, struct prefix_set *set);
+/* state_parse_applied_as on STATE_DIR/applied.rec; -ENOENT without one. */
+int state_load_applied_as(const char *state_dir, uint64_t sum, struct prefix_set *set);
 
 /*
  * -EPERM (d says how to fix it) when state_dir exists but is not a directory

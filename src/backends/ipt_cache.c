@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Skips `ipset save` of an unchanged set: after an apply, STATE_DIR/ipt.applied
- * holds the prefixes cdnallow put into its ipsets (prefix_pack records) and
- * STATE_DIR/ipt.id each set's header block as `ipset list -t` showed it right
- * after (its random initval, entry count, memory size, references), plus a
- * fingerprint (boot id, network namespace) and the count and FNV-1a hash of
- * ipt.applied. ipset has no generation counter like nftables': an `ipset add`,
+ * Skips `ipset save` of an unchanged set: after an apply, STATE_DIR/ipt.id
+ * holds each set's header block as `ipset list -t` showed it right after (its
+ * random initval, entry count, memory size, references), a fingerprint (boot
+ * id, network namespace), the prefix count and the identity of what cdnallow
+ * put into its ipsets: the applied.rec checksum of that set
+ * (state_applied_sum). The prefixes are read from applied.rec, which the
+ * engine writes right after the apply, only while it holds that set (a crash
+ * before it was written, or another set since: one read back). No second copy
+ * of the list. ipset has no generation counter like nftables': an `ipset add`,
  * `del`, `flush` or a re-created set changes the block, but a del + add pair
  * landing in the same hash buckets may not. A cache problem only ever costs a
  * read back: this file must never make read() report something unverified.
- * Version 1 files (18-byte records) are stale, never decoded: one read back.
+ * Version 1 and 2 files (an ipt.applied copy of their own) are stale, never
+ * decoded: one read back; the first save removes ipt.applied.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,20 +23,13 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "hash.h"
 #include "host_id.h"
 #include "ipt_cache.h"
-#include "prefix_pack.h"
 #include "prefix_set.h"
+#include "state.h"
 
-#define MAGIC "cdnallow-ipt-cache 2"
-#define MAX_APPLIED (256u << 20)
+#define MAGIC "cdnallow-ipt-cache 3"
 #define META_MAX (64u << 10)
-
-static void path(const char *dir, const char *name, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s/%s", dir, name);
-}
 
 /* One line per block: its newlines become '|'; a block holding '|' has no line (never matches). */
 static bool encode(const char *block, char *out, size_t size)
@@ -63,112 +60,128 @@ static void parse_meta(char *meta, struct ipt_cache_meta *m)
 		else if (!strncmp(line, "set6 ", 5))
 			snprintf(m->block[1], sizeof(m->block[1]), "%.1000s", line + 5);
 		else if (sscanf(line, "count %llu", &m->count) == 1 ||
-			 sscanf(line, "hash %llx", &m->hash) == 1)
+			 sscanf(line, "applied %llx", &m->sum) == 1)
 			continue;
 	}
 }
 
-/* All records into out, then only the matched families' kept; out back to n0 on failure. */
-static int add_matched(const char *applied, size_t len, size_t count, const bool match[2],
-		       struct prefix_set *out)
+/* The matched families of the applied set into out (which keeps what it had before). */
+static int add_matched(const struct prefix_set *all, const bool match[2], struct prefix_set *out)
 {
-	size_t n0 = out->n, k = n0;
-	int ret;
+	int ret = prefix_set_reserve(out, out->n + all->n);
 
-	ret = prefix_unpack_all((const uint8_t *)applied, len, count, out);
-	if (ret < 0)
-		return ret == -ENOMEM ? ret : -EBADMSG;
-	for (size_t i = n0; i < out->n; i++)
-		if (match[out->v[i].family == AF_INET6])
-			out->v[k++] = out->v[i];
-	out->n = k;
-	return 0;
+	for (size_t i = 0; ret == 0 && i < all->n; i++)
+		if (match[all->v[i].family == AF_INET6])
+			out->v[out->n++] = all->v[i];
+	return ret;
 }
 
-int ipt_cache_parse(char *meta, const char *want_fp, const char *const live[2], const char *applied,
-		    size_t len, bool match[2], struct prefix_set *out)
+/* The applied.rec set (ret of state_*_applied_as) against the recorded count, then into out. */
+static int adopt(int ret, const struct ipt_cache_meta *m, struct prefix_set *all, bool match[2],
+		 struct prefix_set *out)
 {
-	struct ipt_cache_meta m;
-	char enc[sizeof(m.block[0])];
 	size_t n0 = out->n;
-	int ret = 0;
 
-	match[0] = match[1] = false;
-	parse_meta(meta, &m);
-	if (!m.fp[0] || strcmp(m.fp, want_fp))
-		return -ESTALE;
-	if (!applied || m.count > len || fnv1a64((const uint8_t *)applied, len) != m.hash)
-		return -EBADMSG;
-	for (int f = 0; f < 2; f++)
-		match[f] = live[f] && encode(live[f], enc, sizeof(enc)) && !strcmp(enc, m.block[f]);
-	if (match[0] || match[1])
-		ret = add_matched(applied, len, (size_t)m.count, match, out);
+	if (ret == 0 && all->n != m->count)
+		ret = -EBADMSG;
+	if (ret == 0 && (match[0] || match[1]))
+		ret = add_matched(all, match, out);
 	if (ret < 0) {
 		/* nothing half-loaded: the caller reads every set back */
 		out->n = n0;
 		match[0] = match[1] = false;
 	}
+	if (ret == -ENOENT)
+		return -ESTALE;
+	return ret == -ENOMEM || ret == -ESTALE || ret == 0 ? ret : -EBADMSG;
+}
+
+/* Which live blocks are as recorded; -ESTALE when the record is another version or host's. */
+static int match_live(char *meta, const char *want_fp, const char *const live[2],
+		      struct ipt_cache_meta *m, bool match[2])
+{
+	char enc[sizeof(m->block[0])];
+
+	match[0] = match[1] = false;
+	parse_meta(meta, m);
+	if (!m->fp[0] || strcmp(m->fp, want_fp))
+		return -ESTALE;
+	for (int f = 0; f < 2; f++)
+		match[f] =
+			live[f] && encode(live[f], enc, sizeof(enc)) && !strcmp(enc, m->block[f]);
+	return 0;
+}
+
+int ipt_cache_parse(char *meta, const char *want_fp, const char *const live[2], const char *rec,
+		    size_t len, bool match[2], struct prefix_set *out)
+{
+	struct ipt_cache_meta m;
+	struct prefix_set *all;
+	int ret = match_live(meta, want_fp, live, &m, match);
+
+	if (ret < 0)
+		return ret;
+	all = prefix_set_new();
+	ret = !all ? -ENOMEM : rec ? state_parse_applied_as(rec, len, m.sum, all) : -ENOENT;
+	ret = adopt(ret, &m, all, match, out);
+	prefix_set_free(all);
 	return ret;
 }
 
 int ipt_cache_load(const char *dir, const char *const live[2], bool match[2],
 		   struct prefix_set *out)
 {
-	char p[4096], fp[256];
-	char *meta = NULL, *buf = NULL;
-	size_t mlen = 0, len = 0;
+	struct ipt_cache_meta m;
+	struct prefix_set *all = NULL;
+	char p[4096], fp[256], *meta = NULL;
+	size_t mlen = 0;
 	int ret;
 
 	match[0] = match[1] = false;
 	if (!dir)
 		return -ENOENT;
-	path(dir, "ipt.id", p, sizeof(p));
+	snprintf(p, sizeof(p), "%s/ipt.id", dir);
 	if (file_read_private(p, META_MAX, &meta, &mlen) < 0) {
 		free(meta);
 		return -ENOENT;
 	}
-	path(dir, "ipt.applied", p, sizeof(p));
-	if (file_read_private(p, MAX_APPLIED, &buf, &len) < 0) {
-		free(buf);
-		buf = NULL;
-		len = 0;
-	}
 	host_fingerprint(fp, sizeof(fp), 0);
-	ret = ipt_cache_parse(meta, fp, live, buf, len, match, out);
+	ret = match_live(meta, fp, live, &m, match);
+	/* the set is read only when some block still matches */
+	if (ret == 0 && (match[0] || match[1])) {
+		all = prefix_set_new();
+		ret = all ? state_load_applied_as(dir, m.sum, all) : -ENOMEM;
+		ret = adopt(ret, &m, all, match, out);
+	}
+	prefix_set_free(all);
 	free(meta);
-	free(buf);
 	return ret;
 }
 
+/*
+ * Records s as what the sets with header blocks live hold. The engine writes s
+ * to applied.rec after this: until it has, the checksums differ (a read back).
+ */
 void ipt_cache_save(const char *dir, const char *const live[2], const struct prefix_set *s)
 {
 	char p[4096], fp[256], enc[2][IPT_CACHE_BLOCK_MAX];
 	char *meta = NULL;
-	size_t len = 0;
-	uint8_t *buf;
+	uint64_t sum = 0;
 	int n;
 
 	ipt_cache_drop(dir);
-	if (!dir)
+	if (!dir || state_applied_sum(s, &sum) < 0)
 		return;
 	for (int f = 0; f < 2; f++)
 		if (!live[f] || !encode(live[f], enc[f], sizeof(enc[f])))
 			snprintf(enc[f], sizeof(enc[f]), "-");
-	buf = prefix_pack_new(s, &len);
-	if (!buf)
-		return;
 	host_fingerprint(fp, sizeof(fp), 0);
-	n = asprintf(&meta,
-		     MAGIC "\nfingerprint %s\ncount %zu\nhash %llx\nset4 %s\nset6 "
-			   "%s\n",
-		     fp, s->n, (unsigned long long)fnv1a64(buf, len), enc[0], enc[1]);
-	path(dir, "ipt.applied", p, sizeof(p));
-	if (n > 0 && file_replace(p, buf, len, 0600) == 0) {
-		path(dir, "ipt.id", p, sizeof(p));
+	n = asprintf(&meta, MAGIC "\nfingerprint %s\ncount %zu\napplied %llx\nset4 %s\nset6 %s\n",
+		     fp, s->n, (unsigned long long)sum, enc[0], enc[1]);
+	snprintf(p, sizeof(p), "%s/ipt.id", dir);
+	if (n > 0)
 		file_replace(p, meta, (size_t)n, 0600);
-	}
 	free(meta);
-	free(buf);
 }
 
 void ipt_cache_drop(const char *dir)
@@ -177,6 +190,8 @@ void ipt_cache_drop(const char *dir)
 
 	if (!dir)
 		return;
-	path(dir, "ipt.id", p, sizeof(p));
+	snprintf(p, sizeof(p), "%s/ipt.id", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/ipt.applied", dir); /* versions 1 and 2 */
 	unlink(p);
 }

@@ -16,17 +16,18 @@ struct prefix_set;
 struct ipt_cache_meta {
 	char fp[256];
 	char block[2][IPT_CACHE_BLOCK_MAX]; /* [0] IPv4 set, [1] IPv6 set, newlines as '|' */
-	unsigned long long count, hash;
+	unsigned long long count, sum;	    /* the applied.rec checksum of the recorded set */
 };
 
 /*
  * The pure check behind ipt_cache_load, for the fuzzer and tests: meta (the
  * ipt.id text, cut in place) against want_fp and the live header blocks
  * (live[f] NULL: set absent). match[f] true when set f is as recorded; its
- * prefixes from applied (len bytes) are then added to out. -ESTALE or -EBADMSG
- * when nothing can be trusted (out unchanged, no match).
+ * prefixes from rec (applied.rec's len bytes, NULL: missing) are then added
+ * to out. -ESTALE (also when applied.rec holds another set) or -EBADMSG when
+ * nothing can be trusted (out unchanged, no match).
  */
-int ipt_cache_parse(char *meta, const char *want_fp, const char *const live[2], const char *applied,
+int ipt_cache_parse(char *meta, const char *want_fp, const char *const live[2], const char *rec,
 		    size_t len, bool match[2], struct prefix_set *out);
 /* ipt_cache_parse on the files of state dir dir; -ENOENT without a record. */
 int ipt_cache_load(const char *dir, const char *const live[2], bool match[2],

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Skips the element dump when nothing changed: STATE_DIR/nft.applied holds the
- * prefixes cdnallow last saw committed (prefix_pack records, 6 bytes a /32),
- * STATE_DIR/nft.genid the
- * ruleset generation id they belong to plus a fingerprint (boot id, network
- * namespace cookie, targets, ports) and the count and checksum64 of
- * nft.applied. The kernel bumps the generation on every commit by anyone, so an
- * equal id means the sets are exactly as recorded. A cache problem only ever
- * costs a dump: this file must never make read() report something unverified.
- * Files of versions 1 (18-byte records) and 2 (FNV-1a) are stale, never
- * decoded: one dump.
+ * Skips the element dump when nothing changed: STATE_DIR/nft.genid records the
+ * ruleset generation id of what cdnallow last saw committed, a fingerprint
+ * (boot id, network namespace cookie, targets, ports), the prefix count and
+ * the identity of the set: the applied.rec checksum it has (state_applied_sum).
+ * The set itself is read from applied.rec, which the engine writes right after
+ * the apply, when its checksum is that one: no second copy of the list. The
+ * kernel bumps the generation on every commit by anyone, so an equal id means
+ * the sets are exactly as recorded. A crash between the commit and the
+ * applied.rec write, an applied.rec another run replaced, a torn or other
+ * version record: the checksums differ, the cost is one dump. This file must
+ * never make read() report something unverified. Files of versions 1-3 (their
+ * own nft.applied copy) are stale, never decoded: one dump.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,19 +20,13 @@
 #include <unistd.h>
 
 #include "fileio.h"
-#include "hash.h"
 #include "host_id.h"
 #include "nft_int.h"
-#include "prefix_pack.h"
 #include "prefix_set.h"
+#include "state.h"
 
-#define MAGIC "cdnallow-nft-cache 3"
-#define MAX_APPLIED (256u << 20)
-
-static void path(const struct nft_handle *h, const char *name, char *buf, size_t size)
-{
-	snprintf(buf, size, "%s/%s", h->cfg.state_dir, name);
-}
+#define MAGIC "cdnallow-nft-cache 4"
+#define OLD_COPY "nft.applied" /* versions 1-3: removed by the first save */
 
 static void fingerprint(const struct nft_handle *h, char *buf, size_t size)
 {
@@ -53,7 +49,7 @@ static void fingerprint(const struct nft_handle *h, char *buf, size_t size)
 }
 
 static void parse_meta(char *meta, char *fp, size_t fpsize, unsigned long *gen,
-		       unsigned long long *count, unsigned long long *hash)
+		       unsigned long long *count, unsigned long long *sum)
 {
 	char *line, *save = NULL;
 
@@ -67,80 +63,102 @@ static void parse_meta(char *meta, char *fp, size_t fpsize, unsigned long *gen,
 			snprintf(fp, fpsize, "%.1000s", line + 12);
 		else if (sscanf(line, "genid %lu", gen) == 1 ||
 			 sscanf(line, "count %llu", count) == 1 ||
-			 sscanf(line, "hash %llx", hash) == 1)
+			 sscanf(line, "applied %llx", sum) == 1)
 			continue;
 	}
 }
 
-int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char *applied,
-		    size_t len, struct prefix_set *s)
+/* The recorded count and applied.rec checksum when meta is this version, generation and host. */
+static int check_meta(char *meta, const char *want_fp, uint32_t genid, unsigned long long *count,
+		      uint64_t *sum)
 {
-	unsigned long long count = 0, hash = 0;
+	unsigned long long c = 0, x = 0;
 	unsigned long gen = 0;
 	char fp[1024];
-	int ret;
 
-	parse_meta(meta, fp, sizeof(fp), &gen, &count, &hash);
+	parse_meta(meta, fp, sizeof(fp), &gen, &c, &x);
 	if (gen != genid || !fp[0] || strcmp(fp, want_fp))
 		return -ESTALE;
-	if (!applied || count > len || checksum64(applied, len) != hash)
-		return -EBADMSG;
-	ret = prefix_unpack_all((const uint8_t *)applied, len, (size_t)count, s);
-	if (ret == 0)
-		ret = prefix_set_aggregate(s);
+	*count = c;
+	*sum = (uint64_t)x;
+	return 0;
+}
+
+/* The set read back from applied.rec (ret of state_*_applied_as) against the recorded count. */
+static int verdict(int ret, unsigned long long count, struct prefix_set *s)
+{
+	if (ret == 0 && s->n != count)
+		ret = -EBADMSG;
 	if (ret < 0)
 		prefix_set_clear(s);
-	return ret == -ENOENT || ret == -EINVAL ? -EBADMSG : ret;
+	/* a missing or different applied.rec is a stale cache, a damaged one a bad one */
+	if (ret == -ENOENT)
+		return -ESTALE;
+	return ret == -ENOMEM || ret == -ESTALE || ret == 0 ? ret : -EBADMSG;
+}
+
+int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char *rec, size_t len,
+		    struct prefix_set *s)
+{
+	unsigned long long count = 0;
+	uint64_t sum = 0;
+	int ret;
+
+	prefix_set_clear(s);
+	ret = check_meta(meta, want_fp, genid, &count, &sum);
+	if (ret < 0)
+		return ret;
+	ret = rec ? state_parse_applied_as(rec, len, sum, s) : -ENOENT;
+	return verdict(ret, count, s);
 }
 
 int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set *s)
 {
-	char p[4096], want_fp[1024];
-	char *meta = NULL, *buf = NULL;
-	size_t mlen = 0, len = 0;
+	char p[4096], want_fp[1024], *meta = NULL;
+	unsigned long long count = 0;
+	uint64_t sum = 0;
+	size_t mlen = 0;
 	int ret;
 
 	if (!h->cfg.state_dir)
 		return -ENOENT;
-	path(h, "nft.genid", p, sizeof(p));
-	if (file_read_private(p, 64u << 10, &meta, &mlen) < 0)
+	snprintf(p, sizeof(p), "%s/nft.genid", h->cfg.state_dir);
+	if (file_read_private(p, 64u << 10, &meta, &mlen) < 0) {
+		free(meta);
 		return -ENOENT;
-	fingerprint(h, want_fp, sizeof(want_fp));
-	path(h, "nft.applied", p, sizeof(p));
-	if (file_read_private(p, MAX_APPLIED, &buf, &len) < 0) {
-		free(buf);
-		buf = NULL;
-		len = 0;
 	}
-	ret = nft_cache_parse(meta, want_fp, genid, buf, len, s);
+	fingerprint(h, want_fp, sizeof(want_fp));
+	prefix_set_clear(s);
+	/* the set is read only once the generation matches: a stale cache costs no read */
+	ret = check_meta(meta, want_fp, genid, &count, &sum);
+	if (ret == 0)
+		ret = verdict(state_load_applied_as(h->cfg.state_dir, sum, s), count, s);
 	free(meta);
-	free(buf);
 	return ret;
 }
 
+/*
+ * Records s as what generation genid holds. The engine writes s to applied.rec
+ * after this: until it has, the checksums differ and a read() dumps the sets.
+ */
 void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct prefix_set *s)
 {
 	char p[4096], fp[1024], *meta = NULL;
-	size_t len = 0;
-	uint8_t *buf;
+	uint64_t sum = 0;
 	int n;
 
 	if (!h->cfg.state_dir)
 		return;
-	buf = prefix_pack_new(s, &len);
-	if (!buf)
+	nft_cache_drop(h);
+	if (state_applied_sum(s, &sum) < 0)
 		return;
 	fingerprint(h, fp, sizeof(fp));
-	n = asprintf(&meta, MAGIC "\nfingerprint %s\ngenid %lu\ncount %zu\nhash %llx\n", fp,
-		     (unsigned long)genid, s->n, (unsigned long long)checksum64(buf, len));
-	nft_cache_drop(h);
-	path(h, "nft.applied", p, sizeof(p));
-	if (n > 0 && file_replace(p, buf, len, 0600) == 0) {
-		path(h, "nft.genid", p, sizeof(p));
+	n = asprintf(&meta, MAGIC "\nfingerprint %s\ngenid %lu\ncount %zu\napplied %llx\n", fp,
+		     (unsigned long)genid, s->n, (unsigned long long)sum);
+	snprintf(p, sizeof(p), "%s/nft.genid", h->cfg.state_dir);
+	if (n > 0)
 		file_replace(p, meta, (size_t)n, 0600);
-	}
 	free(meta);
-	free(buf);
 }
 
 void nft_cache_drop(const struct nft_handle *h)
@@ -149,6 +167,8 @@ void nft_cache_drop(const struct nft_handle *h)
 
 	if (!h->cfg.state_dir)
 		return;
-	path(h, "nft.genid", p, sizeof(p));
+	snprintf(p, sizeof(p), "%s/nft.genid", h->cfg.state_dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/" OLD_COPY, h->cfg.state_dir);
 	unlink(p);
 }

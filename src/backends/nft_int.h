@@ -180,16 +180,17 @@ int nft_objects_remove_new(struct nft_handle *h, struct diag *d);
  * also the table mode sets created (STATE_DIR/nft.created) once nothing else is in it. */
 int nft_objects_flush(struct nft_handle *h, struct diag *d);
 
-/* STATE_DIR/nft.genid + nft.applied: the set we committed at a generation id. */
+/* STATE_DIR/nft.genid: the set we committed at a generation id, read from applied.rec. */
 int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set *s);
 void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct prefix_set *s);
 void nft_cache_drop(const struct nft_handle *h);
 /*
- * The parser behind nft_cache_load: meta is nft.genid's text (modified), applied
- * nft.applied's bytes (NULL: missing). -ESTALE when the version, the generation
- * or the fingerprint differs, -EBADMSG when the records do not match count and hash.
+ * The parser behind nft_cache_load: meta is nft.genid's text (modified), rec
+ * applied.rec's bytes (NULL: missing). -ESTALE when the version, the
+ * generation or the fingerprint differs or applied.rec holds another set,
+ * -EBADMSG when applied.rec is damaged or its count is not the recorded one.
  */
-int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char *applied,
-		    size_t len, struct prefix_set *s);
+int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char *rec, size_t len,
+		    struct prefix_set *s);
 
 #endif

@@ -112,6 +112,46 @@ bool state_applied_is(const char *state_dir, const struct prefix_set *set)
 	return same;
 }
 
+int state_applied_sum(const struct prefix_set *set, uint64_t *sum)
+{
+	uint8_t *img = NULL;
+	size_t len = 0;
+	int ret = image(set, &img, &len);
+
+	if (ret == 0)
+		*sum = pack_get_le(img + 16, 8);
+	free(img);
+	return ret;
+}
+
+int state_parse_applied_as(const void *buf, size_t len, uint64_t sum, struct prefix_set *set)
+{
+	struct diag d;
+	int ret;
+
+	prefix_set_clear(set);
+	/* the full check below still runs: a matching checksum field proves nothing by itself */
+	if (len < REC_HEADER || pack_get_le((const uint8_t *)buf + 16, 8) != sum)
+		return -ESTALE;
+	diag_init(&d);
+	ret = state_parse_applied(buf, len, set, &d);
+	diag_release(&d);
+	return ret;
+}
+
+int state_load_applied_as(const char *state_dir, uint64_t sum, struct prefix_set *set)
+{
+	char *path = file_path(state_dir, REC_FILE), *buf = NULL;
+	size_t len = 0;
+	int ret = path ? file_read_private(path, APPLIED_MAX, &buf, &len) : -ENOMEM;
+
+	if (ret == 0)
+		ret = state_parse_applied_as(buf, len, sum, set);
+	free(buf);
+	free(path);
+	return ret;
+}
+
 /* Checks and decodes an applied.rec image into set (empty). */
 int state_parse_applied(const void *buf, size_t len, struct prefix_set *set, struct diag *d)
 {

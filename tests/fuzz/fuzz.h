@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "prefix_pack.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,18 +25,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	} while (0)
 
 /*
- * The count a writer would put beside packed prefix records (prefix_pack.h):
- * records walked by their length byte, a cut last one counted too, so the
- * decoder is reached with the count the bytes suggest. For the element cache
- * harnesses (fuzz_nft_cache, fuzz_ipt_cache).
+ * An applied.rec image around the fuzzed records p (magic, length, the counts
+ * the records suggest and the checksum over counts and records, as
+ * src/core/applied.c writes them), so the harnesses of the records that refer
+ * to applied.rec (nft.genid, ipt.id, sources.rec) reach its decoder: a fuzzer
+ * cannot guess a 64-bit checksum. *len its length, *sum its checksum, *count
+ * the prefixes its header announces; NULL when out of memory.
  */
-static inline size_t fuzz_pack_count(const uint8_t *p, size_t len)
+static inline uint8_t *fuzz_applied_rec(const uint8_t *p, size_t n, size_t *len, uint64_t *sum,
+					size_t *count)
 {
-	size_t n = 0;
+	uint8_t *img = malloc(32 + n);
+	size_t n4 = 0, n6 = 0;
 
-	for (size_t i = 0; i + 1 < len; i += 2 + ((size_t)p[i + 1] + 7) / 8)
-		n++;
-	return n;
+	if (!img)
+		return NULL;
+	for (size_t i = 0; i + 1 < n; i += 2 + ((size_t)p[i + 1] + 7) / 8)
+		*(p[i] == 4 ? &n4 : &n6) += 1;
+	memcpy(img, "CDNAAPL1", 8);
+	if (n)
+		memcpy(img + 32, p, n);
+	pack_put_le(img + 8, n, 8);
+	pack_put_le(img + 24, n4, 4);
+	pack_put_le(img + 28, n6, 4);
+	*sum = checksum64(img + 24, n + 8);
+	pack_put_le(img + 16, *sum, 8);
+	*len = 32 + n;
+	*count = n4 + n6;
+	return img;
 }
 
 #endif

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer harness for the parser of STATE_DIR/ipt.id and ipt.applied
- * (ipt_cache_parse), which decides whether a no-op sync may skip `ipset save`.
- * Input: one flag byte, ipt.id's text, a NUL, then ipt.applied's bytes. Flag
- * bit 0: the harness appends the fingerprint, count, FNV-1a hash and the
- * recorded header blocks, so the record decoder is reached (a fuzzer cannot
- * guess a 64-bit hash); bits 1 and 2: the IPv4 and IPv6 sets exist (their
+ * libFuzzer harness for the parser of STATE_DIR/ipt.id and the applied.rec it
+ * refers to (ipt_cache_parse), which decides whether a no-op sync may skip
+ * `ipset save`. Input: one flag byte, ipt.id's text, a NUL, then applied.rec's
+ * bytes. Flag bit 0: the bytes are packed records, wrapped in a valid
+ * applied.rec header, and the harness appends the fingerprint, count,
+ * checksum and the recorded header blocks, so the record decoder is reached
+ * (a fuzzer cannot guess a 64-bit checksum); bits 1 and 2: the IPv4 and IPv6 sets exist (their
  * live header blocks are given). Checks: only the documented errors, a failure
  * loads nothing and matches nothing, a set matches only when it exists, only
  * matched families are loaded, every prefix is well formed. Never touches a
@@ -29,17 +30,16 @@
 #define E4 "Name: cdnallow4|Type: hash:net|Number of entries: 2"
 #define E6 "Name: cdnallow6|Type: hash:net|Number of entries: 0"
 
-static char *make_meta(const uint8_t *data, size_t mlen, const uint8_t *applied, size_t alen)
+static char *make_meta(const uint8_t *data, size_t mlen, uint64_t sum, size_t count)
 {
 	char *meta = NULL;
 
 	if (data[0] & 1) {
 		/* the fuzzed lines first: the harness's own, later, win */
 		if (asprintf(&meta,
-			     "cdnallow-ipt-cache 2\n%.*s\nfingerprint %s\ncount %zu\nhash %" PRIx64
-			     "\nset4 %s\nset6 %s\n",
-			     (int)mlen, (const char *)data + 1, FP, fuzz_pack_count(applied, alen),
-			     fnv1a64(applied, alen), E4, E6) < 0)
+			     "cdnallow-ipt-cache 3\n%.*s\nfingerprint %s\ncount %zu\napplied "
+			     "%" PRIx64 "\nset4 %s\nset6 %s\n",
+			     (int)mlen, (const char *)data + 1, FP, count, sum, E4, E6) < 0)
 			meta = NULL;
 		return meta;
 	}
@@ -55,9 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct prefix_set *s = prefix_set_new();
 	const uint8_t *nul, *applied = NULL;
+	uint8_t *rec = NULL;
 	const char *live[2];
 	bool match[2];
-	size_t mlen, alen = 0;
+	size_t mlen, alen = 0, count = 0;
+	uint64_t sum = 0;
 	char *meta = NULL;
 	int ret;
 
@@ -69,7 +71,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		applied = nul + 1;
 		alen = size - (size_t)(applied - data);
 	}
-	meta = make_meta(data, mlen, applied, alen);
+	if (data[0] & 1) {
+		rec = fuzz_applied_rec(applied, alen, &alen, &sum, &count);
+		applied = rec;
+	}
+	meta = make_meta(data, mlen, sum, count);
 	if (!meta)
 		goto out;
 	live[0] = data[0] & 2 ? B4 : NULL;
@@ -86,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 out:
 	free(meta);
+	free(rec);
 	prefix_set_free(s);
 	return 0;
 }

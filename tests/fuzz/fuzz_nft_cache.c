@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer harness for the parser of STATE_DIR/nft.genid and nft.applied
- * (nft_cache_parse). Input: one flag byte, nft.genid's text, a NUL, then
- * nft.applied's bytes. With flag bit 0 the harness writes a genid file whose
- * count and FNV-1a hash match the records, so the record decoder is reached
- * (a fuzzer cannot guess a 64-bit hash). Checks: only the documented errors, a
+ * libFuzzer harness for the parser of STATE_DIR/nft.genid and the applied.rec
+ * it refers to (nft_cache_parse). Input: one flag byte, nft.genid's text, a
+ * NUL, then applied.rec's bytes. With flag bit 0 the bytes are packed records:
+ * the harness wraps them in a valid applied.rec header and writes a genid file
+ * whose count and checksum match, so the record decoder is reached (a fuzzer
+ * cannot guess a 64-bit checksum). Checks: only the documented errors, a
  * failure leaves the set empty, every prefix loaded is well formed, a
  * mismatched generation is -ESTALE. Never touches a file.
  */
@@ -25,7 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct prefix_set *s = prefix_set_new();
 	const uint8_t *nul, *applied = NULL;
-	size_t mlen, alen = 0;
+	uint8_t *rec = NULL;
+	size_t mlen, alen = 0, count = 0;
+	uint64_t sum = 0;
 	char *meta = NULL;
 	int ret;
 
@@ -38,12 +41,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		alen = size - (size_t)(applied - data);
 	}
 	if (data[0] & 1) {
+		rec = fuzz_applied_rec(applied, alen, &alen, &sum, &count);
+		applied = rec;
 		/* the fuzzed lines first: the harness's own, later, win */
-		if (asprintf(&meta,
-			     "cdnallow-nft-cache 3\n%.*s\ngenid 7\nfingerprint %s\ncount %zu\nhash "
-			     "%" PRIx64 "\n",
-			     (int)mlen, (const char *)data + 1, FP, fuzz_pack_count(applied, alen),
-			     checksum64(applied, alen)) < 0)
+		if (!rec || asprintf(&meta,
+				     "cdnallow-nft-cache 4\n%.*s\ngenid 7\nfingerprint %s\ncount "
+				     "%zu\napplied %" PRIx64 "\n",
+				     (int)mlen, (const char *)data + 1, FP, count, sum) < 0)
 			meta = NULL;
 	} else {
 		meta = malloc(mlen + 1);
@@ -66,6 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(prefix_cmp(&s->v[i - 1], &s->v[i]) < 0);
 out:
 	free(meta);
+	free(rec);
 	prefix_set_free(s);
 	return 0;
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The nftables element cache (src/backends/nft_cache.c): what is saved under a
- * generation id loads back exactly under that id, and under no other; a
- * different fingerprint (here: the ports), a flipped or missing byte in
- * nft.applied, a dropped or absent cache all read as "dump the sets" and
- * leave the set empty; a version 1 record (18-byte records) is stale, never
- * decoded, even with a matching count and hash. Needs a netlink socket (no root) for the namespace
+ * generation id loads back exactly under that id, and under no other; the set
+ * is read from applied.rec (no copy of its own) only while applied.rec holds
+ * the recorded set: a different fingerprint (here: the ports), a flipped or
+ * missing byte in applied.rec, an applied.rec replaced behind the cache's back
+ * or not yet written (a crash after the commit), a dropped or absent cache all
+ * read as "dump the sets" and leave the set empty; the records of versions 1
+ * (18-byte records) and 3 (an nft.applied copy) are stale, never decoded, even
+ * with a matching count and hash. Needs a netlink socket (no root) for the namespace
  * cookie of the fingerprint; never talks to the kernel's nftables.
  */
 #include <errno.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <libmnl/libmnl.h>
@@ -26,6 +30,7 @@
 #include "hash.h"
 #include "prefix_pack.h"
 #include "prefix_set.h"
+#include "state.h"
 #include "tmpdir.h"
 
 #define LIST "192.0.2.0/24\n198.51.100.128/25\n2001:db8:cd::/48\n"
@@ -54,7 +59,9 @@ static int setup(void **state)
 	assert_non_null(f->got);
 	assert_int_equal(prefix_set_parse_text(f->saved, LIST, strlen(LIST), "test", NULL), 0);
 	assert_int_equal(prefix_set_aggregate(f->saved), 0);
+	/* the backend's order: the cache after the commit, then the engine's applied.rec */
 	nft_cache_save(&f->h, 41, f->saved);
+	assert_int_equal(state_save_applied(f->dir, f->saved, NULL), 0);
 	*state = f;
 	return 0;
 }
@@ -98,11 +105,11 @@ static void test_other_fingerprint(void **state)
 
 static void corrupt(struct fx *f, bool truncate)
 {
-	char *p = tmpdir_path(f->dir, "nft.applied"), *buf = NULL;
+	char *p = tmpdir_path(f->dir, "applied.rec"), *buf = NULL;
 	size_t len = 0;
 
 	assert_int_equal(file_read_all(p, 1 << 20, &buf, &len), 0);
-	assert_true(len > 2);
+	assert_true(len > 32);
 	if (truncate)
 		len--;
 	else
@@ -142,26 +149,86 @@ static void test_dropped_or_absent(void **state)
 	assert_int_equal(f->got->n, 0);
 }
 
-/* nft.applied is packed: 5 + 6 + 8 bytes for a /24, a /25 and a /48 */
-static void test_packed(void **state)
+/* applied.rec replaced behind the cache's back (another set): dump, never its set */
+static void test_applied_changed(void **state)
 {
 	struct fx *f = *state;
-	char *p = tmpdir_path(f->dir, "nft.applied"), *buf = NULL;
+	struct prefix_set *other = prefix_set_new();
+
+	assert_non_null(other);
+	assert_int_equal(prefix_set_parse_text(other, "192.0.2.0/24\n", 13, "t", NULL), 0);
+	assert_int_equal(state_save_applied(f->dir, other, NULL), 0);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ESTALE);
+	assert_int_equal(f->got->n, 0);
+	prefix_set_free(other);
+}
+
+/* killed after the commit, before the engine wrote applied.rec: the old record, a dump */
+static void test_applied_not_yet(void **state)
+{
+	struct fx *f = *state;
+	struct prefix_set *other = prefix_set_new();
+	char *p = tmpdir_path(f->dir, "applied.rec");
+
+	assert_non_null(other);
+	assert_int_equal(prefix_set_parse_text(other, "192.0.2.0/24\n", 13, "t", NULL), 0);
+	nft_cache_save(&f->h, 42, other);
+	assert_int_equal(nft_cache_load(&f->h, 42, f->got), -ESTALE);
+	assert_int_equal(f->got->n, 0);
+	unlink(p);
+	nft_cache_save(&f->h, 41, f->saved);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ESTALE);
+	assert_int_equal(f->got->n, 0);
+	prefix_set_free(other);
+	free(p);
+}
+
+/* one copy of the set: nft.genid holds its identity, a few hundred bytes */
+static void test_no_copy(void **state)
+{
+	struct fx *f = *state;
+	char *g = tmpdir_path(f->dir, "nft.genid"), *a = tmpdir_path(f->dir, "nft.applied");
+	char *buf = NULL;
 	size_t len = 0;
 
-	assert_int_equal(file_read_all(p, 1 << 20, &buf, &len), 0);
-	assert_int_equal(len, 19);
-	/* the shared decoder takes exactly count records filling the bytes */
-	assert_int_equal(prefix_unpack_all((uint8_t *)buf, len, 2, f->got), -EBADMSG);
-	assert_int_equal(f->got->n, 0);
-	assert_int_equal(prefix_unpack_all((uint8_t *)buf, len, 3, f->got), 0);
-	assert_true(prefix_set_equal(f->got, f->saved));
-	buf[0] = 5; /* a family byte other than 4 and 6 */
-	f->got->n = 0;
-	assert_int_equal(prefix_unpack_all((uint8_t *)buf, len, 3, f->got), -EBADMSG);
-	assert_int_equal(f->got->n, 0);
+	assert_int_equal(file_read_all(a, 1 << 20, &buf, &len), -ENOENT);
+	assert_int_equal(file_read_all(g, 1 << 20, &buf, &len), 0);
+	assert_true(len < 512);
+	assert_non_null(strstr(buf, "\napplied "));
 	free(buf);
-	free(p);
+	free(g);
+	free(a);
+}
+
+/* version 3: its own nft.applied copy with a count and checksum that match it */
+static void test_version3(void **state)
+{
+	struct fx *f = *state;
+	char *g = tmpdir_path(f->dir, "nft.genid"), *a = tmpdir_path(f->dir, "nft.applied");
+	char *meta = NULL, *old = NULL, *fp;
+	uint8_t *rec;
+	size_t len = 0, rlen = 0;
+
+	rec = prefix_pack_new(f->saved, &rlen);
+	assert_non_null(rec);
+	assert_int_equal(file_read_all(g, 1 << 20, &meta, &len), 0);
+	fp = strstr(meta, "fingerprint ");
+	assert_non_null(fp);
+	fp[strcspn(fp, "\n")] = '\0';
+	assert_true(asprintf(&old, "cdnallow-nft-cache 3\n%s\ngenid 41\ncount 3\nhash %llx\n", fp,
+			     (unsigned long long)checksum64(rec, rlen)) > 0);
+	assert_int_equal(tmpdir_write(a, (char *)rec, rlen), 0);
+	assert_int_equal(tmpdir_write(g, old, strlen(old)), 0);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ESTALE);
+	assert_int_equal(f->got->n, 0);
+	nft_cache_drop(&f->h); /* before the next apply: the old copy goes with it */
+	free(meta);
+	assert_int_equal(file_read_all(a, 1 << 20, &meta, &len), -ENOENT);
+	free(old);
+	free(meta);
+	free(rec);
+	free(g);
+	free(a);
 }
 
 /* the 18-byte records of version 1 with a count and hash that match them */
@@ -203,7 +270,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flipped_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dropped_or_absent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_packed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_applied_changed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_applied_not_yet, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_copy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_old_version, setup, teardown),
 	};
 
