@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# The iptables backend's record of its ipsets (STATE_DIR/ipt.id, ipt.applied):
+# The iptables backend's record of its ipsets (STATE_DIR/ipt.id, which refers to applied.rec):
 # a first sync lists the sets once (no `ipset save`, no probe per set), a no-op
 # re-sync reads no set back, and whatever an admin does to a set behind
 # cdnallow's back (`ipset add`, `ipset del`) or to the record (a flipped byte)
@@ -41,7 +41,8 @@ sync_logged "$IPT_TMP/list" || ipt_fail "first sync"
 has -w save <"$calls" && ipt_fail "first sync read a set back: $(cat "$calls")"
 [ "$(grep -c '^list -t$' "$calls")" = 2 ] || ipt_fail "first sync: not one listing before and one after: $(cat "$calls")"
 [ "$(grep -c '^list' "$calls")" = 2 ] || ipt_fail "first sync probed sets one by one: $(cat "$calls")"
-[ -s "$st/ipt.id" ] && [ -s "$st/ipt.applied" ] || ipt_fail "no record after the first sync"
+[ -s "$st/ipt.id" ] && [ -s "$st/applied.rec" ] || ipt_fail "no record after the first sync"
+[ -e "$st/ipt.applied" ] && ipt_fail "a second copy of the set beside applied.rec"
 [ "$(ipt_set_entries "$ns" cdnallow4 | wc -l)" = "$want4" ] || ipt_fail "cdnallow4 is not the list"
 ok "first sync: one ipset listing before the restore, one after, no read back"
 
@@ -67,11 +68,11 @@ ok "an admin's ipset del: read back, restored"
 
 sync_logged "$IPT_TMP/list" || ipt_fail "no-op after the repair"
 [ "$(cat "$calls")" = "list -t" ] || ipt_fail "no-op after the repair ran: $(cat "$calls")"
-python3 - "$st/ipt.applied" <<'EOF'
+python3 - "$st/applied.rec" <<'EOF'
 import sys
 p = sys.argv[1]
 b = bytearray(open(p, "rb").read())
-b[5] ^= 0x40
+b[32 + 5] ^= 0x40
 open(p, "wb").write(b)
 EOF
 sync_logged "$IPT_TMP/list" || ipt_fail "sync with a damaged record"
