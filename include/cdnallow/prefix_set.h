@@ -35,6 +35,11 @@ int prefix_set_aggregate(struct prefix_set *s);
 size_t prefix_set_count(const struct prefix_set *s, int family);
 /* Addresses the prefixes of AF_INET or AF_INET6 cover (aggregated set: no overlap counted). */
 double prefix_set_addresses(const struct prefix_set *s, int family);
+/*
+ * prefix_set_count and prefix_set_addresses of both families (index 0 IPv4, 1 IPv6) in one pass
+ * over s, for callers that need several of them.
+ */
+void prefix_set_tally(const struct prefix_set *s, size_t count[2], double addresses[2]);
 /* True when both sets hold the same prefixes (both aggregated). */
 bool prefix_set_equal(const struct prefix_set *a, const struct prefix_set *b);
 /*

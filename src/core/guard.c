@@ -323,11 +323,12 @@ static int check_grow(const char *source, int family, double had, double now,
 		source, v, a, b, pct, o->max_grow);
 }
 
-static int check_family(const char *source, const struct prefix_set *list, int family,
-			const struct guard_limits *lim, const struct guard_opts *o, struct diag *d)
+/* count and addr: the list's prefixes and addresses of this family. */
+static int check_family(const char *source, const struct prefix_set *list, int family, size_t count,
+			double addr, const struct guard_limits *lim, const struct guard_opts *o,
+			struct diag *d)
 {
 	int f = fam_index(family);
-	double addr = prefix_set_addresses(list, family);
 	char who[160];
 	int ret;
 
@@ -338,8 +339,7 @@ static int check_family(const char *source, const struct prefix_set *list, int f
 		ret = guard_check_shrink(who, AF_UNSPEC, lim->last.legacy_total, list->n, o, d);
 	if (ret < 0 || !lim->last.known)
 		return ret;
-	ret = guard_check_shrink(who, family, lim->last.count[f], prefix_set_count(list, family), o,
-				 d);
+	ret = guard_check_shrink(who, family, lim->last.count[f], count, o, d);
 	if (ret == 0)
 		ret = check_grow(source, family, lim->last.addresses[f], addr, o, d);
 	return ret;
@@ -348,7 +348,8 @@ static int check_family(const char *source, const struct prefix_set *list, int f
 int guard_check_list(const char *source, const struct prefix_set *list,
 		     const struct guard_limits *lim, const struct guard_opts *o, struct diag *d)
 {
-	size_t n = list ? list->n : 0;
+	size_t n = list ? list->n : 0, count[2];
+	double addr[2];
 	int ret;
 
 	if (n == 0) {
@@ -363,10 +364,11 @@ int guard_check_list(const char *source, const struct prefix_set *list,
 	ret = check_prefixes(source, list, o, d);
 	if (ret == 0)
 		ret = check_floor(source, n, lim->floor, o, d);
+	prefix_set_tally(list, count, addr);
 	if (ret == 0)
-		ret = check_family(source, list, AF_INET, lim, o, d);
+		ret = check_family(source, list, AF_INET, count[0], addr[0], lim, o, d);
 	if (ret == 0)
-		ret = check_family(source, list, AF_INET6, lim, o, d);
+		ret = check_family(source, list, AF_INET6, count[1], addr[1], lim, o, d);
 	return ret;
 }
 

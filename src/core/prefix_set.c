@@ -539,22 +539,49 @@ int prefix_set_aggregate(struct prefix_set *s)
 	return 0;
 }
 
-double prefix_set_addresses(const struct prefix_set *s, int family)
+/* Addresses of per_len[len] prefixes of each length in a space of width bits. */
+static double sum_addresses(const size_t *per_len, unsigned width)
 {
-	unsigned width = family == AF_INET ? 32 : 128;
-	size_t per_len[129] = { 0 };
 	double sum = 0;
 
-	/* counted per length, one ldexp per length: ldexp per prefix was a tenth of a 100k sync */
-	for (size_t i = 0; s && i < s->n; i++) {
-		if (s->v[i].family == family && s->v[i].len <= width)
-			per_len[s->v[i].len]++;
-	}
+	/* one ldexp per length: ldexp per prefix was a tenth of a 100k sync */
 	for (unsigned len = 0; len <= width; len++) {
 		if (per_len[len])
 			sum += (double)per_len[len] * ldexp(1.0, (int)(width - len));
 	}
 	return sum;
+}
+
+double prefix_set_addresses(const struct prefix_set *s, int family)
+{
+	unsigned width = family == AF_INET ? 32 : 128;
+	size_t per_len[129] = { 0 };
+
+	for (size_t i = 0; s && i < s->n; i++) {
+		if (s->v[i].family == family && s->v[i].len <= width)
+			per_len[s->v[i].len]++;
+	}
+	return sum_addresses(per_len, width);
+}
+
+void prefix_set_tally(const struct prefix_set *s, size_t count[2], double addresses[2])
+{
+	/* [family][len]; a length past the family's width is counted, never summed */
+	size_t per_len[2][256] = { { 0 } };
+
+	count[0] = count[1] = 0;
+	for (size_t i = 0; s && i < s->n; i++) {
+		int f = s->v[i].family == AF_INET6;
+
+		if (f || s->v[i].family == AF_INET)
+			per_len[f][s->v[i].len]++;
+	}
+	for (unsigned len = 0; len < 256; len++) {
+		count[0] += per_len[0][len];
+		count[1] += per_len[1][len];
+	}
+	addresses[0] = sum_addresses(per_len[0], 32);
+	addresses[1] = sum_addresses(per_len[1], 128);
 }
 
 size_t prefix_set_count(const struct prefix_set *s, int family)

@@ -567,6 +567,7 @@ static bool applied_current(const struct engine *e)
 int engine_save_state(struct engine *e, int result)
 {
 	char ports[96];
+	double addr[2];
 	struct state st = { 0 };
 	struct diag d;
 	int ret;
@@ -586,10 +587,8 @@ int engine_save_state(struct engine *e, int result)
 	if (result < 0 && e->have_prev)
 		st.ports = e->prev.ports;
 	st.flushed = e->flushed ? st.last_run : 0;
-	if (e->want) {
-		st.count[0] = prefix_set_count(e->want, AF_INET);
-		st.count[1] = prefix_set_count(e->want, AF_INET6);
-	}
+	if (e->want)
+		prefix_set_tally(e->want, st.count, addr);
 	for (size_t i = 0; !e->flushed && i < e->nsrcs && i < STATE_MAX_SOURCES; i++) {
 		const struct source_result *r = &e->results[i];
 
@@ -600,10 +599,7 @@ int engine_save_state(struct engine *e, int result)
 		/* a refused source's record stays what it was: its last good list */
 		if (r->set && r->status != SOURCE_REFUSED) {
 			st.sources[i].has_family = true;
-			st.sources[i].fcount[0] = prefix_set_count(r->set, AF_INET);
-			st.sources[i].fcount[1] = prefix_set_count(r->set, AF_INET6);
-			st.sources[i].addresses[0] = prefix_set_addresses(r->set, AF_INET);
-			st.sources[i].addresses[1] = prefix_set_addresses(r->set, AF_INET6);
+			prefix_set_tally(r->set, st.sources[i].fcount, st.sources[i].addresses);
 		} else if (e->have_prev) {
 			struct guard_history h;
 

@@ -6,6 +6,7 @@
  * and the real fixtures are in test_prefix_text.c.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -241,6 +242,39 @@ static void test_count_equal(void **state)
 	prefix_set_free(c);
 }
 
+/* one pass gives what prefix_set_count and prefix_set_addresses give per family */
+static void test_tally(void **state)
+{
+	struct prefix_set *s = set_of("192.0.2.0/24\n198.51.100.7\n10.0.0.0/8\n2001:db8::/32\n"
+				      "2001:db8::1/128\n::/0",
+				      false);
+	struct prefix odd = { .len = 40, .family = AF_INET }, other = { .len = 8, .family = 99 };
+	size_t count[2];
+	double addr[2];
+
+	(void)state;
+	prefix_set_tally(s, count, addr);
+	assert_int_equal(count[0], 3);
+	assert_int_equal(count[1], 3);
+	assert_true(addr[0] == 256.0 + 1.0 + 16777216.0);
+	assert_true(addr[1] == ldexp(1.0, 96) + 1.0 + ldexp(1.0, 128));
+	/* filled directly: a length past the width is counted, never summed; a bad family neither
+	 */
+	assert_int_equal(prefix_set_reserve(s, s->n + 2), 0);
+	s->v[s->n++] = odd;
+	s->v[s->n++] = other;
+	prefix_set_tally(s, count, addr);
+	assert_int_equal(count[0], prefix_set_count(s, AF_INET));
+	assert_int_equal(count[1], prefix_set_count(s, AF_INET6));
+	assert_int_equal(count[0], 4);
+	assert_true(addr[0] == prefix_set_addresses(s, AF_INET));
+	assert_true(addr[1] == prefix_set_addresses(s, AF_INET6));
+	prefix_set_clear(s);
+	prefix_set_tally(s, count, addr);
+	assert_true(count[0] == 0 && count[1] == 0 && addr[0] == 0 && addr[1] == 0);
+	prefix_set_free(s);
+}
+
 static void test_diff(void **state)
 {
 	struct prefix_set *want = set_of("192.0.2.0/24\n198.51.100.0/24\n2001:db8:1::/48\n"
@@ -386,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_aggregate_sorted_input),
 		cmocka_unit_test(test_aggregate_cascade_big),
 		cmocka_unit_test(test_aggregate_host_bits),
+		cmocka_unit_test(test_tally),
 		cmocka_unit_test(test_count_equal),
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_contains),
