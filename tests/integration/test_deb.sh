@@ -30,6 +30,11 @@ dpkg-checkbuilddeps -B "$REPO/packaging/debian/control" >/dev/null 2>&1 ||
 T=$(mktemp -d /tmp/cdna-ops-deb.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
+# the package the ctest fixture "deb" built once for this test and
+# test_system_boot (tests/integration/lib/deb_package.sh)
+if [ -z "${CDNALLOW_DEB:-}" ] && [ -n "${CDNALLOW_DEB_DIR:-}" ]; then
+	CDNALLOW_DEB=$(ls "$CDNALLOW_DEB_DIR"/cdnallow_*_*.deb 2>/dev/null | head -1)
+fi
 # CDNALLOW_DEB=FILE checks an already built package instead of building one
 start=$(date +%s)
 if [ -n "${CDNALLOW_DEB:-}" ]; then

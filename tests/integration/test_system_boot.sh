@@ -46,11 +46,18 @@ for t in dpkg-buildpackage dpkg-deb dh fakeroot; do
 	command -v "$t" >/dev/null || skip "needs $t (apt-get install debhelper dpkg-dev fakeroot)"
 done
 
+# The debootstrapped root is cached as a tarball (minutes to make from the
+# mirror: most of this test on a cold cache). tools/test keeps it outside the
+# build dir, in /var/cache, so a fresh clone does not make it again; it is
+# made anew when the package list changes or it is older than
+# CDNALLOW_SYSTEST_MAX_AGE days (default 7: bookworm's point releases).
 CACHE=${CDNALLOW_SYSTEST_CACHE:-${BUILD_DIR:-$REPO/build}/systest}
 PKGS=systemd,systemd-sysv,dbus,libpam-systemd,nftables,ufw,firewalld,iptables,ipset,libcurl4,libnftnl11,libmnl0,libjansson4,libinih1,libnftables1,libsystemd0,ca-certificates
 TARBALL=$CACHE/bookworm-root.tar
 mkdir -p "$CACHE"
-T=$(mktemp -d "$CACHE/run.XXXXXX")
+RUNS=${BUILD_DIR:-$REPO/build}/systest-run
+mkdir -p "$RUNS"
+T=$(mktemp -d "$RUNS/run.XXXXXX")
 NSPAWN=
 SRV_PID=
 cleanup() {
@@ -73,7 +80,11 @@ mirror() {
 }
 
 start=$(date +%s)
-if [ ! -f "$TARBALL" ] || [ "$(cat "$CACHE/bookworm-root.pkgs" 2>/dev/null)" != "$PKGS" ]; then
+# one debootstrap at a time into a cache shared by several runs (fd 9 until exit)
+exec 9>"$CACHE/lock"
+flock 9 || fail "cannot lock $CACHE/lock"
+if [ ! -f "$TARBALL" ] || [ "$(cat "$CACHE/bookworm-root.pkgs" 2>/dev/null)" != "$PKGS" ] ||
+	[ -n "$(find "$TARBALL" -mtime +"${CDNALLOW_SYSTEST_MAX_AGE:-7}")" ]; then
 	m=$(mirror)
 	rm -rf "$CACHE/root.new"
 	debootstrap --variant=minbase --include="$PKGS" bookworm "$CACHE/root.new" "$m" \
@@ -84,7 +95,13 @@ if [ ! -f "$TARBALL" ] || [ "$(cat "$CACHE/bookworm-root.pkgs" 2>/dev/null)" != 
 	rm -rf "$CACHE/root.new"
 	echo "# debootstrap from $m: $(($(date +%s) - start)) s (cached in $TARBALL)"
 fi
+# a later replacement is a rename: the tarball read below stays whole
+exec 9>&-
 
+# the package the ctest fixture "deb" built once for test_deb and this test (tests/integration/lib/deb_package.sh)
+if [ -z "${CDNALLOW_DEB:-}" ] && [ -n "${CDNALLOW_DEB_DIR:-}" ]; then
+	CDNALLOW_DEB=$(ls "$CDNALLOW_DEB_DIR"/cdnallow_*_*.deb 2>/dev/null | head -1)
+fi
 # the package from this tree, and the same package one version later (upgrade)
 if [ -n "${CDNALLOW_DEB:-}" ]; then
 	deb=$CDNALLOW_DEB
