@@ -80,6 +80,17 @@ struct engine {
 	struct output_result *outputs;
 	/* sources.json after engine_changes(): per-source lists and change totals; NULL before */
 	struct source_records *records;
+	/*
+	 * sources.rec as it was before this sync replaced applied.rec (its
+	 * references name the old set), for engine_changes(); base_ret the
+	 * load's result, base_err its message. NULL: not read.
+	 */
+	struct source_records *base;
+	int base_ret;
+	char *base_err;
+	/* applied.rec's checksum (state_applied_sum) once engine_save_state wrote or kept it */
+	uint64_t applied_sum;
+	bool applied_known;
 	/* The backend holding the lockdown table when another one allows; NULL:
 	 * nftables from the registry. The unit tests put a fake here. */
 	const struct backend_ops *lockdown_be;
@@ -147,6 +158,8 @@ int engine_outputs(struct engine *e, bool apply, bool *changed);
  * src/engine/events.c.
  */
 void engine_changes(struct engine *e, bool fw_changed);
+/* Reads sources.rec into e->base before applied.rec changes (engine_save_state). */
+void engine_load_base(struct engine *e);
 /* A failed sync: e->records from sources.json as it is, so the counters stay in the metrics. */
 void engine_load_changes(struct engine *e);
 /* No prefix, object, mode or port to change. */

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "change.h"
 
@@ -62,22 +63,43 @@ struct source_record {
 struct source_records {
 	struct source_record *v;
 	size_t n;
-	bool legacy; /* read from sources.json: the next save writes sources.rec */
+	bool legacy; /* read from sources.json or version 2: the next save writes version 3 */
+	struct prefix_set *applied; /* owned: applied.rec's set, which references borrow */
 };
 
 /* Parses a sources.json text into r (empty); -EBADMSG with the reason in d. */
 int history_parse_sources(const char *buf, size_t len, struct source_records *r, struct diag *d);
-/* Parses a sources.rec image into r (empty); -EBADMSG with the reason in d. */
-int history_unpack_sources(const void *buf, size_t len, struct source_records *r, struct diag *d);
-/* Renders r as a sources.rec image (*out owned). */
-int history_pack_sources(const struct source_records *r, char **out, size_t *len);
+/*
+ * Parses a sources.rec image (version 3, or 2 of before 2026-12) into r
+ * (empty); -EBADMSG with the reason in d. A record that refers to the applied
+ * set borrows applied, the set of applied.rec whose checksum is
+ * history_sources_ref(buf): without one such a record is -EBADMSG.
+ */
+int history_unpack_sources(const void *buf, size_t len, const struct prefix_set *applied,
+			   struct source_records *r, struct diag *d);
+/* The applied.rec checksum a sources.rec image's references name; 0 when none. */
+uint64_t history_sources_ref(const void *buf, size_t len);
+/*
+ * Renders r as a sources.rec image (*out owned). A record whose list equals
+ * applied (may be NULL) is stored as a reference to applied.rec, which holds
+ * it with checksum applied_sum (state_applied_sum): the usual single source
+ * costs no second copy of the list.
+ */
+int history_pack_sources(const struct source_records *r, const struct prefix_set *applied,
+			 uint64_t applied_sum, char **out, size_t *len);
 /*
  * Reads STATE_DIR/sources.rec, or sources.json when there is no sources.rec
- * (r->legacy set); -ENOENT when there is neither.
+ * (r->legacy set); -ENOENT when there is neither. References resolve against
+ * applied.rec: -ESTALE when it no longer holds the set they name.
  */
 int history_load_sources(const char *state_dir, struct source_records *r, struct diag *d);
-/* Replaces STATE_DIR/sources.rec atomically (0600) and removes sources.json. */
-int history_save_sources(const char *state_dir, const struct source_records *r, struct diag *d);
+/*
+ * Replaces STATE_DIR/sources.rec atomically (0600) and removes sources.json;
+ * applied, applied_sum as for history_pack_sources (applied.rec must already
+ * hold that set).
+ */
+int history_save_sources(const char *state_dir, const struct source_records *r,
+			 const struct prefix_set *applied, uint64_t applied_sum, struct diag *d);
 /* Appends a record named name holding a copy of set (may be NULL: empty). */
 int history_add_source(struct source_records *r, const char *name, const struct prefix_set *set,
 		       unsigned long long changed_total);

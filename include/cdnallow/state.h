@@ -57,12 +57,21 @@ void state_source_history(const struct state *st, const char *name, struct guard
  * damaged (never a partial set).
  */
 int state_load_applied(const char *state_dir, struct prefix_set *set, struct diag *d);
-/* Writes applied.rec (atomic, durable) and removes an older applied.txt. */
-int state_save_applied(const char *state_dir, const struct prefix_set *set, struct diag *d);
-/* True when applied.rec holds exactly what state_save_applied would write for set. */
-bool state_applied_is(const char *state_dir, const struct prefix_set *set);
+/*
+ * Writes applied.rec (atomic, durable) and removes an older applied.txt; *sum
+ * (may be NULL) its checksum, as state_applied_sum.
+ */
+int state_save_applied(const char *state_dir, const struct prefix_set *set, uint64_t *sum,
+		       struct diag *d);
+/*
+ * True when applied.rec holds exactly what state_save_applied would write for
+ * set; *sum (may be NULL) then its checksum.
+ */
+bool state_applied_is(const char *state_dir, const struct prefix_set *set, uint64_t *sum);
 /* Decodes an applied.rec image into set (empty); for state_load_applied and the fuzzer. */
 int state_parse_applied(const void *buf, size_t len, struct prefix_set *set, struct diag *d);
+#define STATE_APPLIED_FILE "applied.rec"
+
 /*
  * The identity of a set in applied.rec: the header checksum state_save_applied
  * writes for it (over the counts and the packed prefixes). The firewall caches

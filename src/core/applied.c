@@ -25,7 +25,7 @@
 #include "state.h"
 #include "strbuf.h"
 
-#define REC_FILE "applied.rec"
+#define REC_FILE STATE_APPLIED_FILE
 #define REC_MAGIC "CDNAAPL" /* + one version digit */
 #define REC_VERSION '1'
 #define REC_HEADER 32 /* magic 8, payload length 8, checksum 8, ipv4 count 4, ipv6 count 4 */
@@ -65,7 +65,8 @@ static int image(const struct prefix_set *set, uint8_t **out, size_t *len)
 	return 0;
 }
 
-int state_save_applied(const char *state_dir, const struct prefix_set *set, struct diag *d)
+int state_save_applied(const char *state_dir, const struct prefix_set *set, uint64_t *sum,
+		       struct diag *d)
 {
 	char *path = NULL, *old = NULL;
 	uint8_t *buf = NULL;
@@ -89,6 +90,8 @@ int state_save_applied(const char *state_dir, const struct prefix_set *set, stru
 	}
 	/* the text of an older version would only go stale */
 	unlink(old);
+	if (sum)
+		*sum = pack_get_le(buf + 16, 8);
 out:
 	free(buf);
 	free(path);
@@ -96,7 +99,7 @@ out:
 	return ret;
 }
 
-bool state_applied_is(const char *state_dir, const struct prefix_set *set)
+bool state_applied_is(const char *state_dir, const struct prefix_set *set, uint64_t *sum)
 {
 	char *path = file_path(state_dir, REC_FILE), *have = NULL;
 	uint8_t *want = NULL;
@@ -106,6 +109,8 @@ bool state_applied_is(const char *state_dir, const struct prefix_set *set)
 	if (path && image(set, &want, &wlen) == 0 &&
 	    file_read_private(path, wlen + 1, &have, &hlen) == 0)
 		same = hlen == wlen && memcmp(have, want, wlen) == 0;
+	if (same && sum)
+		*sum = pack_get_le(want + 16, 8);
 	free(have);
 	free(want);
 	free(path);

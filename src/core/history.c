@@ -276,9 +276,11 @@ void history_sources_release(struct source_records *r)
 		if (!r->v[i].borrowed)
 			prefix_set_free(r->v[i].set);
 	free(r->v);
+	prefix_set_free(r->applied);
 	r->v = NULL;
 	r->n = 0;
 	r->legacy = false;
+	r->applied = NULL;
 }
 
 static int parse_record(json_t *o, size_t i, struct source_records *r, struct diag *d)

@@ -264,6 +264,9 @@ void engine_release(struct engine *e)
 	free(e->outputs);
 	history_sources_release(e->records);
 	free(e->records);
+	history_sources_release(e->base);
+	free(e->base);
+	free(e->base_err);
 	config_release(&e->cfg);
 	memset(e, 0, sizeof(*e));
 }
@@ -559,9 +562,27 @@ int engine_plan(struct engine *e)
 }
 
 /* A no-op leaves applied.rec alone when it already holds this set: no write, no fsync. */
-static bool applied_current(const struct engine *e)
+static bool applied_current(struct engine *e)
 {
-	return e->plan.add && plan_is_noop(&e->plan) && state_applied_is(e->cfg.state_dir, e->want);
+	e->applied_known = e->plan.add && plan_is_noop(&e->plan) &&
+			   state_applied_is(e->cfg.state_dir, e->want, &e->applied_sum);
+	return e->applied_known;
+}
+
+/*
+ * applied.rec after a successful sync. sources.rec refers to the applied.rec
+ * it was written with: it is read first, while that one is still in place.
+ */
+static int save_applied(struct engine *e, struct diag *d)
+{
+	int ret;
+
+	if (applied_current(e))
+		return 0;
+	engine_load_base(e);
+	ret = state_save_applied(e->cfg.state_dir, e->want, &e->applied_sum, d);
+	e->applied_known = ret == 0;
+	return ret;
 }
 
 int engine_save_state(struct engine *e, int result)
@@ -611,8 +632,8 @@ int engine_save_state(struct engine *e, int result)
 		st.nsources++;
 	}
 	ret = state_save(e->cfg.state_dir, &st, &d);
-	if (ret == 0 && result == 0 && e->want && !applied_current(e))
-		ret = state_save_applied(e->cfg.state_dir, e->want, &d);
+	if (ret == 0 && result == 0 && e->want)
+		ret = save_applied(e, &d);
 	if (ret < 0)
 		diag_prefix(&d, "saving state in '%s': ", e->cfg.state_dir);
 	engine_report(e, &d, NULL);

@@ -24,23 +24,43 @@
 
 struct events {
 	struct engine *e;
-	struct source_records base; /* sources.rec before this run */
+	struct source_records *base; /* sources.rec before this run: e->base */
 	bool have_base;
 	struct source_records *now; /* what sources.rec becomes: e->records */
 	struct change c;
 	struct diag d;
 };
 
+void engine_load_base(struct engine *e)
+{
+	struct diag d;
+
+	if (e->base || !e->results || !e->cfg.state_dir)
+		return;
+	e->base = calloc(1, sizeof(*e->base));
+	if (!e->base)
+		return;
+	diag_init(&d);
+	e->base_ret = history_load_sources(e->cfg.state_dir, e->base, &d);
+	if (d.msg[0])
+		e->base_err = strdup(d.msg);
+	diag_release(&d);
+}
+
 static void load_base(struct events *ev)
 {
-	int ret = history_load_sources(ev->e->cfg.state_dir, &ev->base, &ev->d);
+	struct engine *e = ev->e;
+	int ret;
 
+	engine_load_base(e);
+	ret = e->base ? e->base_ret : -ENOMEM;
+	ev->base = e->base;
 	ev->have_base = ret == 0;
 	if (ret == 0 || ret == -ENOENT)
 		return;
 	/* like a first run: no per-source difference this time, the totals start again */
-	diag_warn(&ev->d, "%s; per-source changes start again from this sync", ev->d.msg);
-	diag_clear_err(&ev->d);
+	diag_warn(&ev->d, "%s; per-source changes start again from this sync",
+		  e->base_err ? e->base_err : strerror(-ret));
 }
 
 /*
@@ -51,7 +71,7 @@ static void load_base(struct events *ev)
 static int diff_source(struct events *ev, const char *name, const struct prefix_set *cur,
 		       unsigned long long *total)
 {
-	const struct source_record *prev = history_find_source(&ev->base, name);
+	const struct source_record *prev = history_find_source(ev->base, name);
 	struct change_delta *dl = NULL;
 	size_t unchanged[2];
 	int ret;
@@ -79,8 +99,8 @@ static int gone_sources(struct events *ev)
 	struct change_delta *dl;
 	int ret = 0;
 
-	for (size_t i = 0; i < ev->base.n && ret == 0; i++) {
-		const struct source_record *prev = &ev->base.v[i];
+	for (size_t i = 0; i < ev->base->n && ret == 0; i++) {
+		const struct source_record *prev = &ev->base->v[i];
 		bool kept = false;
 
 		for (size_t k = 0; k < e->nsrcs && !kept; k++)
@@ -144,10 +164,10 @@ static int build(struct events *ev, bool fw_changed)
 /* sources.rec changes only with the lists (or its first write): a no-op sync writes nothing. */
 static bool records_changed(const struct events *ev)
 {
-	if (!ev->have_base || ev->base.legacy || ev->base.n != ev->now->n)
+	if (!ev->have_base || ev->base->legacy || ev->base->n != ev->now->n)
 		return true;
 	for (size_t i = 0; i < ev->now->n; i++) {
-		const struct source_record *a = &ev->now->v[i], *b = &ev->base.v[i];
+		const struct source_record *a = &ev->now->v[i], *b = &ev->base->v[i];
 
 		if (strcmp(a->name, b->name) || a->changed_total != b->changed_total ||
 		    !prefix_set_equal(a->set, b->set))
@@ -192,7 +212,9 @@ static void record(struct events *ev)
 			diag_warn(&ev->d, "change event: %s", strerror(-ret));
 		diag_clear_err(&ev->d);
 	}
-	if (records_changed(ev) && history_save_sources(cfg->state_dir, ev->now, &ev->d) < 0) {
+	if (records_changed(ev) &&
+	    history_save_sources(cfg->state_dir, ev->now, ev->e->applied_known ? ev->e->want : NULL,
+				 ev->e->applied_sum, &ev->d) < 0) {
 		diag_warn(&ev->d, "%s", ev->d.msg);
 		diag_clear_err(&ev->d);
 	}
@@ -236,6 +258,7 @@ void engine_changes(struct engine *e, bool fw_changed)
 	else
 		diag_warn(&ev.d, "change event not recorded: %s", strerror(-ret));
 	change_release(&ev.c);
-	history_sources_release(&ev.base);
+	/* the base is only this sync's: its lists need not outlive the events */
+	history_sources_release(e->base);
 	engine_report(e, &ev.d, NULL);
 }

@@ -152,7 +152,7 @@ static void fuzz_applied(struct diag *d)
 	} else {
 		check(prefix_set_copy(agg, set) == 0 && prefix_set_aggregate(agg) == 0);
 		check(prefix_set_equal(agg, set));
-		check(state_save_applied(rt, set, d) == 0);
+		check(state_save_applied(rt, set, NULL, d) == 0);
 		check(state_load_applied(rt, back, d) == 0 && prefix_set_equal(back, set));
 	}
 	prefix_set_free(set);

@@ -16,14 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "change.h"
 #include "diag.h"
 #include "fileio.h"
+#include "hash.h"
 #include "history.h"
+#include "prefix_pack.h"
 #include "prefix_set.h"
+#include "state.h"
 #include "tmpdir.h"
 
 static void add(struct prefix_set *s, const char *cidr)
@@ -251,7 +255,7 @@ static void test_sources_round_trip(void **state)
 	add(s, "2001:db8::/32");
 	assert_int_equal(history_add_source(&r, "office", s, 17), 0);
 	assert_int_equal(history_add_source(&r, "empty", NULL, 0), 0);
-	assert_int_equal(history_save_sources(dir, &r, &d), 0);
+	assert_int_equal(history_save_sources(dir, &r, NULL, 0, &d), 0);
 	assert_int_equal(history_load_sources(dir, &back, &d), 0);
 	assert_int_equal(back.n, 2);
 	rec = history_find_source(&back, "office");
@@ -284,22 +288,22 @@ static void test_sources_rec_damage(void **state)
 	add(s, "198.51.100.7/32");
 	add(s, "2001:db8::/33");
 	assert_int_equal(history_add_source(&r, "office", s, 3), 0);
-	assert_int_equal(history_pack_sources(&r, &img, &len), 0);
-	/* 28 header + 2 + 6 name + 12 + 5 + 6 + 7 records */
-	assert_int_equal(len, 66);
+	assert_int_equal(history_pack_sources(&r, NULL, 0, &img, &len), 0);
+	/* 36 header + 2 + 6 name + 8 total + 1 kind + 4 count + 5 + 6 + 7 records */
+	assert_int_equal(len, 75);
 	diag_init(&d);
-	assert_int_equal(history_unpack_sources(img, len, &back, &d), 0);
-	assert_int_equal(history_pack_sources(&back, &again, &len2), 0);
+	assert_int_equal(history_unpack_sources(img, len, NULL, &back, &d), 0);
+	assert_int_equal(history_pack_sources(&back, NULL, 0, &again, &len2), 0);
 	assert_int_equal(len2, len);
 	assert_memory_equal(again, img, len);
 	history_sources_release(&back);
 	for (size_t cut = 0; cut < len; cut++) {
-		assert_int_equal(history_unpack_sources(img, cut, &back, &d), -EBADMSG);
+		assert_int_equal(history_unpack_sources(img, cut, NULL, &back, &d), -EBADMSG);
 		assert_int_equal(back.n, 0);
 	}
 	for (size_t i = 0; i < len; i++) {
 		img[i] ^= 0x20;
-		assert_int_equal(history_unpack_sources(img, len, &back, &d), -EBADMSG);
+		assert_int_equal(history_unpack_sources(img, len, NULL, &back, &d), -EBADMSG);
 		assert_int_equal(back.n, 0);
 		assert_true(d.msg[0] != '\0');
 		img[i] ^= 0x20;
@@ -331,7 +335,7 @@ static void test_sources_migrate_json(void **state)
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.v[0].changed_total, 5);
 	assert_int_equal(r.v[0].set->n, 1);
-	assert_int_equal(history_save_sources(dir, &r, &d), 0);
+	assert_int_equal(history_save_sources(dir, &r, NULL, 0, &d), 0);
 	history_sources_release(&r);
 	assert_int_equal(tmpdir_mode(json), -1);
 	assert_int_equal(tmpdir_mode(rec), 0600);
@@ -352,6 +356,107 @@ static void test_sources_migrate_json(void **state)
 	tmpdir_remove(dir);
 }
 
+/*
+ * A source whose list is the applied set is stored as a reference to
+ * applied.rec (no copy) and read back from it; once applied.rec holds another
+ * set (or none) the reference is stale, never read as that other list.
+ */
+static void test_sources_ref_applied(void **state)
+{
+	char *dir = tmpdir_make(), *path = NULL, *buf = NULL;
+	struct source_records r = { 0 }, back = { 0 };
+	struct prefix_set *s = prefix_set_new(), *other = prefix_set_new();
+	const struct source_record *rec;
+	uint64_t sum = 0;
+	size_t len = 0;
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	assert_non_null(dir);
+	for (int i = 0; i < 100; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "10.0.%d.0/24", 2 * i);
+		add(s, p);
+	}
+	add(other, "192.0.2.0/24");
+	assert_int_equal(state_save_applied(dir, s, &sum, &d), 0);
+	assert_int_equal(history_add_source(&r, "office", s, 4), 0);
+	assert_int_equal(history_add_source(&r, "extra", other, 1), 0);
+	assert_int_equal(history_save_sources(dir, &r, s, sum, &d), 0);
+	path = tmpdir_path(dir, HISTORY_SOURCES_REC);
+	assert_int_equal(file_read_all(path, 1 << 20, &buf, &len), 0);
+	/* header, "office" as a reference (2 + 6 + 8 + 1), "extra" with its one /24 */
+	assert_int_equal(len, 36 + 17 + 2 + 5 + 8 + 1 + 4 + 5);
+	free(buf);
+	assert_int_equal(history_load_sources(dir, &back, &d), 0);
+	assert_false(back.legacy);
+	rec = history_find_source(&back, "office");
+	assert_non_null(rec);
+	assert_int_equal(rec->changed_total, 4);
+	assert_true(prefix_set_equal(rec->set, s));
+	assert_true(prefix_set_equal(history_find_source(&back, "extra")->set, other));
+	history_sources_release(&back);
+	/* applied.rec replaced behind sources.rec's back (a crash between the two writes) */
+	assert_int_equal(state_save_applied(dir, other, NULL, &d), 0);
+	assert_int_equal(history_load_sources(dir, &back, &d), -ESTALE);
+	assert_int_equal(back.n, 0);
+	assert_non_null(strstr(d.msg, "applied"));
+	diag_clear_err(&d);
+	free(path);
+	path = tmpdir_path(dir, "applied.rec");
+	unlink(path);
+	assert_int_equal(history_load_sources(dir, &back, &d), -ESTALE);
+	assert_int_equal(back.n, 0);
+	diag_release(&d);
+	history_sources_release(&r);
+	prefix_set_free(s);
+	prefix_set_free(other);
+	free(path);
+	tmpdir_remove(dir);
+}
+
+/* A version 2 sources.rec (before 2026-12) is read once; the next save writes version 3. */
+static void test_sources_migrate_v2(void **state)
+{
+	/* header: magic, payload length 25, FNV-1a (filled in), 1 record */
+	uint8_t img[28 + 25] = "CDNASRC2";
+	static const uint8_t rec[25] = { 6, 0, 'o', 'f', 'f', 'i', 'c', 'e', 9,	 0,   0, 0, 0,
+					 0, 0, 0,   1,	 0,   0,   0,	4,   24, 192, 0, 2 };
+	char *dir = tmpdir_make(), *path = NULL, *buf = NULL;
+	struct source_records r = { 0 };
+	size_t len = 0;
+	struct diag d;
+
+	(void)state;
+	assert_non_null(dir);
+	memcpy(img + 28, rec, sizeof(rec));
+	pack_put_le(img + 8, sizeof(rec), 8);
+	pack_put_le(img + 16, fnv1a64(img + 28, sizeof(rec)), 8);
+	pack_put_le(img + 24, 1, 4);
+	path = tmpdir_path(dir, HISTORY_SOURCES_REC);
+	assert_int_equal(tmpdir_write(path, (char *)img, 28 + sizeof(rec)), 0);
+	diag_init(&d);
+	assert_int_equal(history_load_sources(dir, &r, &d), 0);
+	assert_true(r.legacy); /* records_changed(): the next sync rewrites it */
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.v[0].changed_total, 9);
+	assert_int_equal(r.v[0].set->n, 1);
+	assert_int_equal(history_save_sources(dir, &r, NULL, 0, &d), 0);
+	history_sources_release(&r);
+	assert_int_equal(file_read_all(path, 1 << 20, &buf, &len), 0);
+	assert_memory_equal(buf, "CDNASRC3", 8);
+	assert_int_equal(history_load_sources(dir, &r, &d), 0);
+	assert_false(r.legacy);
+	assert_int_equal(r.v[0].set->n, 1);
+	history_sources_release(&r);
+	diag_release(&d);
+	free(buf);
+	free(path);
+	tmpdir_remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +469,8 @@ int main(void)
 		cmocka_unit_test(test_sources_round_trip),
 		cmocka_unit_test(test_sources_rec_damage),
 		cmocka_unit_test(test_sources_migrate_json),
+		cmocka_unit_test(test_sources_ref_applied),
+		cmocka_unit_test(test_sources_migrate_v2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -61,7 +61,7 @@ static int setup(void **state)
 	assert_int_equal(prefix_set_aggregate(f->saved), 0);
 	/* the backend's order: the cache after the commit, then the engine's applied.rec */
 	nft_cache_save(&f->h, 41, f->saved);
-	assert_int_equal(state_save_applied(f->dir, f->saved, NULL), 0);
+	assert_int_equal(state_save_applied(f->dir, f->saved, NULL, NULL), 0);
 	*state = f;
 	return 0;
 }
@@ -157,7 +157,7 @@ static void test_applied_changed(void **state)
 
 	assert_non_null(other);
 	assert_int_equal(prefix_set_parse_text(other, "192.0.2.0/24\n", 13, "t", NULL), 0);
-	assert_int_equal(state_save_applied(f->dir, other, NULL), 0);
+	assert_int_equal(state_save_applied(f->dir, other, NULL, NULL), 0);
 	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ESTALE);
 	assert_int_equal(f->got->n, 0);
 	prefix_set_free(other);

@@ -294,7 +294,7 @@ static void test_applied_round_trip(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 
-	assert_int_equal(state_save_applied(f->dir, in, &f->d), 0);
+	assert_int_equal(state_save_applied(f->dir, in, NULL, &f->d), 0);
 	buf = read_rec(f, &len);
 	/* header 32, then 5 + 5 + 6 bytes for the IPv4 prefixes and 8 + 8 for the /48s */
 	assert_int_equal(len, 32 + 5 + 5 + 6 + 8 + 8);
@@ -308,7 +308,7 @@ static void test_applied_round_trip(void **state)
 
 	/* the empty set round-trips too */
 	prefix_set_clear(in);
-	assert_int_equal(state_save_applied(f->dir, in, &f->d), 0);
+	assert_int_equal(state_save_applied(f->dir, in, NULL, &f->d), 0);
 	assert_int_equal(state_load_applied(f->dir, out, &f->d), 0);
 	assert_int_equal(out->n, 0);
 	assert_string_equal(f->d.msg, "");
@@ -331,8 +331,8 @@ static void test_applied_legacy_text(void **state)
 		   "2001:db8:2::/48\n");
 	assert_int_equal(state_load_applied(f->dir, out, &f->d), 0);
 	assert_true(prefix_set_equal(in, out));
-	assert_false(state_applied_is(f->dir, in)); /* the next sync writes the record */
-	assert_int_equal(state_save_applied(f->dir, in, &f->d), 0);
+	assert_false(state_applied_is(f->dir, in, NULL)); /* the next sync writes the record */
+	assert_int_equal(state_save_applied(f->dir, in, NULL, &f->d), 0);
 	assert_int_equal(access(txt, F_OK), -1);
 	assert_int_equal(state_load_applied(f->dir, out, &f->d), 0);
 	assert_true(prefix_set_equal(in, out));
@@ -353,27 +353,27 @@ static void test_applied_is(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 
-	assert_false(state_applied_is(f->dir, in));
-	assert_int_equal(state_save_applied(f->dir, in, &f->d), 0);
-	assert_true(state_applied_is(f->dir, in));
+	assert_false(state_applied_is(f->dir, in, NULL));
+	assert_int_equal(state_save_applied(f->dir, in, NULL, &f->d), 0);
+	assert_true(state_applied_is(f->dir, in, NULL));
 	add(other, "233.252.0.0/24");
 	assert_int_equal(prefix_set_aggregate(other), 0);
-	assert_false(state_applied_is(f->dir, other));
+	assert_false(state_applied_is(f->dir, other, NULL));
 	/* one byte changed, one byte less, one byte more */
 	buf = read_rec(f, &len);
 	buf[len - 1] ^= 1;
 	write_rec(f, buf, len);
-	assert_false(state_applied_is(f->dir, in));
+	assert_false(state_applied_is(f->dir, in, NULL));
 	buf[len - 1] ^= 1;
 	write_rec(f, buf, len - 1);
-	assert_false(state_applied_is(f->dir, in));
+	assert_false(state_applied_is(f->dir, in, NULL));
 	buf = realloc(buf, len + 1);
 	assert_non_null(buf);
 	buf[len] = 0;
 	write_rec(f, buf, len + 1);
-	assert_false(state_applied_is(f->dir, in));
+	assert_false(state_applied_is(f->dir, in, NULL));
 	write_rec(f, buf, len);
-	assert_true(state_applied_is(f->dir, in));
+	assert_true(state_applied_is(f->dir, in, NULL));
 	free(buf);
 	prefix_set_free(in);
 	prefix_set_free(other);
@@ -387,7 +387,7 @@ static void test_applied_rec_damaged(void **state)
 	char *buf = NULL, *bad = NULL;
 	size_t len = 0;
 
-	assert_int_equal(state_save_applied(f->dir, in, &f->d), 0);
+	assert_int_equal(state_save_applied(f->dir, in, NULL, &f->d), 0);
 	buf = read_rec(f, &len);
 	bad = malloc(len);
 	assert_non_null(bad);
