@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Kernel ipsets of type hash:net: read a set back (the `ipset` program),
- * replace its whole content atomically (over netlink: fill a temporary set,
- * swap, destroy the temporary), destroy it. Used by the iptables backend and
+ * Kernel ipsets of type hash:net: read a set back (`ipset save`), list every
+ * set's header (over netlink, as `ipset list -t` shows it), replace its whole
+ * content atomically (over netlink: fill a temporary set, swap, destroy the
+ * temporary), destroy it. Used by the iptables backend and
  * by any backend whose rules match on an ipset.
  */
 #ifndef CDNALLOW_IPSET_H
@@ -56,8 +57,9 @@ int ipset_read(const char *name, int family, struct prefix_set *out, struct ipse
 int ipset_parse_save(char *text, const char *name, int family, struct prefix_set *out,
 		     struct ipset_info *info, struct diag *d);
 /*
- * `ipset list -t` of every set, in one run: *text (owned) holds one header block
- * per set, each starting with "Name: ". Empty when there is no set.
+ * The header of every set, read over netlink in one header-only dump: *text
+ * (owned) holds one block per set as `ipset list -t` prints it, each starting
+ * with "Name: ". Empty when there is no set.
  */
 int ipset_list_headers(char **text, struct diag *d);
 /*
@@ -72,9 +74,11 @@ void ipset_parse_list_header(char *text, int family, struct ipset_info *info);
  * one netlink socket: every NAME-tmp is filled before any is swapped in, so the
  * rules matching on NAME see the old content, then the new, never a partial one,
  * and a refusal leaves every live set as it was. A live set of another type or
- * family is an error (-EEXIST): swap cannot replace it.
+ * family is an error (-EEXIST): swap cannot replace it. headers (may be NULL):
+ * after a success, what ipset_list_headers would give, read over the same
+ * socket, or NULL when that read failed (the sets are replaced all the same).
  */
-int ipset_replace(const struct ipset_job *jobs, size_t njobs, struct diag *d);
+int ipset_replace(const struct ipset_job *jobs, size_t njobs, char **headers, struct diag *d);
 /* Destroys name and name-tmp when they exist; -EBUSY when a rule still uses name. */
 int ipset_destroy(const char *name, struct diag *d);
 

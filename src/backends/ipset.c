@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * hash:net ipsets: read back with the `ipset` program (`ipset save`, `ipset
- * list -t`), written over netlink (ipset_nl.c): a temporary twin is created,
+ * hash:net ipsets: read back with the `ipset` program (`ipset save`), their
+ * headers listed and the sets written over netlink (ipset_nl.c): a temporary
+ * twin is created,
  * filled, swapped in and destroyed, so a rule matching on the set never sees a
  * half-filled one. Touches only the sets it is named; never flushes a live set
  * in place.
@@ -21,7 +22,6 @@
 #include "prefix_set.h"
 #include "spawn.h"
 
-#define IPSET_LIST_TIMEOUT_MS 30000
 /* 1M entries save in a few seconds; a loaded box may need far more */
 #define IPSET_BULK_TIMEOUT_MS 600000
 #define IPSET_SAVE_CAP (1024u << 20)
@@ -228,19 +228,13 @@ void ipset_parse_list_header(char *text, int family, struct ipset_info *info)
 
 int ipset_list_headers(char **text, struct diag *d)
 {
-	const char *argv[] = { "ipset", "list", "-t", NULL };
-	struct spawn_opts o = { .argv = argv,
-				.what = "ipset list",
-				.timeout_ms = IPSET_LIST_TIMEOUT_MS };
-	struct spawn_result r;
-	int ret = spawn_run_checked(&o, &r, d);
+	struct ipset_nl *nl = NULL;
+	int ret = ipset_nl_open(&nl, false, d);
 
 	*text = NULL;
-	if (!ret) {
-		*text = r.out;
-		r.out = NULL;
-	}
-	spawn_result_release(&r);
+	if (!ret)
+		ret = ipset_nl_list_headers(nl, text);
+	ipset_nl_close(nl);
 	return ret;
 }
 
@@ -279,28 +273,15 @@ int ipset_header_block(const char *text, const char *name, char *buf, size_t siz
 	return 1;
 }
 
-/* Header only (`ipset list -t`): cheap even for a set of a million entries. */
-static int probe(const char *name, int family, struct ipset_info *info, struct diag *d)
+/* What the listing text says of set name; absent from it: info->exists is false. */
+static void info_of(const char *text, const char *name, int family, struct ipset_info *info)
 {
-	const char *argv[] = { "ipset", "list", "-t", name, NULL };
-	struct spawn_opts o = { .argv = argv,
-				.what = "ipset list",
-				.timeout_ms = IPSET_LIST_TIMEOUT_MS };
-	struct spawn_result r;
-	int ret;
+	char block[1024];
 
 	memset(info, 0, sizeof(*info));
 	info->plain = true;
-	ret = spawn_run(&o, &r, d);
-	if (ret || is_absent(&r))
-		goto out;
-	ret = spawn_check(&o, &r, d);
-	if (ret)
-		goto out;
-	ipset_parse_list_header(r.out, family, info);
-out:
-	spawn_result_release(&r);
-	return ret;
+	if (text && ipset_header_block(text, name, block, sizeof(block)) == 1)
+		ipset_parse_list_header(block, family, info);
 }
 
 struct job_plan {
@@ -309,11 +290,12 @@ struct job_plan {
 	bool live_exists, tmp_exists;
 };
 
-static int plan_job(const struct ipset_job *j, struct job_plan *pl, struct diag *d)
+/* headers: the listing of every set, for a job that is not known */
+static int plan_job(const struct ipset_job *j, const char *headers, struct job_plan *pl,
+		    struct diag *d)
 {
 	struct ipset_info live, tmp;
 	size_t n = prefix_set_count(j->want, j->family);
-	int ret;
 
 	if (strlen(j->name) + strlen(IPSET_TMP_SUFFIX) > IPSET_NAME_MAX) {
 		diag_err(d, "ipset name '%s' too long", j->name);
@@ -324,11 +306,8 @@ static int plan_job(const struct ipset_job *j, struct job_plan *pl, struct diag 
 		live = j->live;
 		tmp.exists = j->tmp_exists;
 	} else {
-		ret = probe(j->name, j->family, &live, d);
-		if (!ret)
-			ret = probe(pl->tmpname, j->family, &tmp, d);
-		if (ret)
-			return ret;
+		info_of(headers, j->name, j->family, &live);
+		info_of(headers, pl->tmpname, j->family, &tmp);
 	}
 	if (live.exists && !live.compatible) {
 		diag_err(d, "ipset '%s' exists as '%s' family %s; need hash:net family %s", j->name,
@@ -380,21 +359,45 @@ static int swap_job(struct ipset_nl *nl, const struct ipset_job *j, const struct
 	return ret;
 }
 
-int ipset_replace(const struct ipset_job *jobs, size_t njobs, struct diag *d)
+static bool any_unknown(const struct ipset_job *jobs, size_t njobs)
+{
+	for (size_t i = 0; i < njobs; i++)
+		if (!jobs[i].known)
+			return true;
+	return false;
+}
+
+/* After the swaps, on the same socket; a failure costs the caller's record, not the sync. */
+static void list_after(struct ipset_nl *nl, char **headers)
+{
+	struct diag tmp;
+
+	diag_init(&tmp);
+	ipset_nl_set_diag(nl, &tmp);
+	if (ipset_nl_list_headers(nl, headers) < 0)
+		*headers = NULL;
+	diag_release(&tmp);
+}
+
+int ipset_replace(const struct ipset_job *jobs, size_t njobs, char **headers, struct diag *d)
 {
 	struct job_plan *plans = NULL;
 	struct ipset_nl *nl = NULL;
+	char *before = NULL;
 	int ret = 0;
 
+	if (headers)
+		*headers = NULL;
 	if (!njobs)
 		return 0;
 	plans = calloc(njobs, sizeof(*plans));
 	if (!plans)
 		return -ENOMEM;
+	ret = ipset_nl_open(&nl, true, d);
+	if (!ret && any_unknown(jobs, njobs))
+		ret = ipset_nl_list_headers(nl, &before);
 	for (size_t i = 0; i < njobs && !ret; i++)
-		ret = plan_job(&jobs[i], &plans[i], d);
-	if (!ret)
-		ret = ipset_nl_open(&nl, true, d);
+		ret = plan_job(&jobs[i], before, &plans[i], d);
 	/*
 	 * Every twin is filled before any swap: a refusal (a full set, a bad entry)
 	 * leaves all live sets as they were. A twin left behind is replaced next run.
@@ -407,7 +410,10 @@ int ipset_replace(const struct ipset_job *jobs, size_t njobs, struct diag *d)
 		ret = swap_job(nl, &jobs[i], &plans[i]);
 	if (!ret)
 		ret = ipset_nl_wait(nl);
+	if (!ret && headers)
+		list_after(nl, headers);
 	ipset_nl_close(nl);
+	free(before);
 	free(plans);
 	return ret;
 }

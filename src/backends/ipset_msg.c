@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -94,6 +95,17 @@ struct nlmsghdr *ipset_msg_swap(void *buf, uint32_t seq, uint8_t proto, const ch
 	struct nlmsghdr *nlh = ipset_msg_named(buf, IPSET_CMD_SWAP, seq, proto, from);
 
 	mnl_attr_put_strz(nlh, IPSET_ATTR_SETNAME2, to);
+	return nlh;
+}
+
+struct nlmsghdr *ipset_msg_list_headers(void *buf, uint32_t seq, uint8_t proto)
+{
+	struct nlmsghdr *nlh = begin_proto(buf, IPSET_CMD_LIST, seq, proto);
+
+	/* a dump is never ACKed (netlink_dump_start): NLMSG_DONE ends it */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	mnl_attr_put_u32(nlh, IPSET_ATTR_FLAGS | NLA_F_NET_BYTEORDER,
+			 htonl(IPSET_FLAG_LIST_HEADER));
 	return nlh;
 }
 
@@ -188,6 +200,67 @@ static bool get_u8(const struct nlattr *a, uint8_t *v)
 	return true;
 }
 
+static bool get_str(const struct nlattr *a, char *out, size_t size)
+{
+	size_t n = a ? mnl_attr_get_payload_len(a) : 0;
+	const char *p = a ? mnl_attr_get_payload(a) : NULL;
+
+	/* the kernel's names are never empty and end in NUL within the attribute */
+	if (!n || !memchr(p, '\0', n) || !*p || strlen(p) >= size)
+		return false;
+	memcpy(out, p, strlen(p) + 1);
+	return true;
+}
+
+/* DATA of a list reply: the set type's head() (ip_set_hash_gen.h) and ip_set_put_flags(). */
+static void read_head(const struct nlattr *data, struct ipset_header *h)
+{
+	uint32_t *u32[IPSET_ATTR_CREATE_MAX + 1] = {
+		[IPSET_ATTR_HASHSIZE] = &h->hashsize, [IPSET_ATTR_MAXELEM] = &h->maxelem,
+		[IPSET_ATTR_TIMEOUT] = &h->timeout,   [IPSET_ATTR_CADT_FLAGS] = &h->cadt_flags,
+		[IPSET_ATTR_INITVAL] = &h->initval,   [IPSET_ATTR_REFERENCES] = &h->references,
+		[IPSET_ATTR_MEMSIZE] = &h->memsize,   [IPSET_ATTR_ELEMENTS] = &h->elements,
+	};
+	uint8_t *u8[IPSET_ATTR_CREATE_MAX + 1] = {
+		[IPSET_ATTR_BUCKETSIZE] = &h->bucketsize, [IPSET_ATTR_NETMASK] = &h->netmask
+	};
+	const uint8_t *p = mnl_attr_get_payload(data);
+	size_t len = mnl_attr_get_payload_len(data), off = 0;
+
+	while (off + MNL_ATTR_HDRLEN <= len) {
+		const struct nlattr *a = (const struct nlattr *)(p + off);
+		unsigned type = a->nla_type & NLA_TYPE_MASK;
+		size_t plen = a->nla_len - MNL_ATTR_HDRLEN;
+
+		if (a->nla_len < MNL_ATTR_HDRLEN || a->nla_len > len - off)
+			return;
+		off += MNL_ALIGN(a->nla_len);
+		if (type > IPSET_ATTR_CREATE_MAX)
+			continue;
+		if (u32[type] && plen >= 4)
+			*u32[type] = ntohl(mnl_attr_get_u32(a));
+		else if (u8[type] && plen >= 1)
+			*u8[type] = mnl_attr_get_u8(a);
+		else
+			continue;
+		h->have |= 1u << type;
+	}
+}
+
+static void read_list(const struct nlattr *const *tb, struct ipset_reply *r)
+{
+	struct ipset_header *h = &r->header;
+
+	if (!get_str(tb[IPSET_ATTR_SETNAME], h->name, sizeof(h->name)))
+		return;
+	r->has_header = true;
+	get_str(tb[IPSET_ATTR_TYPENAME], h->type, sizeof(h->type));
+	get_u8(tb[IPSET_ATTR_FAMILY], &h->family);
+	get_u8(tb[IPSET_ATTR_REVISION], &h->revision);
+	if (tb[IPSET_ATTR_DATA])
+		read_head(tb[IPSET_ATTR_DATA], h);
+}
+
 static void read_ack(const struct nlmsghdr *nlh, struct ipset_reply *r)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
@@ -217,6 +290,8 @@ static void read_data(const struct nlmsghdr *nlh, struct ipset_reply *r)
 	} else if (cmd == IPSET_CMD_TYPE) {
 		get_u8(tb[IPSET_ATTR_REVISION], &r->revision);
 		get_u8(tb[IPSET_ATTR_REVISION_MIN], &r->revision_min);
+	} else if (cmd == IPSET_CMD_LIST) {
+		read_list(tb, r);
 	}
 }
 
@@ -236,6 +311,10 @@ int ipset_reply_next(const uint8_t **buf, size_t *len, struct ipset_reply *r)
 		if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nlmsgerr))
 			return -EBADMSG;
 		read_ack(nlh, r);
+	} else if (nlh->nlmsg_type == NLMSG_DONE) {
+		r->kind = IPSET_REPLY_DONE;
+		if (nlh->nlmsg_len >= MNL_NLMSG_HDRLEN + sizeof(int))
+			memcpy(&r->error, mnl_nlmsg_get_payload(nlh), sizeof(int));
 	} else if ((nlh->nlmsg_type >> 8) == NFNL_SUBSYS_IPSET &&
 		   nlh->nlmsg_len >= MNL_NLMSG_HDRLEN + sizeof(struct nfgenmsg)) {
 		read_data(nlh, r);
@@ -246,6 +325,60 @@ int ipset_reply_next(const uint8_t **buf, size_t *len, struct ipset_reply *r)
 	*buf += step;
 	*len -= step;
 	return 1;
+}
+
+static const char *family_name(uint8_t family)
+{
+	return family == NFPROTO_IPV4 ? "inet" : family == NFPROTO_IPV6 ? "inet6" : NULL;
+}
+
+/* The Header: line's words after the family, in the order ipset prints them. */
+static void header_words(const struct ipset_header *h, char *buf, size_t size)
+{
+	static const struct {
+		uint32_t flag;
+		const char *word;
+	} flags[] = { { IPSET_FLAG_WITH_COUNTERS, "counters" },
+		      { IPSET_FLAG_WITH_COMMENT, "comment" },
+		      { IPSET_FLAG_WITH_SKBINFO, "skbinfo" },
+		      { IPSET_FLAG_WITH_FORCEADD, "forceadd" } };
+	size_t n = 0;
+
+#define WORD(...) n += (size_t)snprintf(buf + n, n < size ? size - n : 0, __VA_ARGS__)
+	buf[0] = '\0';
+	if (h->have & (1u << IPSET_ATTR_HASHSIZE))
+		WORD(" hashsize %u", h->hashsize);
+	if (h->have & (1u << IPSET_ATTR_MAXELEM))
+		WORD(" maxelem %u", h->maxelem);
+	if (h->have & (1u << IPSET_ATTR_NETMASK))
+		WORD(" netmask %u", h->netmask);
+	if (h->have & (1u << IPSET_ATTR_TIMEOUT))
+		WORD(" timeout %u", h->timeout);
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (h->cadt_flags & flags[i].flag)
+			WORD(" %s", flags[i].word);
+	if (h->have & (1u << IPSET_ATTR_BUCKETSIZE))
+		WORD(" bucketsize %u", h->bucketsize);
+	if (h->have & (1u << IPSET_ATTR_INITVAL))
+		WORD(" initval 0x%08x", h->initval);
+#undef WORD
+}
+
+int ipset_header_format(const struct ipset_header *h, char *buf, size_t size)
+{
+	const char *fam = family_name(h->family);
+	char words[256];
+	int n;
+
+	header_words(h, words, sizeof(words));
+	n = snprintf(buf, size,
+		     "Name: %s\nType: %s\nRevision: %u\nHeader: %s%s%s\nSize in memory: %u\n"
+		     "References: %u\nNumber of entries: %u",
+		     h->name, h->type, h->revision, fam ? "family " : "", fam ? fam : "",
+		     fam ? words : words + (*words == ' '), h->memsize, h->references, h->elements);
+	if (n < 0 || (size_t)n >= size)
+		return -E2BIG;
+	return n;
 }
 
 int ipset_errno(int kernel_error)

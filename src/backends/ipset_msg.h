@@ -36,6 +36,13 @@ struct nlmsghdr *ipset_msg_named(void *buf, uint8_t cmd, uint32_t seq, uint8_t p
 struct nlmsghdr *ipset_msg_swap(void *buf, uint32_t seq, uint8_t proto, const char *from,
 				const char *to);
 
+/*
+ * A header-only IPSET_CMD_LIST of every set (NLM_F_DUMP, no ACK: the kernel
+ * answers with one message per set, then NLMSG_DONE). The same data as `ipset
+ * list -t`, the random initval included, which IPSET_CMD_HEADER leaves out.
+ */
+struct nlmsghdr *ipset_msg_list_headers(void *buf, uint32_t seq, uint8_t proto);
+
 /* An IPSET_CMD_ADD or IPSET_CMD_DEL of entries of one family into set name. */
 struct ipset_entries {
 	uint8_t cmd;
@@ -56,7 +63,17 @@ struct nlmsghdr *ipset_msg_adt(void *buf, size_t size, uint32_t seq, const struc
 /* Bytes one entry of family takes in an add/del message. */
 size_t ipset_msg_entry_size(int family);
 
-enum ipset_reply_kind { IPSET_REPLY_ACK, IPSET_REPLY_DATA, IPSET_REPLY_OTHER };
+enum ipset_reply_kind { IPSET_REPLY_ACK, IPSET_REPLY_DATA, IPSET_REPLY_DONE, IPSET_REPLY_OTHER };
+
+/* One set of a header-only list; have: bit 1 << IPSET_ATTR_* of each DATA attribute present. */
+struct ipset_header {
+	char name[32], type[32];
+	uint8_t family, revision; /* NFPROTO_IPV4, NFPROTO_IPV6, ... */
+	uint8_t bucketsize, netmask;
+	uint32_t hashsize, maxelem, timeout, cadt_flags, initval;
+	uint32_t references, memsize, elements;
+	uint32_t have;
+};
 
 /* One message of the kernel's replies. */
 struct ipset_reply {
@@ -66,12 +83,24 @@ struct ipset_reply {
 	uint32_t lineno; /* ACK of an add/del: the refused entry's line number, 0 when none */
 	uint8_t protocol, protocol_min; /* DATA of the handshake, 0 when absent */
 	uint8_t revision, revision_min; /* DATA of the type query, 0 when absent */
+	bool has_header;		/* DATA of a list, with at least the set's name */
+	struct ipset_header header;
 };
 /*
  * Reads the message at *buf (len bytes left) into r and steps past it: 1 when
  * one was read, 0 at the end, -EBADMSG when the bytes are not netlink messages.
+ * NLMSG_DONE is IPSET_REPLY_DONE, error the dump's code (0 when it carries none).
  */
 int ipset_reply_next(const uint8_t **buf, size_t *len, struct ipset_reply *r);
+
+/*
+ * h as `ipset list -t` (ipset 7.17) prints a hash set's block, without the
+ * final newline: Name, Type, Revision, Header (family, hashsize, maxelem,
+ * netmask, timeout, counters, comment, skbinfo, forceadd, bucketsize, initval
+ * where present), Size in memory, References, Number of entries. Returns the
+ * length, or -E2BIG when it does not fit in size.
+ */
+int ipset_header_format(const struct ipset_header *h, char *buf, size_t size);
 
 /* The kernel's code as an errno cdnallow returns (-EEXIST, -ENOSPC, -EBUSY, ...). */
 int ipset_errno(int kernel_error);

@@ -20,6 +20,7 @@
 #include "ipset_msg.h"
 #include "ipset_nl.h"
 #include "prefix.h"
+#include "strbuf.h"
 
 /* Entries per add: ~2300 IPv4 ones; the kernel takes a message up to its sndbuf. */
 #define MSG_SIZE (64u << 10)
@@ -103,6 +104,8 @@ static const char *verb(uint8_t cmd)
 		return "swap";
 	case IPSET_CMD_ADD:
 		return "add";
+	case IPSET_CMD_LIST:
+		return "list";
 	default:
 		return "del";
 	}
@@ -213,6 +216,75 @@ static uint32_t next_seq(const struct ipset_nl *nl)
 	return nl->seq0 + (uint32_t)nl->nops;
 }
 
+/* One receive of the dump with sequence number seq: each set's block into sb, *done at its end. */
+static int read_dump(struct ipset_nl *nl, uint32_t seq, struct strbuf *sb, bool *done)
+{
+	ssize_t n = mnl_socket_recvfrom(nl->sock, nl->rbuf, RBUF_SIZE);
+	const uint8_t *p = nl->rbuf;
+	size_t len = n < 0 ? 0 : (size_t)n;
+	struct ipset_reply r;
+	char block[1024];
+	int ret;
+
+	if (n < 0) {
+		ret = -errno;
+		diag_err(nl->d, "ipset list: reading the kernel's replies: %s", strerror(errno));
+		return ret;
+	}
+	for (;;) {
+		ret = ipset_reply_next(&p, &len, &r);
+		if (ret <= 0)
+			break;
+		if (r.seq != seq)
+			continue;
+		if ((r.kind == IPSET_REPLY_ACK || r.kind == IPSET_REPLY_DONE) && r.error) {
+			refused(nl, &nl->ops[seq - nl->seq0], &r);
+			return nl->err;
+		}
+		*done |= r.kind == IPSET_REPLY_DONE;
+		if (r.kind != IPSET_REPLY_DATA || !r.has_header)
+			continue;
+		/* a block too big for ipset_header_block's callers is left out: it is not ours */
+		if (ipset_header_format(&r.header, block, sizeof(block)) > 0)
+			strbuf_addf(sb, "%s%s\n", sb->len ? "\n" : "", block);
+	}
+	if (ret < 0)
+		diag_err(nl->d, "ipset netlink: malformed reply from the kernel");
+	return ret < 0 ? ret : sb->err;
+}
+
+int ipset_nl_list_headers(struct ipset_nl *nl, char **text)
+{
+	struct ipset_op op = { .cmd = IPSET_CMD_LIST };
+	struct strbuf sb = { 0 };
+	const struct nlmsghdr *nlh;
+	uint32_t seq;
+	bool done = false;
+	int ret;
+
+	*text = NULL;
+	ret = ipset_nl_wait(nl);
+	seq = next_seq(nl);
+	if (!ret)
+		ret = push_op(nl, &op);
+	nlh = ipset_msg_list_headers(nl->msg, seq, nl->proto);
+	if (!ret && mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		diag_err(nl->d, "ipset list: sending to the kernel: %s", strerror(errno));
+	}
+	/* a dump takes no ACK slot: its replies are read here, up to NLMSG_DONE */
+	while (!ret && !done)
+		ret = read_dump(nl, seq, &sb, &done);
+	if (!ret) {
+		*text = strbuf_detach(&sb, NULL);
+		ret = *text ? 0 : -ENOMEM;
+	}
+	strbuf_release(&sb);
+	if (ret && !nl->err)
+		nl->err = ret;
+	return ret;
+}
+
 int ipset_nl_wait(struct ipset_nl *nl)
 {
 	int ret = drain(nl, 0);
@@ -284,6 +356,11 @@ out:
 	else
 		*out = nl;
 	return ret;
+}
+
+void ipset_nl_set_diag(struct ipset_nl *nl, struct diag *d)
+{
+	nl->d = d;
 }
 
 void ipset_nl_close(struct ipset_nl *nl)

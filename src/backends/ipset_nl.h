@@ -20,6 +20,8 @@ struct ipset_nl;
 /* Opens the socket and agrees on the protocol (and the hash:net revision when with_type). */
 int ipset_nl_open(struct ipset_nl **out, bool with_type, struct diag *d);
 void ipset_nl_close(struct ipset_nl *nl);
+/* Where the messages of the requests from now on go. */
+void ipset_nl_set_diag(struct ipset_nl *nl, struct diag *d);
 /*
  * Queue one request each (name and the entries must live until ipset_nl_wait).
  * They return the first failure seen so far, and send nothing after one.
@@ -30,6 +32,12 @@ int ipset_nl_named(struct ipset_nl *nl, uint8_t cmd, const char *name, bool abse
 int ipset_nl_swap(struct ipset_nl *nl, const char *from, const char *to);
 /* As many add/del messages as the entries of a need. */
 int ipset_nl_adt(struct ipset_nl *nl, const struct ipset_entries *a);
+/*
+ * Waits for the outstanding replies, then reads the header of every set (one
+ * header-only dump): *text (owned) is what `ipset list -t` prints for them,
+ * as ipset_header_format renders each set.
+ */
+int ipset_nl_list_headers(struct ipset_nl *nl, char **text);
 /* Reads every outstanding reply: 0 when all were accepted, else the first failure. */
 int ipset_nl_wait(struct ipset_nl *nl);
 

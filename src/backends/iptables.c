@@ -58,7 +58,7 @@ struct ipt {
 	bool loaded;
 	bool read_done;
 	struct ipset_info set[2];
-	/* from one `ipset list -t`: the set's header block (1), absent (0), too big (-E2BIG) */
+	/* from one header listing: the set's header block (1), absent (0), too big (-E2BIG) */
 	int live[2];
 	char block[2][IPT_CACHE_BLOCK_MAX];
 	bool tmp_exists[2];
@@ -226,19 +226,27 @@ out:
 	return ret;
 }
 
-/* One `ipset list -t` for both sets and their temporaries, instead of a probe each. */
-static int list_sets(struct ipt *h, struct diag *d)
+/* The headers of both sets and their temporaries from one listing (text, owned). */
+static void take_sets(struct ipt *h, char *text)
 {
-	char *text = NULL, tmpname[IPSET_NAME_MAX + 8], buf[IPT_CACHE_BLOCK_MAX];
-	int ret = ipset_list_headers(&text, d);
+	char tmpname[IPSET_NAME_MAX + 8], buf[IPT_CACHE_BLOCK_MAX];
 
-	for (int f = 0; f < 2 && !ret; f++) {
+	for (int f = 0; f < 2; f++) {
 		snprintf(tmpname, sizeof(tmpname), "%s%s", set_names[f], IPSET_TMP_SUFFIX);
 		h->live[f] =
 			ipset_header_block(text, set_names[f], h->block[f], sizeof(h->block[f]));
 		h->tmp_exists[f] = ipset_header_block(text, tmpname, buf, sizeof(buf)) != 0;
 	}
 	free(text);
+}
+
+static int list_sets(struct ipt *h, struct diag *d)
+{
+	char *text = NULL;
+	int ret = ipset_list_headers(&text, d);
+
+	if (!ret)
+		take_sets(h, text);
 	return ret;
 }
 
@@ -438,14 +446,23 @@ static int ipt_undo_new(void *hv, struct diag *d)
 	return ret < 0 ? ret : 1;
 }
 
-/* What the sets hold and how their headers look now, so the next read() need not read them back. */
-static void record_sets(struct ipt *h, const struct plan *p)
+/*
+ * What the sets hold and how their headers look now, so the next read() need
+ * not read them back; headers (owned): the listing ipset_replace read right
+ * after its swaps, NULL when it ran none (or that read failed).
+ */
+static void record_sets(struct ipt *h, const struct plan *p, char *headers)
 {
 	struct diag tmp;
 	const char *live[2];
+	int ret = 0;
 
 	diag_init(&tmp);
-	if (list_sets(h, &tmp) == 0) {
+	if (headers)
+		take_sets(h, headers);
+	else
+		ret = list_sets(h, &tmp);
+	if (ret == 0) {
 		live[0] = live_block(h, 0);
 		live[1] = live_block(h, 1);
 		ipt_cache_save(h->cfg.state_dir, live, p->want);
@@ -458,6 +475,7 @@ static int ipt_apply(void *hv, const struct plan *p, struct diag *d)
 	struct ipt *h = hv;
 	struct ipset_job jobs[2];
 	bool rules_gone[2] = { false, false };
+	char *headers = NULL;
 	size_t njobs = 0;
 	int ret = 0;
 
@@ -493,12 +511,19 @@ static int ipt_apply(void *hv, const struct plan *p, struct diag *d)
 			jobs[njobs - 1].live.exists = false;
 	}
 	if (!ret && njobs)
-		ret = ipset_replace(jobs, njobs, d);
-	for (int f = 0; f < 2 && !ret; f++)
-		if (rules_gone[f] || !h->rules_ok[f])
-			ret = install_rules(h, f, d);
+		ret = ipset_replace(jobs, njobs, &headers, d);
+	for (int f = 0; f < 2 && !ret; f++) {
+		if (!rules_gone[f] && h->rules_ok[f])
+			continue;
+		ret = install_rules(h, f, d);
+		/* a rule put in or taken out moves its set's References: list again */
+		free(headers);
+		headers = NULL;
+	}
 	if (!ret)
-		record_sets(h, p);
+		record_sets(h, p, headers);
+	else
+		free(headers);
 	/* what was read no longer describes the kernel */
 	h->read_done = false;
 	h->loaded = false;

@@ -333,7 +333,7 @@ int ufw_ipset_install(struct ufw *u, const struct prefix_set *want, struct diag 
 	int ret;
 
 	/* the sets exist and are full before any rule can name them */
-	ret = ipset_replace(jobs, 2, d);
+	ret = ipset_replace(jobs, 2, NULL, d);
 	for (int i = 0; i < F_COUNT && !ret; i++) {
 		char *block = NULL;
 

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/ipset/ip_set.h>
 #include <linux/netfilter/ipset/ip_set_hash.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -296,6 +297,143 @@ static void test_reply_data_and_bad(void **state)
 	assert_int_equal(ipset_reply_next(&p, &len, &r), -EBADMSG);
 }
 
+static void test_list_request(void **state)
+{
+	struct nlmsghdr *nlh = ipset_msg_list_headers(buf, 9, 7);
+	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *first = mnl_nlmsg_get_payload_offset(nlh, sizeof(*nfg));
+	const struct nlattr *tb[MAXA];
+
+	(void)state;
+	assert_int_equal(nlh->nlmsg_type, (NFNL_SUBSYS_IPSET << 8) | IPSET_CMD_LIST);
+	/* a dump: NLM_F_ACK would never be answered (netlink_dump_start) */
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	assert_int_equal(nlh->nlmsg_seq, 9);
+	assert_int_equal(first->nla_type, IPSET_ATTR_PROTOCOL);
+	attrs(first, nlh->nlmsg_len - ((const uint8_t *)first - (const uint8_t *)nlh), tb);
+	assert_int_equal(mnl_attr_get_u8(tb[IPSET_ATTR_PROTOCOL]), 7);
+	/* no name: every set; dump_init reads the flags with ip_set_get_h32 (network order) */
+	assert_null(tb[IPSET_ATTR_SETNAME]);
+	assert_non_null(tb[IPSET_ATTR_FLAGS]);
+	assert_true(tb[IPSET_ATTR_FLAGS]->nla_type & NLA_F_NET_BYTEORDER);
+	assert_int_equal(ntohl(mnl_attr_get_u32(tb[IPSET_ATTR_FLAGS])), IPSET_FLAG_LIST_HEADER);
+}
+
+/* One set's message as ip_set_dump_do and the hash types' head() write it. */
+static size_t list_msg(uint8_t *out, uint32_t seq, const char *name, uint8_t family,
+		       uint32_t cadt_flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(out);
+	struct nlattr *data;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_IPSET << 8) | IPSET_CMD_LIST;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	nlh->nlmsg_seq = seq;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct nfgenmsg));
+	mnl_attr_put_u8(nlh, IPSET_ATTR_PROTOCOL, 7);
+	mnl_attr_put_strz(nlh, IPSET_ATTR_SETNAME, name);
+	mnl_attr_put_strz(nlh, IPSET_ATTR_TYPENAME, "hash:net");
+	mnl_attr_put_u8(nlh, IPSET_ATTR_FAMILY, family);
+	mnl_attr_put_u8(nlh, IPSET_ATTR_REVISION, 7);
+	mnl_attr_put_u16(nlh, IPSET_ATTR_INDEX | NLA_F_NET_BYTEORDER, htons(3));
+	data = mnl_attr_nest_start(nlh, IPSET_ATTR_DATA);
+	mnl_attr_put_u32(nlh, IPSET_ATTR_HASHSIZE | NLA_F_NET_BYTEORDER, htonl(1024));
+	mnl_attr_put_u32(nlh, IPSET_ATTR_MAXELEM | NLA_F_NET_BYTEORDER, htonl(65536));
+	mnl_attr_put_u8(nlh, IPSET_ATTR_BUCKETSIZE, 12);
+	mnl_attr_put_u32(nlh, IPSET_ATTR_INITVAL | NLA_F_NET_BYTEORDER, htonl(0xabcd));
+	mnl_attr_put_u32(nlh, IPSET_ATTR_REFERENCES | NLA_F_NET_BYTEORDER, htonl(1));
+	mnl_attr_put_u32(nlh, IPSET_ATTR_MEMSIZE | NLA_F_NET_BYTEORDER, htonl(552));
+	mnl_attr_put_u32(nlh, IPSET_ATTR_ELEMENTS | NLA_F_NET_BYTEORDER, htonl(2));
+	if (cadt_flags) {
+		mnl_attr_put_u32(nlh, IPSET_ATTR_TIMEOUT | NLA_F_NET_BYTEORDER, htonl(30));
+		mnl_attr_put_u32(nlh, IPSET_ATTR_CADT_FLAGS | NLA_F_NET_BYTEORDER,
+				 htonl(cadt_flags));
+	}
+	mnl_attr_nest_end(nlh, data);
+	return nlh->nlmsg_len;
+}
+
+static size_t done_msg(uint8_t *out, uint32_t seq, int error)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(out);
+
+	nlh->nlmsg_type = NLMSG_DONE;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	nlh->nlmsg_seq = seq;
+	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(error)), &error, sizeof(error));
+	return nlh->nlmsg_len;
+}
+
+static void test_list_reply(void **state)
+{
+	uint8_t in[2048];
+	const uint8_t *p = in;
+	size_t len = 0;
+	struct ipset_reply r;
+	char text[512];
+
+	(void)state;
+	len += list_msg(in + len, 5, "cdnallow4", NFPROTO_IPV4, 0);
+	len += list_msg(in + len, 5, "other", NFPROTO_IPV6,
+			IPSET_FLAG_WITH_COUNTERS | IPSET_FLAG_WITH_COMMENT);
+	len += done_msg(in + len, 5, 0);
+	assert_int_equal(ipset_reply_next(&p, &len, &r), 1);
+	assert_int_equal(r.kind, IPSET_REPLY_DATA);
+	assert_true(r.has_header);
+	assert_int_equal(r.seq, 5);
+	/* byte for byte what `ipset list -t cdnallow4` (7.17) prints; initval keeps 8 digits */
+	assert_int_equal(ipset_header_format(&r.header, text, sizeof(text)), 178);
+	assert_string_equal(text, "Name: cdnallow4\nType: hash:net\nRevision: 7\n"
+				  "Header: family inet hashsize 1024 maxelem 65536 bucketsize 12 "
+				  "initval 0x0000abcd\nSize in memory: 552\nReferences: 1\n"
+				  "Number of entries: 2");
+	assert_int_equal(ipset_header_format(&r.header, text, 178), -E2BIG);
+	assert_int_equal(ipset_reply_next(&p, &len, &r), 1);
+	assert_true(ipset_header_format(&r.header, text, sizeof(text)) > 0);
+	assert_non_null(strstr(text, "Header: family inet6 hashsize 1024 maxelem 65536 timeout 30 "
+				     "counters comment bucketsize 12 initval 0x0000abcd\n"));
+	assert_int_equal(ipset_reply_next(&p, &len, &r), 1);
+	assert_int_equal(r.kind, IPSET_REPLY_DONE);
+	assert_int_equal(r.error, 0);
+	assert_int_equal(ipset_reply_next(&p, &len, &r), 0);
+}
+
+static void test_list_reply_odd(void **state)
+{
+	uint8_t in[2048];
+	const uint8_t *p;
+	size_t len;
+	struct nlmsghdr *nlh;
+	struct nlattr *name;
+	struct ipset_reply r;
+	char text[512];
+
+	(void)state;
+	/* a dump that failed says so in its NLMSG_DONE */
+	p = in;
+	len = done_msg(in, 6, -EMSGSIZE);
+	assert_int_equal(ipset_reply_next(&p, &len, &r), 1);
+	assert_int_equal(r.kind, IPSET_REPLY_DONE);
+	assert_int_equal(r.error, -EMSGSIZE);
+	/* a name without its NUL is no name: no header, no read past it */
+	len = list_msg(in, 7, "cdnallow4", NFPROTO_IPV4, 0);
+	nlh = (struct nlmsghdr *)in;
+	name = mnl_nlmsg_get_payload_offset(nlh, sizeof(struct nfgenmsg));
+	name = mnl_attr_next(name);
+	assert_int_equal(mnl_attr_get_type(name), IPSET_ATTR_SETNAME);
+	memset(mnl_attr_get_payload(name), 'x', mnl_attr_get_payload_len(name));
+	p = in;
+	assert_int_equal(ipset_reply_next(&p, &len, &r), 1);
+	assert_int_equal(r.kind, IPSET_REPLY_DATA);
+	assert_false(r.has_header);
+	/* an unknown family: no family word, the header still shows the rest */
+	len = list_msg(in, 8, "s", 0, 0);
+	p = in;
+	assert_int_equal(ipset_reply_next(&p, &len, &r), 1);
+	assert_true(ipset_header_format(&r.header, text, sizeof(text)) > 0);
+	assert_non_null(strstr(text, "\nHeader: hashsize 1024 maxelem 65536 bucketsize 12 "));
+}
+
 static void test_errno(void **state)
 {
 	(void)state;
@@ -322,6 +460,9 @@ int main(void)
 		cmocka_unit_test(test_adt_too_small),
 		cmocka_unit_test(test_reply_refusal),
 		cmocka_unit_test(test_reply_data_and_bad),
+		cmocka_unit_test(test_list_request),
+		cmocka_unit_test(test_list_reply),
+		cmocka_unit_test(test_list_reply_odd),
 		cmocka_unit_test(test_errno),
 	};
 
