@@ -571,10 +571,10 @@ void prefix_set_tally(const struct prefix_set *s, size_t count[2], double addres
 
 	count[0] = count[1] = 0;
 	for (size_t i = 0; s && i < s->n; i++) {
-		int f = s->v[i].family == AF_INET6;
-
-		if (f || s->v[i].family == AF_INET)
-			per_len[f][s->v[i].len]++;
+		if (s->v[i].family == AF_INET)
+			per_len[0][s->v[i].len]++;
+		else if (s->v[i].family == AF_INET6)
+			per_len[1][s->v[i].len]++;
 	}
 	for (unsigned len = 0; len < 256; len++) {
 		count[0] += per_len[0][len];
