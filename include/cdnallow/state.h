@@ -45,7 +45,14 @@ struct state {
 
 /* -ENOENT when no state yet; a corrupt file is -EBADMSG with a message. */
 int state_load(const char *state_dir, struct state *st, struct diag *d);
+/* Writes state.json: complete on disk, its rename durable after state_sync(). */
 int state_save(const char *state_dir, const struct state *st, struct diag *d);
+/*
+ * Makes the renames of state_save and state_save_applied durable: one fsync
+ * of the state dir after both instead of one after each (fileio.h,
+ * file_write_synced, says why that is still crash-safe).
+ */
+int state_sync(const char *state_dir, struct diag *d);
 void state_release(struct state *st);
 size_t state_source_count(const struct state *st, const char *name);
 /* The guard's history of one source; h->known false when state.json has no per-family record. */
@@ -58,7 +65,7 @@ void state_source_history(const struct state *st, const char *name, struct guard
  */
 int state_load_applied(const char *state_dir, struct prefix_set *set, struct diag *d);
 /*
- * Writes applied.rec (atomic, durable) and removes an older applied.txt; *sum
+ * Writes applied.rec (atomic; durable after state_sync()) and removes an older applied.txt; *sum
  * (may be NULL) its checksum, as state_applied_sum.
  */
 int state_save_applied(const char *state_dir, const struct prefix_set *set, uint64_t *sum,

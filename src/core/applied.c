@@ -83,7 +83,7 @@ int state_save_applied(const char *state_dir, const struct prefix_set *set, uint
 		diag_err(d, "cannot create state dir '%s': %s", state_dir, strerror(-ret));
 		goto out;
 	}
-	ret = file_write_atomic(path, buf, len, 0600);
+	ret = file_write_synced(path, buf, len, 0600); /* state_sync() after: one dir fsync */
 	if (ret < 0) {
 		diag_err(d, "cannot write '%s': %s", path, strerror(-ret));
 		goto out;

@@ -36,12 +36,24 @@ static int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int dir_sync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* The rename is only durable once the directory entry itself reaches the disk. */
 static int fsync_parent(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = NULL;
-	int fd, ret = 0;
+	int ret;
 
 	if (!slash)
 		dir = strdup(".");
@@ -51,20 +63,14 @@ static int fsync_parent(const char *path)
 		dir = strndup(path, (size_t)(slash - path));
 	if (!dir)
 		return -ENOMEM;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		goto out;
-	}
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-out:
+	ret = dir_sync(dir);
 	free(dir);
 	return ret;
 }
 
-static int replace(const char *path, const void *buf, size_t len, unsigned mode, bool durable)
+/* durable: fsync the data before the rename; dir: then fsync the directory too */
+static int replace(const char *path, const void *buf, size_t len, unsigned mode, bool durable,
+		   bool dir)
 {
 	char *tmp = NULL;
 	int fd = -1, ret;
@@ -99,7 +105,7 @@ static int replace(const char *path, const void *buf, size_t len, unsigned mode,
 		goto out;
 	}
 	free(tmp);
-	return durable ? fsync_parent(path) : 0;
+	return durable && dir ? fsync_parent(path) : 0;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -110,12 +116,17 @@ out:
 
 int file_write_atomic(const char *path, const void *buf, size_t len, unsigned mode)
 {
-	return replace(path, buf, len, mode, true);
+	return replace(path, buf, len, mode, true, true);
+}
+
+int file_write_synced(const char *path, const void *buf, size_t len, unsigned mode)
+{
+	return replace(path, buf, len, mode, true, false);
 }
 
 int file_replace(const char *path, const void *buf, size_t len, unsigned mode)
 {
-	return replace(path, buf, len, mode, false);
+	return replace(path, buf, len, mode, false, false);
 }
 
 char *file_path(const char *dir, const char *name)

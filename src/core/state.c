@@ -31,15 +31,6 @@
 #define STATE_VERSION 1
 #define STATE_JSON_MAX (1024 * 1024)
 
-static char *state_path(const char *state_dir, const char *file)
-{
-	char *p = NULL;
-
-	if (asprintf(&p, "%s/%s", state_dir, file) < 0)
-		return NULL;
-	return p;
-}
-
 void state_release(struct state *st)
 {
 	if (!st)
@@ -251,7 +242,7 @@ int state_load(const char *state_dir, struct state *st, struct diag *d)
 	int ret;
 
 	memset(st, 0, sizeof(*st));
-	path = state_path(state_dir, STATE_FILE);
+	path = file_path(state_dir, STATE_FILE);
 	if (!path)
 		return -ENOMEM;
 	ret = file_read_private(path, STATE_JSON_MAX, &buf, &len);
@@ -339,7 +330,7 @@ fail:
 static int write_state_file(const char *state_dir, const char *file, const char *buf, size_t len,
 			    struct diag *d)
 {
-	char *path = state_path(state_dir, file);
+	char *path = file_path(state_dir, file);
 	int ret;
 
 	if (!path)
@@ -349,7 +340,8 @@ static int write_state_file(const char *state_dir, const char *file, const char 
 		diag_err(d, "cannot create state dir '%s': %s", state_dir, strerror(-ret));
 		goto out;
 	}
-	ret = file_write_atomic(path, buf, len, 0600);
+	/* the directory entry is made durable by the caller (state_sync, once for all) */
+	ret = file_write_synced(path, buf, len, 0600);
 	if (ret < 0)
 		diag_err(d, "cannot write '%s': %s", path, strerror(-ret));
 out:
@@ -426,7 +418,7 @@ int state_lock(const char *state_dir, unsigned wait_s, int *fd, struct diag *d)
 	struct stat st;
 
 	*fd = -1;
-	path = state_path(state_dir, LOCK_FILE);
+	path = file_path(state_dir, LOCK_FILE);
 	if (!path)
 		return -ENOMEM;
 	ret = dir_ensure(state_dir, 0700);
@@ -494,4 +486,13 @@ void state_unlock(int fd)
 		/* a stale pid in an unlocked file is harmless */
 	}
 	close(fd);
+}
+
+int state_sync(const char *state_dir, struct diag *d)
+{
+	int ret = dir_sync(state_dir);
+
+	if (ret < 0)
+		diag_err(d, "cannot sync state dir '%s': %s", state_dir, strerror(-ret));
+	return ret;
 }

@@ -634,6 +634,9 @@ int engine_save_state(struct engine *e, int result)
 	ret = state_save(e->cfg.state_dir, &st, &d);
 	if (ret == 0 && result == 0 && e->want)
 		ret = save_applied(e, &d);
+	/* one directory fsync for both renames (file_write_synced in fileio.h: why that is safe) */
+	if (ret == 0)
+		ret = state_sync(e->cfg.state_dir, &d);
 	if (ret < 0)
 		diag_prefix(&d, "saving state in '%s': ", e->cfg.state_dir);
 	engine_report(e, &d, NULL);
