@@ -61,6 +61,12 @@ struct backend_state {
 	struct prefix_set *set; /* owned by the caller (engine allocates); aggregated by read() */
 	bool present;		/* cdnallow's objects exist at all */
 	bool complete;		/* objects and rules are exactly as apply() would leave them */
+	/*
+	 * Nonzero: set was read from applied.rec, whose checksum this is
+	 * (state_applied_sum), and the firewall verifiably holds it (nft's
+	 * generation id): the engine need not read applied.rec again.
+	 */
+	uint64_t applied_sum;
 	/* human description: "table inet cdnallow", "ipset cdnallow4 + INPUT rule" */
 	char where[256];
 };

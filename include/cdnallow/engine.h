@@ -158,7 +158,10 @@ int engine_outputs(struct engine *e, bool apply, bool *changed);
  * src/engine/events.c.
  */
 void engine_changes(struct engine *e, bool fw_changed);
-/* Reads sources.rec into e->base before applied.rec changes (engine_save_state). */
+/*
+ * Reads sources.rec into e->base before applied.rec changes (engine_save_state);
+ * may take e->st.set over (NULL after), which must no longer be needed.
+ */
 void engine_load_base(struct engine *e);
 /* A failed sync: e->records from sources.json as it is, so the counters stay in the metrics. */
 void engine_load_changes(struct engine *e);

@@ -94,6 +94,13 @@ int history_pack_sources(const struct source_records *r, const struct prefix_set
  */
 int history_load_sources(const char *state_dir, struct source_records *r, struct diag *d);
 /*
+ * history_load_sources, with *known (when not NULL) the set applied.rec holds
+ * with checksum known_sum, already in memory: references to it take it over
+ * (*known set to NULL) instead of reading applied.rec again.
+ */
+int history_load_sources_known(const char *state_dir, struct prefix_set **known, uint64_t known_sum,
+			       struct source_records *r, struct diag *d);
+/*
  * Replaces STATE_DIR/sources.rec atomically (0600) and removes sources.json;
  * applied, applied_sum as for history_pack_sources (applied.rec must already
  * hold that set).

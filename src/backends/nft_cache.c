@@ -112,7 +112,8 @@ int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char 
 	return verdict(ret, count, s);
 }
 
-int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set *s)
+int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set *s,
+		   uint64_t *applied_sum)
 {
 	char p[4096], want_fp[1024], *meta = NULL;
 	unsigned long long count = 0;
@@ -120,6 +121,7 @@ int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set
 	size_t mlen = 0;
 	int ret;
 
+	*applied_sum = 0;
 	if (!h->cfg.state_dir)
 		return -ENOENT;
 	snprintf(p, sizeof(p), "%s/nft.genid", h->cfg.state_dir);
@@ -133,6 +135,7 @@ int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set
 	ret = check_meta(meta, want_fp, genid, &count, &sum);
 	if (ret == 0)
 		ret = verdict(state_load_applied_as(h->cfg.state_dir, sum, s), count, s);
+	*applied_sum = ret == 0 ? sum : 0;
 	free(meta);
 	return ret;
 }

@@ -155,7 +155,7 @@ static int nft_read(void *handle, struct backend_state *st, struct diag *d)
 		return ret;
 	}
 	h->have_genid = true;
-	if (nft_cache_load(h, h->genid, st->set) == 0) {
+	if (nft_cache_load(h, h->genid, st->set, &st->applied_sum) == 0) {
 		for (size_t i = 1; i < h->ntg; i++) {
 			prefix_set_free(h->tg[i].have);
 			h->tg[i].have = prefix_set_new();

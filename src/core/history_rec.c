@@ -239,13 +239,19 @@ static int load_legacy(const char *state_dir, struct source_records *r, struct d
  * leaves a reference to a set that is gone: -ESTALE, never another list.
  */
 static int load_referred(const char *state_dir, const char *buf, size_t len,
-			 struct source_records *r, struct diag *d)
+			 struct prefix_set **known, uint64_t known_sum, struct source_records *r,
+			 struct diag *d)
 {
 	uint64_t sum = history_sources_ref(buf, len);
 	int ret;
 
 	if (!sum)
 		return 0;
+	if (known && *known && sum == known_sum) {
+		r->applied = *known;
+		*known = NULL;
+		return 0;
+	}
 	r->applied = prefix_set_new();
 	if (!r->applied)
 		return -ENOMEM;
@@ -262,6 +268,12 @@ static int load_referred(const char *state_dir, const char *buf, size_t len,
 
 int history_load_sources(const char *state_dir, struct source_records *r, struct diag *d)
 {
+	return history_load_sources_known(state_dir, NULL, 0, r, d);
+}
+
+int history_load_sources_known(const char *state_dir, struct prefix_set **known, uint64_t known_sum,
+			       struct source_records *r, struct diag *d)
+{
 	char *path = file_path(state_dir, HISTORY_SOURCES_REC), *buf = NULL;
 	size_t len = 0;
 	int ret;
@@ -272,7 +284,7 @@ int history_load_sources(const char *state_dir, struct source_records *r, struct
 	if (ret == -ENOENT)
 		ret = load_legacy(state_dir, r, d);
 	else if (ret == 0)
-		ret = load_referred(state_dir, buf, len, r, d);
+		ret = load_referred(state_dir, buf, len, known, known_sum, r, d);
 	else
 		diag_err(d, "cannot read '%s': %s", path, strerror(-ret));
 	if (ret == 0 && buf)

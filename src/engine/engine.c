@@ -701,6 +701,9 @@ int engine_sync(struct engine *e, bool apply, bool *changed)
 	if (e->hooks && e->hooks->progress)
 		e->hooks->progress(0, NULL);
 	*changed = ret == 0 && !engine_in_sync(e);
+	/* sources.rec's references may be the installed set: before it is dropped */
+	if (ret == 0)
+		engine_load_base(e);
 	if (ret == 0)
 		drop_installed(e);
 out:

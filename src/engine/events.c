@@ -41,7 +41,9 @@ void engine_load_base(struct engine *e)
 	if (!e->base)
 		return;
 	diag_init(&d);
-	e->base_ret = history_load_sources(e->cfg.state_dir, e->base, &d);
+	/* the installed set, when the backend read it from applied.rec: no second read */
+	e->base_ret = history_load_sources_known(e->cfg.state_dir, &e->st.set, e->st.applied_sum,
+						 e->base, &d);
 	if (d.msg[0])
 		e->base_err = strdup(d.msg);
 	diag_release(&d);

@@ -39,6 +39,7 @@ struct fx {
 	char *dir;
 	struct nft_handle h;
 	struct prefix_set *saved, *got;
+	uint64_t sum;
 };
 
 static int setup(void **state)
@@ -81,16 +82,20 @@ static int teardown(void **state)
 static void test_roundtrip(void **state)
 {
 	struct fx *f = *state;
+	uint64_t want = 0;
 
-	assert_int_equal(nft_cache_load(&f->h, 41, f->got), 0);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), 0);
 	assert_true(prefix_set_equal(f->got, f->saved));
+	/* the engine is told it is applied.rec's set: sources.rec need not read it again */
+	assert_int_equal(state_applied_sum(f->saved, &want), 0);
+	assert_true(f->sum == want && want != 0);
 }
 
 static void test_other_generation(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(nft_cache_load(&f->h, 42, f->got), -ESTALE);
+	assert_int_equal(nft_cache_load(&f->h, 42, f->got, &f->sum), -ESTALE);
 	assert_int_equal(f->got->n, 0);
 }
 
@@ -99,7 +104,7 @@ static void test_other_fingerprint(void **state)
 	struct fx *f = *state;
 
 	f->h.cfg.ports[0] = 80;
-	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ESTALE);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -ESTALE);
 	assert_int_equal(f->got->n, 0);
 }
 
@@ -124,7 +129,7 @@ static void test_flipped_byte(void **state)
 	struct fx *f = *state;
 
 	corrupt(f, false);
-	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -EBADMSG);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -EBADMSG);
 	assert_int_equal(f->got->n, 0);
 }
 
@@ -133,7 +138,7 @@ static void test_truncated(void **state)
 	struct fx *f = *state;
 
 	corrupt(f, true);
-	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -EBADMSG);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -EBADMSG);
 	assert_int_equal(f->got->n, 0);
 }
 
@@ -142,10 +147,10 @@ static void test_dropped_or_absent(void **state)
 	struct fx *f = *state;
 
 	nft_cache_drop(&f->h);
-	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ENOENT);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -ENOENT);
 	f->h.cfg.state_dir = NULL;
 	nft_cache_save(&f->h, 41, f->saved); /* without a state dir: nothing, no crash */
-	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ENOENT);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -ENOENT);
 	assert_int_equal(f->got->n, 0);
 }
 
@@ -158,7 +163,7 @@ static void test_applied_changed(void **state)
 	assert_non_null(other);
 	assert_int_equal(prefix_set_parse_text(other, "192.0.2.0/24\n", 13, "t", NULL), 0);
 	assert_int_equal(state_save_applied(f->dir, other, NULL, NULL), 0);
-	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ESTALE);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -ESTALE);
 	assert_int_equal(f->got->n, 0);
 	prefix_set_free(other);
 }
@@ -173,11 +178,11 @@ static void test_applied_not_yet(void **state)
 	assert_non_null(other);
 	assert_int_equal(prefix_set_parse_text(other, "192.0.2.0/24\n", 13, "t", NULL), 0);
 	nft_cache_save(&f->h, 42, other);
-	assert_int_equal(nft_cache_load(&f->h, 42, f->got), -ESTALE);
+	assert_int_equal(nft_cache_load(&f->h, 42, f->got, &f->sum), -ESTALE);
 	assert_int_equal(f->got->n, 0);
 	unlink(p);
 	nft_cache_save(&f->h, 41, f->saved);
-	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ESTALE);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -ESTALE);
 	assert_int_equal(f->got->n, 0);
 	prefix_set_free(other);
 	free(p);
@@ -219,7 +224,7 @@ static void test_version3(void **state)
 			     (unsigned long long)checksum64(rec, rlen)) > 0);
 	assert_int_equal(tmpdir_write(a, (char *)rec, rlen), 0);
 	assert_int_equal(tmpdir_write(g, old, strlen(old)), 0);
-	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ESTALE);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -ESTALE);
 	assert_int_equal(f->got->n, 0);
 	nft_cache_drop(&f->h); /* before the next apply: the old copy goes with it */
 	free(meta);
@@ -253,7 +258,7 @@ static void test_old_version(void **state)
 			     (unsigned long long)fnv1a64(rec, sizeof(rec))) > 0);
 	assert_int_equal(tmpdir_write(a, (char *)rec, sizeof(rec)), 0);
 	assert_int_equal(tmpdir_write(g, old, strlen(old)), 0);
-	assert_int_equal(nft_cache_load(&f->h, 41, f->got), -ESTALE);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -ESTALE);
 	assert_int_equal(f->got->n, 0);
 	free(old);
 	free(meta);
