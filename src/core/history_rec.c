@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * sources.rec, the binary form of the per-source record (include/cdnallow/history.h):
- * a header (magic with version, payload length, FNV-1a of the payload, record
- * count), then per source its name, changed_total and its aggregated list in
- * prefix_pack records. It replaced sources.json, whose JSON parse and render
- * of every prefix cost most of a sync at 100k; sources.json is read once, when
- * no sources.rec exists, and removed by the first write. A damaged record is
- * reported as such, never read as a shorter list.
+ * a header (magic with version, payload length, checksum64 of what follows it,
+ * record count, the applied.rec checksum the references mean or 0), then per
+ * source its name, changed_total, a kind byte and either its aggregated list
+ * in prefix_pack records or nothing: "the applied set", read from applied.rec
+ * (the usual single source: no second copy of 100k prefixes). Version 2 (a
+ * copy of every list, FNV-1a) is read once after an upgrade and rewritten. It replaced
+ * sources.json, whose JSON parse and render of every prefix cost most of a sync at 100k;
+ * sources.json is read once, when no sources.rec exists, and removed by the first write. A damaged
+ * record is reported as such, never read as a shorter list.
  */
 #include <errno.h>
 #include <stdio.h>
