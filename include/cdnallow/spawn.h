@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Runs external programs (iptables, ipset, ufw, firewall-cmd) from an argv
+ * Runs one external program (iptables, ipset, ufw, firewall-cmd) from an argv
  * array, never through a shell: optional stdin buffer, captured stdout/stderr
  * up to a cap each, exit status, and a timeout after which the child is killed.
  * Backends use it for firewalls that offer no library interface.
@@ -65,17 +65,6 @@ int spawn_run(const struct spawn_opts *o, struct spawn_result *r, struct diag *d
  * "WHAT failed: <stderr>" (or the exit status/signal when stderr is empty) in d.
  */
 int spawn_run_checked(const struct spawn_opts *o, struct spawn_result *r, struct diag *d);
-#define SPAWN_ALL_MAX 8
-
-/*
- * Runs the n (at most SPAWN_ALL_MAX) programs of o[] at the same time, for
- * probes that do not depend on each other: their waits overlap instead of
- * adding up. ret[i], r[i] and d[i] (d may be NULL) are what
- * spawn_run_checked(&o[i], &r[i], &d[i]) would give; each r[i] must be
- * released. Returns 0, or -E2BIG (nothing run) when n is too big.
- */
-int spawn_run_all(const struct spawn_opts *o, struct spawn_result *r, struct diag *d, int *ret,
-		  size_t n);
 /*
  * Maps a finished run to 0 (exit 0) or -EIO with spawn_run_checked()'s message
  * in d; -EFBIG when stdout was cut at out_cap (a partial dump is never whole).

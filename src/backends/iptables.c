@@ -68,45 +68,42 @@ struct ipt {
 	bool failed_first; /* the last apply failed with nothing of ours there before it */
 };
 
-/*
- * Dumps of both variants and families, the four saves run at once (each waits
- * on its own netlink or kernel table walk); a variant or family whose tools
- * fail is unusable.
- */
+static int load_dump(int var, int fam, struct ipt_dump *dump, struct diag *d)
+{
+	const char *argv[] = { variants[var].save[fam], NULL };
+	struct spawn_opts o = { .argv = argv, .timeout_ms = IPT_TIMEOUT_MS };
+	struct spawn_result r;
+	char *text;
+	int ret = spawn_run_checked(&o, &r, d);
+
+	if (ret)
+		goto out;
+	text = r.out;
+	r.out = NULL;
+	ret = ipt_dump_parse(dump, text);
+out:
+	spawn_result_release(&r);
+	return ret;
+}
+
+/* Dumps of both variants and families; a variant or family whose tools fail is unusable. */
 static int load_dumps(struct ipt *h, bool v4_only, struct diag *d)
 {
-	const char *argv[4][2];
-	struct spawn_opts o[4];
-	struct spawn_result r[4];
-	struct diag tmp[4];
-	int ret[4], any = 0, nf = v4_only ? 1 : 2;
-	size_t n = 0;
+	int any = 0;
 
 	for (int v = 0; v < 2; v++) {
-		for (int f = 0; f < nf; f++, n++) {
-			argv[n][0] = variants[v].save[f];
-			argv[n][1] = NULL;
-			o[n] = (struct spawn_opts){ .argv = argv[n], .timeout_ms = IPT_TIMEOUT_MS };
-			diag_init(&tmp[n]);
-		}
-	}
-	if (spawn_run_all(o, r, tmp, ret, n) < 0)
-		return -E2BIG;
-	for (size_t i = 0; i < n; i++) {
-		int v = (int)i / nf, f = (int)i % nf;
+		for (int f = 0; f < (v4_only ? 1 : 2); f++) {
+			struct diag tmp;
 
-		ipt_dump_release(&h->dump[v][f]);
-		if (ret[i] == 0) {
-			ret[i] = ipt_dump_parse(&h->dump[v][f], r[i].out);
-			r[i].out = NULL; /* the dump owns the text now, parsed or not */
+			ipt_dump_release(&h->dump[v][f]);
+			diag_init(&tmp);
+			h->usable[v][f] = load_dump(v, f, &h->dump[v][f], &tmp) == 0;
+			if (h->usable[v][f])
+				any++;
+			else if (f == 0 && tmp.msg[0])
+				diag_warn(d, "%s", tmp.msg);
+			diag_release(&tmp);
 		}
-		h->usable[v][f] = ret[i] == 0;
-		if (h->usable[v][f])
-			any++;
-		else if (f == 0 && tmp[i].msg[0])
-			diag_warn(d, "%s", tmp[i].msg);
-		spawn_result_release(&r[i]);
-		diag_release(&tmp[i]);
 	}
 	h->loaded = true;
 	return any ? 0 : -ENOENT;

@@ -4,8 +4,6 @@
  * from a buffer, stdout/stderr captured up to a cap, a deadline enforced with
  * SIGKILL. Never goes through a shell, never changes the caller's signal
  * dispositions or prints anything; the child starts with default signals.
- * spawn_run_all starts several children and pumps them from one poll loop
- * (no threads): a backend's independent probes wait side by side.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -235,41 +233,30 @@ struct io {
 	const char *inbuf;
 	size_t inlen, inoff;
 	struct sink so, se;
-	int slot[3]; /* in, out, err in the poll array, -1 when not polled */
 };
 
-static bool io_open(const struct io *io)
+static int io_step(struct io *io, int wait_ms)
 {
-	return io->in >= 0 || io->out >= 0 || io->err >= 0;
-}
+	struct pollfd p[3];
+	nfds_t n = 0;
+	int ret, i_in = -1, i_out = -1, i_err = -1;
 
-static void io_close(struct io *io)
-{
-	close_fd(&io->in);
-	close_fd(&io->out);
-	close_fd(&io->err);
-}
-
-/* Adds io's open ends to the poll array p of *n entries. */
-static void io_want(struct io *io, struct pollfd *p, nfds_t *n)
-{
-	const int fds[3] = { io->in, io->out, io->err };
-
-	for (int k = 0; k < 3; k++) {
-		io->slot[k] = -1;
-		if (fds[k] < 0)
-			continue;
-		io->slot[k] = (int)*n;
-		p[(*n)++] = (struct pollfd){ .fd = fds[k], .events = k ? POLLIN : POLLOUT };
+	if (io->in >= 0) {
+		i_in = (int)n;
+		p[n++] = (struct pollfd){ .fd = io->in, .events = POLLOUT };
 	}
-}
-
-/* Moves what poll said is ready; nonzero: I/O failed. */
-static int io_handle(struct io *io, const struct pollfd *p)
-{
-	int ret;
-
-	if (io->slot[0] >= 0 && p[io->slot[0]].revents) {
+	if (io->out >= 0) {
+		i_out = (int)n;
+		p[n++] = (struct pollfd){ .fd = io->out, .events = POLLIN };
+	}
+	if (io->err >= 0) {
+		i_err = (int)n;
+		p[n++] = (struct pollfd){ .fd = io->err, .events = POLLIN };
+	}
+	ret = poll(p, n, wait_ms);
+	if (ret < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (i_in >= 0 && p[i_in].revents) {
 		/* a socket, not a pipe: MSG_NOSIGNAL spares the caller a SIGPIPE */
 		ssize_t w = send(io->in, io->inbuf + io->inoff, io->inlen - io->inoff,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -281,7 +268,7 @@ static int io_handle(struct io *io, const struct pollfd *p)
 			close_fd(&io->in);
 	}
 	for (int k = 0; k < 2; k++) {
-		int idx = io->slot[k + 1];
+		int idx = k ? i_err : i_out;
 		int *fd = k ? &io->err : &io->out;
 		bool eof = false;
 
@@ -427,106 +414,27 @@ static void chan_hand_over(struct chan *c, struct io *io)
 	fcntl(io->err, F_SETFL, O_NONBLOCK);
 }
 
-/* One child of spawn_run_all: its options, where its result goes, its state. */
-struct job {
-	const struct spawn_opts *o;
-	struct spawn_result *r;
-	struct diag *d;
-	const char *what;
-	struct io io;
-	struct chan c;
-	int64_t deadline;
-	pid_t pid;
-	int ret;      /* the start failed, or its I/O did: nothing more is done for it */
-	bool started; /* a child ran: collect() reaps it */
-	char path[4096];
-};
-
-/* Starts j's child with its ends in j->io; j->ret and d say why not. */
-static void job_start(struct job *j)
+/* Moves data until the child closed all three or the deadline passed; nonzero: I/O failed. */
+static int pump(struct io *io, int64_t deadline)
 {
-	const struct spawn_opts *o = j->o;
-	int64_t now = 0;
+	int ret = 0, left;
 
-	memset(j->r, 0, sizeof(*j->r));
-	if (!o || !o->argv || !o->argv[0]) {
-		j->ret = -EINVAL;
-		return;
-	}
-	j->what = o->what ? o->what : o->argv[0];
-	if (!spawn_find_program(o->argv[0], j->path, sizeof(j->path))) {
-		diag_err(j->d, "%s: program '%s' not found", j->what, o->argv[0]);
-		j->ret = -ENOENT;
-		return;
-	}
-	j->io.so.cap = o->out_cap ? o->out_cap : SPAWN_DEFAULT_OUT_CAP;
-	j->io.se.cap = o->err_cap ? o->err_cap : SPAWN_DEFAULT_ERR_CAP;
-	j->io.so.tail = j->io.se.tail = o->keep_tail;
-	j->io.inbuf = o->in;
-	j->io.inlen = o->in_len;
-	j->ret = chan_open(o, &j->c);
-	if (!j->ret && o->timeout_ms) {
-		j->ret = monotonic_ms(&now);
-		j->deadline = now + o->timeout_ms;
-	}
-	if (j->ret)
-		return;
-	j->ret = start_child(o, j->path, j->c.in_pair[0], j->c.out_pipe[1], j->c.err_pipe[1],
-			     &j->pid);
-	if (j->ret) {
-		j->pid = -1;
-		diag_err(j->d, "%s: cannot run '%s': %s", j->what, j->path, strerror(-j->ret));
-		return;
-	}
-	j->started = true;
-	chan_hand_over(&j->c, &j->io);
-}
-
-/*
- * Adds the ends of j to p; a job past its deadline stops here (reap() sees the
- * deadline has passed and kills). *wait: the shortest time left.
- */
-static void job_want(struct job *j, struct pollfd *p, nfds_t *n, int *wait)
-{
-	int left = -1;
-
-	if (j->ret || !io_open(&j->io))
-		return;
-	j->ret = remaining_ms(j->deadline, &left);
-	if (j->ret || left == 0) {
-		io_close(&j->io);
-		return;
-	}
-	if (*wait < 0 || (left >= 0 && left < *wait))
-		*wait = left;
-	io_want(&j->io, p, n);
-}
-
-/* Moves data until every child closed all three or its deadline passed, or its I/O failed. */
-static void pump(struct job *j, size_t n)
-{
-	struct pollfd p[3 * SPAWN_ALL_MAX];
-	nfds_t np;
-	int wait, ret;
-
-	for (;;) {
-		np = 0;
-		wait = -1;
-		for (size_t i = 0; i < n; i++)
-			job_want(&j[i], p, &np, &wait);
-		if (np == 0)
+	while (io->in >= 0 || io->out >= 0 || io->err >= 0) {
+		ret = remaining_ms(deadline, &left);
+		if (ret)
 			break;
-		ret = poll(p, np, wait) < 0 && errno != EINTR ? -errno : 0;
-		for (size_t i = 0; i < n; i++) {
-			if (j[i].ret || !io_open(&j[i].io))
-				continue;
-			j[i].ret = ret ? ret : io_handle(&j[i].io, p);
-			if (j[i].ret)
-				io_close(&j[i].io);
+		if (left == 0) {
+			/* reap() sees the deadline has passed and kills */
+			break;
 		}
+		ret = io_step(io, left);
+		if (ret)
+			break;
 	}
-	for (size_t i = 0; i < n; i++)
-		io_close(&j[i].io);
+	close_fd(&io->in);
+	close_fd(&io->out);
+	close_fd(&io->err);
+	return ret;
 }
 
 /* Reaps the child (killed at once when the I/O failed: ret) and hands its output to r. */
@@ -546,70 +454,65 @@ static int collect(pid_t pid, int64_t deadline, int ret, const struct spawn_opts
 	return ret;
 }
 
-static void job_finish(struct job *j)
-{
-	if (j->started) {
-		j->ret = collect(j->pid, j->deadline, j->ret, j->o, &j->io, j->r);
-		j->pid = -1;
-		if (!j->ret && j->r->timed_out) {
-			diag_err(j->d, "%s timed out after %u ms", j->what, j->o->timeout_ms);
-			j->ret = -ETIMEDOUT;
-		} else if (j->ret && !j->r->timed_out) {
-			diag_err(j->d, "%s: %s", j->what, strerror(-j->ret));
-		}
-	}
-	if (j->pid > 0) {
-		signal_child(j->pid, j->o->own_group, SIGKILL);
-		reap(j->pid, -1, j->o, j->r);
-	}
-	chan_close(&j->c);
-	io_close(&j->io);
-	strbuf_release(&j->io.so.sb);
-	strbuf_release(&j->io.se.sb);
-}
-
-static void run_jobs(const struct spawn_opts *o, struct spawn_result *r, struct diag *d, int *ret,
-		     size_t n)
-{
-	struct job j[SPAWN_ALL_MAX];
-
-	for (size_t i = 0; i < n; i++) {
-		j[i] = (struct job){
-			.o = &o[i], .r = &r[i], .d = d ? &d[i] : NULL, .pid = -1, .deadline = -1
-		};
-		j[i].io = (struct io){ .in = -1, .out = -1, .err = -1 };
-		j[i].c = (struct chan){ { -1, -1 }, { -1, -1 }, { -1, -1 } };
-		job_start(&j[i]);
-	}
-	pump(j, n);
-	for (size_t i = 0; i < n; i++) {
-		job_finish(&j[i]);
-		ret[i] = j[i].ret;
-	}
-}
-
 int spawn_run(const struct spawn_opts *o, struct spawn_result *r, struct diag *d)
 {
+	struct io io = { .in = -1, .out = -1, .err = -1 };
+	struct chan c = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	const char *what;
+	char path[4096];
+	int64_t deadline = -1, now = 0;
+	pid_t pid = -1;
 	int ret;
 
-	if (!o) {
-		memset(r, 0, sizeof(*r));
+	memset(r, 0, sizeof(*r));
+	if (!o || !o->argv || !o->argv[0])
 		return -EINVAL;
+	what = o->what ? o->what : o->argv[0];
+	if (!spawn_find_program(o->argv[0], path, sizeof(path))) {
+		diag_err(d, "%s: program '%s' not found", what, o->argv[0]);
+		return -ENOENT;
 	}
-	run_jobs(o, r, d, &ret, 1);
+	io.so.cap = o->out_cap ? o->out_cap : SPAWN_DEFAULT_OUT_CAP;
+	io.se.cap = o->err_cap ? o->err_cap : SPAWN_DEFAULT_ERR_CAP;
+	io.so.tail = io.se.tail = o->keep_tail;
+	io.inbuf = o->in;
+	io.inlen = o->in_len;
+	ret = chan_open(o, &c);
+	if (ret)
+		goto out;
+	if (o->timeout_ms) {
+		ret = monotonic_ms(&now);
+		if (ret)
+			goto out;
+		deadline = now + o->timeout_ms;
+	}
+	ret = start_child(o, path, c.in_pair[0], c.out_pipe[1], c.err_pipe[1], &pid);
+	if (ret) {
+		pid = -1;
+		diag_err(d, "%s: cannot run '%s': %s", what, path, strerror(-ret));
+		goto out;
+	}
+	chan_hand_over(&c, &io);
+	ret = collect(pid, deadline, pump(&io, deadline), o, &io, r);
+	pid = -1;
+	if (!ret && r->timed_out) {
+		diag_err(d, "%s timed out after %u ms", what, o->timeout_ms);
+		ret = -ETIMEDOUT;
+	} else if (ret && !r->timed_out) {
+		diag_err(d, "%s: %s", what, strerror(-ret));
+	}
+out:
+	if (pid > 0) {
+		signal_child(pid, o->own_group, SIGKILL);
+		reap(pid, -1, o, r);
+	}
+	chan_close(&c);
+	close_fd(&io.in);
+	close_fd(&io.out);
+	close_fd(&io.err);
+	strbuf_release(&io.so.sb);
+	strbuf_release(&io.se.sb);
 	return ret;
-}
-
-int spawn_run_all(const struct spawn_opts *o, struct spawn_result *r, struct diag *d, int *ret,
-		  size_t n)
-{
-	if (n > SPAWN_ALL_MAX)
-		return -E2BIG;
-	run_jobs(o, r, d, ret, n);
-	for (size_t i = 0; i < n; i++)
-		if (ret[i] == 0)
-			ret[i] = spawn_check(&o[i], &r[i], d ? &d[i] : NULL);
-	return 0;
 }
 
 int spawn_check(const struct spawn_opts *o, const struct spawn_result *r, struct diag *d)

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests for the fork/exec helper: capture, stdin feeding, caps, exit
- * status, signals, timeouts, missing programs; spawn_run_all's children
- * running at once, each with its own result. Runs coreutils and /bin/sh as
+ * status, signals, timeouts, missing programs. Runs coreutils and /bin/sh as
  * children; needs neither root nor network.
  */
 #include <errno.h>
@@ -12,7 +11,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -292,70 +290,6 @@ static void test_bad_arguments(void **state)
 	spawn_result_release(NULL);
 }
 
-/*
- * A reader and a writer of one FIFO meet only when both run at once: run one
- * after the other, the reader would wait for a writer until its timeout.
- */
-static void test_all_at_once(void **state)
-{
-	char *dir = tmpdir_make(), fifo[4096];
-	const char *rd[] = { "sh", "-c", "cat \"$0\"", fifo, NULL };
-	const char *wr[] = { "sh", "-c", "echo hi >\"$0\"", fifo, NULL };
-	struct spawn_opts o[2] = { { .argv = rd, .timeout_ms = 5000 },
-				   { .argv = wr, .timeout_ms = 5000 } };
-	struct spawn_result r[2];
-	int ret[2];
-
-	(void)state;
-	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
-	assert_int_equal(spawn_run_all(o, r, NULL, ret, 2), 0);
-	assert_int_equal(ret[0], 0);
-	assert_int_equal(ret[1], 0);
-	assert_false(r[0].timed_out);
-	assert_string_equal(r[0].out, "hi\n");
-	spawn_result_release(&r[0]);
-	spawn_result_release(&r[1]);
-	tmpdir_remove(dir);
-}
-
-/* Each slot gets what spawn_run_checked would have given it alone. */
-static void test_all_each_own_result(void **state)
-{
-	const char *ok[] = { "cat", NULL };
-	const char *bad[] = { "sh", "-c", "echo nope >&2; exit 3", NULL };
-	const char *gone[] = { "cdnallow-no-such-program", NULL };
-	const char *slow[] = { "sleep", "10", NULL };
-	struct spawn_opts o[4] = { { .argv = ok, .in = "data", .in_len = 4 },
-				   { .argv = bad },
-				   { .argv = gone },
-				   { .argv = slow, .timeout_ms = 200 } };
-	struct spawn_result r[SPAWN_ALL_MAX + 1];
-	struct diag d[4];
-	int ret[SPAWN_ALL_MAX + 1];
-
-	(void)state;
-	for (int i = 0; i < 4; i++)
-		diag_init(&d[i]);
-	assert_int_equal(spawn_run_all(o, r, d, ret, 4), 0);
-	assert_int_equal(ret[0], 0);
-	assert_string_equal(r[0].out, "data");
-	assert_string_equal(d[0].msg, "");
-	assert_int_equal(ret[1], -EIO);
-	assert_int_equal(r[1].status, 3);
-	assert_non_null(strstr(d[1].msg, "nope"));
-	assert_int_equal(ret[2], -ENOENT);
-	assert_non_null(strstr(d[2].msg, "not found"));
-	assert_int_equal(ret[3], -ETIMEDOUT);
-	assert_true(r[3].timed_out);
-	assert_non_null(strstr(d[3].msg, "timed out"));
-	for (int i = 0; i < 4; i++) {
-		spawn_result_release(&r[i]);
-		diag_release(&d[i]);
-	}
-	assert_int_equal(spawn_run_all(o, r, NULL, ret, SPAWN_ALL_MAX + 1), -E2BIG);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,8 +308,6 @@ int main(void)
 		cmocka_unit_test(test_child_ignores_stdin),
 		cmocka_unit_test(test_environment),
 		cmocka_unit_test(test_bad_arguments),
-		cmocka_unit_test(test_all_at_once),
-		cmocka_unit_test(test_all_each_own_result),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
