@@ -50,6 +50,11 @@ nftfile() { # LISTFILE -> nft -f script creating table inet b with the set
 measure() {
 	local label=$1
 	shift
+	# Every operation starts with no dirty pages: on ext4 (data=ordered) an
+	# fsync commits the journal and so also writes out whatever this script
+	# just generated (the lists, the nft scripts, the copied source), which
+	# would be charged to whichever measured command fsyncs first.
+	sync
 	/usr/bin/time -f "%e %M %U %S" -o "$T/time" ip netns exec $NS timeout "$LIMIT" "$@" \
 		>/dev/null 2>"$T/err" || {
 		echo "$label failed or exceeded ${LIMIT}s: $(tail -3 "$T/err")" >&2
