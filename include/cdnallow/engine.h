@@ -91,6 +91,8 @@ struct engine {
 	/* applied.rec's checksum (state_applied_sum) once engine_save_state wrote or kept it */
 	uint64_t applied_sum;
 	bool applied_known;
+	/* applied.rec's image of want, packed once before the apply; released once written */
+	struct state_applied_image want_img;
 	/* The backend holding the lockdown table when another one allows; NULL:
 	 * nftables from the registry. The unit tests put a fake here. */
 	const struct backend_ops *lockdown_be;
@@ -159,8 +161,9 @@ int engine_outputs(struct engine *e, bool apply, bool *changed);
  */
 void engine_changes(struct engine *e, bool fw_changed);
 /*
- * Reads sources.rec into e->base before applied.rec changes (engine_save_state);
- * may take e->st.set over (NULL after), which must no longer be needed.
+ * Reads sources.rec into e->base (once; engine_save_state calls it before it
+ * replaces applied.rec, else engine_changes); may take e->st.set over (NULL
+ * after), which must no longer be needed.
  */
 void engine_load_base(struct engine *e);
 /* A failed sync: e->records from sources.json as it is, so the counters stay in the metrics. */

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct prefix_set;
 
@@ -16,12 +17,17 @@ enum { PLAN_V4 = 0, PLAN_V6 = 1 };
 
 struct plan {
 	const struct prefix_set *want; /* borrowed, aggregated */
-	struct prefix_set *add;	       /* owned: want - installed */
-	struct prefix_set *del;	       /* owned: installed - want */
-	size_t unchanged[2];	       /* per family */
-	size_t installed[2];	       /* per family, before the apply */
-	bool create;		       /* the backend's objects are missing */
-	bool repair;		       /* objects exist but differ from what they must be */
+	/*
+	 * want's applied.rec checksum (state_applied_sum) when the engine packed
+	 * it already, for the backend's cache; 0: not known, the cache computes it
+	 */
+	uint64_t want_sum;
+	struct prefix_set *add; /* owned: want - installed */
+	struct prefix_set *del; /* owned: installed - want */
+	size_t unchanged[2];	/* per family */
+	size_t installed[2];	/* per family, before the apply */
+	bool create;		/* the backend's objects are missing */
+	bool repair;		/* objects exist but differ from what they must be */
 };
 
 /* Fills p (which must be zeroed) from two aggregated sets. */

@@ -75,6 +75,23 @@ int state_save_applied(const char *state_dir, const struct prefix_set *set, uint
  * set; *sum (may be NULL) then its checksum.
  */
 bool state_applied_is(const char *state_dir, const struct prefix_set *set, uint64_t *sum);
+/*
+ * One applied.rec image, packed once per sync: its checksum (sum, as
+ * state_applied_sum) names the set in the backend's cache (plan.want_sum), the
+ * image is what state_write_applied writes. buf NULL once released.
+ */
+struct state_applied_image {
+	uint8_t *buf;
+	size_t len;
+	uint64_t sum;
+};
+int state_pack_applied(const struct prefix_set *set, struct state_applied_image *img);
+void state_applied_image_release(struct state_applied_image *img);
+/* state_save_applied of a packed image. */
+int state_write_applied(const char *state_dir, const struct state_applied_image *img,
+			struct diag *d);
+/* state_applied_is of a packed image. */
+bool state_applied_holds(const char *state_dir, const struct state_applied_image *img);
 /* Decodes an applied.rec image into set (empty); for state_load_applied and the fuzzer. */
 int state_parse_applied(const void *buf, size_t len, struct prefix_set *set, struct diag *d);
 #define STATE_APPLIED_FILE "applied.rec"

@@ -162,15 +162,15 @@ int ipt_cache_load(const char *dir, const char *const live[2], bool match[2],
  * Records s as what the sets with header blocks live hold. The engine writes s
  * to applied.rec after this: until it has, the checksums differ (a read back).
  */
-void ipt_cache_save(const char *dir, const char *const live[2], const struct prefix_set *s)
+void ipt_cache_save(const char *dir, const char *const live[2], const struct prefix_set *s,
+		    uint64_t sum)
 {
 	char p[4096], fp[256], enc[2][IPT_CACHE_BLOCK_MAX];
 	char *meta = NULL;
-	uint64_t sum = 0;
 	int n;
 
 	ipt_cache_drop(dir);
-	if (!dir || state_applied_sum(s, &sum) < 0)
+	if (!dir || (!sum && state_applied_sum(s, &sum) < 0))
 		return;
 	for (int f = 0; f < 2; f++)
 		if (!live[f] || !encode(live[f], enc[f], sizeof(enc[f])))

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct prefix_set;
 
@@ -32,8 +33,12 @@ int ipt_cache_parse(char *meta, const char *want_fp, const char *const live[2], 
 /* ipt_cache_parse on the files of state dir dir; -ENOENT without a record. */
 int ipt_cache_load(const char *dir, const char *const live[2], bool match[2],
 		   struct prefix_set *out);
-/* Records s (both families) as the content of the sets whose header blocks are live. */
-void ipt_cache_save(const char *dir, const char *const live[2], const struct prefix_set *s);
+/*
+ * Records s (both families) as the content of the sets whose header blocks are
+ * live; sum: s's applied.rec checksum (plan.want_sum), 0 when not known.
+ */
+void ipt_cache_save(const char *dir, const char *const live[2], const struct prefix_set *s,
+		    uint64_t sum);
 /* Forgets the record: the next read() reads the sets back. */
 void ipt_cache_drop(const char *dir);
 

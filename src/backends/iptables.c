@@ -462,7 +462,7 @@ static void record_sets(struct ipt *h, const struct plan *p, char *headers)
 	if (ret == 0) {
 		live[0] = live_block(h, 0);
 		live[1] = live_block(h, 1);
-		ipt_cache_save(h->cfg.state_dir, live, p->want);
+		ipt_cache_save(h->cfg.state_dir, live, p->want, p->want_sum);
 	}
 	diag_release(&tmp);
 }

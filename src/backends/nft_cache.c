@@ -144,16 +144,16 @@ int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set
  * Records s as what generation genid holds. The engine writes s to applied.rec
  * after this: until it has, the checksums differ and a read() dumps the sets.
  */
-void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct prefix_set *s)
+void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct prefix_set *s,
+		    uint64_t sum)
 {
 	char p[4096], fp[1024], *meta = NULL;
-	uint64_t sum = 0;
 	int n;
 
 	if (!h->cfg.state_dir)
 		return;
 	nft_cache_drop(h);
-	if (state_applied_sum(s, &sum) < 0)
+	if (!sum && state_applied_sum(s, &sum) < 0)
 		return;
 	fingerprint(h, fp, sizeof(fp));
 	n = asprintf(&meta, MAGIC "\nfingerprint %s\ngenid %lu\ncount %zu\napplied %llx\n", fp,

@@ -183,7 +183,9 @@ int nft_objects_flush(struct nft_handle *h, struct diag *d);
 /* STATE_DIR/nft.genid: the set we committed at a generation id, read from applied.rec. */
 /* *sum: the applied.rec checksum of s on success (backend_state.applied_sum) */
 int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set *s, uint64_t *sum);
-void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct prefix_set *s);
+/* sum: s's applied.rec checksum (plan.want_sum), 0 when not known */
+void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct prefix_set *s,
+		    uint64_t sum);
 void nft_cache_drop(const struct nft_handle *h);
 /*
  * The parser behind nft_cache_load: meta is nft.genid's text (modified), rec

@@ -170,7 +170,7 @@ static int nft_read(void *handle, struct backend_state *st, struct diag *d)
 		return ret;
 	/* Nothing committed during the dump: what we read is the state at h->genid. */
 	if (st->complete && nft_nl_genid(&h->nl, &after) == 0 && after == h->genid)
-		nft_cache_save(h, h->genid, st->set);
+		nft_cache_save(h, h->genid, st->set, 0);
 	return 0;
 }
 
@@ -266,7 +266,7 @@ static int rules_then_cache(struct nft_handle *h, const struct plan *p, uint32_t
 
 	if (ret == 0 && listening && nft_nl_events_ours(&ev, (uint32_t)getpid(), gen, &last) &&
 	    nft_nl_genid(&h->nl, &now) == 0 && now == last) {
-		nft_cache_save(h, now, p->want);
+		nft_cache_save(h, now, p->want, p->want_sum);
 		h->genid = now; /* a second apply on this handle starts from here */
 	}
 	if (listening)
@@ -348,7 +348,7 @@ static int nft_apply(void *handle, const struct plan *p, struct diag *d)
 	if (ret == 0 && objects)
 		ret = rules_then_cache(h, p, sent ? genid + 1 : genid, d);
 	else if (ret == 0 && sent && nft_nl_genid(&h->nl, &after) == 0 && after == genid + 1) {
-		nft_cache_save(h, after, p->want);
+		nft_cache_save(h, after, p->want, p->want_sum);
 		h->genid = after;
 	}
 	if (ret == 0)

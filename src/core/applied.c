@@ -65,67 +65,91 @@ static int image(const struct prefix_set *set, uint8_t **out, size_t *len)
 	return 0;
 }
 
-int state_save_applied(const char *state_dir, const struct prefix_set *set, uint64_t *sum,
-		       struct diag *d)
+int state_pack_applied(const struct prefix_set *set, struct state_applied_image *img)
 {
-	char *path = NULL, *old = NULL;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int ret;
+	int ret = image(set, &img->buf, &img->len);
 
-	ret = image(set, &buf, &len);
-	if (ret < 0)
-		goto out;
-	path = file_path(state_dir, REC_FILE);
-	old = file_path(state_dir, TXT_FILE);
-	ret = path && old ? dir_ensure(state_dir, 0700) : -ENOMEM;
+	img->sum = ret == 0 ? pack_get_le(img->buf + 16, 8) : 0;
+	return ret;
+}
+
+void state_applied_image_release(struct state_applied_image *img)
+{
+	free(img->buf);
+	img->buf = NULL;
+	img->len = 0;
+}
+
+int state_write_applied(const char *state_dir, const struct state_applied_image *img,
+			struct diag *d)
+{
+	char *path = file_path(state_dir, REC_FILE), *old = file_path(state_dir, TXT_FILE);
+	int ret = path && old ? dir_ensure(state_dir, 0700) : -ENOMEM;
+
 	if (ret < 0) {
 		diag_err(d, "cannot create state dir '%s': %s", state_dir, strerror(-ret));
 		goto out;
 	}
-	ret = file_write_synced(path, buf, len, 0600); /* state_sync() after: one dir fsync */
+	ret = file_write_synced(path, img->buf, img->len,
+				0600); /* state_sync() after: one dir fsync */
 	if (ret < 0) {
 		diag_err(d, "cannot write '%s': %s", path, strerror(-ret));
 		goto out;
 	}
 	/* the text of an older version would only go stale */
 	unlink(old);
-	if (sum)
-		*sum = pack_get_le(buf + 16, 8);
 out:
-	free(buf);
 	free(path);
 	free(old);
 	return ret;
 }
 
-bool state_applied_is(const char *state_dir, const struct prefix_set *set, uint64_t *sum)
+int state_save_applied(const char *state_dir, const struct prefix_set *set, uint64_t *sum,
+		       struct diag *d)
+{
+	struct state_applied_image img;
+	int ret = state_pack_applied(set, &img);
+
+	if (ret == 0)
+		ret = state_write_applied(state_dir, &img, d);
+	if (ret == 0 && sum)
+		*sum = img.sum;
+	state_applied_image_release(&img);
+	return ret;
+}
+
+bool state_applied_holds(const char *state_dir, const struct state_applied_image *img)
 {
 	char *path = file_path(state_dir, REC_FILE), *have = NULL;
-	uint8_t *want = NULL;
-	size_t wlen = 0, hlen = 0;
+	size_t hlen = 0;
 	bool same = false;
 
-	if (path && image(set, &want, &wlen) == 0 &&
-	    file_read_private(path, wlen + 1, &have, &hlen) == 0)
-		same = hlen == wlen && memcmp(have, want, wlen) == 0;
-	if (same && sum)
-		*sum = pack_get_le(want + 16, 8);
+	if (path && img->buf && file_read_private(path, img->len + 1, &have, &hlen) == 0)
+		same = hlen == img->len && memcmp(have, img->buf, img->len) == 0;
 	free(have);
-	free(want);
 	free(path);
+	return same;
+}
+
+bool state_applied_is(const char *state_dir, const struct prefix_set *set, uint64_t *sum)
+{
+	struct state_applied_image img;
+	bool same = state_pack_applied(set, &img) == 0 && state_applied_holds(state_dir, &img);
+
+	if (same && sum)
+		*sum = img.sum;
+	state_applied_image_release(&img);
 	return same;
 }
 
 int state_applied_sum(const struct prefix_set *set, uint64_t *sum)
 {
-	uint8_t *img = NULL;
-	size_t len = 0;
-	int ret = image(set, &img, &len);
+	struct state_applied_image img;
+	int ret = state_pack_applied(set, &img);
 
 	if (ret == 0)
-		*sum = pack_get_le(img + 16, 8);
-	free(img);
+		*sum = img.sum;
+	state_applied_image_release(&img);
 	return ret;
 }
 

@@ -247,6 +247,7 @@ void engine_release(struct engine *e)
 	prefix_set_free(e->st.set);
 	if (e->plan.add || e->plan.del)
 		plan_release(&e->plan);
+	state_applied_image_release(&e->want_img);
 	for (size_t i = 0; i < e->nsrcs; i++) {
 		source_result_release(&e->results[i]);
 		source_release(&e->srcs[i]);
@@ -561,27 +562,68 @@ int engine_plan(struct engine *e)
 	return ret;
 }
 
-/* A no-op leaves applied.rec alone when it already holds this set: no write, no fsync. */
-static bool applied_current(struct engine *e)
+/*
+ * applied.rec's image of e->want, packed once per sync: its checksum names the
+ * set in the backend's cache (written during the apply), save_applied writes
+ * the image itself. Out of memory: the cache computes its own, save_applied
+ * packs again and says why it could not.
+ */
+static int pack_want(struct engine *e)
 {
-	e->applied_known = e->plan.add && plan_is_noop(&e->plan) &&
-			   state_applied_is(e->cfg.state_dir, e->want, &e->applied_sum);
-	return e->applied_known;
+	int ret = 0;
+
+	if (!e->want_img.buf)
+		ret = state_pack_applied(e->want, &e->want_img);
+	e->plan.want_sum = e->want_img.sum;
+	return ret;
 }
 
 /*
- * applied.rec after a successful sync. sources.rec refers to the applied.rec
- * it was written with: it is read first, while that one is still in place.
+ * Once applied, what the firewall held before was only the plan's input; its
+ * list (2.4 MB at 100k) would otherwise sit under the peak of what follows.
  */
+static void drop_installed(struct engine *e)
+{
+	struct prefix_set *empty = prefix_set_new();
+
+	if (!empty)
+		return;
+	prefix_set_free(e->st.set);
+	e->st.set = empty;
+	e->st.applied_sum = 0; /* names the set just dropped */
+}
+
+/* A no-op leaves applied.rec alone when it already holds this set: no write, no fsync. */
+static bool applied_current(const struct engine *e)
+{
+	return e->plan.add && plan_is_noop(&e->plan) &&
+	       state_applied_holds(e->cfg.state_dir, &e->want_img);
+}
+
+/* applied.rec after a successful sync. */
 static int save_applied(struct engine *e, struct diag *d)
 {
-	int ret;
+	int ret = pack_want(e);
 
-	if (applied_current(e))
-		return 0;
-	engine_load_base(e);
-	ret = state_save_applied(e->cfg.state_dir, e->want, &e->applied_sum, d);
-	e->applied_known = ret == 0;
+	if (ret < 0) {
+		diag_err(d, "packing the applied set: %s", strerror(-ret));
+		return ret;
+	}
+	e->applied_known = applied_current(e);
+	if (!e->applied_known) {
+		/*
+		 * sources.rec refers to the applied.rec it was written with: it is
+		 * read here, the one point before that one is replaced (taking the
+		 * installed set over when the backend read it from there)
+		 */
+		engine_load_base(e);
+		drop_installed(e);
+		ret = state_write_applied(e->cfg.state_dir, &e->want_img, d);
+		e->applied_known = ret == 0;
+	}
+	if (e->applied_known)
+		e->applied_sum = e->want_img.sum;
+	state_applied_image_release(&e->want_img);
 	return ret;
 }
 
@@ -658,20 +700,6 @@ void engine_audit(struct engine *e)
 
 static const struct backend_ops *lockdown_backend(const struct engine *e);
 
-/*
- * Once applied, what the firewall held before was only the plan's input; its
- * list (2.4 MB at 100k) would otherwise sit under the peak of what follows.
- */
-static void drop_installed(struct engine *e)
-{
-	struct prefix_set *empty = prefix_set_new();
-
-	if (!empty)
-		return;
-	prefix_set_free(e->st.set);
-	e->st.set = empty;
-}
-
 int engine_sync(struct engine *e, bool apply, bool *changed)
 {
 	int ret;
@@ -697,15 +725,11 @@ int engine_sync(struct engine *e, bool apply, bool *changed)
 	}
 	if (!plan_is_noop(&e->plan) && e->hooks && e->hooks->progress)
 		e->hooks->progress(e->plan.add->n + e->plan.del->n, e->be->name);
+	pack_want(e);
 	ret = engine_apply(e);
 	if (e->hooks && e->hooks->progress)
 		e->hooks->progress(0, NULL);
 	*changed = ret == 0 && !engine_in_sync(e);
-	/* sources.rec's references may be the installed set: before it is dropped */
-	if (ret == 0)
-		engine_load_base(e);
-	if (ret == 0)
-		drop_installed(e);
 out:
 	/* a sync whose record is lost is a failed sync: monitoring must notice */
 	if (apply && engine_save_state(e, ret) < 0 && ret == 0)

@@ -27,6 +27,7 @@ struct fake_fw {
 	int fail_apply;	 /* -errno for apply() to return, 0 to succeed */
 	bool incomplete; /* read() reports the objects damaged */
 	bool last_create, last_repair;
+	uint64_t last_want_sum; /* plan.want_sum of the last apply */
 	bool saw_lockdown_only; /* the cfg of the last open() */
 };
 
@@ -116,6 +117,7 @@ static inline int fake_apply(struct fake_fw *f, const struct plan *p, struct dia
 
 	f->last_create = p->create;
 	f->last_repair = p->repair;
+	f->last_want_sum = p->want_sum;
 	if (f->fail_apply) {
 		fake_log(f->name, "FAIL");
 		diag_err(d, "injected failure");

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "engine.h"
+#include "state.h"
 #include "fake_backend.h"
 #include "tmpdir.h"
 
@@ -129,6 +130,28 @@ static void test_lockdown_order(void **state)
 }
 
 /* The backend keeps its old list: so does the lockdown table, and the error says so. */
+/*
+ * The engine packs applied.rec's image once: the backend's cache gets its
+ * checksum with the plan (no second pack), the same applied.rec then holds.
+ */
+static void test_want_sum_handed(void **state)
+{
+	struct fx *f = *state;
+	uint64_t sum = 0;
+	bool changed;
+
+	assert_int_equal(fake_put(&fake_wall, OLD), 0);
+	start(f, "allow", NEW);
+	assert_int_equal(engine_sync(&f->e, true, &changed), 0);
+	assert_int_equal(state_applied_sum(f->e.want, &sum), 0);
+	assert_true(sum != 0);
+	assert_true(fake_wall.last_want_sum == sum);
+	assert_true(f->e.applied_known);
+	assert_true(f->e.applied_sum == sum);
+	assert_true(state_applied_is(f->e.cfg.state_dir, f->e.want, NULL));
+	assert_null(f->e.want_img.buf); /* released once written */
+}
+
 static void test_lockdown_failing_apply(void **state)
 {
 	struct fx *f = *state;
@@ -294,6 +317,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lockdown_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_want_sum_handed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockdown_failing_apply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockdown_failing_grow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allow_has_no_companion, setup, teardown),

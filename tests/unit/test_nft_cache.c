@@ -61,7 +61,7 @@ static int setup(void **state)
 	assert_int_equal(prefix_set_parse_text(f->saved, LIST, strlen(LIST), "test", NULL), 0);
 	assert_int_equal(prefix_set_aggregate(f->saved), 0);
 	/* the backend's order: the cache after the commit, then the engine's applied.rec */
-	nft_cache_save(&f->h, 41, f->saved);
+	nft_cache_save(&f->h, 41, f->saved, 0);
 	assert_int_equal(state_save_applied(f->dir, f->saved, NULL, NULL), 0);
 	*state = f;
 	return 0;
@@ -89,6 +89,21 @@ static void test_roundtrip(void **state)
 	/* the engine is told it is applied.rec's set: sources.rec need not read it again */
 	assert_int_equal(state_applied_sum(f->saved, &want), 0);
 	assert_true(f->sum == want && want != 0);
+}
+
+/* The sum the engine packed is recorded as given (no second pack): a wrong one reads as stale. */
+static void test_sum_given(void **state)
+{
+	struct fx *f = *state;
+	uint64_t want = 0;
+
+	assert_int_equal(state_applied_sum(f->saved, &want), 0);
+	nft_cache_save(&f->h, 41, f->saved, want);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), 0);
+	assert_true(prefix_set_equal(f->got, f->saved) && f->sum == want);
+	nft_cache_save(&f->h, 41, f->saved, want ^ 1);
+	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -ESTALE);
+	assert_int_equal(f->got->n, 0);
 }
 
 static void test_other_generation(void **state)
@@ -149,7 +164,7 @@ static void test_dropped_or_absent(void **state)
 	nft_cache_drop(&f->h);
 	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -ENOENT);
 	f->h.cfg.state_dir = NULL;
-	nft_cache_save(&f->h, 41, f->saved); /* without a state dir: nothing, no crash */
+	nft_cache_save(&f->h, 41, f->saved, 0); /* without a state dir: nothing, no crash */
 	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -ENOENT);
 	assert_int_equal(f->got->n, 0);
 }
@@ -177,11 +192,11 @@ static void test_applied_not_yet(void **state)
 
 	assert_non_null(other);
 	assert_int_equal(prefix_set_parse_text(other, "192.0.2.0/24\n", 13, "t", NULL), 0);
-	nft_cache_save(&f->h, 42, other);
+	nft_cache_save(&f->h, 42, other, 0);
 	assert_int_equal(nft_cache_load(&f->h, 42, f->got, &f->sum), -ESTALE);
 	assert_int_equal(f->got->n, 0);
 	unlink(p);
-	nft_cache_save(&f->h, 41, f->saved);
+	nft_cache_save(&f->h, 41, f->saved, 0);
 	assert_int_equal(nft_cache_load(&f->h, 41, f->got, &f->sum), -ESTALE);
 	assert_int_equal(f->got->n, 0);
 	prefix_set_free(other);
@@ -270,6 +285,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sum_given, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_fingerprint, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flipped_byte, setup, teardown),
