@@ -12,7 +12,7 @@ build_pkgs=(build-essential cmake pkg-config libcurl4-openssl-dev libnftnl-dev l
 	libjansson-dev libinih-dev libnftables-dev libsystemd-dev libcmocka-dev
 	ca-certificates nftables iproute2 python3 openssl)
 test_pkgs=(clang libclang-rt-14-dev clang-format valgrind iptables ipset ufw firewalld dbus python3-dbus
-	iprange time curl procps kmod man-db groff-base gcovr gdb iputils-ping gnuplot-nox
+	iprange time curl procps kmod man-db groff-base gcovr gdb iputils-ping gnuplot-nox strace
 	ansible-core puppet debhelper dpkg-dev fakeroot rpm cpio bash-completion zsh systemd-container debootstrap
 	nginx-light apache2 haproxy fail2ban python3-yaml caddy crowdsec)
 # "corpus": what tools/doctor-corpus.sh runs to regenerate the doctor corpus.

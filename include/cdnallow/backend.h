@@ -64,7 +64,7 @@ struct backend_state {
 	/*
 	 * Nonzero: set was read from applied.rec, whose checksum this is
 	 * (state_applied_sum), and the firewall verifiably holds it (nft's
-	 * generation id): the engine need not read applied.rec again.
+	 * generation id, the ipsets' header blocks): the engine need not read applied.rec again.
 	 */
 	uint64_t applied_sum;
 	/* human description: "table inet cdnallow", "ipset cdnallow4 + INPUT rule" */

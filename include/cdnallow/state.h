@@ -103,13 +103,18 @@ int state_parse_applied(const void *buf, size_t len, struct prefix_set *set, str
  */
 int state_applied_sum(const struct prefix_set *set, uint64_t *sum);
 /*
- * state_parse_applied of an image whose header checksum is sum, else -ESTALE
- * (set empty, nothing decoded): how a cache that recorded sum reads its set
- * back, never a shorter one (a torn or damaged image is -EBADMSG).
+ * state_parse_applied of an image whose header checksum is sum and that holds
+ * count prefixes (STATE_ANY_COUNT: any): how a cache that recorded both reads
+ * its set back, never a shorter one. 0, -ESTALE (no image: buf NULL, or one
+ * of another set or version; nothing decoded), -EBADMSG (torn, damaged, or
+ * another count) or -ENOMEM; set empty on failure.
  */
-int state_parse_applied_as(const void *buf, size_t len, uint64_t sum, struct prefix_set *set);
-/* state_parse_applied_as on STATE_DIR/applied.rec; -ENOENT without one. */
-int state_load_applied_as(const char *state_dir, uint64_t sum, struct prefix_set *set);
+#define STATE_ANY_COUNT SIZE_MAX
+int state_parse_applied_as(const void *buf, size_t len, uint64_t sum, size_t count,
+			   struct prefix_set *set);
+/* state_parse_applied_as on STATE_DIR/applied.rec (missing: -ESTALE, unreadable: -EBADMSG). */
+int state_load_applied_as(const char *state_dir, uint64_t sum, size_t count,
+			  struct prefix_set *set);
 
 /*
  * -EPERM (d says how to fix it) when state_dir exists but is not a directory

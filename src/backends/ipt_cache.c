@@ -29,6 +29,7 @@
 #include "state.h"
 
 #define MAGIC "cdnallow-ipt-cache 3"
+#define CACHE_FILE "ipt.id"
 #define META_MAX (64u << 10)
 
 /* One line per block: its newlines become '|'; a block holding '|' has no line (never matches). */
@@ -76,14 +77,11 @@ static int add_matched(const struct prefix_set *all, const bool match[2], struct
 	return ret;
 }
 
-/* The applied.rec set (ret of state_*_applied_as) against the recorded count, then into out. */
-static int adopt(int ret, const struct ipt_cache_meta *m, struct prefix_set *all, bool match[2],
-		 struct prefix_set *out)
+/* The matched families of the applied.rec set (ret of state_*_applied_as) into out. */
+static int adopt(int ret, const struct prefix_set *all, bool match[2], struct prefix_set *out)
 {
 	size_t n0 = out->n;
 
-	if (ret == 0 && all->n != m->count)
-		ret = -EBADMSG;
 	if (ret == 0 && (match[0] || match[1]))
 		ret = add_matched(all, match, out);
 	if (ret < 0) {
@@ -91,9 +89,7 @@ static int adopt(int ret, const struct ipt_cache_meta *m, struct prefix_set *all
 		out->n = n0;
 		match[0] = match[1] = false;
 	}
-	if (ret == -ENOENT)
-		return -ESTALE;
-	return ret == -ENOMEM || ret == -ESTALE || ret == 0 ? ret : -EBADMSG;
+	return ret;
 }
 
 /* Which live blocks are as recorded; -ESTALE when the record is another version or host's. */
@@ -122,39 +118,44 @@ int ipt_cache_parse(char *meta, const char *want_fp, const char *const live[2], 
 	if (ret < 0)
 		return ret;
 	all = prefix_set_new();
-	ret = !all ? -ENOMEM : rec ? state_parse_applied_as(rec, len, m.sum, all) : -ENOENT;
-	ret = adopt(ret, &m, all, match, out);
+	ret = all ? state_parse_applied_as(rec, len, m.sum, (size_t)m.count, all) : -ENOMEM;
+	ret = adopt(ret, all, match, out);
 	prefix_set_free(all);
 	return ret;
 }
 
 int ipt_cache_load(const char *dir, const char *const live[2], bool match[2],
-		   struct prefix_set *out)
+		   struct prefix_set *out, uint64_t *sum)
 {
 	struct ipt_cache_meta m;
 	struct prefix_set *all = NULL;
-	char p[4096], fp[256], *meta = NULL;
+	char fp[256], *meta = NULL, *p = NULL;
+	bool whole = out->n == 0;
 	size_t mlen = 0;
-	int ret;
+	int ret = -ENOENT;
 
 	match[0] = match[1] = false;
+	*sum = 0;
 	if (!dir)
 		return -ENOENT;
-	snprintf(p, sizeof(p), "%s/ipt.id", dir);
-	if (file_read_private(p, META_MAX, &meta, &mlen) < 0) {
-		free(meta);
-		return -ENOENT;
-	}
+	p = file_path(dir, CACHE_FILE);
+	if (!p || file_read_private(p, META_MAX, &meta, &mlen) < 0)
+		goto out;
 	host_fingerprint(fp, sizeof(fp), 0);
 	ret = match_live(meta, fp, live, &m, match);
 	/* the set is read only when some block still matches */
 	if (ret == 0 && (match[0] || match[1])) {
 		all = prefix_set_new();
-		ret = all ? state_load_applied_as(dir, m.sum, all) : -ENOMEM;
-		ret = adopt(ret, &m, all, match, out);
+		ret = all ? state_load_applied_as(dir, m.sum, (size_t)m.count, all) : -ENOMEM;
+		ret = adopt(ret, all, match, out);
 	}
+	/* out is then applied.rec's set itself: the engine need not read it again */
+	if (ret == 0 && whole && match[0] && match[1])
+		*sum = m.sum;
+out:
 	prefix_set_free(all);
 	free(meta);
+	free(p);
 	return ret;
 }
 
@@ -165,8 +166,8 @@ int ipt_cache_load(const char *dir, const char *const live[2], bool match[2],
 void ipt_cache_save(const char *dir, const char *const live[2], const struct prefix_set *s,
 		    uint64_t sum)
 {
-	char p[4096], fp[256], enc[2][IPT_CACHE_BLOCK_MAX];
-	char *meta = NULL;
+	char fp[256], enc[2][IPT_CACHE_BLOCK_MAX];
+	char *meta = NULL, *p = NULL;
 	int n;
 
 	ipt_cache_drop(dir);
@@ -178,20 +179,22 @@ void ipt_cache_save(const char *dir, const char *const live[2], const struct pre
 	host_fingerprint(fp, sizeof(fp), 0);
 	n = asprintf(&meta, MAGIC "\nfingerprint %s\ncount %zu\napplied %llx\nset4 %s\nset6 %s\n",
 		     fp, s->n, (unsigned long long)sum, enc[0], enc[1]);
-	snprintf(p, sizeof(p), "%s/ipt.id", dir);
-	if (n > 0)
+	p = file_path(dir, CACHE_FILE);
+	if (n > 0 && p)
 		file_replace(p, meta, (size_t)n, 0600);
 	free(meta);
+	free(p);
 }
 
 void ipt_cache_drop(const char *dir)
 {
-	char p[4096];
+	const char *files[] = { CACHE_FILE, "ipt.applied" /* versions 1 and 2 */ };
 
-	if (!dir)
-		return;
-	snprintf(p, sizeof(p), "%s/ipt.id", dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/ipt.applied", dir); /* versions 1 and 2 */
-	unlink(p);
+	for (size_t i = 0; dir && i < 2; i++) {
+		char *p = file_path(dir, files[i]);
+
+		if (p)
+			unlink(p);
+		free(p);
+	}
 }

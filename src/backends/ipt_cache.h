@@ -30,9 +30,13 @@ struct ipt_cache_meta {
  */
 int ipt_cache_parse(char *meta, const char *want_fp, const char *const live[2], const char *rec,
 		    size_t len, bool match[2], struct prefix_set *out);
-/* ipt_cache_parse on the files of state dir dir; -ENOENT without a record. */
+/*
+ * ipt_cache_parse on the files of state dir dir; -ENOENT without a record.
+ * *sum: applied.rec's checksum when out (empty before) now holds that whole set
+ * (both blocks matched: backend_state.applied_sum), else 0.
+ */
 int ipt_cache_load(const char *dir, const char *const live[2], bool match[2],
-		   struct prefix_set *out);
+		   struct prefix_set *out, uint64_t *sum);
 /*
  * Records s (both families) as the content of the sets whose header blocks are
  * live; sum: s's applied.rec checksum (plan.want_sum), 0 when not known.

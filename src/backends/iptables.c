@@ -323,8 +323,9 @@ static int ipt_read(void *hv, struct backend_state *st, struct diag *d)
 		return ret;
 	live[0] = live_block(h, 0);
 	live[1] = live_block(h, 1);
+	st->applied_sum = 0;
 	if (live[0] || live[1])
-		ipt_cache_load(h->cfg.state_dir, live, cached, st->set);
+		ipt_cache_load(h->cfg.state_dir, live, cached, st->set, &st->applied_sum);
 	for (int f = 0; f < 2; f++) {
 		ret = read_family(h, f, cached[f], st->set, d);
 		if (ret)

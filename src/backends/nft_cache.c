@@ -26,6 +26,7 @@
 #include "state.h"
 
 #define MAGIC "cdnallow-nft-cache 4"
+#define CACHE_FILE "nft.genid"
 #define OLD_COPY "nft.applied" /* versions 1-3: removed by the first save */
 
 static void fingerprint(const struct nft_handle *h, char *buf, size_t size)
@@ -84,19 +85,6 @@ static int check_meta(char *meta, const char *want_fp, uint32_t genid, unsigned 
 	return 0;
 }
 
-/* The set read back from applied.rec (ret of state_*_applied_as) against the recorded count. */
-static int verdict(int ret, unsigned long long count, struct prefix_set *s)
-{
-	if (ret == 0 && s->n != count)
-		ret = -EBADMSG;
-	if (ret < 0)
-		prefix_set_clear(s);
-	/* a missing or different applied.rec is a stale cache, a damaged one a bad one */
-	if (ret == -ENOENT)
-		return -ESTALE;
-	return ret == -ENOMEM || ret == -ESTALE || ret == 0 ? ret : -EBADMSG;
-}
-
 int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char *rec, size_t len,
 		    struct prefix_set *s)
 {
@@ -106,37 +94,34 @@ int nft_cache_parse(char *meta, const char *want_fp, uint32_t genid, const char 
 
 	prefix_set_clear(s);
 	ret = check_meta(meta, want_fp, genid, &count, &sum);
-	if (ret < 0)
-		return ret;
-	ret = rec ? state_parse_applied_as(rec, len, sum, s) : -ENOENT;
-	return verdict(ret, count, s);
+	return ret < 0 ? ret : state_parse_applied_as(rec, len, sum, (size_t)count, s);
 }
 
 int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set *s,
 		   uint64_t *applied_sum)
 {
-	char p[4096], want_fp[1024], *meta = NULL;
+	char want_fp[1024], *meta = NULL, *p = NULL;
 	unsigned long long count = 0;
 	uint64_t sum = 0;
 	size_t mlen = 0;
-	int ret;
+	int ret = -ENOENT;
 
 	*applied_sum = 0;
 	if (!h->cfg.state_dir)
 		return -ENOENT;
-	snprintf(p, sizeof(p), "%s/nft.genid", h->cfg.state_dir);
-	if (file_read_private(p, 64u << 10, &meta, &mlen) < 0) {
-		free(meta);
-		return -ENOENT;
-	}
+	p = file_path(h->cfg.state_dir, CACHE_FILE);
+	if (!p || file_read_private(p, 64u << 10, &meta, &mlen) < 0)
+		goto out;
 	fingerprint(h, want_fp, sizeof(want_fp));
 	prefix_set_clear(s);
 	/* the set is read only once the generation matches: a stale cache costs no read */
 	ret = check_meta(meta, want_fp, genid, &count, &sum);
 	if (ret == 0)
-		ret = verdict(state_load_applied_as(h->cfg.state_dir, sum, s), count, s);
+		ret = state_load_applied_as(h->cfg.state_dir, sum, (size_t)count, s);
 	*applied_sum = ret == 0 ? sum : 0;
+out:
 	free(meta);
+	free(p);
 	return ret;
 }
 
@@ -147,7 +132,7 @@ int nft_cache_load(const struct nft_handle *h, uint32_t genid, struct prefix_set
 void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct prefix_set *s,
 		    uint64_t sum)
 {
-	char p[4096], fp[1024], *meta = NULL;
+	char fp[1024], *meta = NULL, *p = NULL;
 	int n;
 
 	if (!h->cfg.state_dir)
@@ -158,20 +143,22 @@ void nft_cache_save(const struct nft_handle *h, uint32_t genid, const struct pre
 	fingerprint(h, fp, sizeof(fp));
 	n = asprintf(&meta, MAGIC "\nfingerprint %s\ngenid %lu\ncount %zu\napplied %llx\n", fp,
 		     (unsigned long)genid, s->n, (unsigned long long)sum);
-	snprintf(p, sizeof(p), "%s/nft.genid", h->cfg.state_dir);
-	if (n > 0)
+	p = file_path(h->cfg.state_dir, CACHE_FILE);
+	if (n > 0 && p)
 		file_replace(p, meta, (size_t)n, 0600);
 	free(meta);
+	free(p);
 }
 
 void nft_cache_drop(const struct nft_handle *h)
 {
-	char p[4096];
+	const char *files[] = { CACHE_FILE, OLD_COPY };
 
-	if (!h->cfg.state_dir)
-		return;
-	snprintf(p, sizeof(p), "%s/nft.genid", h->cfg.state_dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/" OLD_COPY, h->cfg.state_dir);
-	unlink(p);
+	for (size_t i = 0; h->cfg.state_dir && i < 2; i++) {
+		char *p = file_path(h->cfg.state_dir, files[i]);
+
+		if (p)
+			unlink(p);
+		free(p);
+	}
 }

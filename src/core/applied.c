@@ -153,29 +153,36 @@ int state_applied_sum(const struct prefix_set *set, uint64_t *sum)
 	return ret;
 }
 
-int state_parse_applied_as(const void *buf, size_t len, uint64_t sum, struct prefix_set *set)
+int state_parse_applied_as(const void *buf, size_t len, uint64_t sum, size_t count,
+			   struct prefix_set *set)
 {
 	struct diag d;
 	int ret;
 
 	prefix_set_clear(set);
 	/* the full check below still runs: a matching checksum field proves nothing by itself */
-	if (len < REC_HEADER || pack_get_le((const uint8_t *)buf + 16, 8) != sum)
+	if (!buf || len < REC_HEADER || pack_get_le((const uint8_t *)buf + 16, 8) != sum)
 		return -ESTALE;
 	diag_init(&d);
 	ret = state_parse_applied(buf, len, set, &d);
 	diag_release(&d);
-	return ret;
+	if (ret == 0 && count != STATE_ANY_COUNT && set->n != count)
+		ret = -EBADMSG;
+	if (ret < 0)
+		prefix_set_clear(set);
+	return ret; /* state_parse_applied's are 0, -ESTALE, -EBADMSG or -ENOMEM */
 }
 
-int state_load_applied_as(const char *state_dir, uint64_t sum, struct prefix_set *set)
+int state_load_applied_as(const char *state_dir, uint64_t sum, size_t count, struct prefix_set *set)
 {
 	char *path = file_path(state_dir, REC_FILE), *buf = NULL;
 	size_t len = 0;
 	int ret = path ? file_read_private(path, APPLIED_MAX, &buf, &len) : -ENOMEM;
 
-	if (ret == 0)
-		ret = state_parse_applied_as(buf, len, sum, set);
+	if (ret == 0 || ret == -ENOENT)
+		ret = state_parse_applied_as(buf, len, sum, count, set);
+	else if (ret != -ENOMEM)
+		ret = -EBADMSG;
 	free(buf);
 	free(path);
 	return ret;

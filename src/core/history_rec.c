@@ -258,7 +258,7 @@ static int load_referred(const char *state_dir, const char *buf, size_t len,
 	r->applied = prefix_set_new();
 	if (!r->applied)
 		return -ENOMEM;
-	ret = state_load_applied_as(state_dir, sum, r->applied);
+	ret = state_load_applied_as(state_dir, sum, STATE_ANY_COUNT, r->applied);
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret < 0) {

@@ -379,6 +379,56 @@ static void test_applied_is(void **state)
 	prefix_set_free(other);
 }
 
+/*
+ * The reader every cache shares: the set with the recorded checksum and count,
+ * else only -ESTALE (missing, another set or version) or -EBADMSG (damaged,
+ * another count, unreadable), never a set.
+ */
+static void test_applied_as(void **state)
+{
+	struct fx *f = *state;
+	struct prefix_set *in = sample_set(), *set = prefix_set_new();
+	char *buf = NULL, *bad = NULL, *path = tmpdir_path(f->dir, "applied.rec");
+	uint64_t sum = 0;
+	size_t len = 0;
+
+	assert_int_equal(state_load_applied_as(f->dir, 1, in->n, set), -ESTALE); /* none yet */
+	assert_int_equal(state_save_applied(f->dir, in, &sum, &f->d), 0);
+	assert_int_equal(state_load_applied_as(f->dir, sum, in->n, set), 0);
+	assert_true(prefix_set_equal(set, in));
+	assert_int_equal(state_load_applied_as(f->dir, sum, STATE_ANY_COUNT, set), 0);
+	assert_int_equal(set->n, in->n);
+	assert_int_equal(state_load_applied_as(f->dir, sum ^ 1, in->n, set), -ESTALE);
+	assert_int_equal(set->n, 0);
+	add(set, "233.252.0.0/24");
+	assert_int_equal(state_load_applied_as(f->dir, sum, in->n - 1, set), -EBADMSG);
+	assert_int_equal(set->n, 0);
+	assert_int_equal(state_load_applied_as(f->dir, sum, in->n + 1, set), -EBADMSG);
+	buf = read_rec(f, &len);
+	assert_int_equal(state_parse_applied_as(NULL, 0, sum, in->n, set), -ESTALE);
+	assert_int_equal(state_parse_applied_as(buf, len, sum, in->n, set), 0);
+	bad = malloc(len);
+	assert_non_null(bad);
+	memcpy(bad, buf, len);
+	bad[len - 1] ^= 1; /* the checksum field still names the set */
+	assert_int_equal(state_parse_applied_as(bad, len, sum, in->n, set), -EBADMSG);
+	assert_int_equal(set->n, 0);
+	assert_int_equal(state_parse_applied_as(buf, len - 1, sum, in->n, set), -EBADMSG);
+	memcpy(bad, buf, len);
+	bad[7] = '2'; /* another version */
+	assert_int_equal(state_parse_applied_as(bad, len, sum, in->n, set), -ESTALE);
+	/* unreadable (a directory in its place): damaged, never missing */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(state_load_applied_as(f->dir, sum, in->n, set), -EBADMSG);
+	assert_int_equal(rmdir(path), 0);
+	free(bad);
+	free(buf);
+	free(path);
+	prefix_set_free(in);
+	prefix_set_free(set);
+}
+
 /* Every damage to the record reads as corrupt (or stale), never as a smaller set. */
 static void test_applied_rec_damaged(void **state)
 {
@@ -672,6 +722,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_applied_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_applied_is, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_applied_legacy_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_applied_as, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_applied_rec_damaged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_private_files, setup, teardown),

@@ -40,7 +40,7 @@ ipt_setup() {
 	local t
 	[ "$(id -u)" = 0 ] || ipt_skip "needs root"
 	[ -n "$CDNALLOW" ] && [ -x "$CDNALLOW" ] || ipt_skip "CDNALLOW is not set to the binary"
-	for t in ip ipset iptables-legacy iptables-nft ip6tables-legacy ip6tables-nft timeout python3; do
+	for t in ip ipset iptables-legacy iptables-nft ip6tables-legacy ip6tables-nft timeout python3 strace; do
 		command -v "$t" >/dev/null || ipt_skip "$t is not installed"
 	done
 	IPT_TMP=$(mktemp -d /tmp/cdna-ipt.XXXXXX)
