@@ -15,6 +15,7 @@
 #include "diag.h"
 #include "guard.h"
 #include "prefix_set.h"
+#include "prefix_text_int.h"
 
 /* Host-bit warnings shown one by one; the rest are summed up in one line. */
 #define HOST_BITS_WARN_MAX 10
@@ -58,8 +59,7 @@ static void quote_token(char *out, size_t size, const char *s, size_t n)
 	out[o] = '\0';
 }
 
-/* The line of the first '<' when it is the first thing in the body, else 0. */
-static size_t html_line(const char *buf, size_t len)
+size_t prefix_text_html_line(const char *buf, size_t len)
 {
 	size_t line = 1;
 
@@ -74,14 +74,8 @@ static size_t html_line(const char *buf, size_t len)
 	return 0;
 }
 
-/* Where parsing is, for messages, and how many host-bit warnings were given. */
-struct text_pos {
-	const char *origin;
-	size_t lineno, host_bits_count;
-};
-
-/* One prefix token [tok, tend) of buf: parsed, refused (-EINVAL, d says why) or masked with a
- * warning. */
+/* One prefix token [tok, tend) of buf (at->base bytes into the body): parsed, refused (-EINVAL, d
+ * says why) or masked with a warning. */
 static int parse_token(const char *buf, const char *tok, const char *tend, struct text_pos *at,
 		       struct prefix *pfx, struct diag *d)
 {
@@ -94,7 +88,7 @@ static int parse_token(const char *buf, const char *tok, const char *tend, struc
 		quote_token(quoted, sizeof(quoted), tok, (size_t)(tend - tok));
 	if (r < 0) {
 		diag_err(d, "%s:%zu: bad prefix '%s' (byte offset %zu): %s", at->origin, at->lineno,
-			 quoted, (size_t)(tok - buf), reason(r));
+			 quoted, at->base + (size_t)(tok - buf), reason(r));
 		return -EINVAL;
 	}
 	if (host && guard_host_bits_refused(pfx)) {
@@ -224,7 +218,7 @@ static int parse_line(struct prefix_set *s, const char *buf, const char **pp, co
 	nul = memchr(p, '\0', (size_t)(eol - p));
 	if (nul) {
 		diag_err(d, "%s:%zu: NUL byte (byte offset %zu): not a text list", at->origin,
-			 at->lineno, (size_t)(nul - buf));
+			 at->lineno, at->base + (size_t)(nul - buf));
 		return -EINVAL;
 	}
 	hash = memchr(p, '#', (size_t)(eol - p));
@@ -241,48 +235,74 @@ static int parse_line(struct prefix_set *s, const char *buf, const char **pp, co
 	return r < 0 ? r : prefix_set_add(s, &pfx);
 }
 
+/* A line the one-pass path read; past the reserved room it grows as prefix_set_add does. */
+static int store(struct prefix_set *s, const struct prefix *pfx)
+{
+	if (s->n < s->cap) {
+		s->v[s->n++] = *pfx;
+		return 0;
+	}
+	return prefix_set_add(s, pfx);
+}
+
+int prefix_text_lines(struct prefix_set *s, const char *buf, const char *p, const char *end,
+		      struct text_pos *at, struct diag *d)
+{
+	const char *next;
+	struct prefix pfx;
+	int r;
+
+	while (p < end) {
+		at->lineno++;
+		next = fast_v4_line(p, end, &pfx);
+		if (next) {
+			r = store(s, &pfx);
+			p = next;
+		} else {
+			r = parse_line(s, buf, &p, end, at, d);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int prefix_text_html_err(const struct text_pos *at, struct diag *d)
+{
+	diag_err(d, "%s:%zu: looks like an HTML page, not a list of prefixes", at->origin,
+		 at->lineno);
+	return -EINVAL;
+}
+
+void prefix_text_summary(const struct text_pos *at, struct diag *d)
+{
+	if (at->host_bits_count > HOST_BITS_WARN_MAX)
+		diag_warn(d, "%s: %zu prefixes had host bits set (first %d shown)", at->origin,
+			  at->host_bits_count, HOST_BITS_WARN_MAX);
+}
+
 int prefix_set_parse_text(struct prefix_set *s, const char *buf, size_t len, const char *origin,
 			  struct diag *d)
 {
 	struct text_pos where = { .origin = origin ? origin : "<input>" };
-	const char *p, *end, *next;
+	const char *p, *end;
 	size_t start_n = s->n;
-	struct prefix pfx;
 	int r = 0;
 
 	if (len == 0)
 		return 0;
 	p = buf;
 	end = buf + len;
-	/* a UTF-8 byte order mark from a Windows editor */
-	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
-		p += 3;
-	where.lineno = html_line(p, (size_t)(end - p));
-	if (where.lineno) {
-		diag_err(d, "%s:%zu: looks like an HTML page, not a list of prefixes", where.origin,
-			 where.lineno);
-		return -EINVAL;
-	}
+	p += prefix_text_bom(p, len);
+	where.lineno = prefix_text_html_line(p, (size_t)(end - p));
+	if (where.lineno)
+		return prefix_text_html_err(&where, d);
 	r = reserve_lines(s, p, end);
-	if (r < 0)
-		return r;
-	while (p < end) {
-		where.lineno++;
-		next = fast_v4_line(p, end, &pfx);
-		if (next && s->n < s->cap) {
-			s->v[s->n++] = pfx;
-			p = next;
-			continue;
-		}
-		r = parse_line(s, buf, &p, end, &where, d);
-		if (r < 0)
-			goto out;
-	}
-	if (where.host_bits_count > HOST_BITS_WARN_MAX)
-		diag_warn(d, "%s: %zu prefixes had host bits set (first %d shown)", where.origin,
-			  where.host_bits_count, HOST_BITS_WARN_MAX);
-out:
-	if (r < 0)
+	if (r == 0)
+		r = prefix_text_lines(s, buf, p, end, &where, d);
+	if (r == 0)
+		prefix_text_summary(&where, d);
+	else
 		s->n = start_n;
 	return r;
 }

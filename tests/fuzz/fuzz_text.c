@@ -4,7 +4,10 @@
  * prefix_set_parse_text, then prefix_set_aggregate, with every invariant the
  * rest of cdnallow relies on checked and abort() on violation. Small inputs
  * are also aggregated by a naive pairwise-merge reference and compared, and
- * every accepted body is read again line by line through prefix_parse.
+ * every accepted body is read again line by line through prefix_parse. The
+ * same bytes fed to the chunked parser (prefix_stream.c) in chunk sizes taken
+ * from the input itself must give the same result, prefixes, message and
+ * warnings.
  * Seed corpus: tests/fuzz/corpus/text/.
  */
 #include <errno.h>
@@ -15,6 +18,7 @@
 
 #include "diag.h"
 #include "prefix_set.h"
+#include "prefix_stream.h"
 #include "fuzz.h"
 
 /* Host bits clear, family and length in range. */
@@ -140,6 +144,43 @@ static void check_lines(const char *buf, size_t len, const struct prefix_set *s)
 	check(k == s->n);
 }
 
+/* The chunked parser against the whole-body one's outcome (ret, s, d). */
+static void check_chunked(const uint8_t *data, size_t size, int ret, const struct prefix_set *s,
+			  const struct diag *d)
+{
+	struct prefix_set *c = prefix_set_new();
+	struct text_stream *t = NULL;
+	size_t off = 0, k = 0;
+	struct diag cd;
+	int r = 0;
+
+	diag_init(&cd);
+	check(c);
+	t = text_stream_new(c, "fuzz", &cd);
+	check(t);
+	if (size & 1)
+		text_stream_expect(t, size);
+	while (off < size && r == 0) {
+		/* 1..16 bytes, so boundaries fall inside tokens, CRLFs and comments */
+		size_t n = 1 + (size_t)(data[k++ % size] % 16);
+
+		n = n < size - off ? n : size - off;
+		r = text_stream_feed(t, (const char *)data + off, n);
+		off += n;
+	}
+	if (r == 0)
+		r = text_stream_finish(t);
+	check(r == ret && !strcmp(cd.msg, d->msg) && cd.nwarnings == d->nwarnings);
+	for (size_t i = 0; i < cd.nwarnings; i++)
+		check(!strcmp(cd.warnings[i], d->warnings[i]));
+	check(c->n == s->n);
+	for (size_t i = 0; i < c->n; i++)
+		check(prefix_equal(&c->v[i], &s->v[i]));
+	text_stream_free(t);
+	prefix_set_free(c);
+	diag_release(&cd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct prefix_set *s = prefix_set_new(), *raw = prefix_set_new(), *ref = prefix_set_new();
@@ -151,6 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(s && raw && ref && add && del);
 	diag_init(&d);
 	r = prefix_set_parse_text(s, (const char *)data, size, "fuzz", &d);
+	check_chunked(data, size, r, s, &d);
 	if (r < 0) {
 		check(r == -EINVAL || r == -ENOMEM);
 		check(s->n == 0 && d.msg[0]);
