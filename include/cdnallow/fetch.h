@@ -46,6 +46,9 @@ struct fetch_req {
 	bool not_modified; /* 304: body empty, cached copy is current */
 	char *body;	   /* owned, NUL-terminated; NULL on error/304 */
 	size_t len;
+	/* a regular file of a request without src: body NULL, len its size; the caller reads it in
+	 * chunks (source_stream.h) */
+	bool local;
 	char *new_etag;		 /* owned or NULL */
 	char *new_last_modified; /* owned or NULL */
 	unsigned attempts;

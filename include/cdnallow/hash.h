@@ -15,4 +15,14 @@ uint64_t fnv1a64(const void *buf, size_t len);
 /* 64 bits, eight bytes a step; records that use it name a version made with it. */
 uint64_t checksum64(const void *buf, size_t len);
 
+/* checksum64 of a body fed in pieces: the same value once exactly len bytes were added. */
+struct checksum64_ctx {
+	uint64_t h, tail;
+	size_t ntail;
+};
+
+void checksum64_init(struct checksum64_ctx *c, size_t len);
+void checksum64_add(struct checksum64_ctx *c, const void *buf, size_t n);
+uint64_t checksum64_final(const struct checksum64_ctx *c);
+
 #endif

@@ -50,6 +50,12 @@ struct provider {
 	/* Parses one fetched body of src into out (appends). */
 	int (*parse)(const struct source *src, const char *body, size_t len, struct prefix_set *out,
 		     struct diag *d);
+	/*
+	 * Optional: true when a body of src that is not blank, HTML or JSON is a
+	 * text list that parse hands to json_util_parse_text(who, …); fills who.
+	 * Such bodies are then parsed in chunks (source_stream.h), never whole.
+	 */
+	bool (*text_who)(const struct source *src, char *who, size_t size);
 };
 
 struct source {

@@ -38,3 +38,48 @@ uint64_t checksum64(const void *buf, size_t len)
 	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
 	return h ^ (h >> 29);
 }
+
+#define CHECKSUM64_MUL 0x9e3779b97f4a7c15ULL
+
+void checksum64_init(struct checksum64_ctx *c, size_t len)
+{
+	c->h = 0xcbf29ce484222325ULL ^ (uint64_t)len;
+	c->tail = 0;
+	c->ntail = 0;
+}
+
+static void mix(struct checksum64_ctx *c, uint64_t w)
+{
+	c->h = (c->h ^ w) * CHECKSUM64_MUL;
+	c->h ^= c->h >> 32;
+}
+
+void checksum64_add(struct checksum64_ctx *c, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+	uint64_t w;
+	size_t i = 0;
+
+	/* a piece that ended inside a word: finish that word first */
+	for (; c->ntail && i < n; i++) {
+		c->tail |= (uint64_t)p[i] << (8 * c->ntail);
+		if (++c->ntail == 8) {
+			mix(c, c->tail);
+			c->tail = 0;
+			c->ntail = 0;
+		}
+	}
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		mix(c, le64toh(w));
+	}
+	for (; i < n; i++)
+		c->tail |= (uint64_t)p[i] << (8 * c->ntail++);
+}
+
+uint64_t checksum64_final(const struct checksum64_ctx *c)
+{
+	uint64_t h = (c->h ^ c->tail) * CHECKSUM64_MUL;
+
+	return h ^ (h >> 29);
+}

@@ -5,6 +5,8 @@
  * `path = …` in [provider:akamai]. The parser is the plain text list; it must
  * never guess an Akamai URL.
  */
+#include <stdio.h>
+
 #include "json_util.h"
 #include "providers.h"
 
@@ -15,6 +17,13 @@ static int akamai_parse(const struct source *src, const char *body, size_t len,
 	return json_util_parse_text("akamai", body, len, out, d);
 }
 
+static bool akamai_text_who(const struct source *src, char *who, size_t size)
+{
+	(void)src;
+	snprintf(who, size, "akamai");
+	return true;
+}
+
 const struct provider provider_akamai = {
 	.name = "akamai",
 	.client_ip_header = "True-Client-IP",
@@ -23,4 +32,5 @@ const struct provider provider_akamai = {
 	.urls = { NULL },
 	.floor = 5,
 	.parse = akamai_parse,
+	.text_who = akamai_text_who,
 };

@@ -5,6 +5,8 @@
  * Outside Iran the site may answer with an HTML page instead; the text parser
  * refuses it.
  */
+#include <stdio.h>
+
 #include "json_util.h"
 #include "providers.h"
 
@@ -15,6 +17,13 @@ static int arvancloud_parse(const struct source *src, const char *body, size_t l
 	return json_util_parse_text("arvancloud", body, len, out, d);
 }
 
+static bool arvancloud_text_who(const struct source *src, char *who, size_t size)
+{
+	(void)src;
+	snprintf(who, size, "arvancloud");
+	return true;
+}
+
 const struct provider provider_arvancloud = {
 	.name = "arvancloud",
 	.client_ip_header = "AR-Real-IP",
@@ -22,4 +31,5 @@ const struct provider provider_arvancloud = {
 	.urls = { "https://www.arvancloud.ir/en/ips.txt" },
 	.floor = 5,
 	.parse = arvancloud_parse,
+	.text_who = arvancloud_text_who,
 };

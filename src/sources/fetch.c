@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Gets source bodies: local paths with file_read_all, URLs with libcurl, all
+ * Gets source bodies: local paths with file_read_all (or only their size, for
+ * a caller that reads them in chunks), URLs with libcurl, all
  * URLs of one run concurrently on one curl multi handle. Every download has
  * the same limits: https only (http only for insecure sources, redirects
  * included), TLS verification always on, connect/total timeouts and a
@@ -74,6 +75,7 @@ void fetch_req_release(struct fetch_req *r)
 	r->parsed = false;
 	r->parse_err = 0;
 	r->body = NULL;
+	r->local = false;
 	r->new_etag = NULL;
 	r->new_last_modified = NULL;
 	r->len = 0;
@@ -127,9 +129,18 @@ static bool has_scheme(const char *url, const char *scheme)
 
 static void read_local(struct fetch_req *r, size_t max)
 {
-	int ret = file_read_all(r->url, max, &r->body, &r->len);
+	struct stat st;
+	int ret;
 
 	r->attempts = 1;
+	/* a regular file the caller parses (no src) is read by it, in chunks: only its size here */
+	if (!r->src && stat(r->url, &st) == 0 && S_ISREG(st.st_mode)) {
+		r->local = true;
+		r->len = (size_t)st.st_size;
+		ret = (unsigned long long)st.st_size > max ? -EFBIG : 0;
+	} else {
+		ret = file_read_all(r->url, max, &r->body, &r->len);
+	}
 	if (ret == -EFBIG)
 		set_too_big(r, max);
 	else if (ret < 0)

@@ -204,17 +204,28 @@ out:
 	return ret;
 }
 
+/* A -s source is named by its file or URL, so errors read "PATH:LINE: …". */
+static void name_who(const struct source *src, char *who, size_t size)
+{
+	if (src && src->nurls == 1 && src->name && !strcmp(src->name, src->urls[0]))
+		snprintf(who, size, "%s", src->urls[0]);
+	else
+		snprintf(who, size, "source '%s'", src && src->name ? src->name : "?");
+}
+
+static bool generic_text_who(const struct source *src, char *who, size_t size)
+{
+	name_who(src, who, size);
+	return src && (src->format == FORMAT_TEXT || src->format == FORMAT_AUTO);
+}
+
 static int generic_parse(const struct source *src, const char *body, size_t len,
 			 struct prefix_set *out, struct diag *d)
 {
 	enum body_kind kind = json_util_sniff(body, len);
 	char who[160];
 
-	/* a -s source is named by its file or URL, so errors read "PATH:LINE: …" */
-	if (src && src->nurls == 1 && src->name && !strcmp(src->name, src->urls[0]))
-		snprintf(who, sizeof(who), "%s", src->urls[0]);
-	else
-		snprintf(who, sizeof(who), "source '%s'", src && src->name ? src->name : "?");
+	name_who(src, who, sizeof(who));
 	if (!src) {
 		diag_err(d, "%s: no source", who);
 		return -EINVAL;
@@ -239,4 +250,5 @@ const struct provider provider_generic = {
 	.urls = { NULL },
 	.floor = 1,
 	.parse = generic_parse,
+	.text_who = generic_text_who,
 };

@@ -4,13 +4,13 @@
  * all sources are fetched in one concurrent fetch_many_unprivileged() call
  * with the cached validators, which also parses each body (a download in the
  * unprivileged child); each source's lists are merged into one set and put
- * to the guard. A download is cached as its parsed list; a local file is parsed here (as root) and
- * only its length and checksum are kept. When every endpoint of a source answers 304, or every
- * local file is the one the last good list came from, the parsed list kept by listcache.c is
- * reused and the bodies are not parsed again. Anything wrong with the fresh data falls back to the
- * last good cached copy, then to the built-in snapshot, and only then to "refused" — never silently
- * to an empty list. It must never print, and it writes the cache only for data that passed the
- * guard.
+ * to the guard. A download is cached as its parsed list; a local file is parsed here (as root),
+ * read in chunks, and only its length and checksum are kept. When every endpoint of a source
+ * answers 304, or every local file is the one the last good list came from, the parsed list kept by
+ * listcache.c is reused and the bodies are not parsed again. Anything wrong with the fresh data
+ * falls back to the last good cached copy, then to the built-in snapshot, and only then to
+ * "refused" — never silently to an empty list. It must never print, and it writes the cache only
+ * for data that passed the guard.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,6 +29,7 @@
 #include "prefix_set.h"
 #include "resolve.h"
 #include "source.h"
+#include "source_stream.h"
 
 struct endpoint {
 	struct cache_entry cache;
@@ -285,31 +286,91 @@ static int finish(const struct source *src, struct prefix_set *set, struct prefi
 	return ret;
 }
 
+static void set_validator(struct endpoint *ep, size_t len, uint64_t sum)
+{
+	snprintf(ep->validator, sizeof(ep->validator), "local:%zu:%016" PRIx64, len, sum);
+}
+
+/* The cached list's validator of endpoint j when it is a file of len bytes, else NULL. */
+static const char *same_length(const struct listcache *lc, size_t j, size_t len)
+{
+	char head[32];
+	int n = snprintf(head, sizeof(head), "local:%zu:", len);
+
+	return lc->etag[j] && !strncmp(lc->etag[j], head, (size_t)n) ? lc->etag[j] : NULL;
+}
+
 /*
  * True when every endpoint is a local file identical (length and checksum) to
- * the one the cached list came from; fills each endpoint's validator.
+ * the one the cached list came from. A file read in chunks (q->local) is
+ * checksummed only when its length matches; its validator is then set by
+ * parse_local from the bytes parsed. A file read whole gets its validator here.
  */
 static bool local_unchanged(const struct source *src, struct endpoint *eps,
-			    const struct listcache *lc)
+			    const struct listcache *lc, const struct resolve_opts *o)
 {
+	size_t max = o->fetch.max_size ? o->fetch.max_size : FETCH_DEFAULT_MAX_SIZE, len;
 	bool same = lc->valid;
+	uint64_t sum;
 
 	for (size_t j = 0; j < src->nurls; j++) {
 		const struct fetch_req *q = eps[j].req;
 
-		snprintf(eps[j].validator, sizeof(eps[j].validator), "local:%zu:%016" PRIx64,
-			 q->len, checksum64(q->body ? q->body : "", q->len));
-		same = same && lc->etag[j] && !strcmp(lc->etag[j], eps[j].validator);
+		if (!q->local) {
+			set_validator(&eps[j], q->len, checksum64(q->body ? q->body : "", q->len));
+			same = same && lc->etag[j] && !strcmp(lc->etag[j], eps[j].validator);
+		} else if (same && same_length(lc, j, q->len) &&
+			   source_sum_local(q->url, max, &len, &sum) == 0) {
+			set_validator(&eps[j], len, sum);
+			same = !strcmp(lc->etag[j], eps[j].validator);
+		} else {
+			same = false;
+		}
 	}
 	return same;
 }
 
+/* A file fetch_many left to be read here: parsed in chunks, its validator from what was read. */
+static int parse_local(const struct source *src, unsigned j, struct endpoint *ep,
+		       struct prefix_set *set, struct prefix_set *excl,
+		       const struct resolve_opts *o, struct source_result *r, struct diag *d)
+{
+	size_t max = o->fetch.max_size ? o->fetch.max_size : FETCH_DEFAULT_MAX_SIZE, len = 0;
+	const char *url = ep->req->url;
+	uint64_t sum = 0;
+	struct diag pd;
+	int ret;
+
+	diag_init(&pd);
+	ret = source_read_local(src, j, url, max, set, excl, &len, &sum, &pd);
+	if (ret == 0) {
+		set_validator(ep, len, sum);
+		diag_take_warnings(d, &pd);
+	} else if (!pd.msg[0] && ret == -EAGAIN) {
+		add_problem(r, src->name,
+			    "'%s' changed while it was read; it is read again next run", url);
+	} else if (!pd.msg[0] && ret == -EFBIG) {
+		add_problem(r, src->name, "'%s': body larger than the %zu byte cap (max_size)", url,
+			    max);
+	} else if (!pd.msg[0]) {
+		add_problem(r, src->name, "'%s': cannot read '%s': %s", url, url, strerror(-ret));
+	} else if (strcmp(url, src->name)) {
+		add_problem(r, src->name, "'%s' cannot be parsed: %s", url, pd.msg);
+	} else {
+		add_problem(r, src->name, "%s", pd.msg);
+	}
+	diag_release(&pd);
+	return ret;
+}
+
 static int parse_endpoint(const struct source *src, unsigned j, struct endpoint *ep,
-			  struct prefix_set *set, struct prefix_set *excl, struct source_result *r,
-			  struct diag *d)
+			  struct prefix_set *set, struct prefix_set *excl,
+			  const struct resolve_opts *o, struct source_result *r, struct diag *d)
 {
 	struct fetch_req *q = ep->req;
 
+	if (q->local)
+		return parse_local(src, j, ep, set, excl, o, r, d);
 	if (q->not_modified)
 		return parse_cached(src, j, q->url, &ep->cache, set, excl, r, d);
 	if (!q->parsed && q->body) /* a local file */
@@ -332,7 +393,7 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 	excl = prefix_set_new();
 	if (!excl)
 		return -ENOMEM;
-	if ((all_304 || (local && local_unchanged(src, eps, lc))) && lc->valid &&
+	if ((all_304 || (local && local_unchanged(src, eps, lc, o))) && lc->valid &&
 	    listcache_parse(lc, r->set) == 0)
 		*reused = true;
 	else
@@ -346,7 +407,7 @@ static int try_fresh(const struct source *src, struct endpoint *eps, const struc
 			ret = -ENOENT;
 			continue;
 		}
-		if (parse_endpoint(src, j, &eps[j], r->set, excl, r, d) < 0) {
+		if (parse_endpoint(src, j, &eps[j], r->set, excl, o, r, d) < 0) {
 			ret = -EBADMSG;
 			continue;
 		}
@@ -419,7 +480,7 @@ static void store_cache(const struct source *src, struct endpoint *eps,
 	for (size_t j = 0; j < src->nurls && ret == 0; j++) {
 		const struct fetch_req *q = eps[j].req;
 
-		if (!q->parsed && q->body) {
+		if (!q->parsed && (q->body || q->local)) {
 			/* forced past the guard: kept as the last good list, never reused unguarded
 			 */
 			etags[j] = o->guard.force ? NULL : eps[j].validator;
