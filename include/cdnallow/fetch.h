@@ -39,6 +39,13 @@ struct fetch_req {
 	/* in, for fetch_many_unprivileged: parse the body as endpoint idx of src (NULL: don't) */
 	const struct source *src;
 	unsigned idx;
+	/*
+	 * in, optional: takes a download's body as it arrives instead of body
+	 * (buf NULL, len 0: an attempt starts, forget what came before); < 0
+	 * aborts the transfer as out of memory
+	 */
+	int (*sink)(void *ctx, const char *buf, size_t len);
+	void *sink_ctx;
 	/* out */
 	int err;	   /* 0 or negative errno */
 	char errmsg[256];  /* why, when err != 0: "HTTP 500", "timeout after 30 s", … */
@@ -49,7 +56,8 @@ struct fetch_req {
 	/* a regular file of a request without src: body NULL, len its size; the caller reads it in
 	 * chunks (source_stream.h) */
 	bool local;
-	char *new_etag;		 /* owned or NULL */
+	bool sunk;	/* the whole body of a download went to sink (len: its bytes), body NULL */
+	char *new_etag; /* owned or NULL */
 	char *new_last_modified; /* owned or NULL */
 	unsigned attempts;
 	/*

@@ -45,6 +45,7 @@ struct xfer {
 	CURL *h;
 	struct curl_slist *hdrs;
 	struct strbuf body;
+	size_t got; /* bytes of this attempt, into body or the request's sink */
 	size_t max;
 	bool too_big;
 	bool waiting; /* scheduled for a retry at due_ms */
@@ -76,6 +77,7 @@ void fetch_req_release(struct fetch_req *r)
 	r->parse_err = 0;
 	r->body = NULL;
 	r->local = false;
+	r->sunk = false;
 	r->new_etag = NULL;
 	r->new_last_modified = NULL;
 	r->len = 0;
@@ -152,10 +154,13 @@ static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	struct xfer *x = userdata;
 	size_t n = size * nmemb;
 
-	if (n > x->max - x->body.len) {
+	if (n > x->max - x->got) {
 		x->too_big = true;
 		return 0; /* aborts the transfer: a capped body must not pass as complete */
 	}
+	x->got += n;
+	if (x->req->sink)
+		return x->req->sink(x->req->sink_ctx, ptr, n) < 0 ? 0 : n;
 	if (strbuf_add(&x->body, ptr, n) < 0)
 		return 0;
 	return n;
@@ -327,7 +332,7 @@ static void set_timeout_err(const struct xfer *x, const struct fetch_opts *o)
 	else if (!strncmp(x->errbuf, "Operation too slow", 18))
 		set_err(r, -ETIMEDOUT,
 			"transfer too slow: under %ld bytes/s for %ld s (%zu bytes received)",
-			LOW_SPEED_BYTES, low_speed_time(o), x->body.len);
+			LOW_SPEED_BYTES, low_speed_time(o), x->got);
 	else if (!strncmp(x->errbuf, "Connection timed out", 20) ||
 		 !strncmp(x->errbuf, "Connection timeout", 18))
 		set_err(r, -ETIMEDOUT, "connect timeout after %ld s", connect_timeout(o, total));
@@ -443,6 +448,11 @@ static bool xfer_done(struct xfer *x, CURLcode c, const struct fetch_opts *o)
 	r->new_last_modified = header_dup(x->h, "Last-Modified");
 	if (r->not_modified)
 		return false;
+	if (r->sink) {
+		r->sunk = true;
+		r->len = x->got;
+		return false;
+	}
 	r->body = strbuf_detach(&x->body, &r->len);
 	if (!r->body)
 		set_err(r, -ENOMEM, "out of memory storing the body");
@@ -464,6 +474,9 @@ static unsigned backoff_ms(unsigned attempt, unsigned *seed)
 static int xfer_start(CURLM *m, struct xfer *x)
 {
 	strbuf_reset(&x->body);
+	x->got = 0;
+	if (x->req->sink) /* a retry starts the body again */
+		x->req->sink(x->req->sink_ctx, NULL, 0);
 	x->too_big = false;
 	x->waiting = false;
 	x->errbuf[0] = '\0';
@@ -485,7 +498,8 @@ static void xfer_free(CURLM *m, struct xfer *x)
 static void fail_unfinished(struct xfer *xs, size_t nx, int err, const char *why)
 {
 	for (size_t i = 0; i < nx; i++) {
-		if (!xs[i].req->err && !xs[i].req->body && !xs[i].req->not_modified)
+		if (!xs[i].req->err && !xs[i].req->body && !xs[i].req->sunk &&
+		    !xs[i].req->not_modified)
 			set_err(xs[i].req, err, "%s", why);
 	}
 }

@@ -4,7 +4,8 @@
  * go to a forked child that drops to an unprivileged user (_cdnallow when the
  * package created it, else nobody) with no capabilities, no new privileges
  * and no ptrace by its peers, before libcurl and OpenSSL touch a byte from
- * the network. The child also parses what it downloaded (jansson and the
+ * the network. The child also parses what it downloads, as it arrives (text
+ * lists are never held whole; jansson and the
  * provider parsers never see those bytes as root) and sends back, over a
  * pipe, only the parsed prefixes and the validators (privsep_wire.h); the
  * parent checks every length, field and prefix before it believes any of
@@ -34,6 +35,7 @@
 #include "privsep_filter.h"
 #include "privsep_wire.h"
 #include "source.h"
+#include "source_stream.h"
 #include "strbuf.h"
 
 #define PRIV_USER "_cdnallow"
@@ -79,9 +81,83 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* A download parsed as it arrives (fetch_req.sink): the request and its stream. */
+struct req_stream {
+	struct fetch_req *r;
+	struct source_stream *ss;
+};
+
+static void stream_drop(struct req_stream *rs)
+{
+	struct fetch_req *r = rs->r;
+
+	source_stream_free(rs->ss);
+	rs->ss = NULL;
+	prefix_set_free(r->prefixes);
+	r->prefixes = NULL;
+	diag_release(&r->parse_diag);
+	diag_init(&r->parse_diag);
+}
+
+static int stream_sink(void *ctx, const char *buf, size_t len)
+{
+	struct req_stream *rs = ctx;
+	struct fetch_req *r = rs->r;
+	int ret;
+
+	if (buf) {
+		ret = rs->ss ? source_stream_feed(rs->ss, buf, len) : -ENOMEM;
+		/* a bad line is the parse's outcome, told when the body is complete */
+		return ret == -ENOMEM ? ret : 0;
+	}
+	stream_drop(rs);
+	r->prefixes = prefix_set_new();
+	if (r->prefixes)
+		rs->ss =
+			source_stream_new(r->src, r->idx, r->prefixes, r->prefixes, &r->parse_diag);
+	return rs->ss ? 0 : -ENOMEM;
+}
+
+/* Downloads to parse are parsed as they arrive: the sinks' state, n of them; NULL: no memory. */
+static struct req_stream *stream_downloads(struct fetch_req *reqs, size_t n)
+{
+	struct req_stream *rs = calloc(n ? n : 1, sizeof(*rs));
+
+	for (size_t i = 0; rs && i < n; i++) {
+		rs[i].r = &reqs[i];
+		if (reqs[i].src && source_is_url(reqs[i].url)) {
+			reqs[i].sink = stream_sink;
+			reqs[i].sink_ctx = &rs[i];
+		}
+	}
+	return rs;
+}
+
+static void set_parse_err(struct fetch_req *r)
+{
+	if (r->parse_err) {
+		prefix_set_free(r->prefixes);
+		r->prefixes = NULL;
+		if (!r->parse_diag.msg[0])
+			diag_err(&r->parse_diag, "%s", strerror(-r->parse_err));
+	}
+}
+
 /* Parses r's body with its source's parser; a download's raw body goes right after. */
 static void parse_req(struct fetch_req *r)
 {
+	struct req_stream *rs = r->sink ? r->sink_ctx : NULL;
+
+	if (rs && r->sunk && !r->err && rs->ss) {
+		r->parsed = true;
+		r->parse_err = source_stream_finish(rs->ss);
+		source_stream_free(rs->ss);
+		rs->ss = NULL;
+		set_parse_err(r);
+		return;
+	}
+	if (rs)
+		stream_drop(rs);
 	if (!r->src || r->err || r->not_modified || !r->body)
 		return;
 	diag_init(&r->parse_diag);
@@ -91,12 +167,7 @@ static void parse_req(struct fetch_req *r)
 			       ? -ENOMEM
 			       : source_parse_endpoint(r->src, r->idx, r->body, r->len, r->prefixes,
 						       r->prefixes, &r->parse_diag);
-	if (r->parse_err) {
-		prefix_set_free(r->prefixes);
-		r->prefixes = NULL;
-		if (!r->parse_diag.msg[0])
-			diag_err(&r->parse_diag, "%s", strerror(-r->parse_err));
-	}
+	set_parse_err(r);
 	if (source_is_url(r->url)) {
 		free(r->body);
 		r->body = NULL;
@@ -108,6 +179,22 @@ static void parse_all(struct fetch_req *reqs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		parse_req(&reqs[i]);
+}
+
+/* fetch_many, downloads parsed as they arrive (never held whole), then every body parsed. */
+static int fetch_and_parse(struct fetch_req *reqs, size_t n, const struct fetch_opts *o)
+{
+	struct req_stream *rs = stream_downloads(reqs, n);
+	int ret;
+
+	ret = fetch_many(reqs, n, o);
+	parse_all(reqs, n);
+	for (size_t i = 0; i < n; i++) {
+		reqs[i].sink = NULL;
+		reqs[i].sink_ctx = NULL;
+	}
+	free(rs);
+	return ret;
 }
 
 static int send_one(int fd, struct fetch_req *r)
@@ -145,6 +232,7 @@ static void child(int fd, struct fetch_req *net, size_t n, const struct fetch_op
 		(void)privsep_filter_install();
 	if (write_all(3, &status, sizeof(status)) < 0 || status < 0)
 		_exit(1);
+	(void)stream_downloads(net, n); /* freed by the exit */
 	fetch_many(net, n, &co);
 	for (size_t i = 0; i < n; i++)
 		if (send_one(3, &net[i]) < 0)
@@ -274,8 +362,7 @@ int fetch_many_unprivileged(struct fetch_req *reqs, size_t n, const struct fetch
 	for (size_t i = 0; i < n; i++)
 		nnet += is_download(&reqs[i], o);
 	if (geteuid() != 0 || nnet == 0) {
-		ret = fetch_many(reqs, n, o);
-		parse_all(reqs, n);
+		ret = fetch_and_parse(reqs, n, o);
 		return ret;
 	}
 	net = calloc(nnet, sizeof(*net));
@@ -300,8 +387,7 @@ int fetch_many_unprivileged(struct fetch_req *reqs, size_t n, const struct fetch
 			     "or setuid filtered): downloading and parsing as root");
 		for (size_t i = 0; i < nnet; i++)
 			fetch_req_release(&net[i]);
-		ret = fetch_many(net, nnet, o);
-		parse_all(net, nnet);
+		ret = fetch_and_parse(net, nnet, o);
 	} else if (ret < 0) {
 		fail_all(net, nnet, ret, why);
 	}
