@@ -87,7 +87,9 @@ cmp -s "$T/out" "$T/out3" || fail "the offline result differs: $(diff "$T/out" "
 ok "the cache holds the parsed list (format prefixes); --offline reads it back"
 
 # parse_probe MODE ARGS...: runs cdnallow under gdb following the parent or the child
-# at fork, printing "PARSE uid=U" each time source_parse is entered in that process
+# at fork, printing "PARSE uid=U" each time source_parse (a body parsed whole),
+# source_read_local (a local file read in chunks) or text_stream_new (a text list parsed as it
+# arrives) is entered in that process
 parse_probe() {
 	local mode=$1
 	shift
@@ -97,7 +99,9 @@ set confirm off
 set follow-fork-mode $mode
 set detach-on-fork on
 break source_parse
-commands
+break source_read_local
+break text_stream_new
+commands 1-3
 silent
 python p = gdb.selected_inferior().pid; print("PARSE uid=" + open("/proc/%d/status" % p).read().split("Uid:")[1].split()[0])
 continue
