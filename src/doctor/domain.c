@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "curl_dl.h"
 #include "diag.h"
 #include "doctor.h"
 #include "prefix_set.h"
@@ -137,13 +138,32 @@ time_t doctor_cert_expiry(const struct curl_certinfo *ci)
 	return 0;
 }
 
+/* libcurl is loaded for this check only (curl_dl.h); without it the check says why it did not run.
+ */
+static bool tls_probe_ready(const char *domain, struct findings *f)
+{
+	struct diag d;
+	bool ok;
+
+	diag_init(&d);
+	ok = curl_dl_load(&d) == 0;
+	if (!ok)
+		findings_add(f, "tls", SEV_WARNING, "install libcurl and run the check again",
+			     "TLS on 443 for %s not checked: %s", domain, d.msg);
+	diag_release(&d);
+	return ok;
+}
+
 static void check_tls(const char *domain, struct findings *f)
 {
 	struct curl_certinfo *ci = NULL;
 	CURL *h = NULL;
-	CURLcode rc = probe_tls(domain, false, &ci, &h);
+	CURLcode rc;
 	time_t exp = 0, now = time(NULL);
 
+	if (!tls_probe_ready(domain, f))
+		return;
+	rc = probe_tls(domain, false, &ci, &h);
 	if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT)
 		goto out; /* nothing listens on 443: the listen check says so */
 	if (rc == CURLE_PEER_FAILED_VERIFICATION) {

@@ -23,6 +23,7 @@
 
 #include <curl/curl.h>
 
+#include "curl_dl.h"
 #include "fileio.h"
 #include "fetch.h"
 #include "prefix_set.h"
@@ -55,12 +56,15 @@ struct xfer {
 
 int fetch_global_init(void)
 {
+	if (curl_dl_load(NULL) < 0)
+		return -ELIBACC;
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
 }
 
 void fetch_global_cleanup(void)
 {
-	curl_global_cleanup();
+	if (curl_dl_is_loaded())
+		curl_global_cleanup();
 }
 
 void fetch_req_release(struct fetch_req *r)
@@ -567,6 +571,31 @@ static int run_multi(CURLM *m, struct xfer *xs, size_t nx, const struct fetch_op
 	return 0;
 }
 
+static void fail_downloads(struct fetch_req *reqs, size_t n, int err, const char *why)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!reqs[i].err && !reqs[i].body && source_is_url(reqs[i].url))
+			set_err(&reqs[i], err, "%s", why);
+	}
+}
+
+static int load_curl(struct fetch_req *reqs, size_t n)
+{
+	struct diag d;
+	int ret;
+
+	diag_init(&d);
+	ret = curl_dl_load(&d);
+	if (ret < 0)
+		fail_downloads(reqs, n, ret, d.msg);
+	else if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		ret = -EIO;
+	if (ret == -EIO)
+		fail_downloads(reqs, n, ret, "cannot initialise libcurl");
+	diag_release(&d);
+	return ret;
+}
+
 int fetch_many(struct fetch_req *reqs, size_t n, const struct fetch_opts *o)
 {
 	size_t max = o->max_size ? o->max_size : FETCH_DEFAULT_MAX_SIZE;
@@ -600,14 +629,11 @@ int fetch_many(struct fetch_req *reqs, size_t n, const struct fetch_opts *o)
 	}
 	if (!nx)
 		return 0;
-	/* here, not in main: a run without a URL never pays for OpenSSL's initialisation */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		for (size_t i = 0; i < n; i++) {
-			if (!reqs[i].err && !reqs[i].body && source_is_url(reqs[i].url))
-				set_err(&reqs[i], -EIO, "cannot initialise libcurl");
-		}
-		return -EIO;
-	}
+	/* here, not in main: a run without a URL never loads libcurl (curl_dl.h) nor pays for
+	 * OpenSSL's initialisation; one that cannot load it fails its downloads, not the run */
+	ret = load_curl(reqs, n);
+	if (ret < 0)
+		return ret == -ELIBACC ? 0 : ret;
 	global = true;
 	ca_dir = o->ca_file ? NULL : system_ca_dir();
 	xs = calloc(nx, sizeof(*xs));

@@ -13,7 +13,7 @@
  * stay with the parent (they may be readable by root only), and so does the
  * CA file: the child reads it into memory before it drops root. Once
  * unprivileged, the child also installs a seccomp deny-list
- * (privsep_filter.c).
+ * (privsep_filter.c), and only then loads libcurl (curl_dl.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -233,6 +233,15 @@ static void child(int fd, struct fetch_req *net, size_t n, const struct fetch_op
 	if (write_all(3, &status, sizeof(status)) < 0 || status < 0)
 		_exit(1);
 	(void)stream_downloads(net, n); /* freed by the exit */
+	/*
+	 * fetch_many dlopen()s libcurl here, after the drop and the filter, on
+	 * purpose: its ~30 libraries' constructors (OpenSSL's among them) then
+	 * never run as root, and the root process never maps them. Neither
+	 * stops the load: it opens, reads and maps world-readable files, and the
+	 * deny-list has no open, mmap or mprotect (the resolver's NSS modules are
+	 * loaded the same way). Should it fail, the downloads fail with the
+	 * loader's message and the last good lists are used.
+	 */
 	fetch_many(net, n, &co);
 	for (size_t i = 0; i < n; i++)
 		if (send_one(3, &net[i]) < 0)
