@@ -3,7 +3,8 @@
 # Least privilege (issue 14, finding 6): run as root, cdnallow downloads in a
 # child that dropped root. During a slow download from the loopback test
 # server, the process holding the TCP connection has a non-zero uid, no
-# effective (or permitted) capability, no_new_privs and a seccomp filter; the CA file lives in
+# effective (or permitted) capability, no_new_privs and a seccomp filter, and libcurl mapped
+# (loaded there, after the drop: the root process never maps it); the CA file lives in
 # a directory only root can read and still verifies the server; the 304 no-op
 # still works. The parse of a downloaded body happens in that child: under a
 # debugger, the parser entry point (source_parse) is never reached in the
@@ -56,7 +57,10 @@ has '^Groups:[[:space:]]*$' <<<"$status" || fail "supplementary groups kept: $(g
 has '^Seccomp:[[:space:]]*2$' <<<"$status" || fail "no seccomp filter: $(grep ^Seccomp <<<"$status")"
 puid=$(awk '/^Uid:/ { print $2 }' "/proc/$main/status")
 [ "$puid" = 0 ] || fail "the parent is not root ($puid)"
-ok "the connection is held by pid $holder, uid $(awk '/^Uid:/ { print $2 }' <<<"$status"), CapEff 0, no_new_privs, seccomp filter; the parent stays root"
+# libcurl (and OpenSSL under it) is loaded by the child, after the drop: never in the root process
+has '/libcurl[^/]*\.so' "/proc/$holder/maps" || fail "the downloader has no libcurl mapped"
+! has '/libcurl[^/]*\.so' "/proc/$main/maps" || fail "the root process maps libcurl"
+ok "the connection is held by pid $holder, uid $(awk '/^Uid:/ { print $2 }' <<<"$status"), CapEff 0, no_new_privs, seccomp filter, libcurl mapped; the parent stays root, without libcurl"
 kill "$main" "$holder" 2>/dev/null
 wait "$main" 2>/dev/null
 
