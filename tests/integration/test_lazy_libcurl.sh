@@ -58,7 +58,8 @@ ok "--version, and sync, plan, status and fetch of a local file on nftables neve
 
 printf '[fetch]\nca_file = %s\n[provider:cloudflare]\nurl = %s, %s\n' "$T/ca.pem" \
 	"$U/etag/$CF4" "$U/ok/cloudflare-ips-v6.txt" >"$L/url.conf"
-ld_files url "$CDNALLOW" fetch -c "$L/url.conf" --state-dir "$L/st-url" >"$L/url.out" &
+# a simple command, not ld_files: $! is then cdnallow itself, not a subshell
+LD_DEBUG=files "$CDNALLOW" fetch -c "$L/url.conf" --state-dir "$L/st-url" >"$L/url.out" 2>"$L/url.ld" &
 main=$!
 wait $main || netns_fail "URL fetch: $(grep cdnallow: "$L/url.ld")"
 ! has '^cdnallow:' "$L/url.ld" || netns_fail "URL fetch: $(grep '^cdnallow:' "$L/url.ld")"
