@@ -94,12 +94,17 @@ grep -q "adduser --system --group --no-create-home --home /nonexistent --quiet _
 	"$T/control/postinst" || fail "postinst does not create the _cdnallow system user"
 grep -q "deluser --quiet --system _cdnallow" "$T/control/postrm" || fail "postrm purge keeps _cdnallow"
 dpkg-deb -f "$deb" Depends | grep -qw adduser || fail "the package does not depend on adduser"
+# libcurl is dlopen()ed: dpkg-shlibdeps cannot see it, control names it
+dpkg-deb -f "$deb" Depends | grep -qE '(^|, )libcurl4 \(>= 7\.85\.0\) \| libcurl4t64 \(>= 7\.85\.0\)' ||
+	fail "the package does not depend on libcurl4: $(dpkg-deb -f "$deb" Depends)"
 grep -q "dh_installsystemd.*--no-stop-on-upgrade.*cdnallow-boot" "$REPO/packaging/debian/rules" ||
 	fail "an upgrade would stop cdnallow-boot"
-ok "maintainer scripts: timer enabled + started, boot unit enabled only, first sync, flush, purge, _cdnallow user"
+ok "maintainer scripts: timer enabled + started, boot unit enabled only, first sync, flush, purge, _cdnallow user; Depends: libcurl4"
 
 dpkg-deb -x "$deb" "$T/x"
 bin=$T/x/usr/sbin/cdnallow
+readelf -d "$bin" | grep -q 'NEEDED.*\[libc\.so' || fail "readelf shows no DT_NEEDED of the binary"
+! readelf -d "$bin" | grep -q 'NEEDED.*libcurl' || fail "the packaged binary links libcurl"
 "$bin" providers >"$T/providers" 2>&1 || { cat "$T/providers"; fail "cdnallow providers"; }
 grep -q '^cloudflare ' "$T/providers" || fail "providers does not list cloudflare"
 # the snapshot of data/snapshot/ is built in: a capture date for each provider of MANIFEST

@@ -51,6 +51,12 @@ rpm -qp --configfiles "$rpmf" 2>/dev/null >"$T/conf"
 has -x /etc/cdnallow/cdnallow.conf "$T/conf" || fail "cdnallow.conf is not a %config file"
 ok "rpm -qlp: binary, units, preset, config (%config), completions, man page, state dir 0700"
 
+# libcurl is dlopen()ed: rpm's automatic dependencies cannot see it, the spec names it
+rpm -qp --requires "$rpmf" 2>/dev/null >"$T/requires"
+has -E '^libcurl(\([^)]*\))? >= 7\.85\.0$' "$T/requires" ||
+	fail "the package does not require libcurl: $(tr '\n' ' ' <"$T/requires")"
+ok "Requires: libcurl >= 7.85.0"
+
 rpm -qp --scripts "$rpmf" >"$T/scripts" 2>/dev/null
 has 'systemctl start cdnallow.timer' "$T/scripts" || fail "%post does not start the timer"
 ! has 'start cdnallow-boot' "$T/scripts" || fail "%post starts the boot unit"
