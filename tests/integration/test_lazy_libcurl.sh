@@ -5,13 +5,15 @@
 # and fetch of a local-file source on nftables (in a network namespace) never
 # load it, while the dynamic linker shows their own libraries (LD_DEBUG=files,
 # so the probe is seen working); a download from the loopback HTTPS server
-# loads it in the unprivileged child, never in the root process. With the
-# library unloadable (an empty file bind-mounted over it in a private mount
-# namespace) a download fails with the loader's message, the cached list is
-# used, and a sync of a local file still works.
+# loads it in the unprivileged child, never in the root process; doctor loads
+# it only for --domain, whose TLS probe still reads the served certificate.
+# With the library unloadable (an empty file bind-mounted over it in a private
+# mount namespace) a download fails with the loader's message, the cached list
+# is used, doctor --domain says its TLS check did not run, and a sync of a
+# local file still works.
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
-netns_require python3 readelf unshare mount
+netns_require python3 readelf unshare mount openssl
 . "$TESTS_DIR/integration/lib/nft.sh"
 netns_init lazycurl
 L=$NETNS_TMP
@@ -54,7 +56,45 @@ for run in sync:l1 plan:l2 sync:l2 status:l2 fetch:l2; do
 done
 [ "$(nft_elems origin inet cdnallow cdn4)" = "$(nft_list_elems "$L/l2" 4)" ] ||
 	netns_fail "cdn4 is not the second list"
-ok "--version, and sync, plan, status and fetch of a local file on nftables never load libcurl"
+ld_files doctor netns_exec origin "$CDNALLOW" doctor -b nftables -c "$L/lock.conf" \
+	--state-dir "$L/state-origin" >/dev/null
+no_curl doctor
+ok "--version, doctor, and sync, plan, status and fetch of a local file on nftables never load libcurl"
+
+# doctor --domain probes this host's 443 (a certificate for origin.test that expires in 3 days)
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$L/key.pem" -out "$L/cert.pem" -days 3 \
+	-subj /CN=origin.test -addext subjectAltName=DNS:origin.test 2>/dev/null || netns_fail "openssl req"
+netns_exec origin python3 - "$L/cert.pem" "$L/key.pem" >/dev/null 2>&1 <<'PY' &
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_HEAD(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 443), H)
+c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+c.load_cert_chain(sys.argv[1], sys.argv[2])
+s.socket = c.wrap_socket(s.socket, server_side=True)
+s.serve_forever()
+PY
+NETNS_PIDS+=($!)
+for _ in $(seq 50); do
+	netns_exec origin ss -Hltn "sport = :443" | has . && break
+	sleep 0.1
+done
+doctor_tls() { # CMD...: doctor --domain origin.test in origin, its output in $L/tls.out
+	"$@" ip netns exec "$(netns_name origin)" "$CDNALLOW" doctor -b nftables -c "$L/lock.conf" \
+		--state-dir "$L/state-origin" --domain origin.test >"$L/tls.out" 2>&1
+}
+doctor_tls env LD_DEBUG=files
+has 'file=libcurl.so.* dynamically loaded' "$L/tls.out" || netns_fail "doctor --domain did not load libcurl"
+has -F '[tls] the certificate served for origin.test expires in 2 days' "$L/tls.out" ||
+	netns_fail "doctor --domain: no expiry from the certificate: $(grep -F '[tls]' "$L/tls.out")"
+has -F '[tls] the certificate served for origin.test is not trusted' "$L/tls.out" ||
+	netns_fail "doctor --domain: no trust finding: $(grep -F '[tls]' "$L/tls.out")"
+ok "doctor --domain loads libcurl and reads the served certificate's expiry and trust"
 
 printf '[fetch]\nca_file = %s\n[provider:cloudflare]\nurl = %s, %s\n' "$T/ca.pem" \
 	"$U/etag/$CF4" "$U/ok/cloudflare-ips-v6.txt" >"$L/url.conf"
@@ -91,6 +131,11 @@ has -E "; install (the [^ ]+ package|libcurl)" "$L/broken.err" ||
 has "cached" "$L/broken.err" || netns_fail "no fallback to the cache: $(cat "$L/broken.err")"
 cmp -s "$L/url.out" "$L/broken.out" || netns_fail "the cached list differs from the downloaded one"
 ok "without a loadable libcurl a download fails with '$(grep -o 'cannot load libcurl[^;]*; install [a-z0-9 ]*' "$L/broken.err" | head -n1)' and the cached list is used"
+
+doctor_tls without_curl
+has -F "[tls] TLS on 443 for origin.test not checked: cannot load libcurl (libcurl.so.4): " "$L/tls.out" ||
+	netns_fail "doctor --domain without libcurl: $(grep -F '[tls]' "$L/tls.out")"
+ok "doctor --domain without a loadable libcurl says its TLS check did not run, and why"
 
 nft_list "$L/l3" 4 46
 without_curl ip netns exec "$(netns_name origin)" "$CDNALLOW" sync -q -b nftables -c "$L/lock.conf" \
