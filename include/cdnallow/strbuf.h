@@ -24,6 +24,9 @@ struct strbuf {
 
 /* Appends n bytes of p; 0 or sb->err. */
 int strbuf_add(struct strbuf *sb, const void *p, size_t n);
+/* Room for n more bytes in one allocation of just that size (a body of known length); 0 or
+ * sb->err. */
+int strbuf_reserve(struct strbuf *sb, size_t n);
 /* Appends the formatted text; the error, if any, is in sb->err. */
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Hands buf to the caller ("" when nothing was appended; NULL after an error or on ENOMEM) and

@@ -45,6 +45,22 @@ int strbuf_add(struct strbuf *sb, const void *p, size_t n)
 	return 0;
 }
 
+int strbuf_reserve(struct strbuf *sb, size_t n)
+{
+	char *nb;
+
+	if (sb->err || sb->len + n + 1 <= sb->alloc)
+		return sb->err;
+	if (n > (size_t)-1 / 4 - sb->len)
+		return sb->err = -ENOMEM;
+	nb = realloc(sb->buf, sb->len + n + 1);
+	if (!nb)
+		return sb->err = -ENOMEM;
+	sb->buf = nb;
+	sb->alloc = sb->len + n + 1;
+	return 0;
+}
+
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;

@@ -82,7 +82,7 @@ static struct prefix_set *text_target(struct source_stream *ss)
 /* MODE_HEAD: whether the start of the body tells the kind, and then which mode follows. */
 static int decide(struct source_stream *ss)
 {
-	const struct strbuf *b = &ss->body;
+	struct strbuf *b = &ss->body;
 	struct prefix_set *into;
 	int r;
 
@@ -99,6 +99,9 @@ static int decide(struct source_stream *ss)
 		/* fall through */
 	default:
 		ss->mode = MODE_WHOLE;
+		/* a file's body in one allocation, as file_read_all sized it, not doubled */
+		if (ss->total > b->len)
+			return strbuf_reserve(b, ss->total - b->len);
 		return 0;
 	}
 	ss->text = text_stream_new(into, ss->who, ss->d);

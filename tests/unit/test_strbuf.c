@@ -40,6 +40,28 @@ static void test_add_and_grow(void **state)
 	free(out);
 }
 
+/* A body of known length: one allocation of exactly that, kept while it is appended. */
+static void test_reserve(void **state)
+{
+	struct strbuf sb = { 0 };
+	char chunk[1000];
+
+	(void)state;
+	memset(chunk, 'y', sizeof(chunk));
+	assert_int_equal(strbuf_add(&sb, chunk, 10), 0);
+	assert_int_equal(strbuf_reserve(&sb, 5 * sizeof(chunk)), 0);
+	assert_int_equal(sb.alloc, 10 + 5 * sizeof(chunk) + 1);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(strbuf_add(&sb, chunk, sizeof(chunk)), 0);
+	assert_int_equal(sb.alloc, 10 + 5 * sizeof(chunk) + 1);
+	assert_int_equal(sb.len, 10 + 5 * sizeof(chunk));
+	assert_int_equal(strbuf_reserve(&sb, 0), 0); /* room enough: nothing moves */
+	assert_int_equal(sb.alloc, sb.len + 1);
+	assert_int_equal(strbuf_reserve(&sb, (size_t)-1 / 2), -ENOMEM);
+	assert_int_equal(sb.err, -ENOMEM);
+	strbuf_release(&sb);
+}
+
 /* A formatted piece longer than the whole first allocation. */
 static void test_addf_long(void **state)
 {
@@ -121,11 +143,9 @@ static void test_one_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_add_and_grow),
-		cmocka_unit_test(test_addf_long),
-		cmocka_unit_test(test_empty_detach_and_reset),
-		cmocka_unit_test(test_sticky_error),
-		cmocka_unit_test(test_one_line),
+		cmocka_unit_test(test_add_and_grow), cmocka_unit_test(test_reserve),
+		cmocka_unit_test(test_addf_long),    cmocka_unit_test(test_empty_detach_and_reset),
+		cmocka_unit_test(test_sticky_error), cmocka_unit_test(test_one_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
