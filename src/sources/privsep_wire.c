@@ -73,33 +73,52 @@ static void put_parse(struct strbuf *sb, const struct fetch_req *r)
 	put_prefixes(sb, r->parse_err ? NULL : r->prefixes);
 }
 
+/* Bytes of r's message at most, so it is written in one allocation. */
+static size_t encoded_max(const struct fetch_req *r)
+{
+	const struct diag *d = &r->parse_diag;
+	size_t n = 256 + strlen(r->errmsg) + (r->new_etag ? strlen(r->new_etag) : 0) +
+		   (r->new_last_modified ? strlen(r->new_last_modified) : 0);
+
+	if (!r->parsed)
+		return n;
+	n += strlen(d->msg) + (r->prefixes ? r->prefixes->n * PREFIX_WIRE : 0);
+	for (size_t i = 0; i < d->nwarnings && i < PRIVSEP_MAX_WARNINGS; i++)
+		n += 4 + strlen(d->warnings[i]);
+	return n;
+}
+
 int privsep_encode(const struct fetch_req *r, struct strbuf *sb)
 {
-	struct strbuf m = { 0 };
 	uint8_t flags = (r->not_modified ? F_NOT_MODIFIED : 0) | (r->new_etag ? F_ETAG : 0) |
 			(r->new_last_modified ? F_LM : 0) | (r->parsed ? F_PARSED : 0);
 	uint8_t version = PRIVSEP_WIRE_VERSION;
-	int ret;
+	size_t start = sb->len, len;
 
-	strbuf_add(&m, &version, 1);
-	put_u32(&m, (uint32_t)r->err);
-	put_u32(&m, (uint32_t)r->http_status);
-	put_u32(&m, r->attempts);
-	strbuf_add(&m, &flags, 1);
-	put_str(&m, r->errmsg);
+	/* straight into sb after its length, sized once: at 1M prefixes a message built apart,
+	 * doubled as it grew, and then copied was the downloader's peak */
+	strbuf_reserve(sb, encoded_max(r));
+	put_u32(sb, 0);
+	strbuf_add(sb, &version, 1);
+	put_u32(sb, (uint32_t)r->err);
+	put_u32(sb, (uint32_t)r->http_status);
+	put_u32(sb, r->attempts);
+	strbuf_add(sb, &flags, 1);
+	put_str(sb, r->errmsg);
 	if (r->new_etag)
-		put_str(&m, r->new_etag);
+		put_str(sb, r->new_etag);
 	if (r->new_last_modified)
-		put_str(&m, r->new_last_modified);
+		put_str(sb, r->new_last_modified);
 	if (r->parsed)
-		put_parse(&m, r);
-	if (m.err == 0 && m.len > UINT32_MAX)
-		m.err = -EFBIG;
-	put_u32(sb, (uint32_t)m.len);
-	strbuf_add(sb, m.buf, m.len);
-	ret = m.err ? m.err : sb->err;
-	strbuf_release(&m);
-	return ret;
+		put_parse(sb, r);
+	if (sb->err)
+		return sb->err;
+	len = sb->len - start - 4;
+	if (len > UINT32_MAX)
+		return -EFBIG;
+	for (int i = 0; i < 4; i++)
+		sb->buf[start + (size_t)i] = (char)(uint8_t)(len >> (8 * i));
+	return 0;
 }
 
 struct rd {
