@@ -603,8 +603,15 @@ static bool applied_current(const struct engine *e)
 /* applied.rec after a successful sync. */
 static int save_applied(struct engine *e, struct diag *d)
 {
-	int ret = pack_want(e);
+	int ret;
 
+	/* a no-op whose installed set the backend read from applied.rec: that is want's record */
+	if (e->plan.add && plan_is_noop(&e->plan) && e->st.applied_sum) {
+		e->applied_known = true;
+		e->applied_sum = e->st.applied_sum;
+		return 0;
+	}
+	ret = pack_want(e);
 	if (ret < 0) {
 		diag_err(d, "packing the applied set: %s", strerror(-ret));
 		return ret;
@@ -725,7 +732,8 @@ int engine_sync(struct engine *e, bool apply, bool *changed)
 	}
 	if (!plan_is_noop(&e->plan) && e->hooks && e->hooks->progress)
 		e->hooks->progress(e->plan.add->n + e->plan.del->n, e->be->name);
-	pack_want(e);
+	if (!plan_is_noop(&e->plan))
+		pack_want(e); /* for the backend's cache: a no-op saves none */
 	ret = engine_apply(e);
 	if (e->hooks && e->hooks->progress)
 		e->hooks->progress(0, NULL);

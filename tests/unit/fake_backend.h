@@ -28,6 +28,7 @@ struct fake_fw {
 	bool incomplete; /* read() reports the objects damaged */
 	bool last_create, last_repair;
 	uint64_t last_want_sum; /* plan.want_sum of the last apply */
+	uint64_t read_sum;	/* read() says it read its set from applied.rec with this sum */
 	bool saw_lockdown_only; /* the cfg of the last open() */
 };
 
@@ -103,6 +104,7 @@ static inline int fake_read(struct fake_fw *f, struct backend_state *st, struct 
 	st->present = fp != NULL;
 	st->complete = fp && !f->incomplete;
 	snprintf(st->where, sizeof(st->where), "%s file", f->name);
+	st->applied_sum = f->read_sum;
 	if (!fp)
 		return 0;
 	n = fread(text, 1, sizeof(text), fp);

@@ -152,6 +152,35 @@ static void test_want_sum_handed(void **state)
 	assert_null(f->e.want_img.buf); /* released once written */
 }
 
+/*
+ * A no-op: applied.rec is compared with want's image, or, when the backend
+ * read the installed set from applied.rec (a cache hit), not even packed.
+ */
+static void test_noop_applied_known(void **state)
+{
+	struct fx *f = *state;
+	uint64_t sum;
+	bool changed;
+
+	assert_int_equal(fake_put(&fake_wall, OLD), 0);
+	start(f, "allow", NEW);
+	assert_int_equal(engine_sync(&f->e, true, &changed), 0);
+	sum = f->e.applied_sum;
+	engine_release(&f->e);
+	start(f, "allow", NEW);
+	assert_int_equal(engine_sync(&f->e, true, &changed), 0);
+	assert_false(changed);
+	assert_true(f->e.applied_known && f->e.applied_sum == sum);
+	assert_true(f->e.want_img.sum == sum); /* packed to compare */
+	engine_release(&f->e);
+	fake_wall.read_sum = sum;
+	start(f, "allow", NEW);
+	assert_int_equal(engine_sync(&f->e, true, &changed), 0);
+	assert_true(f->e.applied_known && f->e.applied_sum == sum);
+	assert_true(f->e.want_img.sum == 0); /* never packed */
+	assert_true(state_applied_is(f->e.cfg.state_dir, f->e.want, NULL));
+}
+
 static void test_lockdown_failing_apply(void **state)
 {
 	struct fx *f = *state;
@@ -318,6 +347,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_lockdown_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_want_sum_handed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_noop_applied_known, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockdown_failing_apply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lockdown_failing_grow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_allow_has_no_companion, setup, teardown),
