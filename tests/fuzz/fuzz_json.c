@@ -8,7 +8,9 @@
  * byte % (N + 5), variant = byte / (N + 5): pick < N is provider_registry[pick],
  * then generic auto, auto + paths[variant], text, json_path paths[variant],
  * cdnallow. Appending a provider shifts the generic seeds' first byte (their
- * names say the intended mode and path; re-encode them).
+ * names say the intended mode and path; re-encode them). The body is also fed
+ * to source_stream.c in 1..32-byte chunks (sizes from the body itself), which
+ * must give the same result, prefixes, message and warnings.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +21,7 @@
 #include "diag.h"
 #include "prefix_set.h"
 #include "source.h"
+#include "source_stream.h"
 #include "fuzz.h"
 
 enum generic_mode {
@@ -90,6 +93,42 @@ static int setup(struct source *src, uint8_t sel)
 	return 0;
 }
 
+/* The chunked parse of body against the whole one's outcome (ret, set, d). */
+static void check_chunked(const struct source *src, const uint8_t *body, size_t size, int ret,
+			  const struct prefix_set *set, const struct diag *d)
+{
+	struct prefix_set *c = prefix_set_new();
+	struct source_stream *ss = NULL;
+	size_t off = 0, k = 0;
+	struct diag cd;
+	int r = 0;
+
+	diag_init(&cd);
+	check(c);
+	ss = source_stream_new(src, 0, c, c, &cd);
+	check(ss);
+	if (size & 1)
+		source_stream_expect(ss, size);
+	while (off < size && r == 0) {
+		size_t n = 1 + (size_t)(body[k++ % size] % 32);
+
+		n = n < size - off ? n : size - off;
+		r = source_stream_feed(ss, (const char *)body + off, n);
+		off += n;
+	}
+	if (r == 0)
+		r = source_stream_finish(ss);
+	check(r == ret && !strcmp(cd.msg, d->msg) && cd.nwarnings == d->nwarnings);
+	for (size_t i = 0; i < cd.nwarnings; i++)
+		check(!strcmp(cd.warnings[i], d->warnings[i]));
+	check(c->n == set->n);
+	for (size_t i = 0; i < c->n; i++)
+		check(prefix_equal(&c->v[i], &set->v[i]));
+	source_stream_free(ss);
+	prefix_set_free(c);
+	diag_release(&cd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct prefix_set *set = NULL;
@@ -106,6 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ret = source_parse(&src, (const char *)data + 1, size - 1, set, &d);
 	if ((ret < 0) != (d.msg[0] != '\0'))
 		abort(); /* every failure explains itself; no success carries an error */
+	check_chunked(&src, data + 1, size - 1, ret, set, &d);
 	if (ret == 0) {
 		for (size_t i = 0; i < set->n; i++) {
 			const struct prefix *p = &set->v[i];
