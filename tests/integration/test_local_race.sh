@@ -70,7 +70,7 @@ EOF
 		-b nftables -c "$T/conf" -s "$SRC" --state-dir "$NETNS_TMP/state-origin" \
 		>"$T/$name.json" 2>"$T/$name.err"
 	has -x 'RACE hit' "$T/$name.json" || netns_fail "$name: no chunk fed: $(tail "$T/$name.err")"
-	has 'in read_chunks ' "$T/$name.json" ||
+	has -E 'in (read_chunks|source_read_local) ' "$T/$name.json" ||
 		netns_fail "$name: the stop is not in the local read: $(grep -A3 'RACE hit' "$T/$name.json")"
 	rc=$(sed -n 's/^RACE exit \([0-9-]*\)$/\1/p' "$T/$name.json")
 	[ "$rc" = 0 ] || netns_fail "$name: exit '$rc' (a source that falls back exits 0): $(cat "$T/$name.err")"
