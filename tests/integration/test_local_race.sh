@@ -4,9 +4,9 @@
 # under gdb, the first chunk fed to the parser (source_stream_feed) stops the
 # run and the file is rewritten in place; the read is refused ("changed while it
 # was read"), the source falls back to its last good list (exit 0) and the
-# kernel set keeps exactly the list of the previous sync. Two rewrites: one of
-# the same size (only the mtime and the bytes tell), one that appends (the
-# size tells). A plain sync afterwards installs what the file holds then.
+# kernel set keeps exactly the list of the previous sync. Three rewrites: one of
+# the same size (only the mtime and the bytes tell), one that truncates to less
+# than the chunk already read and one that appends (the size tells). A plain sync afterwards installs what the file holds then.
 set -u
 . "$TESTS_DIR/integration/lib/netns.sh"
 netns_require gdb
@@ -85,6 +85,7 @@ EOF
 race same-size "dd if=$T/l3 of=$SRC conv=notrunc status=none"
 cp "$SRC" "$T/now"
 cmp -s "$T/now" "$T/l3" || netns_fail "the file is not l3 after the rewrite"
+race truncate "truncate -s $(head -n 3000 "$T/l2" | wc -c) $SRC"
 race append "cat $T/l3 >>$SRC"
 
 # the next plain run reads the file as it is now
