@@ -16,29 +16,6 @@ uint64_t fnv1a64(const void *buf, size_t len)
 	return h;
 }
 
-/*
- * Eight bytes a step (FNV-1a's byte-serial loop was a sixth of a 100k
- * update): multiply and fold per word, so the order of the words matters and
- * a changed byte reaches every bit of the result.
- */
-uint64_t checksum64(const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)len, w;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8) {
-		memcpy(&w, p + i, 8);
-		h = (h ^ le64toh(w)) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 32;
-	}
-	w = 0;
-	for (size_t k = 0; i + k < len; k++)
-		w |= (uint64_t)p[i + k] << (8 * k);
-	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
-
 #define CHECKSUM64_MUL 0x9e3779b97f4a7c15ULL
 
 void checksum64_init(struct checksum64_ctx *c, size_t len)
@@ -82,4 +59,19 @@ uint64_t checksum64_final(const struct checksum64_ctx *c)
 	uint64_t h = (c->h ^ c->tail) * CHECKSUM64_MUL;
 
 	return h ^ (h >> 29);
+}
+
+/*
+ * Eight bytes a step (FNV-1a's byte-serial loop was a sixth of a 100k
+ * update): multiply and fold per word, so the order of the words matters and
+ * a changed byte reaches every bit of the result. The whole-buffer form is the
+ * piecewise one fed once, so the two can never disagree.
+ */
+uint64_t checksum64(const void *buf, size_t len)
+{
+	struct checksum64_ctx c;
+
+	checksum64_init(&c, len);
+	checksum64_add(&c, buf, len);
+	return checksum64_final(&c);
 }

@@ -179,6 +179,17 @@ static void test_checksum_pieces(void **state)
 	}
 }
 
+/* Values recorded in applied.rec, history and cache files of earlier versions: never change. */
+static void test_checksum_pinned(void **state)
+{
+	(void)state;
+	assert_true(checksum64("", 0) == 0xf8bb92ce26585846ULL);
+	assert_true(checksum64("a", 1) == 0xbfaac9fc31821f67ULL);
+	assert_true(checksum64("12345678", 8) == 0xf6b1ddd73556e09fULL);
+	assert_true(checksum64("123456789abcdefgh", 17) == 0x13ed6d77b87b24d0ULL);
+	assert_true(checksum64("cdnallow applied set", 20) == 0xfcf57147da5758f6ULL);
+}
+
 /* A file of several chunks: the list of a whole parse, the checksum of its bytes; the cap. */
 static void test_read_local(void **state)
 {
@@ -231,6 +242,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_checksum_pieces),
+		cmocka_unit_test(test_checksum_pinned),
 		cmocka_unit_test(test_read_local),
 	};
 
