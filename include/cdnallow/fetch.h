@@ -71,9 +71,8 @@ struct fetch_req {
 	struct prefix_set *prefixes; /* owned; NULL unless parsed and parse_err == 0 */
 };
 
-/* Global libcurl init/cleanup. Optional: fetch_many initialises libcurl itself when it has a URL
- * to fetch; fetch_global_cleanup releases what another curl user initialised implicitly. */
-int fetch_global_init(void);
+/* fetch_many loads and initialises libcurl itself when it has a URL to fetch; this releases what
+ * it (or another curl user) initialised, and does nothing when libcurl was never loaded. */
 void fetch_global_cleanup(void);
 /* Runs every request (concurrently); per-request results in reqs[i].err. Returns 0 unless setup
  * failed. */

@@ -54,13 +54,6 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-int fetch_global_init(void)
-{
-	if (curl_dl_load(NULL) < 0)
-		return -ELIBACC;
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
-}
-
 void fetch_global_cleanup(void)
 {
 	if (curl_dl_is_loaded())
