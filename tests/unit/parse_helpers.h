@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Helpers for the parser tests (test_providers.c, test_generic.c,
- * test_prefix_text.c, test_prefix_set.c): reading fixtures, comparing a set
- * with its expected text, and counting entries in the raw bytes with scanners
+ * test_prefix_text.c, test_prefix_set.c, and the chunked parsers' tests):
+ * reading fixtures, comparing a set with its expected text or two parses'
+ * outcomes, and counting entries in the raw bytes with scanners
  * that share no code with the parsers, so a count is checked, not copied from
  * the output. Test-only; static inline so each test uses what it needs.
  */
@@ -22,6 +23,7 @@
 
 #include <cmocka.h>
 
+#include "diag.h"
 #include "prefix.h"
 #include "prefix_set.h"
 
@@ -147,6 +149,41 @@ static inline size_t count_substr(const char *b, size_t len, const char *needle)
 		p += nl;
 	}
 	return n;
+}
+
+/* What one parse gave: its return, its set and its messages (the chunked-parser tests compare two).
+ */
+struct outcome {
+	int ret;
+	struct prefix_set *s;
+	struct diag d;
+};
+
+static inline void outcome_init(struct outcome *o)
+{
+	o->ret = 0;
+	o->s = prefix_set_new();
+	assert_non_null(o->s);
+	diag_init(&o->d);
+}
+
+static inline void outcome_release(struct outcome *o)
+{
+	prefix_set_free(o->s);
+	diag_release(&o->d);
+}
+
+/* Same return, message, warnings and prefixes in the same order. */
+static inline void assert_same(const struct outcome *a, const struct outcome *b)
+{
+	assert_int_equal(a->ret, b->ret);
+	assert_string_equal(a->d.msg, b->d.msg);
+	assert_int_equal(a->d.nwarnings, b->d.nwarnings);
+	for (size_t i = 0; i < a->d.nwarnings; i++)
+		assert_string_equal(a->d.warnings[i], b->d.warnings[i]);
+	assert_int_equal(a->s->n, b->s->n);
+	for (size_t i = 0; i < a->s->n; i++)
+		assert_true(prefix_equal(&a->s->v[i], &b->s->v[i]));
 }
 
 #endif

@@ -25,38 +25,11 @@
 #include "prefix_set.h"
 #include "prefix_stream.h"
 
-struct outcome {
-	int ret;
-	struct prefix_set *s;
-	struct diag d;
-};
-
-static void outcome_init(struct outcome *o)
+static void outcome_init_appending(struct outcome *o)
 {
-	o->s = prefix_set_new();
-	assert_non_null(o->s);
-	diag_init(&o->d);
+	outcome_init(o);
 	/* a stream appends: what is there before must stay, and stay first */
 	assert_int_equal(prefix_set_add(o->s, &(struct prefix){ .family = AF_INET, .len = 8 }), 0);
-}
-
-static void outcome_release(struct outcome *o)
-{
-	prefix_set_free(o->s);
-	diag_release(&o->d);
-}
-
-static void assert_same(const struct outcome *a, const struct outcome *b)
-{
-	assert_int_equal(a->ret, b->ret);
-	assert_string_equal(a->d.msg, b->d.msg);
-	assert_int_equal(a->d.nwarnings, b->d.nwarnings);
-	for (size_t i = 0; i < a->d.nwarnings; i++)
-		assert_string_equal(a->d.warnings[i], b->d.warnings[i]);
-	assert_true(prefix_set_equal(a->s, b->s));
-	assert_int_equal(a->s->n, b->s->n);
-	for (size_t i = 0; i < a->s->n; i++)
-		assert_true(prefix_equal(&a->s->v[i], &b->s->v[i]));
 }
 
 /* Chunk sizes come from sizes[] in turn (0: random 1..64 from *seed); expect: announce len. */
@@ -66,7 +39,7 @@ static void chunked(const char *buf, size_t len, const size_t *sizes, size_t nsi
 	struct text_stream *t;
 	size_t off = 0, k = 0;
 
-	outcome_init(o);
+	outcome_init_appending(o);
 	t = text_stream_new(o->s, "x", &o->d);
 	assert_non_null(t);
 	if (expect)
@@ -96,7 +69,7 @@ static void check_input(const char *buf, size_t len)
 	struct outcome want, got;
 	unsigned seed = (unsigned)len;
 
-	outcome_init(&want);
+	outcome_init_appending(&want);
 	want.ret = prefix_set_parse_text(want.s, buf, len, "x", &want.d);
 	chunked(buf, len, whole, 1, &seed, false, &got);
 	assert_same(&want, &got);

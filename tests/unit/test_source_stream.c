@@ -22,41 +22,11 @@
 
 #include "diag.h"
 #include "hash.h"
+#include "parse_helpers.h"
 #include "prefix_set.h"
 #include "source.h"
 #include "source_stream.h"
 #include "tmpdir.h"
-
-struct outcome {
-	int ret;
-	struct prefix_set *s;
-	struct diag d;
-};
-
-static void outcome_init(struct outcome *o)
-{
-	o->s = prefix_set_new();
-	assert_non_null(o->s);
-	diag_init(&o->d);
-}
-
-static void outcome_release(struct outcome *o)
-{
-	prefix_set_free(o->s);
-	diag_release(&o->d);
-}
-
-static void assert_same(const struct outcome *a, const struct outcome *b)
-{
-	assert_int_equal(a->ret, b->ret);
-	assert_string_equal(a->d.msg, b->d.msg);
-	assert_int_equal(a->d.nwarnings, b->d.nwarnings);
-	for (size_t i = 0; i < a->d.nwarnings; i++)
-		assert_string_equal(a->d.warnings[i], b->d.warnings[i]);
-	assert_int_equal(a->s->n, b->s->n);
-	for (size_t i = 0; i < a->s->n; i++)
-		assert_true(prefix_equal(&a->s->v[i], &b->s->v[i]));
-}
 
 static void chunked(const struct source *src, const char *buf, size_t len, unsigned *seed,
 		    size_t most, struct outcome *o)
