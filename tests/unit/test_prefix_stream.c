@@ -105,8 +105,7 @@ static void test_made_up(void **state)
 		"# comment only\n",
 		"1.2.3.0/24 # trailing comment with 9.9.9.9/32\n5.6.7.0/24#x\n",
 		"\t 1.2.3.0/24 \t\r\n  2001:db8::/32  \n",
-		"\xef\xbb\xbf"
-		"1.2.3.0/24\n",
+		"\357\273\2771.2.3.0/24\n", /* a byte order mark, in octal: \x would eat the 1 */
 		"\xef\xbb\xbf",
 		"\xef\xbb",
 		"\xef",
