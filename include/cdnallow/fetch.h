@@ -74,6 +74,8 @@ struct fetch_req {
 /* fetch_many loads and initialises libcurl itself when it has a URL to fetch; this releases what
  * it (or another curl user) initialised, and does nothing when libcurl was never loaded. */
 void fetch_global_cleanup(void);
+/* o->max_size, or FETCH_DEFAULT_MAX_SIZE when the caller gave none. */
+size_t fetch_max_size(const struct fetch_opts *o);
 /* Runs every request (concurrently); per-request results in reqs[i].err. Returns 0 unless setup
  * failed. */
 int fetch_many(struct fetch_req *reqs, size_t n, const struct fetch_opts *o);

@@ -54,6 +54,11 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+size_t fetch_max_size(const struct fetch_opts *o)
+{
+	return o->max_size ? o->max_size : FETCH_DEFAULT_MAX_SIZE;
+}
+
 void fetch_global_cleanup(void)
 {
 	if (curl_dl_is_loaded())
@@ -591,7 +596,7 @@ static int load_curl(struct fetch_req *reqs, size_t n)
 
 int fetch_many(struct fetch_req *reqs, size_t n, const struct fetch_opts *o)
 {
-	size_t max = o->max_size ? o->max_size : FETCH_DEFAULT_MAX_SIZE;
+	size_t max = fetch_max_size(o);
 	const char *ca_dir = NULL;
 	struct xfer *xs = NULL;
 	bool global = false;

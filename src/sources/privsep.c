@@ -362,7 +362,7 @@ static void fail_all(struct fetch_req *net, size_t n, int err, const char *why)
 int fetch_many_unprivileged(struct fetch_req *reqs, size_t n, const struct fetch_opts *o,
 			    struct diag *d)
 {
-	size_t max = o->max_size ? o->max_size : FETCH_DEFAULT_MAX_SIZE, nnet = 0, k = 0;
+	size_t max = fetch_max_size(o), nnet = 0, k = 0;
 	struct fetch_req *net = NULL, *loc = NULL;
 	char why[160] = "";
 	size_t nloc = 0;

@@ -309,7 +309,7 @@ static const char *same_length(const struct listcache *lc, size_t j, size_t len)
 static bool local_unchanged(const struct source *src, struct endpoint *eps,
 			    const struct listcache *lc, const struct resolve_opts *o)
 {
-	size_t max = o->fetch.max_size ? o->fetch.max_size : FETCH_DEFAULT_MAX_SIZE, len;
+	size_t max = fetch_max_size(&o->fetch), len;
 	bool same = lc->valid;
 	uint64_t sum;
 
@@ -335,7 +335,7 @@ static int parse_local(const struct source *src, unsigned j, struct endpoint *ep
 		       struct prefix_set *set, struct prefix_set *excl,
 		       const struct resolve_opts *o, struct source_result *r, struct diag *d)
 {
-	size_t max = o->fetch.max_size ? o->fetch.max_size : FETCH_DEFAULT_MAX_SIZE, len = 0;
+	size_t max = fetch_max_size(&o->fetch), len = 0;
 	const char *url = ep->req->url;
 	uint64_t sum = 0;
 	struct diag pd;
