@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "hash.h"
+#include "prefix.h"
 #include "prefix_pack.h"
+#include "prefix_set.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,6 +56,18 @@ static inline uint8_t *fuzz_applied_rec(const uint8_t *p, size_t n, size_t *len,
 	*len = 32 + n;
 	*count = n4 + n6;
 	return img;
+}
+
+/* Two parses of one body gave the same return, message, warnings and prefixes in order. */
+static inline void fuzz_check_same(int ra, const struct diag *da, const struct prefix_set *sa,
+				   int rb, const struct diag *db, const struct prefix_set *sb)
+{
+	check(ra == rb && !strcmp(da->msg, db->msg) && da->nwarnings == db->nwarnings);
+	for (size_t i = 0; i < da->nwarnings; i++)
+		check(!strcmp(da->warnings[i], db->warnings[i]));
+	check(sa->n == sb->n);
+	for (size_t i = 0; i < sa->n; i++)
+		check(prefix_equal(&sa->v[i], &sb->v[i]));
 }
 
 #endif

@@ -118,12 +118,7 @@ static void check_chunked(const struct source *src, const uint8_t *body, size_t 
 	}
 	if (r == 0)
 		r = source_stream_finish(ss);
-	check(r == ret && !strcmp(cd.msg, d->msg) && cd.nwarnings == d->nwarnings);
-	for (size_t i = 0; i < cd.nwarnings; i++)
-		check(!strcmp(cd.warnings[i], d->warnings[i]));
-	check(c->n == set->n);
-	for (size_t i = 0; i < c->n; i++)
-		check(prefix_equal(&c->v[i], &set->v[i]));
+	fuzz_check_same(r, &cd, c, ret, d, set);
 	source_stream_free(ss);
 	prefix_set_free(c);
 	diag_release(&cd);

@@ -170,12 +170,7 @@ static void check_chunked(const uint8_t *data, size_t size, int ret, const struc
 	}
 	if (r == 0)
 		r = text_stream_finish(t);
-	check(r == ret && !strcmp(cd.msg, d->msg) && cd.nwarnings == d->nwarnings);
-	for (size_t i = 0; i < cd.nwarnings; i++)
-		check(!strcmp(cd.warnings[i], d->warnings[i]));
-	check(c->n == s->n);
-	for (size_t i = 0; i < c->n; i++)
-		check(prefix_equal(&c->v[i], &s->v[i]));
+	fuzz_check_same(r, &cd, c, ret, d, s);
 	text_stream_free(t);
 	prefix_set_free(c);
 	diag_release(&cd);
